@@ -1,0 +1,223 @@
+"""Benchmarks: the code step alone, and whole logins (authorize → code → password → token).
+
+Run with ``make bench`` (or ``.venv/bin/python bench/bench_login.py --logins 200``). Uses a fresh
+SQLite database under var/bench unless DATABASE_URL is set. Figures are per process, on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import os
+import secrets
+import shutil
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+os.environ.setdefault("SEGL_ENV", "test")
+os.environ.setdefault("SEGL_DATA_DIR", str(ROOT / "var" / "bench"))
+os.environ.setdefault("SEGL_RATE_LIMIT_IP", "1000000")
+os.environ.setdefault("SEGL_RATE_LIMIT_USER", "1000000")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "segl.settings")
+
+
+def setup_database() -> None:
+    data = Path(os.environ["SEGL_DATA_DIR"])
+    if "DATABASE_URL" not in os.environ and data.exists():
+        shutil.rmtree(data)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if "DATABASE_URL" in os.environ:
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+_made = 0
+
+
+def make_people(n: int) -> tuple[list[tuple[str, bytes]], str]:
+    """n identities with an active code display each; all share one password hash."""
+    global _made
+    first, _made = _made, _made + n
+    from segl.authenticators.models import Authenticator, Device
+    from segl.authenticators.services import device_import
+    from segl.core.pskc import TokenSeed
+    from segl.core.secrets import Secret
+    from segl.identities.models import Identity, Person
+    from segl.identities.passwords import hasher
+
+    password = "benchmark password " + secrets.token_hex(4)
+    encoded = hasher().hash(password)
+    seeds = [
+        TokenSeed(
+            serial=f"CD{first + i:010d}",
+            algorithm="totp",
+            secret=Secret(secrets.token_bytes(20)),
+            digits=6,
+            hash_algorithm="SHA1",
+            period=30,
+            t0=0,
+            counter=0,
+            manufacturer="bench",
+            model="code_display",
+        )
+        for i in range(n)
+    ]
+    device_import(seeds=seeds, kind_of=lambda s: "code_display", batch="bench")
+    people = []
+    now = datetime.now(UTC)
+    for i, seed in enumerate(seeds, start=first):
+        person = Person.objects.create(
+            cpr=f"{(i % 28) + 1:02d}0190{i:04d}",
+            given_name="B",
+            family_name=str(i),
+            birth_date="1990-01-01",
+        )
+        identity = Identity.objects.create(
+            person=person,
+            user_id=f"bench-{i}",
+            password_hash=encoded,
+            preferred_method="code_display",
+        )
+        device = Device.objects.get(serial=seed.serial)
+        device.status = "active"
+        device.save()
+        Authenticator.objects.create(
+            identity=identity, kind="code_display", device=device, activated_at=now
+        )
+        people.append((identity.user_id, seed.secret.reveal()))
+    return people, password
+
+
+def bench_code_step(count: int) -> dict[str, float]:
+    """Verify a code, persist the replay state, write the audit event: one transaction each."""
+    from segl.authenticators.models import Device
+    from segl.authenticators.services import device_verify_code
+    from segl.core import otp
+
+    people, _ = make_people(1)
+    device = Device.objects.get(serial="CD0000000000")
+    secret = people[0][1]
+    base = datetime.now(UTC) + timedelta(days=1)
+    codes = [(base + timedelta(seconds=30 * i)) for i in range(count)]
+    pairs = [(now, otp.totp_code(secret, now)) for now in codes]
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    for now, code in pairs:
+        device_verify_code(device_id=device.pk, code=code, now=now)
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return {"per_second": count / wall, "cpu_ms": 1000 * cpu / count}
+
+
+def bench_logins(count: int) -> dict[str, float]:
+    from django.test import Client
+
+    from segl.core import otp
+    from segl.identities.passwords import hasher
+    from segl.oidc.services import rp_add
+
+    people, password = make_people(count)
+    redirect = "https://bench.example/cb"
+    app, secret = rp_add(name="Bench", redirect_uris=[redirect])
+    basic = "Basic " + base64.b64encode(f"{app.client_id}:{secret}".encode()).decode()
+    encoded = hasher().hash(password)
+
+    cpu_total: list[float] = []
+    wall_total: list[float] = []
+    for user_id, seed in people:
+        client = Client()
+        verifier = secrets.token_urlsafe(48)
+        params = {
+            "response_type": "code",
+            "client_id": app.client_id,
+            "redirect_uri": redirect,
+            "scope": "openid",
+            "state": "s",
+            "nonce": "n",
+            "code_challenge": b64(hashlib.sha256(verifier.encode()).digest()),
+            "code_challenge_method": "S256",
+        }
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        url = client.get("/o/authorize/?" + urlencode(params))["Location"]
+        client.post(url, {"step": "user_id", "user_id": user_id})
+        response = client.post(
+            url, {"step": "code", "code": otp.totp_code(seed, datetime.now(UTC))}
+        )
+        assert response.status_code == 302, response.content[:300]
+        response = client.post(url, {"step": "password", "password": password})
+        assert response.status_code == 302
+        flow_id = url.rstrip("/").split("/")[-1]
+        location = client.get(f"/o/finish/{flow_id}/")["Location"]
+        code = parse_qs(urlsplit(location).query)["code"][0]
+        token = client.post(
+            "/o/token/",
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect,
+                "code_verifier": verifier,
+            },
+            HTTP_AUTHORIZATION=basic,
+        )
+        assert token.status_code == 200 and "id_token" in token.json()
+        cpu_total.append(time.process_time() - cpu0)
+        wall_total.append(time.perf_counter() - wall0)
+
+    argon = []
+    for _ in range(20):
+        c0 = time.process_time()
+        hasher().verify(encoded, password)
+        argon.append(time.process_time() - c0)
+    argon_ms = 1000 * statistics.median(argon)
+    cpu_ms = 1000 * statistics.median(cpu_total)
+    return {
+        "per_second": count / sum(wall_total),
+        "cpu_ms": cpu_ms,
+        "argon2_ms": argon_ms,
+        "own_cpu_ms": cpu_ms - argon_ms,
+        "p95_wall_ms": 1000 * sorted(wall_total)[int(0.95 * (len(wall_total) - 1))],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--codes", type=int, default=2000)
+    parser.add_argument("--logins", type=int, default=200)
+    args = parser.parse_args()
+    setup_database()
+    from django.db import connection
+
+    code = bench_code_step(args.codes)
+    login = bench_logins(args.logins)
+    print(f"database: {connection.vendor}")
+    print(f"code step (verify + replay state + audit), {args.codes} codes:")
+    print(f"  {code['per_second']:8.0f} per second   {code['cpu_ms']:6.2f} ms CPU each")
+    print(
+        f"full login (authorize → user ID → code → password → finish → token), "
+        f"{args.logins} logins:"
+    )
+    print(
+        f"  {login['per_second']:8.1f} per second   {login['cpu_ms']:6.2f} ms CPU each "
+        f"(median), p95 {login['p95_wall_ms']:.1f} ms"
+    )
+    print(
+        f"  of which Argon2id password hash {login['argon2_ms']:.2f} ms; "
+        f"segl's own cost {login['own_cpu_ms']:.2f} ms CPU"
+    )
+
+
+if __name__ == "__main__":
+    main()

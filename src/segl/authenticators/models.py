@@ -1,0 +1,95 @@
+"""The device inventory and the authenticators an identity has.
+
+A :class:`Device` is a physical (or emulated) token in the inventory, with its seed encrypted at
+rest and its one-time-code state. An :class:`Authenticator` is one thing that proves an identity:
+for a code display or audio code reader it points at the device; later kinds (app, chip) keep
+their own state beside it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from segl.identities.models import Identity
+
+
+class Kind(models.TextChoices):
+    APP = "app", _("segl app")
+    CODE_DISPLAY = "code_display", _("code display")
+    AUDIO_CODE_READER = "audio_code_reader", _("audio code reader")
+    CHIP = "chip", _("chip")
+
+
+DEVICE_KINDS = (Kind.CODE_DISPLAY, Kind.AUDIO_CODE_READER)
+
+
+class Device(models.Model):
+    class Status(models.TextChoices):
+        IN_STOCK = "in_stock", _("In stock")
+        ASSIGNED = "assigned", _("Assigned")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        RETIRED = "retired", _("Retired")
+
+    serial = models.CharField(max_length=32, unique=True)
+    kind = models.CharField(max_length=32, choices=[(k.value, k.label) for k in DEVICE_KINDS])
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_STOCK)
+    algorithm = models.CharField(max_length=8, choices=[("totp", "TOTP"), ("hotp", "HOTP")])
+    hash_algorithm = models.CharField(max_length=8, default="SHA1")
+    digits = models.PositiveSmallIntegerField(default=6)
+    period = models.PositiveIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    seed = models.TextField(help_text="AES-GCM ciphertext of the seed, bound to the serial")
+    counter = models.BigIntegerField(default=0, help_text="HOTP: the next counter expected")
+    last_step = models.BigIntegerField(null=True, blank=True, help_text="TOTP: last step accepted")
+    drift = models.IntegerField(default=0, help_text="TOTP: the token's clock offset, in steps")
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        Identity, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_devices"
+    )
+    batch = models.CharField(max_length=128, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.serial}"
+
+    def __repr__(self) -> str:
+        return f"<Device {self.serial} {self.kind} {self.status}>"
+
+
+class Authenticator(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        RETIRED = "retired", _("Retired")
+
+    identity = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="authenticators")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    device = models.OneToOneField(
+        Device, null=True, blank=True, on_delete=models.PROTECT, related_name="authenticator"
+    )
+    name = models.CharField(max_length=64, blank=True)
+    activated_at = models.DateTimeField()
+    retired_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One active device of a kind at a time (seeds 000, 001).
+            models.UniqueConstraint(
+                fields=["identity", "kind"],
+                condition=Q(status="active") & Q(kind__in=[k.value for k in DEVICE_KINDS]),
+                name="one_active_device_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"

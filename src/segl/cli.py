@@ -1,0 +1,628 @@
+"""The ``segl`` command, for those who run the system.
+
+Every command has ``--help``; commands a script would read take ``--json``. Commands that need
+the database set Django up first; ``segl init`` and ``segl factory`` need no configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "segl.settings")
+    import django
+
+    from segl.config import ConfigError
+
+    try:
+        django.setup()
+    except ConfigError as exc:
+        raise SystemExit(f"segl: configuration: {exc}") from None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _out(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    else:
+        print(text)
+
+
+def _fail(message: str) -> int:
+    print(f"segl: {message}", file=sys.stderr)
+    return 2
+
+
+def _read_secret_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes().rstrip(b"\r\n")
+    except OSError as exc:
+        raise SystemExit(f"segl: cannot read {path}: {exc.strerror}") from None
+
+
+# -- init -------------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a file of fresh secrets for a development or single-node installation."""
+    import base64
+    import secrets as pysecrets
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    env_file = Path(args.env_file)
+    if env_file.exists() and not args.force:
+        _out(
+            args,
+            {"env_file": str(env_file), "written": False},
+            f"{env_file} exists; keeping it (use --force to replace it)",
+        )
+        return 0
+    env_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file = env_file.parent / "oidc-signing-key.pem"
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_file.chmod(0o600)
+    kek = base64.urlsafe_b64encode(pysecrets.token_bytes(32)).decode().rstrip("=")
+    lines = [
+        "# segl settings written by 'segl init'. Keep this file secret.",
+        f"SEGL_ENV={args.env}",
+        f"SEGL_SECRET_KEY={pysecrets.token_urlsafe(48)}",
+        f"SEGL_KEYS=k{_now():%Y%m%d}:{kek}",
+        f"SEGL_OIDC_PRIVATE_KEY_FILE={key_file.resolve()}",
+        f"SEGL_DEMO_RP_SECRET={pysecrets.token_urlsafe(24)}",
+        f"SEGL_DATA_DIR={env_file.parent.resolve()}",
+    ]
+    env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env_file.chmod(0o600)
+    _out(args, {"env_file": str(env_file), "written": True}, f"wrote {env_file}")
+    return 0
+
+
+# -- serve, migrate, check, manage ------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup()
+    import uvicorn
+    from django.conf import settings
+
+    print(f"segl is serving {settings.CONFIG.base_url}/ (Ctrl+C stops it)", flush=True)
+    uvicorn.run(
+        "segl.asgi:application",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0 if args.quiet else 1)
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["segl manage", *args.rest])
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check configuration, keys, database and Django's own checks."""
+    _setup()
+    from django.conf import settings
+    from django.core import checks
+    from django.db import connection
+
+    from segl.keys import keyring
+
+    results: dict[str, str] = {}
+    ok = True
+    try:
+        ring = keyring()
+        ring.decrypt(ring.encrypt(b"check", aad=b"check"), aad=b"check")
+        results["keys"] = "ok"
+    except Exception as exc:
+        results["keys"] = f"failed: {exc}"
+        ok = False
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        results["database"] = f"ok ({connection.vendor})"
+    except Exception as exc:
+        results["database"] = f"failed: {exc.__class__.__name__}"
+        ok = False
+    problems = [
+        message
+        for message in checks.run_checks(
+            include_deployment_checks=settings.CONFIG.env == "production"
+        )
+        if message.level >= checks.ERROR
+    ]
+    results["django"] = "ok" if not problems else "; ".join(str(m) for m in problems)
+    ok = ok and not problems
+    results["environment"] = settings.CONFIG.env
+    results["cache"] = "redis" if settings.CONFIG.redis_url else "in-process"
+    _out(
+        args,
+        {"ok": ok, **results},
+        "\n".join(f"{k:12} {v}" for k, v in results.items()) + ("\nok" if ok else "\nFAILED"),
+    )
+    return 0 if ok else 1
+
+
+# -- factory and tokens -----------------------------------------------------------------------
+
+
+def cmd_factory_make(args: argparse.Namespace) -> int:
+    """Make a batch of emulated devices: device files and an encrypted PSKC file."""
+    import secrets as pysecrets
+
+    from tqdm import tqdm
+
+    from segl.emulators.factory import make_batch
+
+    out = Path(args.out)
+    if args.passphrase_file:
+        passphrase = _read_secret_file(args.passphrase_file)
+        passphrase_path = None
+    else:
+        passphrase = pysecrets.token_urlsafe(24).encode()
+        out.mkdir(parents=True, exist_ok=True)
+        passphrase_path = out / "batch-passphrase.txt"
+    with tqdm(
+        total=args.count, unit="device", disable=args.json or not sys.stderr.isatty(), desc="making"
+    ) as bar:
+        result = make_batch(
+            args.kind, args.count, out, passphrase=passphrase, on_device=lambda n: bar.update(1)
+        )
+    if passphrase_path is not None:
+        passphrase_path.write_bytes(passphrase + b"\n")
+        passphrase_path.chmod(0o600)
+    data = {
+        "kind": args.kind,
+        "count": args.count,
+        "pskc": str(result.pskc_path),
+        "devices": str(out / "devices"),
+        "serials": list(result.serials),
+        "passphrase_file": str(passphrase_path or args.passphrase_file),
+    }
+    _out(
+        args,
+        data,
+        f"made {args.count} {args.kind} devices\n  PSKC file:   {result.pskc_path}\n"
+        f"  device files: {out / 'devices'}\n  passphrase:  {data['passphrase_file']}",
+    )
+    return 0
+
+
+def cmd_tokens_import(args: argparse.Namespace) -> int:
+    """Import a vendor's PSKC file into the device inventory, all or nothing."""
+    _setup()
+    from tqdm import tqdm
+
+    from segl.authenticators.services import DeviceError, device_import
+    from segl.core.errors import PskcError
+    from segl.core.pskc import parse_pskc
+
+    data = Path(args.file).read_bytes() if Path(args.file).is_file() else None
+    if data is None:
+        return _fail(f"{args.file}: no such file")
+    passphrase = _read_secret_file(args.passphrase_file) if args.passphrase_file else None
+    psk = bytes.fromhex(_read_secret_file(args.psk_file).decode()) if args.psk_file else None
+    show = not args.json and sys.stderr.isatty()
+    try:
+        with tqdm(desc="reading", unit="key", disable=not show) as bar:
+            seeds = parse_pskc(data, passphrase=passphrase, psk=psk, on_key=lambda n: bar.update(1))
+    except PskcError as exc:
+        return _fail(f"{args.file}: {exc} (nothing was imported)")
+
+    def kind_of(seed: Any) -> str:
+        return str(args.kind or seed.model or "")
+
+    try:
+        with tqdm(total=len(seeds), desc="importing", unit="token", disable=not show) as bar:
+            result = device_import(
+                seeds=seeds,
+                kind_of=kind_of,
+                batch=args.batch or Path(args.file).stem,
+                on_progress=bar.update,
+                actor="cli",
+            )
+    except DeviceError as exc:
+        return _fail(f"{exc} (nothing was imported)")
+    _out(
+        args,
+        {"imported": result.imported, "batch": result.batch},
+        f"imported {result.imported} tokens (batch {result.batch})",
+    )
+    return 0
+
+
+# -- rp -----------------------------------------------------------------------------------------
+
+
+def cmd_rp_add(args: argparse.Namespace) -> int:
+    _setup()
+    from segl.oidc.services import RpError, rp_add
+
+    try:
+        app, secret = rp_add(
+            name=args.name,
+            redirect_uris=args.redirect_uri,
+            client_id=args.client_id,
+            public=args.public,
+            actor="cli",
+        )
+    except RpError as exc:
+        return _fail(str(exc))
+    data = {
+        "name": app.name,
+        "client_id": app.client_id,
+        "client_secret": secret,
+        "redirect_uris": app.redirect_uris.split(),
+    }
+    _out(
+        args,
+        data,
+        f"registered {app.name}\n  client_id:     {app.client_id}\n"
+        f"  client_secret: {secret or '(public client)'}   (shown once; keep it safe)",
+    )
+    return 0
+
+
+def cmd_rp_list(args: argparse.Namespace) -> int:
+    _setup()
+    from oauth2_provider.models import Application
+
+    rows = [
+        {"name": a.name, "client_id": a.client_id, "redirect_uris": a.redirect_uris.split()}
+        for a in Application.objects.order_by("name")
+    ]
+    _out(
+        args, {"rps": rows}, "\n".join(f"{r['client_id']:40} {r['name']}" for r in rows) or "no RPs"
+    )
+    return 0
+
+
+# -- identity -----------------------------------------------------------------------------------
+
+
+def cmd_identity_create(args: argparse.Namespace) -> int:
+    _setup()
+    from django.db import transaction
+
+    from segl.core.errors import CprError
+    from segl.identities.services import IdentityError, identity_create, person_create
+
+    try:
+        with transaction.atomic():
+            person = person_create(
+                cpr=args.cpr,
+                given_name=args.given_name,
+                family_name=args.family_name,
+                address=args.address or "",
+                passport_numbers=args.passport or [],
+                actor="cli",
+            )
+            identity = identity_create(
+                person=person, user_id=args.user_id, ial=args.ial, actor="cli", now=_now()
+            )
+    except (CprError, IdentityError) as exc:
+        return _fail(f"{getattr(exc, 'reason', exc)} (nothing was created)")
+    _out(
+        args,
+        {"id": str(identity.id), "user_id": identity.user_id, "ial": identity.ial},
+        f"created identity {identity.user_id} ({identity.id})",
+    )
+    return 0
+
+
+def cmd_identity_show(args: argparse.Namespace) -> int:
+    _setup()
+    from segl.authenticators.models import Authenticator
+    from segl.core.cpr import mask_cpr
+    from segl.identities.models import Identity
+
+    identity = (
+        Identity.objects.select_related("person").filter(user_id__iexact=args.user_id).first()
+    )
+    if identity is None:
+        return _fail(f"no identity with user ID {args.user_id!r}")
+    auths = [
+        {"kind": a.kind, "status": a.status, "serial": a.device.serial if a.device else None}
+        for a in Authenticator.objects.filter(identity=identity).select_related("device")
+    ]
+    data = {
+        "id": str(identity.id),
+        "user_id": identity.user_id,
+        "status": identity.status,
+        "ial": identity.ial,
+        "person": mask_cpr(identity.person.cpr),
+        "preferred_method": identity.preferred_method,
+        "authenticators": auths,
+    }
+    _out(args, data, json.dumps(data, indent=2))
+    return 0
+
+
+# -- device -------------------------------------------------------------------------------------
+
+
+def cmd_device_activate(args: argparse.Namespace) -> int:
+    """Activate a code display or audio code reader for an identified person (seed 001)."""
+    _setup()
+    from segl.authenticators.kinds import KINDS
+    from segl.authenticators.models import Device
+    from segl.authenticators.services import DeviceError, device_activate
+    from segl.core.errors import (
+        InvalidCode,
+        Locked,
+        PasswordRejected,
+        ReplayedCode,
+        SeglError,
+    )
+    from segl.emulators.device_file import check_serial
+    from segl.identities.models import Identity
+
+    identity = Identity.objects.filter(user_id__iexact=args.user_id).first()
+    if identity is None:
+        return _fail(f"no identity with user ID {args.user_id!r}")
+    try:
+        serial = check_serial(args.serial)
+    except ValueError as exc:
+        return _fail(f"serial number: {exc}")
+    device = Device.objects.filter(serial=serial).first()
+    if device is None or device.kind not in KINDS:
+        return _fail(f"no device with serial number {serial}")
+    code = args.code or input("The one-time code shown on the device: ")
+    if args.password_file:
+        password = _read_secret_file(args.password_file).decode()
+    else:
+        password = getpass.getpass("Create a password: ")
+        if getpass.getpass("Confirm the password: ") != password:
+            return _fail("the passwords do not match (nothing was changed)")
+    try:
+        auth = device_activate(
+            identity=identity,
+            serial=serial,
+            code=code,
+            password=password,
+            now=_now(),
+            actor=args.operator or "cli",
+        )
+    except PasswordRejected as exc:
+        return _fail(f"password not accepted: {exc.reason} (nothing was changed)")
+    except Locked as exc:
+        return _fail(f"the device is locked until {exc.until:%H:%M} UTC after 3 wrong codes")
+    except DeviceError as exc:
+        return _fail(f"cannot activate: {exc.reason}")
+    except ReplayedCode:
+        return _fail("that code has already been used; press the button again for a new one")
+    except InvalidCode:
+        return _fail("the code is not correct (nothing was changed)")
+    except SeglError as exc:
+        return _fail(f"cannot activate: {exc.code}")
+    _out(
+        args,
+        {"user_id": identity.user_id, "serial": serial, "kind": auth.kind},
+        f"activated {auth.get_kind_display()} {serial} for {identity.user_id}",
+    )
+    return 0
+
+
+def cmd_device_press(args: argparse.Namespace) -> int:
+    """Press the button on an emulated device: prints the code from its device file only."""
+    from segl.emulators.device_file import DeviceFile, check_serial
+
+    directory = Path(args.dir or os.environ.get("SEGL_DEVICE_DIR") or "var/devices")
+    try:
+        serial = check_serial(args.serial)
+    except ValueError as exc:
+        return _fail(f"serial number: {exc}")
+    path = directory / f"{serial}.json"
+    if not path.is_file():
+        return _fail(f"no device file {path}")
+    device = DeviceFile.load(path)
+    code = device.press(_now())
+    if device.algorithm == "hotp":
+        device.dump(path)
+    _out(args, {"serial": serial, "code": code}, code)
+    return 0
+
+
+def cmd_device_list(args: argparse.Namespace) -> int:
+    _setup()
+    from segl.authenticators.models import Device
+
+    qs = Device.objects.order_by("serial").values("serial", "kind", "status", "batch")
+    if args.status:
+        qs = qs.filter(status=args.status)
+    rows = list(qs[: args.limit])
+    _out(
+        args,
+        {"devices": rows},
+        "\n".join(f"{r['serial']}  {r['kind']:18} {r['status']}" for r in rows) or "none",
+    )
+    return 0
+
+
+# -- audit, demo ----------------------------------------------------------------------------------
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    _setup()
+    from segl.audit.services import audit_verify
+
+    count, breaks = audit_verify()
+    data = {
+        "events": count,
+        "ok": not breaks,
+        "breaks": [{"seq": b.seq, "reason": b.reason} for b in breaks],
+    }
+    text = (
+        f"{count} events, chain intact"
+        if not breaks
+        else (
+            f"{count} events, {len(breaks)} problems:\n"
+            + "\n".join(f"  event #{b.seq}: {b.reason}" for b in breaks)
+        )
+    )
+    _out(args, data, text)
+    return 0 if not breaks else 1
+
+
+def cmd_demo_load(args: argparse.Namespace) -> int:
+    _setup()
+    from segl.demo import load_demo
+
+    summary = load_demo(now=_now())
+    _out(args, summary, summary["text"])
+    return 0
+
+
+# -- the parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="segl", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(parent: Any, name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(name, help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    def group(name: str, help_: str) -> Any:
+        p = sub.add_parser(name, help=help_, description=help_)
+        return p.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+
+    p = add(sub, "init", cmd_init, "write a file of fresh secrets (development, single node)")
+    p.add_argument("--env-file", default="var/segl.env")
+    p.add_argument("--env", default="development", choices=["development", "production"])
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.add_argument("--json", action="store_true")
+
+    p = add(sub, "serve", cmd_serve, "serve segl over HTTP (ASGI, uvicorn)")
+    p.add_argument("--host", default="localhost")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+
+    p = add(sub, "migrate", cmd_migrate, "create or update the database tables")
+    p.add_argument("--quiet", action="store_true")
+
+    p = add(sub, "check", cmd_check, "check configuration, keys, database")
+    p.add_argument("--json", action="store_true")
+
+    p = add(sub, "manage", cmd_manage, "run a Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+
+    factory = group("factory", "make emulated devices, as a vendor would")
+    p = add(factory, "make", cmd_factory_make, "make a batch of devices and their PSKC file")
+    p.add_argument("kind", choices=["code_display", "audio_code_reader"])
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--out", required=True, help="folder for the PSKC file and device files")
+    p.add_argument("--passphrase-file", help="PSKC passphrase (default: a new one, saved)")
+    p.add_argument("--json", action="store_true")
+
+    tokens = group("tokens", "the device inventory's seeds")
+    p = add(tokens, "import", cmd_tokens_import, "import a PSKC (RFC 6030) file")
+    p.add_argument("file")
+    p.add_argument("--passphrase-file", help="for PBKDF2-encrypted files")
+    p.add_argument("--psk-file", help="hex pre-shared key, for PSK-encrypted files")
+    p.add_argument(
+        "--kind",
+        choices=["code_display", "audio_code_reader"],
+        help="device kind (default: the PSKC file's device model)",
+    )
+    p.add_argument("--batch", help="batch name (default: the file name)")
+    p.add_argument("--json", action="store_true")
+
+    rp = group("rp", "relying parties")
+    p = add(rp, "add", cmd_rp_add, "register a relying party")
+    p.add_argument("name")
+    p.add_argument("--redirect-uri", action="append", required=True)
+    p.add_argument("--client-id")
+    p.add_argument("--public", action="store_true", help="a public client (no secret)")
+    p.add_argument("--json", action="store_true")
+    p = add(rp, "list", cmd_rp_list, "list relying parties")
+    p.add_argument("--json", action="store_true")
+
+    identity = group("identity", "people and identities")
+    p = add(identity, "create", cmd_identity_create, "create a person and their identity")
+    p.add_argument("--cpr", required=True)
+    p.add_argument("--given-name", required=True)
+    p.add_argument("--family-name", required=True)
+    p.add_argument("--address")
+    p.add_argument("--passport", action="append")
+    p.add_argument("--user-id", required=True)
+    p.add_argument("--ial", default="substantial", choices=["low", "substantial", "high"])
+    p.add_argument("--json", action="store_true")
+    p = add(identity, "show", cmd_identity_show, "show an identity and its authenticators")
+    p.add_argument("user_id")
+    p.add_argument("--json", action="store_true")
+
+    device = group("device", "code displays and audio code readers")
+    p = add(device, "activate", cmd_device_activate, "activate a device for an identity")
+    p.add_argument("--user-id", required=True)
+    p.add_argument("--serial", required=True, help="the serial number on the back")
+    p.add_argument("--code", help="the code shown (asked for when left out)")
+    p.add_argument("--password-file", help="the new password (asked for twice when left out)")
+    p.add_argument("--operator", help="who checked the person's ID")
+    p.add_argument("--json", action="store_true")
+    p = add(device, "press", cmd_device_press, "press an emulated device's button")
+    p.add_argument("serial")
+    p.add_argument("--dir", help="device files folder (default: $SEGL_DEVICE_DIR or var/devices)")
+    p.add_argument("--json", action="store_true")
+    p = add(device, "list", cmd_device_list, "list the inventory")
+    p.add_argument("--status")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--json", action="store_true")
+
+    audit = group("audit", "the audit log")
+    p = add(audit, "verify", cmd_audit_verify, "check the hash chain for tampering")
+    p.add_argument("--json", action="store_true")
+
+    demo = group("demo", "demo data")
+    p = add(demo, "load", cmd_demo_load, "load demo people, devices and Demo Bank")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""segl's configuration: one typed object read from the environment and checked at start-up.
+
+Secure by default: with ``SEGL_ENV=production`` (the default) every secret must be given and
+nothing is invented. ``segl init`` writes a file of fresh secrets for a development machine, and
+``SEGL_ENV_FILE`` points at it. Under ``SEGL_ENV=test`` missing secrets are generated for the one
+process, since a test database does not outlive it.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ENVIRONMENTS = ("production", "development", "test")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable and what it wants."""
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a ``KEY=VALUE`` file (``#`` comments, optional quotes)."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value.replace("\\n", "\n")
+    return values
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str
+    debug: bool
+    secret_key: str
+    keyring: str
+    oidc_private_key: str
+    base_url: str
+    allowed_hosts: tuple[str, ...]
+    database_url: str
+    redis_url: str | None
+    data_dir: Path
+    device_dir: Path
+    code_lock_minutes: int
+    password_lock_minutes: int
+    flow_minutes: int
+    rate_limit_ip_per_minute: int
+    rate_limit_user_per_minute: int
+    demo: bool
+    demo_rp_secret: str
+
+    @property
+    def issuer(self) -> str:
+        return self.base_url.rstrip("/") + "/o"
+
+
+def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _test_secrets() -> dict[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return {
+        "SEGL_SECRET_KEY": base64.urlsafe_b64encode(os.urandom(48)).decode(),
+        "SEGL_KEYS": "test1:" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
+        "SEGL_OIDC_PRIVATE_KEY": pem,
+        "SEGL_DEMO_RP_SECRET": base64.urlsafe_b64encode(os.urandom(24)).decode(),
+    }
+
+
+def load(environ: dict[str, str] | None = None) -> Config:
+    """Read and check the configuration; raises :class:`ConfigError` naming what is wrong."""
+    env = dict(os.environ if environ is None else environ)
+    env_file = env.get("SEGL_ENV_FILE")
+    if env_file:
+        path = Path(env_file)
+        if not path.is_file():
+            raise ConfigError(f"SEGL_ENV_FILE points at {path}, which does not exist")
+        env = {**read_env_file(path), **env}
+
+    name = env.get("SEGL_ENV", "production")
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"SEGL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {name!r}")
+    if name == "test":
+        env = {**_test_secrets(), **env}
+
+    missing = [key for key in ("SEGL_SECRET_KEY", "SEGL_KEYS") if not env.get(key)]
+    if not env.get("SEGL_OIDC_PRIVATE_KEY") and not env.get("SEGL_OIDC_PRIVATE_KEY_FILE"):
+        missing.append("SEGL_OIDC_PRIVATE_KEY_FILE")
+    if missing:
+        raise ConfigError(
+            "missing settings: "
+            + ", ".join(missing)
+            + " (run 'segl init' to write a file of fresh secrets and point SEGL_ENV_FILE at it)"
+        )
+    if len(env["SEGL_SECRET_KEY"]) < 32:
+        raise ConfigError("SEGL_SECRET_KEY must be at least 32 characters")
+
+    oidc_key = env.get("SEGL_OIDC_PRIVATE_KEY") or ""
+    if not oidc_key:
+        key_path = Path(env["SEGL_OIDC_PRIVATE_KEY_FILE"])
+        if not key_path.is_file():
+            raise ConfigError(f"SEGL_OIDC_PRIVATE_KEY_FILE: {key_path} does not exist")
+        oidc_key = key_path.read_text(encoding="ascii")
+    if "PRIVATE KEY" not in oidc_key:
+        raise ConfigError("the OIDC signing key must be an RSA private key in PEM form")
+
+    base_url = env.get("SEGL_BASE_URL", "http://localhost:8000").rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"SEGL_BASE_URL must be an http(s) URL, not {base_url!r}")
+    if name == "production" and parts.scheme != "https" and parts.hostname != "localhost":
+        raise ConfigError("SEGL_BASE_URL must use https in production")
+    hosts_raw = env.get("SEGL_ALLOWED_HOSTS", "")
+    hosts = tuple(h.strip() for h in hosts_raw.split(",") if h.strip()) or (parts.hostname,)
+
+    data_dir = Path(env.get("SEGL_DATA_DIR", "var")).resolve()
+    return Config(
+        env=name,
+        debug=_bool(env, "SEGL_DEBUG", False),
+        secret_key=env["SEGL_SECRET_KEY"],
+        keyring=env["SEGL_KEYS"],
+        oidc_private_key=oidc_key,
+        base_url=base_url,
+        allowed_hosts=hosts,
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'segl.sqlite3'}",
+        redis_url=env.get("REDIS_URL") or None,
+        data_dir=data_dir,
+        device_dir=Path(env.get("SEGL_DEVICE_DIR") or data_dir / "devices").resolve(),
+        code_lock_minutes=_int(env, "SEGL_CODE_LOCK_MINUTES", 15, 1, 24 * 60),
+        password_lock_minutes=_int(env, "SEGL_PASSWORD_LOCK_MINUTES", 15, 1, 24 * 60),
+        flow_minutes=_int(env, "SEGL_FLOW_MINUTES", 10, 1, 60),
+        rate_limit_ip_per_minute=_int(env, "SEGL_RATE_LIMIT_IP", 60, 1, 1_000_000),
+        rate_limit_user_per_minute=_int(env, "SEGL_RATE_LIMIT_USER", 10, 1, 1_000_000),
+        demo=_bool(env, "SEGL_DEMO", name != "production"),
+        demo_rp_secret=env.get("SEGL_DEMO_RP_SECRET", ""),
+    )

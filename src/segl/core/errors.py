@@ -1,0 +1,99 @@
+"""The domain errors of segl's core, one tree, each with its wire code.
+
+    SeglError
+    ├── CodeError                 one-time codes
+    │   ├── InvalidCode           code_invalid: wrong, malformed or outside the window
+    │   ├── ReplayedCode          code_replayed: a code (or an earlier one) was already accepted
+    │   └── ResyncFailed          resync_failed: two codes did not follow each other in the window
+    ├── Locked                    locked: too many wrong attempts; carries ``until``
+    ├── PasswordError             passwords
+    │   ├── WrongPassword         password_wrong
+    │   └── PasswordRejected      password_rejected: a new password breaks the policy (``reason``)
+    ├── PskcError                 pskc_invalid: a PSKC file that cannot be imported (nothing is)
+    ├── SecretError               secret_invalid: a ciphertext that does not decrypt (tampered or
+    │                             unknown key id)
+    ├── CprError                  cpr_invalid: not a CPR number
+    └── FlowError                 authentication flows
+        ├── FlowExpired           flow_expired
+        └── FlowStateError        flow_state: a step that does not fit where the flow is
+
+Attacker input raises one of these; programmer mistakes raise ``TypeError``/``ValueError``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class SeglError(Exception):
+    """Base of every domain error; ``code`` is what goes on the wire and in the audit log."""
+
+    code = "error"
+
+
+class CodeError(SeglError):
+    code = "code_error"
+
+
+class InvalidCode(CodeError):
+    code = "code_invalid"
+
+
+class ReplayedCode(CodeError):
+    code = "code_replayed"
+
+
+class ResyncFailed(CodeError):
+    code = "resync_failed"
+
+
+class Locked(SeglError):
+    """Too many wrong attempts in a row; nothing is verified before ``until``."""
+
+    code = "locked"
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"locked until {until.isoformat()}")
+        self.until = until
+
+
+class PasswordError(SeglError):
+    code = "password_error"
+
+
+class WrongPassword(PasswordError):
+    code = "password_wrong"
+
+
+class PasswordRejected(PasswordError):
+    """A new password that breaks the policy; ``reason`` is one of the policy's reason codes."""
+
+    code = "password_rejected"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PskcError(SeglError):
+    code = "pskc_invalid"
+
+
+class SecretError(SeglError):
+    code = "secret_invalid"
+
+
+class CprError(SeglError):
+    code = "cpr_invalid"
+
+
+class FlowError(SeglError):
+    code = "flow_error"
+
+
+class FlowExpired(FlowError):
+    code = "flow_expired"
+
+
+class FlowStateError(FlowError):
+    code = "flow_state"

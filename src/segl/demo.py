@@ -1,0 +1,118 @@
+"""Demo data: synthetic people, identities with activated devices, and Demo Bank.
+
+The devices come from the factory as from a vendor: device files for the emulators and an
+encrypted PSKC file that segl imports. Loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from oauth2_provider.models import Application
+
+from segl.authenticators.models import Device
+from segl.authenticators.services import device_activate, device_import
+from segl.core.pskc import parse_pskc
+from segl.demo_rp.views import CLIENT_ID as DEMO_BANK_CLIENT_ID
+from segl.emulators.device_file import DeviceFile, Kind
+from segl.emulators.factory import make_batch
+from segl.identities.models import Identity
+from segl.identities.services import identity_create, person_create
+from segl.oidc.services import rp_add
+
+DEMO_PASSWORD = "segl demo login"
+
+# Synthetic people; CPR numbers from dates and serials that no register would hand out together.
+PEOPLE: list[dict[str, Any]] = [
+    {
+        "user_id": "demo-anna",
+        "cpr": "0103804001",
+        "given_name": "Anna",
+        "family_name": "Jensen",
+        "address": "Nørregade 1, 1165 København K",
+        "passport": "206112233",
+        "devices": ["code_display"],
+    },
+    {
+        "user_id": "demo-bo",
+        "cpr": "1507723003",
+        "given_name": "Bo",
+        "family_name": "Nielsen",
+        "address": "Vestergade 12, 8000 Aarhus C",
+        "passport": "206445566",
+        "devices": ["audio_code_reader", "code_display"],
+    },
+    {
+        "user_id": "demo-carla",
+        "cpr": "2412994006",
+        "given_name": "Carla",
+        "family_name": "Hansen",
+        "address": "Algade 3, 9000 Aalborg",
+        "passport": "206778899",
+        "devices": ["code_display"],
+    },
+]
+
+
+def _make_devices(kind: str, count: int, now: datetime) -> list[str]:
+    """Make devices with the factory and import their PSKC file; return the serials."""
+    out = Path(settings.CONFIG.device_dir).parent
+    passphrase = secrets.token_urlsafe(24).encode()
+    batch = make_batch(cast(Kind, kind), count, out, passphrase=passphrase)
+    seeds = parse_pskc(batch.pskc_path.read_bytes(), passphrase=passphrase)
+    device_import(seeds=seeds, kind_of=lambda s: kind, batch=batch.pskc_path.stem, actor="demo")
+    return list(batch.serials)
+
+
+def load_demo(*, now: datetime) -> dict[str, Any]:
+    created: list[str] = []
+    with transaction.atomic():
+        if not Application.objects.filter(client_id=DEMO_BANK_CLIENT_ID).exists():
+            rp_add(
+                name="Demo Bank",
+                client_id=DEMO_BANK_CLIENT_ID,
+                client_secret=settings.CONFIG.demo_rp_secret,
+                redirect_uris=[settings.CONFIG.base_url + reverse("demo_rp:callback")],
+                actor="demo",
+            )
+            created.append("Demo Bank")
+        for entry in PEOPLE:
+            if Identity.objects.filter(user_id__iexact=entry["user_id"]).exists():
+                continue
+            person = person_create(
+                cpr=entry["cpr"],
+                given_name=entry["given_name"],
+                family_name=entry["family_name"],
+                address=entry["address"],
+                passport_numbers=[entry["passport"]],
+                actor="demo",
+            )
+            identity = identity_create(
+                person=person, user_id=entry["user_id"], actor="demo", now=now
+            )
+            for kind in entry["devices"]:
+                (serial,) = _make_devices(kind, 1, now)
+                device_file = DeviceFile.load(Path(settings.CONFIG.device_dir) / f"{serial}.json")
+                # Activated a minute ago, so the code showing now has not been used.
+                activated = now - timedelta(seconds=60)
+                device_activate(
+                    identity=identity,
+                    serial=serial,
+                    code=device_file.press(activated),
+                    password=DEMO_PASSWORD,
+                    now=activated,
+                    actor="demo",
+                )
+            created.append(entry["user_id"])
+        # A small stock of devices for trying activation by hand.
+        if not Device.objects.filter(status=Device.Status.IN_STOCK).exists():
+            _make_devices("code_display", 3, now)
+            created.append("3 code displays in stock")
+    text = ("demo data loaded: " + ", ".join(created)) if created else "demo data already there"
+    return {"created": created, "text": text, "password": DEMO_PASSWORD}

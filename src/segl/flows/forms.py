@@ -1,0 +1,79 @@
+"""The login flow's forms. Labels follow the seeds' wording."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class UserIdForm(forms.Form):
+    user_id = forms.CharField(
+        label=_("User ID"),
+        max_length=64,
+        help_text=_("You created your user ID when you first got segl."),
+        error_messages={
+            "required": _("Enter your user ID"),
+            "max_length": _("A user ID has at most 64 characters"),
+        },
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "username",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+                "aria-describedby": "id_user_id-hint",
+            }
+        ),
+    )
+
+
+class MethodForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("Choose how you want to identify yourself"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose an identification method")},
+    )
+
+    def __init__(self, *args: Any, methods: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["method"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = methods
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("One-time code"),
+        max_length=20,
+        error_messages={"required": _("Enter the 6-digit one-time code")},
+        widget=forms.TextInput(
+            attrs={
+                "class": "code",
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "spellcheck": "false",
+                "aria-describedby": "id_code-hint",
+            }
+        ),
+    )
+
+    def __init__(self, *args: Any, hint: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = hint
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=1024,
+        strip=False,
+        help_text=_("You created this password when you activated your device."),
+        error_messages={"required": _("Enter your password")},
+        widget=forms.PasswordInput(
+            attrs={
+                "autocomplete": "current-password",
+                "aria-describedby": "id_password-hint",
+            }
+        ),
+    )

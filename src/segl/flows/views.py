@@ -1,0 +1,280 @@
+"""The login flow's pages (seeds 000, 001). One address per flow shows whatever step the flow is
+at, so reloading or going back never confuses it; each POST calls one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from segl.authenticators.kinds import CODE, PASSWORD
+from segl.authenticators.models import Kind
+from segl.authenticators.services import DeviceError
+from segl.core import flows as core
+from segl.core.errors import (
+    FlowExpired,
+    FlowStateError,
+    InvalidCode,
+    Locked,
+    ReplayedCode,
+    SeglError,
+)
+from segl.web.http import BROWSER_COOKIE, client_ip, rate_limited, user_rate_limited
+
+from . import services
+from .forms import CodeForm, MethodForm, PasswordForm, UserIdForm
+from .models import Action, Flow
+
+DONE_HEADINGS = {
+    Action.LOG_ON: gettext_lazy("You are logged on"),
+    Action.APPROVE: gettext_lazy("You have approved"),
+    Action.CONFIRM: gettext_lazy("You have confirmed"),
+    Action.ACCEPT: gettext_lazy("You have accepted"),
+    Action.SIGN: gettext_lazy("You have signed"),
+}
+
+
+def _local_time(when: Any) -> str:
+    return time_format(timezone.localtime(when), "H:i")
+
+
+def _error_page(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "segl/error.html", {"message": message}, status=status)
+
+
+class FlowView(View):
+    """Loads the flow for this browser and turns the flow's refusals into pages."""
+
+    flow: Flow
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        flow_id = kwargs["flow_id"]
+        key = request.COOKIES.get(BROWSER_COOKIE, "")
+        if request.method == "POST" and rate_limited(request, "flow"):
+            return _error_page(request, _("Too many attempts. Wait a minute and try again."), 429)
+        try:
+            self.flow = services.flow_get(flow_id=flow_id, browser_key=key)
+            if not self.flow.state.finished and timezone.now() >= self.flow.expires_at:
+                self.flow = services.flow_expire(
+                    flow_id=flow_id, browser_key=key, now=timezone.now()
+                )
+        except (Flow.DoesNotExist, services.WrongBrowser):
+            return _error_page(
+                request,
+                _(
+                    "This login was not found in this browser. Go back to the website and start "
+                    "again."
+                ),
+                404,
+            )
+        self.browser_key = key
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except FlowExpired:
+            self.flow = services.flow_expire(flow_id=flow_id, browser_key=key, now=timezone.now())
+            return redirect("flows:step", flow_id=flow_id)
+        except FlowStateError:
+            # A stale form (double submit, back button): show where the flow is now.
+            return redirect("flows:step", flow_id=flow_id)
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        flow = self.flow
+        method_label = Kind(flow.method).label if flow.method else ""
+        return {
+            "flow": flow,
+            "rp_name": flow.application.name,
+            "action_label": Action(flow.action).label,
+            "method_label": method_label,
+            "can_change_method": flow.method and not flow.state.started_method,
+            **extra,
+        }
+
+
+class StepView(FlowView):
+    """Shows and takes the flow's current step."""
+
+    def get(self, request: HttpRequest, flow_id: str) -> HttpResponse:
+        return self.render_step(request)
+
+    def render_step(
+        self, request: HttpRequest, form: Any = None, status: int = 200
+    ) -> HttpResponse:
+        flow = self.flow
+        if flow.state.finished:
+            return self.render_finished(request)
+        if flow.step == core.USER_ID:
+            form = form or UserIdForm(initial={"user_id": flow.login_hint})
+            return render(request, "flows/user_id.html", self.context(form=form), status=status)
+        if flow.step == CODE:
+            form = form or CodeForm(hint=self.code_hint())
+            return render(request, "flows/code.html", self.context(form=form), status=status)
+        if flow.step == PASSWORD:
+            form = form or PasswordForm()
+            return render(request, "flows/password.html", self.context(form=form), status=status)
+        return _error_page(request, _("This step is not available."), 400)
+
+    def code_hint(self) -> str:
+        if self.flow.method == Kind.AUDIO_CODE_READER:
+            return _(
+                "Press the red button at the bottom right of your audio code reader. Enter "
+                "the 6-digit one-time code it shows or reads aloud."
+            )
+        return _("Press the button on your code display. Enter the 6-digit one-time code it shows.")
+
+    def render_finished(self, request: HttpRequest) -> HttpResponse:
+        flow = self.flow
+        finish_url = reverse("oauth2_provider:finish", kwargs={"flow_id": flow.id})
+        if flow.step == core.DONE:
+            heading = DONE_HEADINGS[Action(flow.action)]
+            return render(
+                request, "flows/done.html", self.context(heading=heading, finish_url=finish_url)
+            )
+        messages = {
+            "expired": _(
+                "For your security, a login must be finished within 10 minutes. Go "
+                "back to the website and start again."
+            ),
+            "level_unreachable": _(
+                "%(rp)s asks for a higher level of security than your segl "
+                "can give. Nothing was approved."
+            )
+            % {"rp": flow.application.name},
+            "identity_inactive": _("Your segl cannot be used right now. Contact segl support."),
+            "no_authenticator": _(
+                "You have no active way to identify yourself. Order a code "
+                "display or activate the app."
+            ),
+        }
+        message = (
+            _("You cancelled. Nothing was approved.")
+            if flow.step == core.CANCELLED
+            else messages.get(flow.failure, _("The login could not be finished."))
+        )
+        return render(
+            request,
+            "flows/stopped.html",
+            self.context(
+                message=message, finish_url=finish_url, cancelled=flow.step == core.CANCELLED
+            ),
+        )
+
+    def post(self, request: HttpRequest, flow_id: str) -> HttpResponse:
+        flow = self.flow
+        if flow.state.finished:
+            return redirect("flows:step", flow_id=flow_id)
+        if request.POST.get("step") != flow.step:
+            return redirect("flows:step", flow_id=flow_id)
+        now = timezone.now()
+        ip = client_ip(request)
+        if flow.step == core.USER_ID:
+            form: Any = UserIdForm(request.POST)
+            if not form.is_valid():
+                return self.render_step(request, form)
+            user_id = form.cleaned_data["user_id"]
+            if user_rate_limited(user_id):
+                form.add_error("user_id", _("Too many attempts. Wait a minute and try again."))
+                return self.render_step(request, form, 429)
+            services.flow_submit_user_id(
+                flow_id=flow_id, browser_key=self.browser_key, user_id=user_id, now=now, ip=ip
+            )
+            return redirect("flows:step", flow_id=flow_id)
+        if flow.step == CODE:
+            form = CodeForm(request.POST, hint=self.code_hint())
+            field = "code"
+        else:
+            form = PasswordForm(request.POST)
+            field = "password"
+        if not form.is_valid():
+            return self.render_step(request, form)
+        try:
+            services.flow_submit_step(
+                flow_id=flow_id,
+                browser_key=self.browser_key,
+                step=flow.step,
+                response=form.cleaned_data[field],
+                now=now,
+                ip=ip,
+            )
+        except (FlowExpired, FlowStateError):
+            raise
+        except SeglError as exc:
+            form.add_error(field, self.refusal_message(exc))
+            return self.render_step(request, form)
+        return redirect("flows:step", flow_id=flow_id)
+
+    def refusal_message(self, exc: SeglError) -> str:
+        device = Kind(self.flow.method).label if self.flow.method else ""
+        if isinstance(exc, Locked):
+            if self.flow.step == PASSWORD:
+                return _(
+                    "Your password is locked after too many wrong attempts. You can try "
+                    "again at %(time)s."
+                ) % {"time": _local_time(exc.until)}
+            return _(
+                "Your %(device)s is suspended because a wrong one-time code was entered 3 "
+                "times in a row. You can try again at %(time)s, or choose another "
+                "identification method."
+            ) % {"device": device, "time": _local_time(exc.until)}
+        if isinstance(exc, ReplayedCode):
+            return _(
+                "That one-time code has already been used. Press the button again to get "
+                "a new code."
+            )
+        if isinstance(exc, InvalidCode):
+            return _(
+                "The one-time code is not correct. Check it and try again, or press the "
+                "button to get a new code."
+            )
+        if isinstance(exc, DeviceError | services.FlowRefused):
+            return _(
+                "Your %(device)s cannot be used. Choose another identification method or "
+                "contact segl support."
+            ) % {"device": device}
+        if self.flow.step == PASSWORD:
+            return _("The password is not correct. Try again.")
+        return _("That did not work. Try again.")
+
+
+class MethodView(FlowView):
+    """ "Change identification method": the identity's other active authenticators."""
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [(kind, str(Kind(kind).label)) for kind in services.available_methods(self.flow)]
+
+    def get(self, request: HttpRequest, flow_id: str) -> HttpResponse:
+        if self.flow.state.finished or not self.flow.method:
+            return redirect("flows:step", flow_id=flow_id)
+        form = MethodForm(methods=self.choices(), initial={"method": self.flow.method})
+        return render(request, "flows/method.html", self.context(form=form))
+
+    def post(self, request: HttpRequest, flow_id: str) -> HttpResponse:
+        form = MethodForm(request.POST, methods=self.choices())
+        if not form.is_valid():
+            return render(request, "flows/method.html", self.context(form=form))
+        services.flow_change_method(
+            flow_id=flow_id,
+            browser_key=self.browser_key,
+            method=form.cleaned_data["method"],
+            now=timezone.now(),
+            ip=client_ip(request),
+        )
+        return redirect("flows:step", flow_id=flow_id)
+
+
+class CancelView(FlowView):
+    def post(self, request: HttpRequest, flow_id: str) -> HttpResponse:
+        if not self.flow.state.finished:
+            services.flow_cancel(
+                flow_id=flow_id,
+                browser_key=self.browser_key,
+                now=timezone.now(),
+                ip=client_ip(request),
+            )
+        return redirect("oauth2_provider:finish", flow_id=flow_id)

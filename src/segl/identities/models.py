@@ -1,0 +1,94 @@
+"""The people register and identities (a person's segl)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from segl.core.cpr import mask_cpr
+
+
+class Person(models.Model):
+    """An entry of the people register (synthetic in the demo)."""
+
+    cpr = models.CharField(max_length=10, unique=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    address = models.TextField(blank=True)
+    country = models.CharField(max_length=2, default="DK")
+    passport_numbers = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name} ({mask_cpr(self.cpr)})"
+
+    def __repr__(self) -> str:
+        return f"<Person {self.pk} {mask_cpr(self.cpr)}>"
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class AssuranceLevel(models.TextChoices):
+    """NSIS levels, in order."""
+
+    LOW = "low", _("Low")
+    SUBSTANTIAL = "substantial", _("Substantial")
+    HIGH = "high", _("High")
+
+
+class Identity(models.Model):
+    """A person's segl. It is also Django's user model, so OAuth grants point at it.
+
+    ``id`` is the stable subject identifier sent to RPs; the user ID is the citizen's own
+    choice, can change, and is matched case-insensitively.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user_id = models.CharField(max_length=64, unique=True)
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="identity")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    ial = models.CharField(
+        max_length=16, choices=AssuranceLevel.choices, default=AssuranceLevel.SUBSTANTIAL
+    )
+    preferred_method = models.CharField(max_length=32, blank=True)
+    password_hash = models.TextField(blank=True)
+    password_failures = models.PositiveIntegerField(default=0)
+    password_locked_until = models.DateTimeField(null=True, blank=True)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login = models.DateTimeField(null=True, blank=True)
+
+    USERNAME_FIELD = "user_id"
+    REQUIRED_FIELDS: list[str] = []
+    is_anonymous = False
+    is_authenticated = True
+
+    class Meta:
+        verbose_name_plural = "identities"
+        constraints = [
+            models.UniqueConstraint(Lower("user_id"), name="identity_user_id_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.user_id
+
+    def __repr__(self) -> str:
+        return f"<Identity {self.id}>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    def get_username(self) -> str:
+        return self.user_id

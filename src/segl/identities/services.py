@@ -1,0 +1,178 @@
+"""Writing people and identities: create, set and verify the password."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from segl.audit.services import audit_record
+from segl.core import passwords as core_passwords
+from segl.core.cpr import mask_cpr, parse_cpr
+from segl.core.errors import Locked, SeglError, WrongPassword
+from segl.core.throttle import (
+    FailureState,
+    ThrottlePolicy,
+    check_not_locked,
+    record_failure,
+    record_success,
+)
+
+from .models import AssuranceLevel, Identity, Person
+from .passwords import blocklist, hasher
+
+USER_ID_ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789.-_#")
+
+
+class IdentityError(SeglError):
+    code = "identity_invalid"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def password_policy() -> ThrottlePolicy:
+    """5 wrong passwords in a row lock the password for a configurable time (default 15 min)."""
+    return ThrottlePolicy(
+        max_failures=5, lock_for=timedelta(minutes=settings.CONFIG.password_lock_minutes)
+    )
+
+
+def check_user_id(raw: str) -> str:
+    """A user ID: 4-64 characters of letters, digits and . - _ #, kept as the citizen typed it."""
+    user_id = raw.strip()
+    if not 4 <= len(user_id) <= 64:
+        raise IdentityError("user_id_length")
+    if not set(user_id.lower()) <= USER_ID_ALLOWED:
+        raise IdentityError("user_id_characters")
+    return user_id
+
+
+def password_hash_new(password: str, *, user_id: str | None = None) -> str:
+    """Check a new password against the policy and hash it (raises PasswordRejected)."""
+    normalised = core_passwords.check_new_password(password, blocklist=blocklist(), user_id=user_id)
+    return hasher().hash(normalised)
+
+
+def person_create(
+    *,
+    cpr: str,
+    given_name: str,
+    family_name: str,
+    address: str = "",
+    country: str = "DK",
+    passport_numbers: list[str] | None = None,
+    actor: str = "",
+    birth_date: date | None = None,
+) -> Person:
+    parsed = parse_cpr(cpr)
+    with transaction.atomic():
+        if Person.objects.filter(cpr=parsed.value).exists():
+            raise IdentityError("cpr_exists")
+        person = Person.objects.create(
+            cpr=parsed.value,
+            given_name=given_name.strip(),
+            family_name=family_name.strip(),
+            birth_date=birth_date or parsed.birth_date,
+            address=address,
+            country=country,
+            passport_numbers=passport_numbers or [],
+        )
+        audit_record(action="person.create", actor=actor, subject=mask_cpr(parsed.value))
+    return person
+
+
+def identity_create(
+    *,
+    person: Person,
+    user_id: str,
+    ial: str = AssuranceLevel.SUBSTANTIAL,
+    actor: str = "",
+    now: datetime,
+) -> Identity:
+    checked = check_user_id(user_id)
+    if ial not in AssuranceLevel.values:
+        raise IdentityError("ial")
+    try:
+        with transaction.atomic():
+            if Identity.objects.filter(user_id__iexact=checked).exists():
+                raise IdentityError("user_id_taken")
+            identity = Identity.objects.create(person=person, user_id=checked, ial=ial)
+            audit_record(
+                action="identity.create",
+                actor=actor,
+                subject=checked,
+                data={"person": mask_cpr(person.cpr), "ial": ial},
+                at=now,
+            )
+    except IntegrityError:
+        # Two creations racing for one user ID (or one person): the loser gets a clear error.
+        raise IdentityError("user_id_taken") from None
+    return identity
+
+
+def identity_set_password(
+    *, identity: Identity, password: str, now: datetime, actor: str = "", ip: str = ""
+) -> None:
+    encoded = password_hash_new(password, user_id=identity.user_id)
+    with transaction.atomic():
+        Identity.objects.filter(pk=identity.pk).update(
+            password_hash=encoded,
+            password_changed_at=now,
+            password_failures=0,
+            password_locked_until=None,
+        )
+        audit_record(action="password.set", actor=actor, subject=identity.user_id, ip=ip, at=now)
+
+
+def identity_verify_password(
+    *, identity_id: uuid.UUID, password: str, now: datetime, ip: str = "", flow_id: str = ""
+) -> None:
+    """Verify the password; 5 wrong in a row lock it. Refusals are committed, then raised."""
+    failure: SeglError | None = None
+    with transaction.atomic():
+        identity = Identity.objects.select_for_update().get(pk=identity_id)
+        state = FailureState(identity.password_failures, identity.password_locked_until)
+        data = {"flow": flow_id} if flow_id else {}
+        try:
+            check_not_locked(state, now=now)
+            if not identity.password_hash:
+                hasher().burn(password)
+                raise WrongPassword("no password set")
+            hasher().verify(identity.password_hash, core_passwords.normalise_password(password))
+        except Locked as exc:
+            failure = exc
+            audit_record(
+                action="password.verify",
+                outcome="locked",
+                subject=identity.user_id,
+                ip=ip,
+                data=data,
+                at=now,
+            )
+        except WrongPassword as exc:
+            state = record_failure(password_policy(), state, now=now)
+            failure = Locked(state.locked_until) if state.locked_until else exc
+            audit_record(
+                action="password.verify",
+                outcome="wrong",
+                subject=identity.user_id,
+                ip=ip,
+                data=data,
+                at=now,
+            )
+        else:
+            state = record_success(state)
+            if hasher().needs_rehash(identity.password_hash):
+                identity.password_hash = hasher().hash(core_passwords.normalise_password(password))
+            audit_record(
+                action="password.verify", subject=identity.user_id, ip=ip, data=data, at=now
+            )
+        identity.password_failures = state.failures
+        identity.password_locked_until = state.locked_until
+        identity.save(update_fields=["password_failures", "password_locked_until", "password_hash"])
+    if failure is not None:
+        raise failure

@@ -1,0 +1,145 @@
+"""segl's OAuth 2.0 / OpenID Connect request validator on django-oauth-toolkit.
+
+What segl adds to the library's validator: the ID token carries how the citizen authenticated
+(``acr``/``loa``, ``ial``, ``aal``, ``amr``, ``auth_time``) and a SHA-256 of the text they
+approved; an authorization code can only be issued at the end of a segl login flow; a second
+redemption of a code revokes what the first one issued; and there is no silent login.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, RefreshToken
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749 import errors
+
+from segl.audit.services import audit_record
+from segl.core.assurance import Level
+
+from .models import AuthContext
+
+OPENID_CLAIMS = ("acr", "loa", "ial", "aal", "amr", "segl_action", "segl_approval_sha256")
+PROFILE_CLAIMS = ("name", "given_name", "family_name", "birthdate")
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+class SeglValidator(OAuth2Validator):
+    oidc_claim_scope = {
+        **OAuth2Validator.oidc_claim_scope,
+        **{claim: "openid" for claim in OPENID_CLAIMS},
+        **{claim: "profile" for claim in PROFILE_CLAIMS},
+    }
+
+    def validate_redirect_uri(
+        self, client_id: str, redirect_uri: str, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        # OAuth 2.1 §4.1.1 / RFC 9700 §2.1: "simple string comparison" with a registered URI.
+        return redirect_uri in request.client.redirect_uris.split()
+
+    def _create_authorization_code(
+        self, request: Any, code: dict[str, str], expires: Any = None
+    ) -> Any:
+        login = getattr(request, "segl_login", None)
+        if login is None:
+            # Codes are issued only at the end of a segl login flow.
+            raise errors.AccessDeniedError(request=request)
+        grant = super()._create_authorization_code(request, code, expires)
+        AuthContext.objects.create(
+            code_hash=code_hash(code["code"]),
+            grant=grant,
+            application=request.client,
+            identity=request.user,
+            **login,
+        )
+        return grant
+
+    def validate_code(
+        self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        context = (
+            AuthContext.objects.select_for_update()
+            .filter(code_hash=code_hash(code), application=client)
+            .first()
+        )
+        if context is not None and context.redeemed_at is not None:
+            self._revoke_reused(context)
+            return False
+        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return False
+        if context is None:
+            return False
+        request.segl_context = context
+        return True
+
+    def _revoke_reused(self, context: AuthContext) -> None:
+        """RFC 6749 §4.1.2: a code used twice revokes the tokens issued for it."""
+        revoked = 0
+        if context.access_token_id is not None:
+            for refresh in RefreshToken.objects.filter(access_token_id=context.access_token_id):
+                refresh.revoke()
+            AccessToken.objects.filter(pk=context.access_token_id).delete()
+            revoked = 1
+        audit_record(
+            action="oidc.code_reuse",
+            outcome="revoked",
+            actor=context.application.client_id,
+            subject=context.identity.user_id,
+            data={"flow": context.flow_id, "tokens_revoked": revoked},
+        )
+
+    def save_bearer_token(
+        self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        super().save_bearer_token(token, request, *args, **kwargs)
+        context: AuthContext | None = getattr(request, "segl_context", None)
+        if context is not None:
+            context.access_token = AccessToken.objects.filter(
+                token_checksum=hashlib.sha256(token["access_token"].encode()).hexdigest()
+            ).first()
+            context.redeemed_at = timezone.now()
+            context.save(update_fields=["access_token", "redeemed_at"])
+
+    def get_additional_claims(self, request: Any) -> dict[str, Any]:
+        identity = request.user
+        person = identity.person
+        claims: dict[str, Any] = {
+            "name": person.name,
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "birthdate": person.birth_date.isoformat(),
+        }
+        context: AuthContext | None = getattr(request, "segl_context", None)
+        if context is not None:
+            claims.update(
+                acr=context.acr,
+                loa=context.acr,
+                ial=Level.from_key(context.ial).uri,
+                aal=Level.from_key(context.aal).uri,
+                amr=list(context.amr),
+                segl_action=context.action,
+                segl_approval_sha256=context.approval_text_sha256,
+            )
+        return claims
+
+    def get_discovery_claims(self, request: Any) -> list[str]:
+        return ["sub", "auth_time", *OPENID_CLAIMS, *PROFILE_CLAIMS]
+
+    def get_id_token_dictionary(self, token: Any, token_handler: Any, request: Any) -> Any:
+        claims, expiration = super().get_id_token_dictionary(token, token_handler, request)
+        context: AuthContext | None = getattr(request, "segl_context", None)
+        if context is not None:
+            claims["auth_time"] = int(context.auth_time.timestamp())
+        return claims, expiration
+
+    def validate_silent_login(self, request: Any) -> bool:
+        # segl keeps no login session: every login is a fresh authentication.
+        return False
+
+    def validate_silent_authorization(self, request: Any) -> bool:
+        return False

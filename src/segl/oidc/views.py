@@ -1,0 +1,186 @@
+"""OIDC endpoints that segl adds to django-oauth-toolkit's: the authorization request starts a
+segl login flow, and the flow's end sends the browser back to the RP."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+from oauth2_provider.models import Application
+from oauth2_provider.views import ConnectDiscoveryInfoView as LibraryDiscoveryView
+from oauth2_provider.views import TokenView as LibraryTokenView
+from oauth2_provider.views.mixins import OAuthLibMixin
+from oauthlib.oauth2.rfc6749 import errors
+
+from segl.core.assurance import Level, requested_level
+from segl.flows.models import Action, Flow
+from segl.flows.services import WrongBrowser, flow_expire, flow_get, flow_start, new_browser_key
+from segl.web.http import BROWSER_COOKIE, client_ip, rate_limited, set_browser_cookie
+
+from .services import error_redirect, oidc_finish, with_iss
+
+MAX_APPROVAL_TEXT = 130
+
+
+def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+    return render(request, "segl/error.html", {"message": message}, status=status)
+
+
+def _json_safe(credentials: dict[str, Any]) -> dict[str, Any]:
+    safe = {}
+    for key, value in credentials.items():
+        try:
+            json.dumps(value)
+        except TypeError:
+            continue
+        safe[key] = value
+    return safe
+
+
+class AuthorizeView(OAuthLibMixin, View):
+    """OpenID Connect Core §3.1.2: validate the request, then start a segl login flow."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if rate_limited(request, "authorize"):
+            return _error_page(request, _("Too many attempts. Wait a minute and try again."), 429)
+        try:
+            scopes, credentials = self.validate_authorization_request(request)
+        except FatalClientError:
+            # Unknown client or redirect URI: never redirect to an unverified address.
+            return _error_page(
+                request,
+                _(
+                    "The website that sent you here is not registered with segl, or sent you "
+                    "from an address it has not registered."
+                ),
+            )
+        except OAuthToolkitError as exc:
+            error = exc.oauthlib_error
+            if not error.redirect_uri:
+                return _error_page(request, _("The website sent an incomplete login request."))
+            return HttpResponseRedirect(with_iss(error.in_uri(error.redirect_uri)))
+        credentials = _json_safe(credentials)
+        params = request.GET
+        text = params.get("approval_text", "")
+        action = params.get("action", Action.LOG_ON)
+        if credentials.get("code_challenge_method") != "S256":
+            # RFC 9700 §2.1.1: PKCE with S256; "plain" (also the default when left out) is refused.
+            return HttpResponseRedirect(
+                error_redirect(
+                    credentials,
+                    errors.InvalidRequestError(
+                        description='PKCE code_challenge_method must be "S256"'
+                    ),
+                )
+            )
+        if len(text) > MAX_APPROVAL_TEXT:
+            return HttpResponseRedirect(
+                error_redirect(
+                    credentials,
+                    errors.InvalidRequestError(
+                        description=f"approval_text is longer than {MAX_APPROVAL_TEXT} characters"
+                    ),
+                )
+            )
+        if action not in Action.values:
+            return HttpResponseRedirect(
+                error_redirect(
+                    credentials,
+                    errors.InvalidRequestError(
+                        description="action must be one of " + ", ".join(Action.values)
+                    ),
+                )
+            )
+        if any(ord(ch) < 32 for ch in text):
+            return HttpResponseRedirect(
+                error_redirect(
+                    credentials,
+                    errors.InvalidRequestError(
+                        description="approval_text must not contain control characters"
+                    ),
+                )
+            )
+        application = Application.objects.get(client_id=credentials["client_id"])
+        browser_key = request.COOKIES.get(BROWSER_COOKIE) or new_browser_key()
+        flow = flow_start(
+            application=application,
+            authorize_uri=request.build_absolute_uri(),
+            scopes=list(scopes),
+            credentials=credentials,
+            approval_text=text,
+            action=action,
+            requested_level=requested_level(params.get("acr_values")),
+            login_hint=params.get("login_hint", ""),
+            browser_key=browser_key,
+            now=timezone.now(),
+            ip=client_ip(request),
+        )
+        response = redirect("flows:step", flow_id=flow.id)
+        set_browser_cookie(response, browser_key)
+        return response
+
+
+class FinishView(View):
+    """The flow is over: send the browser back to the RP with a code or an error, once."""
+
+    def get(self, request: HttpRequest, flow_id: str) -> HttpResponse:
+        now = timezone.now()
+        key = request.COOKIES.get(BROWSER_COOKIE, "")
+        try:
+            flow = flow_get(flow_id=flow_id, browser_key=key)
+            if not flow.state.finished:
+                if now < flow.expires_at:
+                    return redirect("flows:step", flow_id=flow.id)
+                flow = flow_expire(flow_id=flow_id, browser_key=key, now=now)
+        except (Flow.DoesNotExist, WrongBrowser):
+            return _error_page(
+                request,
+                _(
+                    "This login was not found in this browser. "
+                    "Go back to the website and start again."
+                ),
+                404,
+            )
+        with transaction.atomic():
+            claimed = Flow.objects.filter(pk=flow.pk, consumed_at__isnull=True).update(
+                consumed_at=now
+            )
+            if not claimed:
+                return _error_page(
+                    request,
+                    _("This login is already finished. Go back to the website and start again."),
+                    410,
+                )
+            return HttpResponseRedirect(oidc_finish(flow=flow, now=now))
+
+
+@method_decorator(transaction.atomic, name="post")
+class TokenView(LibraryTokenView):
+    """The library's token endpoint in one transaction, so redeeming a code is all or nothing."""
+
+
+class DiscoveryView(LibraryDiscoveryView):
+    """OpenID Connect Discovery 1.0, with what segl adds: NSIS levels and approval requests."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        data = json.loads(response.content)
+        data.update(
+            acr_values_supported=[level.uri for level in Level],
+            id_token_signing_alg_values_supported=["RS256"],
+            claims_supported=sorted(data["claims_supported"]),
+            ui_locales_supported=["da", "en"],
+            segl_actions_supported=list(Action.values),
+            segl_approval_text_max_length=MAX_APPROVAL_TEXT,
+        )
+        new = JsonResponse(data)
+        new["Access-Control-Allow-Origin"] = "*"
+        return new

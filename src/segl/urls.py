@@ -1,0 +1,37 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+from oauth2_provider import views as oauth_views
+
+from segl.oidc import views as oidc_views
+from segl.web import views as web_views
+
+oidc_patterns = (
+    [
+        path("authorize/", oidc_views.AuthorizeView.as_view(), name="authorize"),
+        path("finish/<str:flow_id>/", oidc_views.FinishView.as_view(), name="finish"),
+        path("token/", oidc_views.TokenView.as_view(), name="token"),
+        path("userinfo/", oauth_views.UserInfoView.as_view(), name="user-info"),
+        path(
+            ".well-known/openid-configuration",
+            oidc_views.DiscoveryView.as_view(),
+            name="oidc-connect-discovery-info",
+        ),
+        path(".well-known/jwks.json", oauth_views.JwksInfoView.as_view(), name="jwks-info"),
+        path("revoke_token/", oauth_views.RevokeTokenView.as_view(), name="revoke-token"),
+    ],
+    "oauth2_provider",
+)
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("o/", include(oidc_patterns)),
+    path("login/", include("segl.flows.urls")),
+    path("emulator/", include("segl.emulators.urls")),
+    path("demo-bank/", include("segl.demo_rp.urls")),
+]
+
+handler400 = "segl.web.views.bad_request"
+handler404 = "segl.web.views.not_found"
+handler500 = "segl.web.views.server_error"

@@ -1,0 +1,25 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    // GOV.UK pattern: move focus to the error summary so screen readers announce it.
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+
+    // A spinner while it connects (seed 003: "If the circle is spinning ...").
+    document.querySelectorAll("form[data-connecting]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        form.classList.add("is-connecting");
+        var status = form.querySelector("[data-status]");
+        if (status) { status.textContent = status.getAttribute("data-status"); }
+      });
+    });
+
+    // The shield with a tick returns to the website by itself after a moment.
+    var next = document.querySelector("[data-continue-after]");
+    if (next) {
+      window.setTimeout(function () { window.location.assign(next.getAttribute("href")); },
+        parseInt(next.getAttribute("data-continue-after"), 10));
+    }
+  });
+})();

@@ -1,0 +1,50 @@
+"""Pages that belong to no journey: the front page, health, errors."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from segl.authenticators.models import Authenticator
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    demo = []
+    if settings.CONFIG.demo:
+        demo = list(
+            Authenticator.objects.filter(status="active", device__isnull=False)
+            .select_related("identity", "device")
+            .order_by("identity__user_id", "kind")[:20]
+        )
+    from segl.demo import DEMO_PASSWORD
+
+    return render(
+        request, "segl/home.html", {"demo_authenticators": demo, "demo_password": DEMO_PASSWORD}
+    )
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return JsonResponse({"status": "ok"})
+    except Exception:  # the database is down; say so without details
+        return JsonResponse({"status": "unavailable"}, status=503)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "segl/error.html", {"message": None, "not_found": True}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "segl/error.html", {"message": None, "server_error": True}, status=500)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "segl/error.html", {"message": None}, status=400)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "segl/error.html", {"csrf": True, "message": None}, status=403)

@@ -1,0 +1,254 @@
+"""One-time codes at the server: replay, concurrency, suspension, drift, activation rules."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import close_old_connections
+
+from segl.audit.models import AuditEvent
+from segl.authenticators.models import Authenticator, Device
+from segl.authenticators.services import DeviceError, device_activate, device_verify_code
+from segl.core import otp
+from segl.core.errors import InvalidCode, Locked, PasswordRejected, ReplayedCode
+from segl.keys import device_aad, keyring
+from tests.conftest import PASSWORD, make_device, make_person
+
+
+def _device(token) -> Device:
+    return Device.objects.get(serial=token.serial)
+
+
+@pytest.mark.django_db
+def test_a_code_is_accepted_once(anna):
+    now = datetime.now(UTC)
+    device = _device(anna.token)
+    code = otp.totp_code(anna.token.secret, now)
+    device_verify_code(device_id=device.pk, code=code, now=now)
+    with pytest.raises(ReplayedCode):
+        device_verify_code(device_id=device.pk, code=code, now=now)
+    # An earlier code is refused too, once a later one was accepted.
+    earlier = otp.totp_code(anna.token.secret, now - timedelta(seconds=30))
+    with pytest.raises(ReplayedCode):
+        device_verify_code(device_id=device.pk, code=earlier, now=now)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_requests_with_one_code_exactly_one_wins():
+    anna = make_person("concurrent-1")
+    device = _device(anna.token)
+    now = datetime.now(UTC)
+    code = otp.totp_code(anna.token.secret, now)
+    results: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def attempt() -> None:
+        try:
+            barrier.wait()
+            device_verify_code(device_id=device.pk, code=code, now=now)
+            results.append("ok")
+        except (ReplayedCode, Locked):
+            # Replays count as wrong codes: the third one suspends the token.
+            results.append("refused")
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["ok", "refused", "refused", "refused"]
+
+
+@pytest.mark.django_db
+def test_three_wrong_codes_in_a_row_suspend_for_15_minutes(anna):
+    now = datetime.now(UTC)
+    device = _device(anna.token)
+    good = otp.totp_code(anna.token.secret, now)
+    wrong = [c for c in ("000000", "111111", "222222", "333333") if c != good]
+    for code in wrong[:2]:
+        with pytest.raises(InvalidCode):
+            device_verify_code(device_id=device.pk, code=code, now=now)
+    with pytest.raises(Locked) as locked:
+        device_verify_code(device_id=device.pk, code=wrong[2], now=now)
+    assert locked.value.until == now + timedelta(minutes=15)
+    # While suspended even the right code is refused ...
+    with pytest.raises(Locked):
+        device_verify_code(device_id=device.pk, code=good, now=now + timedelta(minutes=14))
+    # ... and afterwards it works again.
+    later = now + timedelta(minutes=15, seconds=1)
+    device_verify_code(device_id=device.pk, code=otp.totp_code(anna.token.secret, later), now=later)
+
+
+@pytest.mark.django_db
+def test_a_right_code_resets_the_count(anna):
+    now = datetime.now(UTC)
+    device = _device(anna.token)
+    good = otp.totp_code(anna.token.secret, now)
+    wrong = [c for c in ("000000", "111111", "222222") if c != good]
+    for code in wrong[:2]:
+        with pytest.raises(InvalidCode):
+            device_verify_code(device_id=device.pk, code=code, now=now)
+    device_verify_code(device_id=device.pk, code=good, now=now)
+    assert _device(anna.token).failures == 0
+
+
+@pytest.mark.django_db
+def test_suspension_time_is_configurable(anna, settings):
+    object.__setattr__(settings.CONFIG, "code_lock_minutes", 2)
+    try:
+        now = datetime.now(UTC)
+        device = _device(anna.token)
+        good = otp.totp_code(anna.token.secret, now)
+        wrong = [c for c in ("000000", "111111", "222222", "333333") if c != good]
+        for code in wrong[:2]:
+            with pytest.raises(InvalidCode):
+                device_verify_code(device_id=device.pk, code=code, now=now)
+        with pytest.raises(Locked) as locked:
+            device_verify_code(device_id=device.pk, code=wrong[2], now=now)
+        assert locked.value.until == now + timedelta(minutes=2)
+    finally:
+        object.__setattr__(settings.CONFIG, "code_lock_minutes", 15)
+
+
+@pytest.mark.django_db
+def test_drift_is_learnt_per_token(anna):
+    now = datetime.now(UTC)
+    device = _device(anna.token)
+    # The token's clock runs one step ahead; accepted within the window, the drift is kept.
+    device_verify_code(
+        device_id=device.pk,
+        code=otp.totp_code(anna.token.secret, now + timedelta(seconds=30)),
+        now=now,
+    )
+    assert _device(anna.token).drift == 1
+    # Two steps ahead of the server now, but one step from the learnt drift: accepted.
+    later = now + timedelta(seconds=60)
+    device_verify_code(
+        device_id=device.pk,
+        code=otp.totp_code(anna.token.secret, later + timedelta(seconds=60)),
+        now=later,
+    )
+    assert _device(anna.token).drift == 2
+
+
+@pytest.mark.django_db
+def test_failures_are_audited(anna):
+    now = datetime.now(UTC)
+    device = _device(anna.token)
+    good = otp.totp_code(anna.token.secret, now)
+    with pytest.raises(InvalidCode):
+        device_verify_code(
+            device_id=device.pk, code="000000" if good != "000000" else "1" * 6, now=now
+        )
+    event = AuditEvent.objects.filter(action="code.verify").last()
+    assert event.outcome == "code_invalid" and event.subject == anna.token.serial
+
+
+@pytest.mark.django_db
+def test_suspended_authenticator_cannot_log_in(anna):
+    from segl.authenticators.services import authenticator_suspend
+
+    auth = Authenticator.objects.get(identity=anna.identity)
+    authenticator_suspend(authenticator_id=auth.pk, now=datetime.now(UTC), reason="lost")
+    now = datetime.now(UTC)
+    with pytest.raises(DeviceError):
+        device_verify_code(
+            device_id=auth.device_id, code=otp.totp_code(anna.token.secret, now), now=now
+        )
+
+
+@pytest.mark.django_db
+def test_seeds_are_encrypted_at_rest_and_bound_to_their_serial(anna):
+    device = _device(anna.token)
+    assert anna.token.secret.hex() not in device.seed
+    assert keyring().decrypt(device.seed, aad=device_aad(device.serial)) == anna.token.secret
+    other = make_device()
+    from segl.core.errors import SecretError
+
+    with pytest.raises(SecretError):
+        keyring().decrypt(device.seed, aad=device_aad(other.serial))
+    assert anna.token.secret.hex() not in repr(device)
+
+
+@pytest.mark.django_db
+def test_activation_retires_the_old_device_of_the_kind(anna):
+    old = Authenticator.objects.get(identity=anna.identity)
+    new = make_device()
+    now = datetime.now(UTC)
+    auth = device_activate(identity=anna.identity, serial=new.serial, code=new.code(now), now=now)
+    old.refresh_from_db()
+    assert old.status == "retired" and old.device.status == "retired"
+    assert auth.status == "active" and _device(new).status == "active"
+    assert Authenticator.objects.filter(identity=anna.identity, status="active").count() == 1
+    event = AuditEvent.objects.filter(action="device.activate").last()
+    assert event.data["retired"] == [anna.token.serial]
+
+
+@pytest.mark.django_db
+def test_activation_needs_the_code_shown(anna):
+    new = make_device()
+    now = datetime.now(UTC)
+    good = new.code(now)
+    with pytest.raises(InvalidCode):
+        device_activate(
+            identity=anna.identity,
+            serial=new.serial,
+            code="000000" if good != "000000" else "111111",
+            now=now,
+        )
+    assert _device(new).status == "in_stock"
+    assert Authenticator.objects.filter(identity=anna.identity, status="active").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_device_assigned_to_another_person_cannot_be_activated(anna):
+    bo = make_person("bo-9999")
+    new = make_device()
+    Device.objects.filter(serial=new.serial).update(status="assigned", assigned_to=bo.identity)
+    now = datetime.now(UTC)
+    with pytest.raises(DeviceError) as err:
+        device_activate(identity=anna.identity, serial=new.serial, code=new.code(now), now=now)
+    assert err.value.reason == "not_yours"
+    assert _device(new).status == "assigned"
+
+
+@pytest.mark.django_db
+def test_an_active_device_cannot_be_activated_again(anna):
+    bo = make_person("bo-8888")
+    now = datetime.now(UTC)
+    with pytest.raises(DeviceError):
+        device_activate(
+            identity=bo.identity, serial=anna.token.serial, code=anna.token.code(now), now=now
+        )
+
+
+@pytest.mark.django_db
+def test_activation_with_a_weak_password_changes_nothing(anna):
+    new = make_device()
+    now = datetime.now(UTC)
+    with pytest.raises(PasswordRejected):
+        device_activate(
+            identity=anna.identity,
+            serial=new.serial,
+            code=new.code(now),
+            now=now,
+            password="password1",
+        )
+    assert _device(new).status == "in_stock" and _device(new).last_step is None
+    anna.identity.refresh_from_db()
+    from segl.identities.passwords import hasher
+
+    hasher().verify(anna.identity.password_hash, PASSWORD)
+
+
+@pytest.mark.django_db
+def test_unknown_serial(anna):
+    with pytest.raises(DeviceError) as err:
+        device_activate(
+            identity=anna.identity, serial="CD9999999999", code="123456", now=datetime.now(UTC)
+        )
+    assert err.value.reason == "unknown_serial"

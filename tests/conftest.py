@@ -1,0 +1,207 @@
+"""Shared fixtures: a registered RP, identities with devices, and a client that logs in."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from django.test import Client
+from jwcrypto import jwk, jwt
+
+from segl.core import otp
+from segl.core.pskc import TokenSeed
+from segl.core.secrets import Secret
+
+ISSUER = "http://localhost:8765/o"
+REDIRECT_URI = "https://rp.example/callback"
+PASSWORD = "a long and private passphrase"
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@dataclass
+class Rp:
+    client_id: str
+    client_secret: str
+    redirect_uri: str = REDIRECT_URI
+
+    def authorize_params(self, **extra: str) -> tuple[dict[str, str], str]:
+        verifier = secrets.token_urlsafe(48)
+        params = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": "openid profile",
+            "state": secrets.token_urlsafe(8),
+            "nonce": secrets.token_urlsafe(8),
+            "code_challenge": b64(hashlib.sha256(verifier.encode()).digest()),
+            "code_challenge_method": "S256",
+        }
+        params.update(extra)
+        return {k: v for k, v in params.items() if v is not None}, verifier
+
+
+@dataclass
+class Token:
+    """A device whose seed the test knows, so it can make codes as the device would."""
+
+    serial: str
+    secret: bytes
+    step_offset: int = 0
+    used: set[int] = field(default_factory=set)
+
+    def code(self, now: datetime | None = None) -> str:
+        now = now or datetime.now(UTC)
+        return otp.totp_code(self.secret, now + timedelta(seconds=30 * self.step_offset))
+
+
+@dataclass
+class Person:
+    user_id: str
+    identity: Any
+    token: Token
+
+
+@pytest.fixture
+def rp(db: Any) -> Rp:
+    from segl.oidc.services import rp_add
+
+    app, secret = rp_add(name="Test Bank", redirect_uris=[REDIRECT_URI])
+    assert secret is not None
+    return Rp(client_id=app.client_id, client_secret=secret)
+
+
+_serials = iter(range(1, 10**6))
+
+
+def make_device(kind: str = "code_display") -> Token:
+    from segl.authenticators.services import device_import
+
+    n = next(_serials)
+    serial = ("CD" if kind == "code_display" else "AR") + f"{n:010d}"
+    secret = secrets.token_bytes(20)
+    seed = TokenSeed(
+        serial=serial,
+        algorithm="totp",
+        secret=Secret(secret),
+        digits=6,
+        hash_algorithm="SHA1",
+        period=30,
+        t0=0,
+        counter=0,
+        manufacturer="test",
+        model=kind,
+    )
+    device_import(seeds=[seed], kind_of=lambda s: kind, batch="test")
+    return Token(serial=serial, secret=secret)
+
+
+def make_person(
+    user_id: str, *, kinds: tuple[str, ...] = ("code_display",), ial: str = "substantial"
+) -> Person:
+    from segl.authenticators.services import device_activate
+    from segl.identities.services import identity_create, person_create
+
+    n = next(_serials)
+    # Day 01-28 of January 1990 (serial digit 0-3: the 1900s), a fresh serial each time.
+    person = person_create(
+        cpr=f"{(n % 28) + 1:02d}0190{n % 4000:04d}", given_name="Test", family_name=f"Person {n}"
+    )
+    identity = identity_create(person=person, user_id=user_id, ial=ial, now=datetime.now(UTC))
+    token = None
+    for kind in kinds:
+        t = make_device(kind)
+        past = datetime.now(UTC) - timedelta(minutes=2)
+        device_activate(
+            identity=identity, serial=t.serial, code=t.code(past), now=past, password=PASSWORD
+        )
+        token = token or t
+    identity.refresh_from_db()
+    return Person(user_id=user_id, identity=identity, token=token)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def anna(db: Any) -> Person:
+    return make_person("anna-1234")
+
+
+class LoginDriver:
+    """Drives a whole login through segl's pages with Django's test client."""
+
+    def __init__(self, client: Client, rp: Rp) -> None:
+        self.client = client
+        self.rp = rp
+
+    def start(self, **extra: str) -> tuple[str, dict[str, str], str]:
+        params, verifier = self.rp.authorize_params(**extra)
+        response = self.client.get("/o/authorize/?" + urlencode(params))
+        assert response.status_code == 302, response.content[:500]
+        location = response["Location"]
+        assert location.startswith("/login/"), location
+        return location, params, verifier
+
+    def post(self, url: str, data: dict[str, str]) -> Any:
+        return self.client.post(url, data)
+
+    def user_id(self, url: str, user_id: str) -> Any:
+        return self.post(url, {"step": "user_id", "user_id": user_id})
+
+    def code(self, url: str, code: str) -> Any:
+        return self.post(url, {"step": "code", "code": code})
+
+    def password(self, url: str, password: str = PASSWORD) -> Any:
+        return self.post(url, {"step": "password", "password": password})
+
+    def finish(self, url: str) -> dict[str, list[str]]:
+        flow_id = url.rstrip("/").split("/")[-1]
+        response = self.client.get(f"/o/finish/{flow_id}/")
+        assert response.status_code == 302, response.content[:500]
+        location = response["Location"]
+        assert location.startswith(self.rp.redirect_uri), location
+        return parse_qs(urlsplit(location).query)
+
+    def login(
+        self, person: Person, **extra: str
+    ) -> tuple[dict[str, list[str]], dict[str, str], str]:
+        url, params, verifier = self.start(**extra)
+        assert self.user_id(url, person.user_id).status_code == 302
+        response = self.code(url, person.token.code())
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert self.password(url).status_code == 302
+        return self.finish(url), params, verifier
+
+    def token(self, code: str, verifier: str, **extra: str) -> Any:
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.rp.redirect_uri,
+            "code_verifier": verifier,
+            **extra,
+        }
+        basic = base64.b64encode(f"{self.rp.client_id}:{self.rp.client_secret}".encode()).decode()
+        return self.client.post("/o/token/", data, HTTP_AUTHORIZATION=f"Basic {basic}")
+
+    def verified_claims(self, id_token: str) -> dict[str, Any]:
+        keys = jwk.JWKSet.from_json(self.client.get("/o/.well-known/jwks.json").content)
+        token = jwt.JWT(
+            jwt=id_token,
+            key=keys,
+            algs=["RS256"],
+            check_claims={"iss": ISSUER, "aud": self.rp.client_id, "exp": None},
+        )
+        claims: dict[str, Any] = json.loads(token.claims)
+        return claims
+
+
+@pytest.fixture
+def driver(client: Client, rp: Rp) -> LoginDriver:
+    return LoginDriver(client, rp)

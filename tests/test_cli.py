@@ -1,0 +1,192 @@
+"""The `segl` command, as an administrator or operator uses it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from segl.authenticators.models import Authenticator, Device
+from segl.cli import main
+from segl.identities.models import Identity
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, *argv: str) -> dict:
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_help_on_everything(capsys):
+    for argv in (
+        ["--help"],
+        ["factory", "make", "--help"],
+        ["tokens", "import", "--help"],
+        ["rp", "add", "--help"],
+        ["identity", "create", "--help"],
+        ["device", "activate", "--help"],
+        ["audit", "verify", "--help"],
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 0
+        assert "usage: segl" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_factory_import_identity_activate(capsys, tmp_path: Path):
+    made = run_json(
+        capsys, "factory", "make", "code_display", "--count", "3", "--out", str(tmp_path)
+    )
+    assert len(made["serials"]) == 3
+    imported = run_json(
+        capsys, "tokens", "import", made["pskc"], "--passphrase-file", made["passphrase_file"]
+    )
+    assert imported["imported"] == 3
+    assert Device.objects.filter(status="in_stock").count() == 3
+
+    created = run_json(
+        capsys,
+        "identity",
+        "create",
+        "--cpr",
+        "010190-4001",
+        "--given-name",
+        "Ida",
+        "--family-name",
+        "Holm",
+        "--user-id",
+        "ida-holm",
+    )
+    assert Identity.objects.get(user_id="ida-holm").pk.hex == created["id"].replace("-", "")
+
+    serial = made["serials"][0]
+    pressed = run_json(capsys, "device", "press", serial, "--dir", str(tmp_path / "devices"))
+    password = tmp_path / "password.txt"
+    password.write_text("a good long password for ida\n")
+    activated = run_json(
+        capsys,
+        "device",
+        "activate",
+        "--user-id",
+        "IDA-HOLM",
+        "--serial",
+        serial.lower(),
+        "--code",
+        pressed["code"],
+        "--password-file",
+        str(password),
+    )
+    assert activated["serial"] == serial
+    assert Authenticator.objects.get(identity__user_id="ida-holm").device.serial == serial
+
+    # A code from another device is refused and nothing changes.
+    other = made["serials"][1]
+    code, _, err = run(
+        capsys,
+        "device",
+        "activate",
+        "--user-id",
+        "ida-holm",
+        "--serial",
+        other,
+        "--code",
+        pressed["code"],
+        "--password-file",
+        str(password),
+    )
+    assert code == 2 and "not correct" in err
+    assert Device.objects.get(serial=other).status == "in_stock"
+
+
+@pytest.mark.django_db
+def test_import_is_all_or_nothing(capsys, tmp_path: Path):
+    made = run_json(
+        capsys, "factory", "make", "code_display", "--count", "2", "--out", str(tmp_path)
+    )
+    run_json(capsys, "tokens", "import", made["pskc"], "--passphrase-file", made["passphrase_file"])
+    code, _, err = run(
+        capsys, "tokens", "import", made["pskc"], "--passphrase-file", made["passphrase_file"]
+    )
+    assert code == 2 and "already in the inventory" in err and "nothing was imported" in err
+    assert Device.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_wrong_passphrase_imports_nothing(capsys, tmp_path: Path):
+    made = run_json(
+        capsys, "factory", "make", "audio_code_reader", "--count", "2", "--out", str(tmp_path)
+    )
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("not the passphrase")
+    code, _, err = run(capsys, "tokens", "import", made["pskc"], "--passphrase-file", str(wrong))
+    assert code == 2 and "nothing was imported" in err
+    assert not Device.objects.exists()
+
+
+@pytest.mark.django_db
+def test_rp_add_and_list(capsys):
+    added = run_json(
+        capsys, "rp", "add", "Borger Portal", "--redirect-uri", "https://borger.example/cb"
+    )
+    assert added["client_secret"] and added["redirect_uris"] == ["https://borger.example/cb"]
+    listed = run_json(capsys, "rp", "list")
+    assert [r["name"] for r in listed["rps"]] == ["Borger Portal"]
+    code, _, err = run(capsys, "rp", "add", "Bad", "--redirect-uri", "https://x.example/cb#f")
+    assert code == 2 and "fragment" in err
+
+
+@pytest.mark.django_db
+def test_identity_create_refuses_bad_input_and_creates_nothing(capsys):
+    code, _, err = run(
+        capsys,
+        "identity",
+        "create",
+        "--cpr",
+        "320190-1234",
+        "--given-name",
+        "A",
+        "--family-name",
+        "B",
+        "--user-id",
+        "someone",
+    )
+    assert code == 2 and "nothing was created" in err
+    code, _, err = run(
+        capsys,
+        "identity",
+        "create",
+        "--cpr",
+        "010190-1234",
+        "--given-name",
+        "A",
+        "--family-name",
+        "B",
+        "--user-id",
+        "x",
+    )
+    assert code == 2 and "user_id_length" in err
+    assert not Identity.objects.exists()
+
+
+@pytest.mark.django_db
+def test_check_reports_ok(capsys):
+    data = run_json(capsys, "check")
+    assert data["ok"] is True and data["keys"] == "ok"
+
+
+def test_init_writes_secrets_once(capsys, tmp_path: Path):
+    env_file = tmp_path / "segl.env"
+    assert run_json(capsys, "init", "--env-file", str(env_file))["written"] is True
+    text = env_file.read_text()
+    assert "SEGL_SECRET_KEY=" in text and "SEGL_KEYS=" in text
+    assert oct(env_file.stat().st_mode & 0o777) == "0o600"
+    assert run_json(capsys, "init", "--env-file", str(env_file))["written"] is False
+    assert env_file.read_text() == text

@@ -1,0 +1,60 @@
+"""Configuration: secure by default, clear errors naming the setting."""
+
+from __future__ import annotations
+
+import pytest
+
+from segl.config import ConfigError, load
+
+PEM = "-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n"
+GOOD = {"SEGL_SECRET_KEY": "x" * 40, "SEGL_KEYS": "k1:" + "A" * 43, "SEGL_OIDC_PRIVATE_KEY": PEM}
+
+
+def test_production_needs_every_secret():
+    with pytest.raises(ConfigError) as err:
+        load({})
+    for name in ("SEGL_SECRET_KEY", "SEGL_KEYS", "SEGL_OIDC_PRIVATE_KEY_FILE"):
+        assert name in str(err.value)
+
+
+def test_production_is_the_default_and_not_debug():
+    config = load({**GOOD, "SEGL_BASE_URL": "https://id.example"})
+    assert config.env == "production" and config.debug is False and config.demo is False
+    assert config.issuer == "https://id.example/o"
+
+
+def test_production_wants_https():
+    with pytest.raises(ConfigError, match="https"):
+        load({**GOOD, "SEGL_BASE_URL": "http://id.example"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SEGL_CODE_LOCK_MINUTES", "soon"),
+        ("SEGL_CODE_LOCK_MINUTES", "0"),
+        ("SEGL_DEBUG", "maybe"),
+        ("SEGL_ENV", "staging"),
+    ],
+)
+def test_malformed_values_are_named(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load({**GOOD, "SEGL_BASE_URL": "https://id.example", name: value})
+
+
+def test_short_secret_key_is_refused():
+    with pytest.raises(ConfigError, match="SEGL_SECRET_KEY"):
+        load({**GOOD, "SEGL_SECRET_KEY": "short"})
+
+
+def test_env_file_is_read(tmp_path):
+    env_file = tmp_path / "segl.env"
+    env_file.write_text(
+        "SEGL_ENV=development\nSEGL_SECRET_KEY="
+        + "y" * 40
+        + "\nSEGL_KEYS=k1:abc\nSEGL_OIDC_PRIVATE_KEY="
+        + PEM.replace("\n", "\\n")
+        + "\n"
+    )
+    config = load({"SEGL_ENV_FILE": str(env_file)})
+    assert config.env == "development" and config.secret_key == "y" * 40 and config.demo

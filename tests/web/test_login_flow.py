@@ -1,0 +1,223 @@
+"""The login journey through segl's pages (seeds 000, 001), with Django's test client."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from segl.audit.models import AuditEvent
+from segl.flows.models import Flow
+from tests.conftest import PASSWORD, make_person
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def test_whole_login_gives_verified_claims(driver, anna):
+    params_query, params, verifier = driver.login(anna)
+    assert params_query["state"] == [params["state"]]
+    assert params_query["iss"] == ["http://localhost:8765/o"]
+    response = driver.token(params_query["code"][0], verifier)
+    assert response.status_code == 200, response.content
+    claims = driver.verified_claims(response.json()["id_token"])
+    assert claims["sub"] == str(anna.identity.id)
+    assert claims["nonce"] == params["nonce"]
+    assert claims["acr"] == "https://data.gov.dk/concept/core/nsis/Substantial"
+    assert claims["loa"] == claims["acr"]
+    assert claims["ial"].endswith("/Substantial") and claims["aal"].endswith("/Substantial")
+    assert claims["amr"] == ["otp", "pwd", "mfa"]
+    assert abs(claims["auth_time"] - datetime.now(UTC).timestamp()) < 30
+    # The hash of the (empty) approval text: the RP can check what was approved.
+    assert claims["segl_approval_sha256"] == (
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    )
+    assert claims["name"] == anna.identity.person.name
+
+
+def test_steps_come_in_order_and_page_shows_the_rp_and_text(driver, anna):
+    url, _, _ = driver.start(approval_text="Pay 10 DKK to Bo", action="approve")
+    page = driver.client.get(url).content.decode()
+    assert "Test Bank" in page and 'name="user_id"' in page
+    # A code before the user ID is a stale form: the flow stays where it is.
+    response = driver.code(url, anna.token.code())
+    assert response.status_code == 302
+    assert 'name="user_id"' in driver.client.get(url).content.decode()
+    driver.user_id(url, anna.user_id)
+    page = driver.client.get(url).content.decode()
+    assert 'name="code"' in page and "Pay 10 DKK to Bo" in page
+    assert "Change identification method" in page or "Skift identifikationsmetode" in page
+
+
+def test_wrong_code_wrong_password_then_success(driver, anna):
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    wrong = "000000" if anna.token.code() != "000000" else "111111"
+    response = driver.code(url, wrong)
+    assert response.status_code == 200
+    assert 'class="error-summary"' in response.content.decode()
+    assert Flow.objects.get().step == "code"
+    assert driver.code(url, anna.token.code()).status_code == 302
+    response = driver.password(url, "not the password")
+    assert response.status_code == 200 and Flow.objects.get().step == "password"
+    assert driver.password(url).status_code == 302
+    assert Flow.objects.get().step == "done"
+
+
+def test_three_wrong_codes_suspend_the_token(driver, anna, settings):
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    good = anna.token.code()
+    wrong = [c for c in ("000000", "111111", "222222", "333333") if c != good][:3]
+    for code in wrong:
+        driver.code(url, code)
+    response = driver.code(url, good)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "3" in page and ("suspended" in page or "spærret" in page)
+    assert Flow.objects.get().step == "code"
+    assert AuditEvent.objects.filter(action="device.suspend_temporarily").count() == 1
+
+
+def test_unknown_user_id_looks_like_a_known_one(driver, anna):
+    known_url, _, _ = driver.start()
+    known = driver.user_id(known_url, anna.user_id)
+    unknown_url, _, _ = driver.start()
+    unknown = driver.user_id(unknown_url, "nobody-here")
+    assert known.status_code == unknown.status_code == 302
+    known_page = driver.client.get(known_url).content.decode().replace(known_url, "")
+    unknown_page = driver.client.get(unknown_url).content.decode().replace(unknown_url, "")
+
+    def strip_tokens(page: str) -> str:
+        import re
+
+        return re.sub(r'value="[^"]{30,}"', "", page)
+
+    assert strip_tokens(known_page) == strip_tokens(unknown_page)
+    wrong = driver.code(unknown_url, "123456").content.decode()
+    assert "error-summary" in wrong
+    assert Flow.objects.get(pk=unknown_url.strip("/").split("/")[-1]).step == "code"
+
+
+def test_unknown_user_id_is_suspended_like_a_real_token(driver):
+    url, _, _ = driver.start()
+    driver.user_id(url, "nobody-here")
+    for code in ("123456", "234567", "345678"):
+        driver.code(url, code)
+    page = driver.code(url, "456789").content.decode()
+    assert "suspended" in page or "spærret" in page
+
+
+def test_change_identification_method_becomes_preferred(driver, db):
+    bo = make_person("bo-5678", kinds=("code_display", "audio_code_reader"))
+    assert bo.identity.preferred_method == "code_display"
+    url, _, _ = driver.start()
+    driver.user_id(url, bo.user_id)
+    page = driver.client.get(url + "method/").content.decode()
+    assert 'value="audio_code_reader"' in page and 'value="code_display"' in page
+    response = driver.post(url + "method/", {"method": "audio_code_reader"})
+    assert response.status_code == 302
+    assert Flow.objects.get().method == "audio_code_reader"
+    bo.identity.refresh_from_db()
+    assert bo.identity.preferred_method == "audio_code_reader"
+    # Not a method the identity has:
+    response = driver.post(url + "method/", {"method": "chip"})
+    assert response.status_code == 200 and "error-summary" in response.content.decode()
+
+
+def test_cancel_returns_access_denied_to_the_rp(driver, anna):
+    url, params, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    response = driver.post(url + "cancel/", {})
+    assert response.status_code == 302
+    finish = driver.client.get(response["Location"])
+    assert finish.status_code == 302
+    assert "error=access_denied" in finish["Location"]
+    assert f"state={params['state']}" in finish["Location"]
+
+
+def test_expired_flow_is_refused_with_a_clear_page(driver, anna):
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    Flow.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = driver.code(url, anna.token.code())
+    assert response.status_code == 302
+    page = driver.client.get(url).content.decode()
+    assert "10 minutes" in page or "10 minutter" in page
+    assert Flow.objects.get().failure == "expired"
+
+
+def test_a_flow_cannot_be_continued_from_another_browser(driver, anna, client):
+    from django.test import Client
+
+    url, _, _ = driver.start()
+    other = Client()
+    response = other.post(url, {"step": "user_id", "user_id": anna.user_id})
+    assert response.status_code == 404
+    assert Flow.objects.get().step == "user_id"
+
+
+def test_finish_works_once(driver, anna):
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    driver.code(url, anna.token.code())
+    driver.password(url, PASSWORD)
+    driver.finish(url)
+    flow_id = url.rstrip("/").split("/")[-1]
+    assert driver.client.get(f"/o/finish/{flow_id}/").status_code == 410
+
+
+def test_finish_before_done_goes_back_to_the_flow(driver, anna):
+    url, _, _ = driver.start()
+    flow_id = url.rstrip("/").split("/")[-1]
+    response = driver.client.get(f"/o/finish/{flow_id}/")
+    assert response.status_code == 302 and response["Location"] == url
+
+
+def test_suspended_identity_gets_a_clear_message(driver, anna):
+    anna.identity.status = "suspended"
+    anna.identity.save()
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    assert Flow.objects.get().failure == "identity_inactive"
+
+
+def test_login_hint_fills_in_the_user_id(driver, anna):
+    url, _, _ = driver.start(login_hint="anna-1234")
+    assert 'value="anna-1234"' in driver.client.get(url).content.decode()
+
+
+def test_english_labels_follow_the_seeds(driver, anna):
+    url, _, _ = driver.start()
+    driver.client.cookies["django_language"] = "en"
+    page = driver.client.get(url).content.decode()
+    assert "User ID" in page and "Continue" in page
+    driver.user_id(url, anna.user_id)
+    page = driver.client.get(url).content.decode()
+    assert "Change identification method" in page and "Cancel" in page
+
+
+def test_danish_labels(driver, anna):
+    url, _, _ = driver.start()
+    driver.client.cookies["django_language"] = "da"
+    page = driver.client.get(url).content.decode()
+    assert "Bruger-ID" in page and "Fortsæt" in page
+    driver.user_id(url, anna.user_id)
+    page = driver.client.get(url).content.decode()
+    assert "Skift identifikationsmetode" in page and "Annuller" in page
+
+
+def test_rate_limit_per_user_id(driver, anna, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    object.__setattr__(settings.CONFIG, "rate_limit_user_per_minute", 2)
+    try:
+        statuses = []
+        for _ in range(3):
+            url, _, _ = driver.start()
+            statuses.append(driver.user_id(url, anna.user_id).status_code)
+        assert statuses == [302, 302, 429]
+    finally:
+        object.__setattr__(settings.CONFIG, "rate_limit_user_per_minute", 100000)
+        cache.clear()
