@@ -460,6 +460,44 @@ def cmd_device_press(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_device_resync(args: argparse.Namespace) -> int:
+    """Resynchronise an HOTP token from two consecutive codes."""
+    _setup()
+    from segl.authenticators.services import DeviceError, device_resync
+    from segl.core.errors import SeglError
+
+    if len(args.code) != 2:
+        return _fail("give exactly two consecutive codes: --code C1 --code C2")
+    try:
+        device = device_resync(
+            serial=args.serial.upper(),
+            code1=args.code[0],
+            code2=args.code[1],
+            now=_now(),
+            actor="cli",
+        )
+    except DeviceError as exc:
+        return _fail(f"cannot resynchronise: {exc.reason}")
+    except SeglError:
+        return _fail("the two codes do not follow each other; press twice and try again")
+    _out(
+        args,
+        {"serial": device.serial, "counter": device.counter},
+        f"{device.serial} is in step again",
+    )
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    """Re-encrypt stored seeds under the active key (the first in SEGL_KEYS)."""
+    _setup()
+    from segl.authenticators.services import devices_rotate_seeds
+
+    rotated = devices_rotate_seeds(actor="cli")
+    _out(args, {"rotated": rotated}, f"re-encrypted {rotated} seeds under the active key")
+    return 0
+
+
 def cmd_device_list(args: argparse.Namespace) -> int:
     _setup()
     from segl.authenticators.models import Device
@@ -603,9 +641,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("serial")
     p.add_argument("--dir", help="device files folder (default: $SEGL_DEVICE_DIR or var/devices)")
     p.add_argument("--json", action="store_true")
+    p = add(device, "resync", cmd_device_resync, "bring an HOTP token back in step")
+    p.add_argument("serial")
+    p.add_argument(
+        "--code", action="append", required=True, help="two consecutive codes: --code C1 --code C2"
+    )
+    p.add_argument("--json", action="store_true")
     p = add(device, "list", cmd_device_list, "list the inventory")
     p.add_argument("--status")
     p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--json", action="store_true")
+
+    keys = group("keys", "key-encryption keys")
+    p = add(keys, "rotate", cmd_keys_rotate, "re-encrypt seeds under the active key")
     p.add_argument("--json", action="store_true")
 
     audit = group("audit", "the audit log")

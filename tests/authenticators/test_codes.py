@@ -252,3 +252,73 @@ def test_unknown_serial(anna):
             identity=anna.identity, serial="CD9999999999", code="123456", now=datetime.now(UTC)
         )
     assert err.value.reason == "unknown_serial"
+
+
+@pytest.mark.django_db
+def test_hotp_token_look_ahead_and_resync(capsys):
+    from segl.authenticators.services import device_import, device_resync
+    from segl.core.pskc import TokenSeed
+    from segl.core.secrets import Secret
+
+    secret = b"12345678901234567890"
+    seed = TokenSeed(
+        serial="CD0999999999",
+        algorithm="hotp",
+        secret=Secret(secret),
+        digits=6,
+        hash_algorithm="SHA1",
+        period=None,
+        t0=0,
+        counter=0,
+        manufacturer="t",
+        model="code_display",
+    )
+    device_import(seeds=[seed], kind_of=lambda s: "code_display", batch="hotp")
+    device = Device.objects.get(serial=seed.serial)
+    now = datetime.now(UTC)
+    usable = ("in_stock",)
+    # Within the look-ahead window (pressed 5 times without logging in): accepted.
+    device_verify_code(device_id=device.pk, code=otp.hotp_code(secret, 5), now=now, usable=usable)
+    assert Device.objects.get(pk=device.pk).counter == 6
+    with pytest.raises(ReplayedCode):
+        device_verify_code(
+            device_id=device.pk, code=otp.hotp_code(secret, 5), now=now, usable=usable
+        )
+    # Far beyond the window: refused, until resynchronised by two consecutive codes.
+    with pytest.raises(InvalidCode):
+        device_verify_code(
+            device_id=device.pk, code=otp.hotp_code(secret, 60), now=now, usable=usable
+        )
+    device_resync(
+        serial=seed.serial,
+        code1=otp.hotp_code(secret, 60),
+        code2=otp.hotp_code(secret, 61),
+        now=now,
+    )
+    device_verify_code(device_id=device.pk, code=otp.hotp_code(secret, 62), now=now, usable=usable)
+
+
+@pytest.mark.django_db
+def test_key_rotation_re_encrypts_every_seed(anna, settings):
+    from segl.authenticators.services import devices_rotate_seeds
+    from segl.core.errors import SecretError
+    from segl.core.secrets import KeyRing, format_key, generate_key
+    from segl.keys import keyring as cached
+
+    original = settings.CONFIG.keyring
+    before = _device(anna.token).seed
+    object.__setattr__(
+        settings.CONFIG, "keyring", format_key("k2", generate_key()) + "," + original
+    )
+    cached.cache_clear()
+    try:
+        assert devices_rotate_seeds() == Device.objects.count()
+        after = _device(anna.token).seed
+        assert after != before and after.startswith("v1.k2.")
+        assert keyring().decrypt(after, aad=device_aad(anna.token.serial)) == anna.token.secret
+        assert devices_rotate_seeds() == 0
+        with pytest.raises(SecretError):  # the old key alone no longer reads it
+            KeyRing.from_config(original).decrypt(after, aad=device_aad(anna.token.serial))
+    finally:
+        object.__setattr__(settings.CONFIG, "keyring", original)
+        cached.cache_clear()

@@ -25,7 +25,8 @@ def audit_record(
     at: datetime | None = None,
 ) -> AuditEvent:
     """Append one event to the chain. Never put secrets or a whole CPR number in ``data``."""
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is needed: nothing here raises on purpose.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         seq = head.seq + 1
         when = at or timezone.now()

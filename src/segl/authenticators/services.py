@@ -226,6 +226,66 @@ def device_verify_code(
     return device
 
 
+def device_resync(*, serial: str, code1: str, code2: str, now: datetime, actor: str = "") -> Device:
+    """Bring an HOTP token's counter back in step from two consecutive codes (RFC 4226 §7.4)."""
+    with transaction.atomic():
+        device = Device.objects.select_for_update().filter(serial=serial).first()
+        if device is None:
+            raise DeviceError("unknown_serial")
+        if device.algorithm != "hotp":
+            raise DeviceError("not_hotp")
+        secret = keyring().decrypt(device.seed, aad=device_aad(device.serial))
+        state = otp.resync_hotp(
+            secret,
+            otp.normalise_code(code1, device.digits),
+            otp.normalise_code(code2, device.digits),
+            state=otp.HotpState(counter=device.counter),
+            digits=device.digits,
+            algorithm=device.hash_algorithm,  # type: ignore[arg-type]
+        )
+        device.counter = state.counter
+        device.failures = 0
+        device.locked_until = None
+        device.save(update_fields=["counter", "failures", "locked_until"])
+        audit_record(
+            action="device.resync",
+            actor=actor,
+            subject=serial,
+            data={"counter": state.counter},
+            at=now,
+        )
+    return device
+
+
+def devices_rotate_seeds(*, batch_size: int = 1000, actor: str = "") -> int:
+    """Re-encrypt every seed not yet under the active key; returns how many were rotated."""
+    ring = keyring()
+    rotated = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            chunk = list(
+                Device.objects.select_for_update()
+                .filter(pk__gt=last_pk)
+                .order_by("pk")[:batch_size]
+            )
+            if not chunk:
+                break
+            changed = []
+            for device in chunk:
+                if ring.needs_rotation(device.seed):
+                    device.seed = ring.rotate(device.seed, aad=device_aad(device.serial))
+                    changed.append(device)
+            Device.objects.bulk_update(changed, ["seed"])
+            rotated += len(changed)
+            last_pk = chunk[-1].pk
+    with transaction.atomic():
+        audit_record(
+            action="keys.rotate", actor=actor, data={"rotated": rotated, "active": ring.active}
+        )
+    return rotated
+
+
 def device_activate(
     *,
     identity: Identity,

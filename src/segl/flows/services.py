@@ -161,11 +161,24 @@ def _reachable(identity_ial: Level, kinds: list[str]) -> Level | None:
     return max(levels) if levels else None
 
 
+STATE_FIELDS = [
+    "step",
+    "expires_at",
+    "method",
+    "remaining",
+    "amr",
+    "failure",
+    "finished_at",
+    "identity",
+    "decoy",
+]
+
+
 def _save(flow: Flow, state: core.FlowState, now: datetime) -> None:
     flow.apply(state)
     if state.finished and flow.finished_at is None:
         flow.finished_at = now
-    flow.save()
+    flow.save(update_fields=STATE_FIELDS)
 
 
 def flow_submit_user_id(

@@ -9,10 +9,11 @@ redemption of a code revokes what the first one issued; and there is no silent l
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, RefreshToken
+from oauth2_provider.models import AccessToken, Grant, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
@@ -42,6 +43,53 @@ class SeglValidator(OAuth2Validator):
         # OAuth 2.1 §4.1.1 / RFC 9700 §2.1: "simple string comparison" with a registered URI.
         return redirect_uri in request.client.redirect_uris.split()
 
+    def _grant(self, code: str, request: Any) -> Grant:
+        """The grant for ``code``, loaded once per token request (the library asks five times).
+
+        Before the client has authenticated (the OIDC dispatcher asks for the scopes first) the
+        grant is found by code alone; afterwards it must belong to the authenticated client.
+        """
+        cached: Grant | None = getattr(request, "_segl_grant", None)
+        if cached is None or cached.code != code:
+            cached = Grant.objects.select_related("user").get(code=code)
+            request._segl_grant = cached
+        client = getattr(request, "client", None)
+        if client is not None and cached.application_id != client.pk:
+            raise Grant.DoesNotExist
+        return cached
+
+    def confirm_redirect_uri(
+        self, client_id: str, code: str, redirect_uri: str, client: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        request = kwargs.get("request") or (args[0] if args else None)
+        if request is None:
+            return bool(
+                super().confirm_redirect_uri(client_id, code, redirect_uri, client, *args, **kwargs)
+            )
+        return self._grant(code, request).redirect_uri_allowed(redirect_uri)
+
+    def get_code_challenge(self, code: str, request: Any) -> str | None:
+        return self._grant(code, request).code_challenge or None
+
+    def get_code_challenge_method(self, code: str, request: Any) -> str | None:
+        return self._grant(code, request).code_challenge_method or None
+
+    def get_authorization_code_scopes(
+        self, client_id: str, code: str, redirect_uri: str, request: Any
+    ) -> list[str]:
+        try:
+            return self._grant(code, request).scope.split(" ")
+        except Grant.DoesNotExist:
+            return []
+
+    def get_authorization_code_nonce(
+        self, client_id: str, code: str, redirect_uri: str, request: Any
+    ) -> str | None:
+        try:
+            return self._grant(code, request).nonce or None
+        except Grant.DoesNotExist:
+            return None
+
     def _create_authorization_code(
         self, request: Any, code: dict[str, str], expires: Any = None
     ) -> Any:
@@ -70,10 +118,18 @@ class SeglValidator(OAuth2Validator):
         if context is not None and context.redeemed_at is not None:
             self._revoke_reused(context)
             return False
-        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+        try:
+            grant = self._grant(code, request)
+        except Grant.DoesNotExist:
             return False
-        if context is None:
+        if context is None or grant.is_expired():
             return False
+        request.scopes = grant.scope.split(" ")
+        request.user = grant.user
+        if grant.nonce:
+            request.nonce = grant.nonce
+        if grant.claims:
+            request.claims = json.loads(grant.claims)
         request.segl_context = context
         return True
 

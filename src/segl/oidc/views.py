@@ -14,7 +14,6 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
-from oauth2_provider.models import Application
 from oauth2_provider.views import ConnectDiscoveryInfoView as LibraryDiscoveryView
 from oauth2_provider.views import TokenView as LibraryTokenView
 from oauth2_provider.views.mixins import OAuthLibMixin
@@ -67,6 +66,7 @@ class AuthorizeView(OAuthLibMixin, View):
             if not error.redirect_uri:
                 return _error_page(request, _("The website sent an incomplete login request."))
             return HttpResponseRedirect(with_iss(error.in_uri(error.redirect_uri)))
+        application = credentials["request"].client
         credentials = _json_safe(credentials)
         params = request.GET
         text = params.get("approval_text", "")
@@ -108,7 +108,6 @@ class AuthorizeView(OAuthLibMixin, View):
                     ),
                 )
             )
-        application = Application.objects.get(client_id=credentials["client_id"])
         browser_key = request.COOKIES.get(BROWSER_COOKIE) or new_browser_key()
         flow = flow_start(
             application=application,
