@@ -203,5 +203,13 @@ class LoginDriver:
 
 
 @pytest.fixture
+def client() -> Client:
+    """Django's test client, reading pages in English unless a test switches to Danish."""
+    english = Client()
+    english.cookies["django_language"] = "en"
+    return english
+
+
+@pytest.fixture
 def driver(client: Client, rp: Rp) -> LoginDriver:
     return LoginDriver(client, rp)

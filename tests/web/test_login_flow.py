@@ -221,3 +221,46 @@ def test_rate_limit_per_user_id(driver, anna, settings):
     finally:
         object.__setattr__(settings.CONFIG, "rate_limit_user_per_minute", 100000)
         cache.clear()
+
+
+def test_rate_limit_per_ip(driver, settings):
+    from urllib.parse import urlencode
+
+    from django.core.cache import cache
+
+    cache.clear()
+    object.__setattr__(settings.CONFIG, "rate_limit_ip_per_minute", 2)
+    try:
+        statuses = []
+        for _ in range(3):
+            params, _ = driver.rp.authorize_params()
+            statuses.append(driver.client.get("/o/authorize/?" + urlencode(params)).status_code)
+        assert statuses == [302, 302, 429]
+        # Another address is not held back by the first one's attempts.
+        params, _ = driver.rp.authorize_params()
+        other = driver.client.get("/o/authorize/?" + urlencode(params), REMOTE_ADDR="10.9.8.7")
+        assert other.status_code == 302
+    finally:
+        object.__setattr__(settings.CONFIG, "rate_limit_ip_per_minute", 100000)
+        cache.clear()
+
+
+def test_password_locks_after_five_wrong_in_a_row(driver, anna):
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    driver.code(url, anna.token.code())
+    for _ in range(5):
+        assert driver.password(url, "wrong password here").status_code == 200
+    page = driver.password(url).content.decode()
+    assert "locked" in page or "låst" in page
+    assert Flow.objects.get().step == "password"
+
+
+def test_healthz(client, db):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_unknown_page_is_a_kind_404(client, db):
+    client.cookies["django_language"] = "en"
+    response = client.get("/no/such/page")
+    assert response.status_code == 404 and b"Page not found" in response.content

@@ -58,10 +58,6 @@ class CodeForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, hint: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["code"].help_text = hint
-
 
 class PasswordForm(forms.Form):
     password = forms.CharField(

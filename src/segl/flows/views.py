@@ -50,21 +50,37 @@ def _error_page(request: HttpRequest, message: str, status: int) -> HttpResponse
 
 
 class FlowView(View):
-    """Loads the flow for this browser and turns the flow's refusals into pages."""
+    """Finds the flow for this browser and turns the flow's refusals into pages.
 
-    flow: Flow
+    A GET loads the flow to show it. A POST goes straight to a service, which loads the flow
+    under a row lock and checks the browser; the flow is read again only to show an error.
+    """
+
+    _flow: Flow | None = None
+
+    @property
+    def flow(self) -> Flow:
+        if self._flow is None:
+            self._flow = services.flow_get(flow_id=self.flow_id, browser_key=self.browser_key)
+        return self._flow
+
+    def reload(self) -> Flow:
+        self._flow = None
+        return self.flow
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        flow_id = kwargs["flow_id"]
-        key = request.COOKIES.get(BROWSER_COOKIE, "")
+        self.flow_id = flow_id = kwargs["flow_id"]
+        self.browser_key = key = request.COOKIES.get(BROWSER_COOKIE, "")
         if request.method == "POST" and rate_limited(request, "flow"):
             return _error_page(request, _("Too many attempts. Wait a minute and try again."), 429)
         try:
-            self.flow = services.flow_get(flow_id=flow_id, browser_key=key)
-            if not self.flow.state.finished and timezone.now() >= self.flow.expires_at:
-                self.flow = services.flow_expire(
+            if request.method != "POST" and (
+                not self.flow.state.finished and timezone.now() >= self.flow.expires_at
+            ):
+                self._flow = services.flow_expire(
                     flow_id=flow_id, browser_key=key, now=timezone.now()
                 )
+            return super().dispatch(request, *args, **kwargs)
         except (Flow.DoesNotExist, services.WrongBrowser):
             return _error_page(
                 request,
@@ -74,14 +90,11 @@ class FlowView(View):
                 ),
                 404,
             )
-        self.browser_key = key
-        try:
-            return super().dispatch(request, *args, **kwargs)
         except FlowExpired:
-            self.flow = services.flow_expire(flow_id=flow_id, browser_key=key, now=timezone.now())
+            services.flow_expire(flow_id=flow_id, browser_key=key, now=timezone.now())
             return redirect("flows:step", flow_id=flow_id)
         except FlowStateError:
-            # A stale form (double submit, back button): show where the flow is now.
+            # A stale form (double submit, back button) or a finished flow: show where it is.
             return redirect("flows:step", flow_id=flow_id)
 
     def context(self, **extra: Any) -> dict[str, Any]:
@@ -113,7 +126,8 @@ class StepView(FlowView):
             form = form or UserIdForm(initial={"user_id": flow.login_hint})
             return render(request, "flows/user_id.html", self.context(form=form), status=status)
         if flow.step == CODE:
-            form = form or CodeForm(hint=self.code_hint())
+            form = form or CodeForm()
+            form.fields["code"].help_text = self.code_hint()
             return render(request, "flows/code.html", self.context(form=form), status=status)
         if flow.step == PASSWORD:
             form = form or PasswordForm()
@@ -166,14 +180,10 @@ class StepView(FlowView):
         )
 
     def post(self, request: HttpRequest, flow_id: str) -> HttpResponse:
-        flow = self.flow
-        if flow.state.finished:
-            return redirect("flows:step", flow_id=flow_id)
-        if request.POST.get("step") != flow.step:
-            return redirect("flows:step", flow_id=flow_id)
+        step = request.POST.get("step")
         now = timezone.now()
         ip = client_ip(request)
-        if flow.step == core.USER_ID:
+        if step == core.USER_ID:
             form: Any = UserIdForm(request.POST)
             if not form.is_valid():
                 return self.render_step(request, form)
@@ -185,19 +195,21 @@ class StepView(FlowView):
                 flow_id=flow_id, browser_key=self.browser_key, user_id=user_id, now=now, ip=ip
             )
             return redirect("flows:step", flow_id=flow_id)
-        if flow.step == CODE:
-            form = CodeForm(request.POST, hint=self.code_hint())
-            field = "code"
+        if step == CODE:
+            form, field = CodeForm(request.POST), "code"
+        elif step == PASSWORD:
+            form, field = PasswordForm(request.POST), "password"
         else:
-            form = PasswordForm(request.POST)
-            field = "password"
+            return redirect("flows:step", flow_id=flow_id)
         if not form.is_valid():
+            if self.flow.step != step:
+                return redirect("flows:step", flow_id=flow_id)
             return self.render_step(request, form)
         try:
             services.flow_submit_step(
                 flow_id=flow_id,
                 browser_key=self.browser_key,
-                step=flow.step,
+                step=step,
                 response=form.cleaned_data[field],
                 now=now,
                 ip=ip,
@@ -205,6 +217,7 @@ class StepView(FlowView):
         except (FlowExpired, FlowStateError):
             raise
         except SeglError as exc:
+            self.reload()
             form.add_error(field, self.refusal_message(exc))
             return self.render_step(request, form)
         return redirect("flows:step", flow_id=flow_id)
