@@ -15,7 +15,7 @@ class UserIdForm(forms.Form):
         help_text=_("You created your user ID when you first got segl."),
         error_messages={
             "required": _("Enter your user ID"),
-            "max_length": _("A user ID has at most 64 characters"),
+            "max_length": _("A user ID can be at most 64 characters long"),
         },
         widget=forms.TextInput(
             attrs={
