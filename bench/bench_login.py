@@ -192,6 +192,31 @@ def bench_logins(count: int) -> dict[str, float]:
     }
 
 
+def bench_unknown_user_ids(count: int) -> dict[str, float]:
+    """Wall time of the user ID and a wrong code, for known and unknown user IDs (median, ms)."""
+    from django.test import Client
+
+    from segl.oidc.services import rp_add
+
+    people, _ = make_people(count)
+    redirect = "https://bench.example/cb"
+    app, _ = rp_add(name="Timing", redirect_uris=[redirect])
+    times: dict[str, list[float]] = {"known": [], "unknown": []}
+    for i, (user_id, _seed) in enumerate(people):
+        for label, uid in (("known", user_id), ("unknown", f"nobody-{i}")):
+            client = Client()
+            params = {"response_type": "code", "client_id": app.client_id,
+                      "redirect_uri": redirect, "scope": "openid", "state": "s",
+                      "code_challenge": b64(hashlib.sha256(b"v").digest()),
+                      "code_challenge_method": "S256"}
+            url = client.get("/o/authorize/?" + urlencode(params))["Location"]
+            t0 = time.perf_counter()
+            client.post(url, {"step": "user_id", "user_id": uid})
+            client.post(url, {"step": "code", "code": "000000"})
+            times[label].append(time.perf_counter() - t0)
+    return {k: 1000 * statistics.median(v) for k, v in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--codes", type=int, default=2000)
@@ -202,6 +227,7 @@ def main() -> None:
 
     code = bench_code_step(args.codes)
     login = bench_logins(args.logins)
+    timing = bench_unknown_user_ids(min(args.logins, 100))
     print(f"database: {connection.vendor}")
     print(f"code step (verify + replay state + audit), {args.codes} codes:")
     print(f"  {code['per_second']:8.0f} per second   {code['cpu_ms']:6.2f} ms CPU each")

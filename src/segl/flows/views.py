@@ -96,6 +96,9 @@ class FlowView(View):
         except FlowStateError:
             # A stale form (double submit, back button) or a finished flow: show where it is.
             return redirect("flows:step", flow_id=flow_id)
+        except SeglError:
+            # Anything else the services refuse (e.g. a method that went away meanwhile).
+            return redirect("flows:step", flow_id=flow_id)
 
     def context(self, **extra: Any) -> dict[str, Any]:
         flow = self.flow

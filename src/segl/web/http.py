@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -46,4 +48,6 @@ def rate_limited(request: HttpRequest, scope: str) -> bool:
 
 
 def user_rate_limited(user_id: str) -> bool:
-    return hit(f"user:{user_id.strip().casefold()}", settings.CONFIG.rate_limit_user_per_minute)
+    # Hashed: a user ID is the citizen's own text, and keys should be short and plain.
+    digest = hashlib.sha256(user_id.strip().casefold().encode()).hexdigest()[:32]
+    return hit(f"user:{digest}", settings.CONFIG.rate_limit_user_per_minute)
