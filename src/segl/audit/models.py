@@ -11,7 +11,7 @@ class AuditEvent(models.Model):
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField()
     action = models.CharField(max_length=64)
-    outcome = models.CharField(max_length=16)
+    outcome = models.CharField(max_length=32)
     actor = models.CharField(max_length=128, blank=True)
     subject = models.CharField(max_length=128, blank=True)
     ip = models.CharField(max_length=64, blank=True)

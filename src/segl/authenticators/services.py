@@ -342,7 +342,7 @@ def device_activate(
             raise DeviceError(f"device is {device.status}")
         retired = []
         for old in (
-            Authenticator.objects.select_for_update()
+            Authenticator.objects.select_for_update(of=("self",))
             .filter(identity=identity, kind=device.kind, status=Authenticator.Status.ACTIVE)
             .select_related("device")
         ):
@@ -395,7 +395,7 @@ def authenticator_retire(
 ) -> None:
     with transaction.atomic():
         auth = (
-            Authenticator.objects.select_for_update()
+            Authenticator.objects.select_for_update(of=("self",))
             .select_related("device", "identity")
             .get(pk=authenticator_id)
         )
@@ -416,7 +416,7 @@ def authenticator_suspend(
     """Suspend until reinstated (a device reported lost, fraud); logins with it fail."""
     with transaction.atomic():
         auth = (
-            Authenticator.objects.select_for_update()
+            Authenticator.objects.select_for_update(of=("self",))
             .select_related("device", "identity")
             .get(pk=authenticator_id)
         )
@@ -440,7 +440,7 @@ def authenticator_reinstate(
 ) -> None:
     with transaction.atomic():
         auth = (
-            Authenticator.objects.select_for_update()
+            Authenticator.objects.select_for_update(of=("self",))
             .select_related("device", "identity")
             .get(pk=authenticator_id)
         )

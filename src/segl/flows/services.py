@@ -117,7 +117,9 @@ def flow_start(
 
 def _locked_flow(flow_id: str, browser_key: str) -> Flow:
     flow = (
-        Flow.objects.select_for_update().select_related("identity", "application").get(pk=flow_id)
+        Flow.objects.select_for_update(of=("self",))
+        .select_related("identity", "application")
+        .get(pk=flow_id)
     )
     if not hmac.compare_digest(flow.browser_key_hash, browser_key_hash(browser_key)):
         raise WrongBrowser("the flow belongs to another browser")

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ("seq", models.BigIntegerField(unique=True)),
                 ("at", models.DateTimeField()),
                 ("action", models.CharField(max_length=64)),
-                ("outcome", models.CharField(max_length=16)),
+                ("outcome", models.CharField(max_length=32)),
                 ("actor", models.CharField(blank=True, max_length=128)),
                 ("subject", models.CharField(blank=True, max_length=128)),
                 ("ip", models.CharField(blank=True, max_length=64)),
