@@ -264,3 +264,16 @@ def test_unknown_page_is_a_kind_404(client, db):
     client.cookies["django_language"] = "en"
     response = client.get("/no/such/page")
     assert response.status_code == 404 and b"Page not found" in response.content
+
+
+def test_a_code_of_the_wrong_shape_is_explained_and_not_counted(driver, anna):
+    from segl.authenticators.models import Device
+
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    page = driver.code(url, "12a").content.decode()
+    assert "6 digits" in page and 'aria-describedby="id_code-hint"' in page
+    assert Device.objects.get(serial=anna.token.serial).failures == 0
+    # Spaces are fine: "123 456" is how people read codes aloud.
+    code = anna.token.code()
+    assert driver.code(url, f"{code[:3]} {code[3:]}").status_code == 302

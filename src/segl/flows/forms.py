@@ -59,6 +59,16 @@ class CodeForm(forms.Form):
     )
 
 
+    def clean_code(self) -> str:
+        # The shape is checked here, the same for every user ID; the value by the service.
+        code = "".join(str(self.cleaned_data["code"]).split()).replace("-", "")
+        if not (code.isascii() and code.isdigit() and 6 <= len(code) <= 8):
+            raise forms.ValidationError(
+                _("Enter the one-time code as the 6 digits shown, for example 123456")
+            )
+        return code
+
+
 class PasswordForm(forms.Form):
     password = forms.CharField(
         label=_("Password"),
