@@ -272,7 +272,7 @@ def test_a_code_of_the_wrong_shape_is_explained_and_not_counted(driver, anna):
     url, _, _ = driver.start()
     driver.user_id(url, anna.user_id)
     page = driver.code(url, "12a").content.decode()
-    assert "6 digits" in page and 'aria-describedby="id_code-hint"' in page
+    assert "6 digits" in page and 'aria-describedby="id_code-hint id_code-error"' in page
     assert Device.objects.get(serial=anna.token.serial).failures == 0
     # Spaces are fine: "123 456" is how people read codes aloud.
     code = anna.token.code()

@@ -220,7 +220,16 @@ def device_verify_code(
             )
         device.failures = throttle.failures
         device.locked_until = throttle.locked_until
-        device.save()
+        device.save(
+            update_fields=[
+                "last_step",
+                "drift",
+                "counter",
+                "failures",
+                "locked_until",
+                "last_used_at",
+            ]
+        )
     if failure is not None:
         raise failure
     return device

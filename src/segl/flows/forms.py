@@ -8,7 +8,23 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
-class UserIdForm(forms.Form):
+class SeglForm(forms.Form):
+    """GOV.UK pattern: a field points at its hint and, when wrong, at its error message."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            attrs = self.fields[name].widget.attrs
+            ids = [i for i in attrs.get("aria-describedby", "").split() if i]
+            error_id = f"id_{name}-error"
+            if error_id not in ids:
+                attrs["aria-describedby"] = " ".join([*ids, error_id])
+            attrs["aria-invalid"] = "true"
+
+
+class UserIdForm(SeglForm):
     user_id = forms.CharField(
         label=_("User ID"),
         max_length=64,
@@ -28,7 +44,7 @@ class UserIdForm(forms.Form):
     )
 
 
-class MethodForm(forms.Form):
+class MethodForm(SeglForm):
     method = forms.ChoiceField(
         label=_("Choose how you want to identify yourself"),
         widget=forms.RadioSelect,
@@ -42,7 +58,7 @@ class MethodForm(forms.Form):
         field.choices = methods
 
 
-class CodeForm(forms.Form):
+class CodeForm(SeglForm):
     code = forms.CharField(
         label=_("One-time code"),
         max_length=20,
@@ -58,7 +74,6 @@ class CodeForm(forms.Form):
         ),
     )
 
-
     def clean_code(self) -> str:
         # The shape is checked here, the same for every user ID; the value by the service.
         code = "".join(str(self.cleaned_data["code"]).split()).replace("-", "")
@@ -69,7 +84,7 @@ class CodeForm(forms.Form):
         return code
 
 
-class PasswordForm(forms.Form):
+class PasswordForm(SeglForm):
     password = forms.CharField(
         label=_("Password"),
         max_length=1024,

@@ -1,0 +1,185 @@
+"""End-to-end fixtures: Debian's Chromium driven by Playwright against the live server, with
+the demo data (Demo Bank, demo-anna, demo-bo) loaded into the test database for each test."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+# Playwright's sync API keeps an asyncio loop in the main thread, and Django refuses ORM calls
+# from a thread with a running loop; fixtures here only ever call the ORM synchronously.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.e2e.support import BASE_URL, Device
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test" / "screenshots"
+
+
+class ReusableAddressServer(ThreadedWSGIServer):
+    """The live server on its fixed port (``--liveserver`` in pyproject.toml), with SO_REUSEADDR.
+
+    Django binds its live server without SO_REUSEADDR, which suits a random port; on a fixed
+    one, the connections the last run closed stay in TIME_WAIT for a minute and a second run
+    could not bind. SO_REUSEADDR still refuses a port another server is listening on.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_reuse_address"] = True
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = ReusableAddressServer
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """A test database of this run's own (when the e2e tests run by themselves), so that another
+    test run on the same machine cannot drop tables under the live server."""
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    _set_suffix_to_test_databases(suffix=f"e2e{os.getpid()}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (see `make browser`)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Journal:
+    """What the browser complained about: script errors and CSP refusals."""
+
+    errors: list[str] = dataclasses.field(default_factory=list)
+
+    def watch(self, page: Page) -> None:
+        page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: {exc}"))
+        page.on(
+            "console",
+            lambda msg: (
+                self.errors.append(f"{page.url}: console {msg.type}: {msg.text}")
+                if msg.type == "error"
+                else None
+            ),
+        )
+
+
+@pytest.fixture
+def journal() -> Journal:
+    return Journal()
+
+
+@pytest.fixture
+def context(
+    browser: Browser, request: pytest.FixtureRequest, journal: Journal
+) -> Iterator[BrowserContext]:
+    context = browser.new_context(
+        base_url=BASE_URL, locale="da-DK", viewport={"width": 1000, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    context.on("page", journal.watch)
+    yield context
+    report = getattr(request.node, "report_call", None) or getattr(
+        request.node, "report_setup", None
+    )
+    if report is not None and report.failed:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
+        for number, page in enumerate(context.pages):
+            if not page.is_closed():
+                path = SCREENSHOTS / f"{name}-{number}.png"
+                try:
+                    page.screenshot(path=str(path), full_page=True)
+                except Exception as exc:  # a screenshot must not hide the test's own failure
+                    print(f"no screenshot of {page.url}: {exc}")
+                else:
+                    print(f"screenshot of {page.url}: {path}")
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, journal: Journal) -> Page:
+    page = context.new_page()
+    journal.watch(page)
+    return page
+
+
+def set_language(context: BrowserContext, language: str) -> None:
+    context.add_cookies([{"name": "django_language", "value": language, "url": BASE_URL}])
+
+
+@dataclass
+class Demo:
+    """The loaded demo data, as the tests need it: who has which device, and where its file is."""
+
+    context: BrowserContext
+    device_dir: Path
+    serials: dict[tuple[str, str], str]
+
+    def device(self, user_id: str, kind: str = "code_display") -> Device:
+        serial = self.serials[(user_id, kind)]
+        return Device(self.context, serial, self.device_dir / f"{serial}.json")
+
+
+@pytest.fixture
+def demo(
+    live_server: Any,
+    transactional_db: None,
+    settings: Any,
+    tmp_path: Path,
+    context: BrowserContext,
+) -> Demo:
+    """Demo Bank and the demo identities, with fresh devices for every test.
+
+    The database is flushed between tests but files are not, so each test gets its own device
+    directory (the factory numbers serials after the files it finds, and never replaces one).
+    """
+    from django.core.cache import cache
+
+    from segl.authenticators.models import Authenticator
+    from segl.demo import load_demo
+
+    assert live_server.url == BASE_URL, "the issuer in the tokens must be the live server"
+    device_dir = tmp_path / "factory" / "devices"
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, device_dir=device_dir)
+    cache.clear()
+    load_demo(now=datetime.now(UTC))
+    serials = {
+        (a.identity.user_id, a.kind): a.device.serial
+        for a in Authenticator.objects.filter(status="active", device__isnull=False).select_related(
+            "identity", "device"
+        )
+    }
+    assert ("demo-anna", "code_display") in serials, serials
+    return Demo(context=context, device_dir=device_dir, serials=serials)

@@ -1,0 +1,174 @@
+"""What the end-to-end tests share: the device emulators in a tab, axe, and focus checks."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import BrowserContext, Page, expect
+
+from segl.emulators.device_file import DeviceFile
+
+BASE_URL = "http://localhost:8765"
+# The NSIS URI a login with a code display and a password reaches for an identity proofed at
+# substantial; written out, since the test checks what goes over the wire.
+NSIS_SUBSTANTIAL = "https://data.gov.dk/concept/core/nsis/Substantial"
+PERIOD = 30
+SIX_DIGITS = re.compile(r"^[0-9]{6}$")
+
+
+@dataclass
+class Device:
+    """One demo device: its emulator page, opened in its own tab as a citizen would.
+
+    The server accepts each TOTP time step once, so before showing a code the device waits for
+    a step later than the last one it gave out.
+    """
+
+    context: BrowserContext
+    serial: str
+    path: Path
+    last_step: int | None = None
+    _tab: Page | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"/emulator/{self.serial}/"
+
+    def tab(self) -> Page:
+        if self._tab is None or self._tab.is_closed():
+            self._tab = self.context.new_page()
+            self._tab.goto(self.url)
+        self._tab.bring_to_front()
+        return self._tab
+
+    def wait_for_fresh_step(self) -> None:
+        if self.last_step is None:
+            return
+        wait = (self.last_step + 1) * PERIOD - time.time()
+        if wait > 0:
+            time.sleep(wait + 0.2)
+
+    def step_of(self, code: str) -> int:
+        """The time step that shows ``code``, computed from the device file."""
+        device = DeviceFile.load(self.path)
+        now = int(time.time()) // PERIOD
+        for step in (now, now - 1, now + 1):
+            if device.press(datetime.fromtimestamp(step * PERIOD, UTC)) == code:
+                return step
+        raise AssertionError(f"{self.serial} showed {code!r}, which is none of its recent codes")
+
+    def lcd(self) -> str:
+        return self.tab().locator("[data-lcd]").inner_text().strip()
+
+    def read_code(self, press: Any) -> str:
+        """Press the button with ``press(tab)`` and read the LCD; remember the step used."""
+        self.wait_for_fresh_step()
+        tab = self.tab()
+        # Pressing posts the form: read the LCD of the page that comes back.
+        with tab.expect_navigation():
+            press(tab)
+        expect(tab.locator("[data-lcd]")).to_have_text(SIX_DIGITS)
+        code = self.lcd()
+        self.last_step = self.step_of(code)
+        return code
+
+    def press(self) -> str:
+        """Click the button and read the code."""
+        return self.read_code(lambda tab: tab.locator("form.device button").click())
+
+    def wrong_code(self) -> str:
+        """A well-formed code that no nearby time step shows."""
+        device = DeviceFile.load(self.path)
+        now = int(time.time()) // PERIOD
+        shown = {
+            device.press(datetime.fromtimestamp(step * PERIOD, UTC))
+            for step in range(now - 2, now + 4)
+        }
+        return next(c for c in ("000000", "123456", "999999", "246802") if c not in shown)
+
+
+class AxeReport:
+    """Collects axe-core violations page by page, so one run reports every page at once."""
+
+    def __init__(self) -> None:
+        self.axe = Axe()
+        self.problems: list[str] = []
+        self.checked: list[str] = []
+
+    def check(self, page: Page, name: str) -> None:
+        lang = page.locator("html").get_attribute("lang")
+        print("axe", name, lang, flush=True)
+        results = self.axe.run(page)
+        self.checked.append(f"{name} [{lang}]")
+        if results.violations_count:
+            self.problems.append(
+                f"=== {name} [{lang}] {page.url}\n" + results.generate_report().strip()
+            )
+
+    def assert_clean(self) -> None:
+        assert not self.problems, (
+            f"axe-core found violations on {len(self.problems)} of {len(self.checked)} pages:\n\n"
+            + "\n\n".join(self.problems)
+        )
+
+
+# The focused element, and whether it looks different from an unfocused copy of itself: an
+# unfocused clone next to it, with the same classes and parents, gets the same styles except
+# for what focus changes.
+FOCUS_SCRIPT = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const props = ["outline-style", "outline-width", "outline-color", "box-shadow",
+                 "background-color", "color", "border-color", "text-decoration-line"];
+  const styles = (node) => {
+    const s = getComputedStyle(node);
+    return Object.fromEntries(props.map((p) => [p, s.getPropertyValue(p)]));
+  };
+  const focused = styles(el);
+  const clone = el.cloneNode(true);
+  clone.removeAttribute("id");
+  clone.setAttribute("tabindex", "-1");
+  el.parentNode.insertBefore(clone, el.nextSibling);
+  const plain = styles(clone);
+  clone.remove();
+  const outline = focused["outline-style"] !== "none" && parseFloat(focused["outline-width"]) > 0
+    && !/rgba\\(.*,\\s*0\\)$/.test(focused["outline-color"]) && focused["outline-color"] !== "transparent";
+  const changed = props.filter((p) => focused[p] !== plain[p]);
+  return {
+    tag: el.tagName.toLowerCase(),
+    id: el.id,
+    name: el.getAttribute("name"),
+    value: el.getAttribute("value"),
+    type: el.getAttribute("type"),
+    href: el.getAttribute("href"),
+    summary: el.hasAttribute("data-error-summary"),
+    text: (el.innerText || "").trim().replace(/\\s+/g, " ").slice(0, 80),
+    focusVisible: el.matches(":focus-visible"),
+    indicator: outline || changed.some((p) => !p.startsWith("outline")),
+    changed: changed,
+  };
+}"""
+
+
+def focused(page: Page) -> dict[str, Any] | None:
+    return page.evaluate(FOCUS_SCRIPT)
+
+
+def tab_to(page: Page, matches: Any, *, limit: int = 25, key: str = "Tab") -> dict[str, Any]:
+    """Press Tab until ``matches(focused element)``; every stop on the way must show its focus."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        info = focused(page)
+        assert info is not None, f"focus was lost after {key} (stops so far: {seen})"
+        seen.append(info["text"] or info["id"] or info["tag"])
+        assert info["focusVisible"] and info["indicator"], f"focus is not visible on {info}"
+        if matches(info):
+            return info
+    raise AssertionError(f"never reached the element by {key}; stops: {seen}")

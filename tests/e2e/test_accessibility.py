@@ -1,0 +1,103 @@
+"""axe-core on every page of the journey, in Danish and in English: no violations allowed.
+
+The pages are reached as a citizen reaches them (demo-bo, who has two devices, so the
+"Change identification method" page exists), and the language is switched with the button in
+the header. Every page is checked before the test fails, so one run reports them all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from segl.demo import DEMO_PASSWORD
+from tests.e2e.conftest import Demo, Journal, set_language
+from tests.e2e.support import AxeReport
+
+pytestmark = pytest.mark.e2e
+
+OTHER = {"da": "en", "en": "da"}
+
+
+def submit_step(page: Page) -> None:
+    page.locator("form[data-connecting] button[type=submit]").click()
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_every_page_has_no_axe_violations(
+    page: Page, demo: Demo, journal: Journal, language: str
+) -> None:
+    report = AxeReport()
+    html = page.locator("html")
+    set_language(page.context, OTHER[language])
+    page.goto("/demo-bank/")
+    expect(html).to_have_attribute("lang", OTHER[language])
+    page.locator(".lang-switch button").click()
+    expect(html).to_have_attribute("lang", language)
+    assert page.url.endswith("/demo-bank/"), page.url
+    report.check(page, "Demo Bank")
+
+    page.locator("button[name=purpose][value=log_on]").click()
+    expect(page.locator("#id_user_id")).to_be_visible()
+    expect(html).to_have_attribute("lang", language)
+    report.check(page, "user ID")
+
+    page.locator("#id_user_id").fill("demo-bo")
+    submit_step(page)
+    expect(page.locator("#id_code")).to_be_visible()
+    report.check(page, "one-time code")
+
+    page.locator("a[href$='/method/']").click()
+    expect(page.locator("input[name=method]")).to_have_count(2)
+    report.check(page, "change identification method")
+
+    page.locator("input[name=method][value=code_display]").check()
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("#id_code")).to_be_visible()
+    bo = demo.device("demo-bo", "code_display")
+    page.locator("#id_code").fill(bo.wrong_code())
+    submit_step(page)
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+    report.check(page, "one-time code with an error")
+
+    code = bo.press()
+    report.check(bo.tab(), "code display emulator")
+    page.bring_to_front()
+    page.locator("#id_code").fill(code)
+    submit_step(page)
+    expect(page.locator("#id_password")).to_be_visible()
+    report.check(page, "password")
+
+    # Hold the shield's "return by itself" timer while axe looks at the page.
+    page.clock.install()
+    page.clock.pause_at(datetime.now() + timedelta(seconds=1))
+    page.locator("#id_password").fill(DEMO_PASSWORD)
+    submit_step(page)
+    expect(page.locator(".done img[src$='tick.svg']")).to_be_visible()
+    report.check(page, "done")
+    page.clock.run_for(5_000)
+    page.wait_for_url("**/demo-bank/callback/?*")
+    expect(page.locator("[data-verified]")).to_be_visible()
+    report.check(page, "Demo Bank welcome")
+
+    page.goto("/")
+    expect(page.locator("table")).to_contain_text("demo-bo")
+    report.check(page, "segl front page")
+
+    page.goto("/o/finish/nonexistent/")
+    expect(page.locator("h1")).to_be_visible()
+    report.check(page, "error page")
+
+    # Cancelling on the user ID page: Demo Bank shows the error.
+    page.goto("/demo-bank/")
+    page.locator("button[name=purpose][value=log_on]").click()
+    expect(page.locator("#id_user_id")).to_be_visible()
+    page.locator("button.link-button").click()
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+    report.check(page, "Demo Bank with an error")
+
+    expect(html).to_have_attribute("lang", language)
+    report.assert_clean()
+    assert journal.errors == []
