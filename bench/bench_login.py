@@ -243,6 +243,10 @@ def main() -> None:
         f"  of which Argon2id password hash {login['argon2_ms']:.2f} ms; "
         f"segl's own cost {login['own_cpu_ms']:.2f} ms CPU"
     )
+    print(
+        f"user ID + a wrong code, median wall time: known user ID {timing['known']:.2f} ms, "
+        f"unknown {timing['unknown']:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from oauth2_provider.models import Application
 
 from segl.audit.services import audit_record
 from segl.authenticators.kinds import KINDS, PASSWORD, kind_of
-from segl.authenticators.models import Authenticator, Kind
+from segl.authenticators.models import Authenticator, Device, Kind
 from segl.authenticators.services import code_policy
 from segl.core import flows as core
 from segl.core import otp
@@ -133,7 +133,8 @@ def flow_get(*, flow_id: str, browser_key: str) -> Flow:
     return flow
 
 
-def active_authenticators(identity: Identity) -> list[Authenticator]:
+def active_authenticators(identity: Identity | None) -> list[Authenticator]:
+    """The identity's active authenticators (for a decoy, the same query, finding none)."""
     return list(
         Authenticator.objects.filter(
             identity=identity, status=Authenticator.Status.ACTIVE, kind__in=list(KINDS)
@@ -193,6 +194,8 @@ def flow_submit_user_id(
         requested = Level.from_key(flow.requested_level) if flow.requested_level else None
         if identity is None:
             flow.decoy = True
+            # The same query a known user ID costs (its authenticators), finding nothing.
+            active_authenticators(None)
             kinds: list[str] = [DECOY_METHOD]
             reachable: Level | None = Level.SUBSTANTIAL
         else:
@@ -258,15 +261,33 @@ def flow_change_method(
     return flow
 
 
-def _decoy_code(flow: Flow, code: str, now: datetime) -> None:
-    """Do what a real code check does (decrypt, verify, count) and fail like it."""
+def _decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> None:
+    """Do what a real code check does (look up, lock, decrypt, verify, count, audit) and fail
+    like it, so that neither the answer nor its timing tells that the user ID is unknown."""
     throttle = FailureState(flow.decoy_failures, flow.decoy_locked_until)
+    active_authenticators(None)
+    Device.objects.select_for_update().filter(pk=-1).first()
+    if throttle.locked_until is not None and now < throttle.locked_until:
+        audit_record(
+            action="code.verify",
+            outcome="locked",
+            ip=ip,
+            data={"flow": flow.id, "unknown_user": True},
+            at=now,
+        )
     check_not_locked(throttle, now=now)
     ring = keyring()
     secret = ring.decrypt(ring.encrypt(secrets.token_bytes(20), aad=_DECOY_AAD), aad=_DECOY_AAD)
     with contextlib.suppress(InvalidCode):
         otp.verify_totp(secret, otp.normalise_code(code, 6), now=now, state=otp.TotpState())
     throttle = record_failure(code_policy(), throttle, now=now)
+    audit_record(
+        action="code.verify",
+        outcome="code_invalid",
+        ip=ip,
+        data={"flow": flow.id, "unknown_user": True},
+        at=now,
+    )
     flow.decoy_failures = throttle.failures
     flow.decoy_locked_until = throttle.locked_until
     flow.save(update_fields=["decoy_failures", "decoy_locked_until"])
@@ -287,7 +308,7 @@ def flow_submit_step(
         kind = kind_of(method)
         try:
             if flow.decoy or flow.identity is None:
-                _decoy_code(flow, response, now)
+                _decoy_code(flow, response, now, ip)
             elif step == PASSWORD:
                 identity_verify_password(
                     identity_id=flow.identity.pk, password=response, now=now, ip=ip, flow_id=flow.id
