@@ -93,8 +93,9 @@ class Device:
         return next(c for c in ("000000", "123456", "999999", "246802") if c not in shown)
 
 
-class AxeReport:
-    """Collects axe-core violations page by page, so one run reports every page at once."""
+class PageReport:
+    """Collects what each page gets wrong, so that one run reports every page at once: axe-core's
+    violations, and sideways scrolling at the page's width (WCAG 1.4.10 Reflow)."""
 
     def __init__(self) -> None:
         self.axe = Axe()
@@ -103,19 +104,47 @@ class AxeReport:
 
     def check(self, page: Page, name: str) -> None:
         lang = page.locator("html").get_attribute("lang")
-        print("axe", name, lang, flush=True)
+        width = page.viewport_size["width"] if page.viewport_size else "?"
+        label = f"{name} [{lang}, {width}px] {page.url}"
+        self.checked.append(label)
         results = self.axe.run(page)
-        self.checked.append(f"{name} [{lang}]")
         if results.violations_count:
+            self.problems.append(f"=== {label}\n" + results.generate_report().strip())
+        sideways = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if sideways > 0:
             self.problems.append(
-                f"=== {name} [{lang}] {page.url}\n" + results.generate_report().strip()
+                f"=== {label}\nThe page scrolls sideways by {sideways}px (WCAG 1.4.10 Reflow); "
+                f"wider than the window: {', '.join(wider_than_window(page))}"
             )
 
     def assert_clean(self) -> None:
         assert not self.problems, (
-            f"axe-core found violations on {len(self.problems)} of {len(self.checked)} pages:\n\n"
+            f"{len(self.problems)} problems on the {len(self.checked)} pages checked:\n\n"
             + "\n\n".join(self.problems)
         )
+
+
+def wider_than_window(page: Page) -> list[str]:
+    """The innermost elements that stick out of the window or overflow their own box."""
+    found: list[str] = page.evaluate(
+        """() => {
+          const limit = document.documentElement.clientWidth + 0.5;
+          const wide = (el) => el.getBoundingClientRect().right > limit
+            || el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === "visible"
+               && getComputedStyle(el).display !== "inline";
+          const out = [...document.body.querySelectorAll("*")].filter(
+            (el) => wide(el) && ![...el.children].some(wide));
+          return out.slice(0, 5).map((el) => {
+            const cls = typeof el.className === "string" && el.className.trim()
+              ? "." + el.className.trim().split(/\\s+/).join(".") : "";
+            const text = (el.innerText || "").trim().slice(0, 40);
+            return `<${el.tagName.toLowerCase()}${cls}> ${JSON.stringify(text)}`;
+          });
+        }"""
+    )
+    return found
 
 
 # The focused element, and whether it looks different from an unfocused copy of itself: an
@@ -137,8 +166,9 @@ FOCUS_SCRIPT = """() => {
   el.parentNode.insertBefore(clone, el.nextSibling);
   const plain = styles(clone);
   clone.remove();
+  const transparent = (colour) => colour === "transparent" || /rgba\\(.*,\\s*0\\)$/.test(colour);
   const outline = focused["outline-style"] !== "none" && parseFloat(focused["outline-width"]) > 0
-    && !/rgba\\(.*,\\s*0\\)$/.test(focused["outline-color"]) && focused["outline-color"] !== "transparent";
+    && !transparent(focused["outline-color"]);
   const changed = props.filter((p) => focused[p] !== plain[p]);
   return {
     tag: el.tagName.toLowerCase(),
