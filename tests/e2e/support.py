@@ -121,7 +121,7 @@ class PageReport:
 
     def assert_clean(self) -> None:
         assert not self.problems, (
-            f"{len(self.problems)} problems on the {len(self.checked)} pages checked:\n\n"
+            f"problems on {len(self.problems)} of the {len(self.checked)} pages checked:\n\n"
             + "\n\n".join(self.problems)
         )
 

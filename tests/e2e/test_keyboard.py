@@ -29,7 +29,7 @@ def test_log_in_by_keyboard_only(page: Page, demo: Demo, journal: Journal) -> No
     # The first stop is the skip link; it moves focus to the main content.
     tab_to(page, lambda f: f["href"] == "#main", limit=1)
     page.keyboard.press("Enter")
-    assert (focused(page) or {}).get("id") == "main"
+    expect(page.locator("main")).to_be_focused()
     tab_to(page, lambda f: f["value"] == "log_on")
     tab_to(page, lambda f: f["value"] == "transfer", limit=1)
     tab_to(page, lambda f: f["value"] == "log_on", limit=1, key="Shift+Tab")
@@ -50,13 +50,14 @@ def test_log_in_by_keyboard_only(page: Page, demo: Demo, journal: Journal) -> No
     tab_to(page, lambda f: f["id"] == "id_code")
     page.keyboard.type(anna.wrong_code())
     page.keyboard.press("Enter")
-    expect(page.locator("[data-error-summary]")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
     summary = focused(page)
     assert summary is not None and summary["summary"], f"focus is on {summary}, not the summary"
     assert summary["indicator"], f"the focused error summary does not look focused: {summary}"
     link = tab_to(page, lambda f: f["tag"] == "a", limit=1)
     assert link["href"] == "#id_code" and "not correct" in link["text"], link
     page.keyboard.press("Enter")
+    expect(code_field).to_be_focused()
     field = focused(page)
     assert field is not None and field["id"] == "id_code", f"the link left focus on {field}"
 

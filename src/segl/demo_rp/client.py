@@ -22,7 +22,11 @@ from jwcrypto import jwk, jwt
 
 
 class OidcClientError(Exception):
-    pass
+    """The login did not complete; ``error`` is the OAuth error code when segl sent one."""
+
+    def __init__(self, message: str, error: str = "") -> None:
+        super().__init__(message)
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,9 @@ class OidcClient:
         if params.get("iss") != self.issuer:
             raise OidcClientError("the response names another issuer (RFC 9207)")
         if "error" in params:
-            raise OidcClientError(params.get("error_description") or params["error"])
+            raise OidcClientError(
+                params.get("error_description") or params["error"], error=params["error"]
+            )
         tokens = _http(
             self.metadata["token_endpoint"],
             data={

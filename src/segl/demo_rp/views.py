@@ -58,10 +58,19 @@ def callback(request: HttpRequest) -> HttpResponse:
     try:
         claims = client(request).finish(pending=Pending(**raw), params=request.GET.dict())
     except OidcClientError as exc:
+        messages = {
+            "access_denied": _("The login was cancelled or could not be completed at segl."),
+            "login_required": _("segl needs you to log in."),
+            "invalid_request": _("segl refused the login request."),
+        }
         return render(
             request,
             "demo_rp/home.html",
-            {"transfer_text": TRANSFER_TEXT, "error": str(exc)},
+            {
+                "transfer_text": TRANSFER_TEXT,
+                "error": messages.get(exc.error, _("The login did not complete.")),
+                "detail": str(exc),
+            },
             status=400,
         )
     return render(

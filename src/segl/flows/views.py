@@ -130,8 +130,12 @@ class StepView(FlowView):
             return render(request, "flows/user_id.html", self.context(form=form), status=status)
         if flow.step == CODE:
             form = form or CodeForm()
-            form.fields["code"].help_text = self.code_hint()
-            return render(request, "flows/code.html", self.context(form=form), status=status)
+            return render(
+                request,
+                "flows/code.html",
+                self.context(form=form, code_hint=self.code_hint()),
+                status=status,
+            )
         if flow.step == PASSWORD:
             form = form or PasswordForm()
             return render(request, "flows/password.html", self.context(form=form), status=status)

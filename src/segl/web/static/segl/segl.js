@@ -4,7 +4,21 @@
   document.addEventListener("DOMContentLoaded", function () {
     // GOV.UK pattern: move focus to the error summary so screen readers announce it.
     var summary = document.querySelector("[data-error-summary]");
-    if (summary) { summary.focus(); }
+    if (summary) {
+      summary.focus();
+      // A summary link focuses its field and shows the field's label, without changing the
+      // address (a fragment there would steal focus from the next error summary).
+      summary.addEventListener("click", function (event) {
+        var link = event.target.closest("a[href^='#']");
+        if (!link) { return; }
+        var field = document.getElementById(link.getAttribute("href").slice(1));
+        if (!field) { return; }
+        event.preventDefault();
+        var label = document.querySelector("label[for='" + field.id + "'], legend");
+        (label || field).scrollIntoView();
+        field.focus({ preventScroll: true });
+      });
+    }
 
     // A spinner while it connects (seed 003: "If the circle is spinning ...").
     document.querySelectorAll("form[data-connecting]").forEach(function (form) {
