@@ -205,10 +205,15 @@ def bench_unknown_user_ids(count: int) -> dict[str, float]:
     for i, (user_id, _seed) in enumerate(people):
         for label, uid in (("known", user_id), ("unknown", f"nobody-{i}")):
             client = Client()
-            params = {"response_type": "code", "client_id": app.client_id,
-                      "redirect_uri": redirect, "scope": "openid", "state": "s",
-                      "code_challenge": b64(hashlib.sha256(b"v").digest()),
-                      "code_challenge_method": "S256"}
+            params = {
+                "response_type": "code",
+                "client_id": app.client_id,
+                "redirect_uri": redirect,
+                "scope": "openid",
+                "state": "s",
+                "code_challenge": b64(hashlib.sha256(b"v").digest()),
+                "code_challenge_method": "S256",
+            }
             url = client.get("/o/authorize/?" + urlencode(params))["Location"]
             t0 = time.perf_counter()
             client.post(url, {"step": "user_id", "user_id": uid})

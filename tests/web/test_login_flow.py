@@ -96,8 +96,12 @@ def test_unknown_user_id_looks_like_a_known_one(driver, anna):
     assert strip_tokens(known_page) == strip_tokens(unknown_page)
     wrong = driver.code(unknown_url, "123456").content.decode()
     assert "error-summary" in wrong
-    assert AuditEvent.objects.filter(action="code.verify", outcome="code_invalid",
-                                     data__unknown_user=True).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="code.verify", outcome="code_invalid", data__unknown_user=True
+        ).count()
+        == 1
+    )
     assert Flow.objects.get(pk=unknown_url.strip("/").split("/")[-1]).step == "code"
 
 

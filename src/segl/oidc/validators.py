@@ -66,7 +66,7 @@ class SeglValidator(OAuth2Validator):
             return bool(
                 super().confirm_redirect_uri(client_id, code, redirect_uri, client, *args, **kwargs)
             )
-        return self._grant(code, request).redirect_uri_allowed(redirect_uri)
+        return bool(self._grant(code, request).redirect_uri_allowed(redirect_uri))
 
     def get_code_challenge(self, code: str, request: Any) -> str | None:
         return self._grant(code, request).code_challenge or None
@@ -78,7 +78,7 @@ class SeglValidator(OAuth2Validator):
         self, client_id: str, code: str, redirect_uri: str, request: Any
     ) -> list[str]:
         try:
-            return self._grant(code, request).scope.split(" ")
+            return list(self._grant(code, request).scope.split(" "))
         except Grant.DoesNotExist:
             return []
 
