@@ -139,6 +139,7 @@ OAUTH2_PROVIDER = {
     },
     "DEFAULT_SCOPES": ["openid"],
     "OAUTH2_VALIDATOR_CLASS": "segl.oidc.validators.SeglValidator",
+    "OIDC_SERVER_CLASS": "segl.oidc.server.SeglServer",
     "CLIENT_SECRET_HASHER": "segl_sha256",
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,

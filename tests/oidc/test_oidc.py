@@ -95,6 +95,7 @@ def test_code_is_single_use_and_reuse_revokes_the_tokens(driver, anna):
     code = result["code"][0]
     first = driver.token(code, verifier)
     assert first.status_code == 200
+    assert "refresh_token" not in first.json()
     access = first.json()["access_token"]
     userinfo = driver.client.get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {access}")
     assert userinfo.status_code == 200

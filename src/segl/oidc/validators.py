@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, Grant, RefreshToken
+from oauth2_provider.models import AccessToken, Grant
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
@@ -137,8 +137,7 @@ class SeglValidator(OAuth2Validator):
         """RFC 6749 §4.1.2: a code used twice revokes the tokens issued for it."""
         revoked = 0
         if context.access_token_id is not None:
-            for refresh in RefreshToken.objects.filter(access_token_id=context.access_token_id):
-                refresh.revoke()
+            # No refresh tokens are issued (segl.oidc.server), so the access token is all.
             AccessToken.objects.filter(pk=context.access_token_id).delete()
             revoked = 1
         audit_record(
@@ -149,17 +148,16 @@ class SeglValidator(OAuth2Validator):
             data={"flow": context.flow_id, "tokens_revoked": revoked},
         )
 
-    def save_bearer_token(
-        self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any
-    ) -> None:
-        super().save_bearer_token(token, request, *args, **kwargs)
+    def _create_access_token(
+        self, expires: Any, request: Any, token: Any, source_refresh_token: Any = None
+    ) -> Any:
+        access_token = super()._create_access_token(expires, request, token, source_refresh_token)
         context: AuthContext | None = getattr(request, "segl_context", None)
         if context is not None:
-            context.access_token = AccessToken.objects.filter(
-                token_checksum=hashlib.sha256(token["access_token"].encode()).hexdigest()
-            ).first()
+            context.access_token = access_token
             context.redeemed_at = timezone.now()
             context.save(update_fields=["access_token", "redeemed_at"])
+        return access_token
 
     def get_additional_claims(self, request: Any) -> dict[str, Any]:
         identity = request.user
