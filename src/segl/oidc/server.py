@@ -11,7 +11,7 @@ from typing import Any
 from oauthlib.openid import Server
 
 
-class SeglServer(Server):  # type: ignore[misc]
+class SeglServer(Server):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.auth_grant.refresh_token = False
