@@ -58,3 +58,13 @@ def test_env_file_is_read(tmp_path):
     )
     config = load({"SEGL_ENV_FILE": str(env_file)})
     assert config.env == "development" and config.secret_key == "y" * 40 and config.demo
+
+
+def test_security_times_and_limits_default_to_the_rules():
+    config = load({**GOOD, "SEGL_BASE_URL": "https://id.example"})
+    # 3 wrong codes suspend for 15 minutes, 5 wrong passwords lock for 15, a login lasts 10.
+    assert config.code_lock_minutes == 15
+    assert config.password_lock_minutes == 15
+    assert config.flow_minutes == 10
+    assert config.rate_limit_ip_per_minute == 60
+    assert config.rate_limit_user_per_minute == 10

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +15,8 @@ from segl.authenticators.models import Authenticator, Device
 from segl.authenticators.services import DeviceError, device_activate, device_verify_code
 from segl.core import otp
 from segl.core.errors import InvalidCode, Locked, PasswordRejected, ReplayedCode
+from segl.core.pskc import TokenSeed
+from segl.core.secrets import Secret
 from segl.keys import device_aad, keyring
 from tests.conftest import PASSWORD, make_device, make_person
 
@@ -164,7 +168,12 @@ def test_suspended_authenticator_cannot_log_in(anna):
 @pytest.mark.django_db
 def test_seeds_are_encrypted_at_rest_and_bound_to_their_serial(anna):
     device = _device(anna.token)
-    assert anna.token.secret.hex() not in device.seed
+    # AES-GCM under the active key, named in the token; the seed in no readable form.
+    assert device.seed.startswith(f"v1.{keyring().active}.")
+    secret = anna.token.secret
+    for encode in (base64.b16encode, base64.b32encode, base64.b64encode, base64.urlsafe_b64encode):
+        for form in (encode(secret).decode().rstrip("="), encode(secret).decode().lower()):
+            assert form.rstrip("=") not in device.seed
     assert keyring().decrypt(device.seed, aad=device_aad(device.serial)) == anna.token.secret
     other = make_device()
     from segl.core.errors import SecretError
@@ -322,3 +331,79 @@ def test_key_rotation_re_encrypts_every_seed(anna, settings):
     finally:
         object.__setattr__(settings.CONFIG, "keyring", original)
         cached.cache_clear()
+
+
+@pytest.mark.django_db
+def test_replayed_codes_count_as_wrong_codes(anna):
+    now = datetime.now(UTC)
+    device = _device(anna.token)
+    code = otp.totp_code(anna.token.secret, now)
+    device_verify_code(device_id=device.pk, code=code, now=now)
+    for _ in range(2):
+        with pytest.raises(ReplayedCode):
+            device_verify_code(device_id=device.pk, code=code, now=now)
+    # Otherwise a shoulder-surfed code could be tried without end.
+    with pytest.raises(Locked):
+        device_verify_code(device_id=device.pk, code=code, now=now)
+    assert _device(anna.token).locked_until == now + timedelta(minutes=15)
+
+
+def _seed(serial: str) -> TokenSeed:
+    return TokenSeed(serial=serial, algorithm="totp", secret=Secret(secrets.token_bytes(20)))
+
+
+@pytest.mark.django_db
+def test_an_import_that_fails_late_leaves_nothing_behind(anna, monkeypatch):
+    from segl.authenticators import services
+
+    # Written in chunks; the clash is in the last one, after two chunks were written.
+    monkeypatch.setattr(services, "IMPORT_BATCH_SIZE", 1)
+    before = set(Device.objects.values_list("serial", flat=True))
+    events = AuditEvent.objects.count()
+    seeds = [_seed("CD0888888881"), _seed("CD0888888882"), _seed(anna.token.serial)]
+    with pytest.raises(DeviceError, match="already in the inventory"):
+        services.device_import(seeds=seeds, kind_of=lambda s: "code_display", batch="late")
+    assert set(Device.objects.values_list("serial", flat=True)) == before
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.django_db
+def test_an_import_with_an_unknown_kind_imports_nothing(monkeypatch):
+    from segl.authenticators import services
+
+    monkeypatch.setattr(services, "IMPORT_BATCH_SIZE", 1)
+    seeds = [_seed("CD0777777771"), _seed("XX0777777772")]
+    with pytest.raises(DeviceError, match="unknown device kind"):
+        services.device_import(
+            seeds=seeds,
+            kind_of=lambda s: "code_display" if s.serial.startswith("CD") else "phone",
+            batch="kinds",
+        )
+    assert not Device.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["active", "suspended", "retired"])
+def test_the_owner_cannot_activate_a_used_device_again(anna, state):
+    """A device reported lost (suspended) or replaced (retired) stays so, whoever finds it."""
+    from segl.authenticators.services import authenticator_suspend
+
+    old = Authenticator.objects.get(identity=anna.identity)
+    now = datetime.now(UTC)
+    if state == "suspended":
+        authenticator_suspend(authenticator_id=old.pk, now=now, reason="lost")
+    elif state == "retired":
+        new = make_device()
+        device_activate(identity=anna.identity, serial=new.serial, code=new.code(now), now=now)
+    later = now + timedelta(seconds=60)
+    with pytest.raises(DeviceError) as err:
+        device_activate(
+            identity=anna.identity,
+            serial=anna.token.serial,
+            code=anna.token.code(later),
+            now=later,
+        )
+    assert err.value.reason == f"device is {state}"
+    assert _device(anna.token).status == state
+    old.refresh_from_db()
+    assert old.status == state

@@ -42,4 +42,11 @@ def test_any_changed_event_is_found(i):
 def test_a_removed_event_is_found():
     events = chain(5)
     del events[2]
-    assert {b.seq for b in verify_chain(events)} == {4}
+    breaks = verify_chain(events)
+    assert {b.seq for b in breaks} == {4}
+    assert any("missing" in b.reason for b in breaks)
+
+
+def test_each_digest_covers_the_one_before_it():
+    fields, _, _ = chain(1)[0]
+    assert chain_digest(GENESIS, fields) != chain_digest("1" * 64, fields)

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Grant
+from oauthlib.oauth2.rfc6749 import errors
 
 from segl.audit.models import AuditEvent
 from segl.flows.models import Flow
@@ -213,3 +214,49 @@ def test_client_secret_is_required(driver, anna):
     driver.rp.client_secret = "wrong"
     response = driver.token(result["code"][0], verifier)
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("text", ["Pay 10 DKK\nto Bo", "Pay\x0010 DKK", "Pay\t10 DKK"])
+def test_approval_text_with_control_characters_is_refused(client, rp, text):
+    params, _ = rp.authorize_params(approval_text=text)
+    response = client.get("/o/authorize/?" + urlencode(params))
+    assert response.status_code == 302
+    q = query(response["Location"])
+    assert q["error"] == ["invalid_request"] and "control characters" in q["error_description"][0]
+    assert not Flow.objects.exists()
+
+
+def test_no_code_is_issued_without_a_finished_login(driver, anna):
+    """The authorization server itself refuses to issue a code that no segl login stands for."""
+    from oauth2_provider.oauth2_backends import get_oauthlib_core
+
+    driver.start()
+    flow = Flow.objects.get()
+    credentials = {**flow.credentials, "user": anna.identity}
+    server = get_oauthlib_core().server
+    with pytest.raises(errors.AccessDeniedError):
+        server.create_authorization_response(
+            uri=flow.authorize_uri, http_method="GET", scopes=flow.scopes, credentials=credentials
+        )
+    assert not Grant.objects.exists()
+
+
+def test_a_grant_no_segl_login_stands_for_is_not_redeemed(driver, anna):
+    from oauth2_provider.models import Application
+
+    from tests.conftest import b64
+
+    verifier = "v" * 64
+    Grant.objects.create(
+        application=Application.objects.get(client_id=driver.rp.client_id),
+        user=anna.identity,
+        code="made-outside-a-login",
+        expires=timezone.now() + timedelta(seconds=60),
+        redirect_uri=driver.rp.redirect_uri,
+        scope="openid profile",
+        code_challenge=b64(hashlib.sha256(verifier.encode()).digest()),
+        code_challenge_method="S256",
+    )
+    response = driver.token("made-outside-a-login", verifier)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert not AccessToken.objects.exists()

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from segl.audit.models import AuditEvent
+from segl.authenticators.models import Device
 from segl.flows.models import Flow
 from tests.conftest import PASSWORD, make_person
 
@@ -74,8 +75,9 @@ def test_three_wrong_codes_suspend_the_token(driver, anna, settings):
     response = driver.code(url, good)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "3" in page and ("suspended" in page or "spærret" in page)
+    assert "suspended because a wrong one-time code was entered 3 times in a row" in page
     assert Flow.objects.get().step == "code"
+    assert Device.objects.get(serial=anna.token.serial).locked_until > timezone.now()
     assert AuditEvent.objects.filter(action="device.suspend_temporarily").count() == 1
 
 
@@ -111,7 +113,8 @@ def test_unknown_user_id_is_suspended_like_a_real_token(driver):
     for code in ("123456", "234567", "345678"):
         driver.code(url, code)
     page = driver.code(url, "456789").content.decode()
-    assert "suspended" in page or "spærret" in page
+    assert "suspended because a wrong one-time code was entered 3 times in a row" in page
+    assert Flow.objects.get().step == "code"
 
 
 def test_change_identification_method_becomes_preferred(driver, db):
@@ -186,6 +189,7 @@ def test_suspended_identity_gets_a_clear_message(driver, anna):
     url, _, _ = driver.start()
     driver.user_id(url, anna.user_id)
     assert Flow.objects.get().failure == "identity_inactive"
+    assert "Your segl cannot be used right now" in driver.client.get(url).content.decode()
 
 
 def test_login_hint_fills_in_the_user_id(driver, anna):
@@ -258,8 +262,10 @@ def test_password_locks_after_five_wrong_in_a_row(driver, anna):
     for _ in range(5):
         assert driver.password(url, "wrong password here").status_code == 200
     page = driver.password(url).content.decode()
-    assert "locked" in page or "låst" in page
+    assert "Your password is locked after too many wrong attempts" in page
     assert Flow.objects.get().step == "password"
+    anna.identity.refresh_from_db()
+    assert anna.identity.password_locked_until > timezone.now()
 
 
 def test_healthz(client, db):
@@ -273,8 +279,6 @@ def test_unknown_page_is_a_kind_404(client, db):
 
 
 def test_a_code_of_the_wrong_shape_is_explained_and_not_counted(driver, anna):
-    from segl.authenticators.models import Device
-
     url, _, _ = driver.start()
     driver.user_id(url, anna.user_id)
     page = driver.code(url, "12a").content.decode()
@@ -283,3 +287,178 @@ def test_a_code_of_the_wrong_shape_is_explained_and_not_counted(driver, anna):
     # Spaces are fine: "123 456" is how people read codes aloud.
     code = anna.token.code()
     assert driver.code(url, f"{code[:3]} {code[3:]}").status_code == 302
+
+
+def _flow_id(url: str) -> str:
+    return url.rstrip("/").split("/")[-1]
+
+
+def test_a_login_must_be_finished_within_ten_minutes(driver):
+    driver.start()
+    flow = Flow.objects.get()
+    assert flow.expires_at - flow.created_at == timedelta(minutes=10)
+
+
+def test_an_expired_flow_shown_again_says_so(driver, anna):
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    Flow.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = driver.client.get(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "10 minutes" in page and 'name="code"' not in page
+    assert Flow.objects.get().failure == "expired"
+    assert AuditEvent.objects.filter(action="flow.expire").count() == 1
+
+
+def test_finishing_an_expired_flow_tells_the_rp_and_gives_no_code(driver, anna):
+    url, params, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    Flow.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    result = driver.finish(url)
+    assert result["error"] == ["access_denied"] and "code" not in result
+    assert result["error_description"] == ["The login expired."]
+    assert result["state"] == [params["state"]]
+    flow = Flow.objects.get()
+    assert flow.failure == "expired" and flow.consumed_at is not None
+
+
+def test_a_user_id_after_expiry_is_not_looked_up(driver, anna):
+    anna.identity.status = "suspended"
+    anna.identity.save()
+    url, _, _ = driver.start()
+    Flow.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert driver.user_id(url, anna.user_id).status_code == 302
+    # Expired, not "identity_inactive": an expired flow tells nothing about the user ID.
+    assert Flow.objects.get().failure == "expired"
+    assert not AuditEvent.objects.filter(action="flow.user_id").exists()
+
+
+def test_another_browser_can_neither_see_nor_finish_the_flow(driver, anna):
+    from django.test import Client
+
+    url, params, _ = driver.start(approval_text="Pay 10 DKK to Bo")
+    other = Client()
+    for path in (url, url + "method/", f"/o/finish/{_flow_id(url)}/"):
+        response = other.get(path)
+        assert response.status_code == 404, path
+        assert "Pay 10 DKK" not in response.content.decode()
+    assert other.post(url + "cancel/", {}).status_code == 404
+    driver.user_id(url, anna.user_id)
+    driver.code(url, anna.token.code())
+    driver.password(url)
+    # Done, but only the browser that started the login gets the code to the RP.
+    response = other.get(f"/o/finish/{_flow_id(url)}/")
+    assert response.status_code == 404 and "Location" not in response
+    assert Flow.objects.get().consumed_at is None
+    result = driver.finish(url)
+    assert "code" in result and result["state"] == [params["state"]]
+
+
+def test_the_rate_limit_per_user_id_ignores_case_and_spaces(driver, anna, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    object.__setattr__(settings.CONFIG, "rate_limit_user_per_minute", 2)
+    try:
+        statuses = []
+        for typed in ("anna-1234", "ANNA-1234", " Anna-1234 "):
+            url, _, _ = driver.start()
+            statuses.append(driver.user_id(url, typed).status_code)
+        assert statuses == [302, 302, 429]
+    finally:
+        object.__setattr__(settings.CONFIG, "rate_limit_user_per_minute", 100000)
+        cache.clear()
+
+
+def test_the_login_pages_are_rate_limited_per_ip(driver, anna, settings):
+    from django.core.cache import cache
+
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    cache.clear()
+    object.__setattr__(settings.CONFIG, "rate_limit_ip_per_minute", 2)
+    try:
+        # Codes of the wrong shape: refused without counting against the device.
+        statuses = [driver.code(url, "12a").status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        # Another address is not held back by the first one's attempts.
+        other = driver.client.post(url, {"step": "code", "code": "12a"}, REMOTE_ADDR="10.9.8.7")
+        assert other.status_code == 200
+    finally:
+        object.__setattr__(settings.CONFIG, "rate_limit_ip_per_minute", 100000)
+        cache.clear()
+
+
+def test_a_suspended_authenticator_is_not_offered(driver, db):
+    from segl.authenticators.models import Authenticator
+    from segl.authenticators.services import authenticator_suspend
+
+    bo = make_person("bo-4321", kinds=("code_display", "audio_code_reader"))
+    reader = Authenticator.objects.get(identity=bo.identity, kind="audio_code_reader")
+    authenticator_suspend(authenticator_id=reader.pk, now=timezone.now(), reason="lost")
+    url, _, _ = driver.start()
+    driver.user_id(url, bo.user_id)
+    page = driver.client.get(url + "method/").content.decode()
+    assert 'value="code_display"' in page and 'value="audio_code_reader"' not in page
+    response = driver.post(url + "method/", {"method": "audio_code_reader"})
+    assert response.status_code == 200 and "error-summary" in response.content.decode()
+    assert Flow.objects.get().method == "code_display"
+
+
+def test_an_unknown_user_id_locks_exactly_like_a_real_token(driver, anna, settings):
+    """Within one login, the same wrong codes at the same times give the same answers and audit
+    outcomes for a known user ID (its code display) and an unknown one (the decoy)."""
+    from segl.core import otp
+    from segl.core.errors import SeglError
+    from segl.flows.services import flow_submit_step
+
+    object.__setattr__(settings.CONFIG, "code_lock_minutes", 2)
+    try:
+        t0 = timezone.now()
+        times = [t0] * 3 + [t0 + timedelta(minutes=1)] + [t0 + timedelta(minutes=2)] * 3
+        valid = {
+            otp.totp_code(anna.token.secret, t + timedelta(seconds=30 * d))
+            for t in times
+            for d in (-1, 0, 1)
+        }
+        wrong = next(f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in valid)
+        answers = {}
+        for user_id in (anna.user_id, "nobody-here"):
+            url, _, _ = driver.start()
+            driver.user_id(url, user_id)
+            key = driver.client.cookies["segl_browser"].value
+            seen = []
+            for when in times:
+                try:
+                    flow_submit_step(
+                        flow_id=_flow_id(url),
+                        browser_key=key,
+                        step="code",
+                        response=wrong,
+                        now=when,
+                    )
+                except SeglError as exc:
+                    seen.append(exc.code)
+            outcomes = list(
+                AuditEvent.objects.filter(action="code.verify", at__gte=t0)
+                .filter(data__flow=_flow_id(url))
+                .values_list("outcome", flat=True)
+            )
+            answers[user_id] = (seen, outcomes)
+        assert answers[anna.user_id][0][:4] == ["code_invalid", "code_invalid", "locked", "locked"]
+        assert answers["nobody-here"] == answers[anna.user_id]
+    finally:
+        object.__setattr__(settings.CONFIG, "code_lock_minutes", 15)
+
+
+def test_expiring_a_live_flow_changes_nothing(driver, anna):
+    from segl.flows.services import flow_expire
+
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    key = driver.client.cookies["segl_browser"].value
+    flow = flow_expire(flow_id=_flow_id(url), browser_key=key, now=timezone.now())
+    assert flow.step == "code" and flow.failure == ""
+    assert Flow.objects.get().step == "code"
+    assert not AuditEvent.objects.filter(action="flow.expire").exists()
