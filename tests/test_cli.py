@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,34 @@ def test_init_writes_secrets_once(capsys, tmp_path: Path):
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
     assert run_json(capsys, "init", "--env-file", str(env_file))["written"] is False
     assert env_file.read_text() == text
+
+
+def test_purge_deletes_what_ended_long_ago_and_keeps_the_rest(capsys, driver, anna):
+    from django.utils import timezone
+
+    from segl.flows.models import Flow, UnknownUserThrottle
+    from segl.oidc.models import AuthContext
+
+    # A whole login (flow, auth context, grant), a live login, and a decoy that got locked.
+    driver.login(anna)
+    live_url, _, _ = driver.start()
+    decoy_url, _, _ = driver.start()
+    driver.user_id(decoy_url, "nobody-here")
+    for code in ("123456", "234567", "345678"):
+        driver.code(decoy_url, code)
+    done = Flow.objects.get(step="done")
+    long_ago = timezone.now() - timedelta(hours=25)
+    Flow.objects.filter(pk=done.pk).update(expires_at=long_ago)
+    AuthContext.objects.update(created_at=long_ago)
+    UnknownUserThrottle.objects.update(updated_at=long_ago)
+
+    counts = run_json(capsys, "purge")
+    assert counts == {"flows": 1, "unknown_user_throttles": 0, "auth_contexts": 1}
+    assert not Flow.objects.filter(pk=done.pk).exists()
+    assert Flow.objects.filter(pk=live_url.strip("/").split("/")[-1]).exists()
+    # The lock is still running, so the unknown user ID's throttle stays.
+    assert UnknownUserThrottle.objects.get().locked_until > timezone.now()
+
+    UnknownUserThrottle.objects.update(locked_until=long_ago)
+    assert run_json(capsys, "purge")["unknown_user_throttles"] == 1
+    assert run(capsys, "purge", "--keep-hours", "0")[0] == 2

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -539,6 +539,20 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if not breaks else 1
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete what has served its purpose: ended flows, expired grants and tokens."""
+    if args.keep_hours < 1:
+        return _fail("--keep-hours must be at least 1")
+    _setup()
+    from segl.flows.services import flows_purge
+    from segl.oidc.services import oidc_purge
+
+    keep = timedelta(hours=args.keep_hours)
+    counts = {**flows_purge(now=_now(), keep=keep), **oidc_purge(now=_now(), keep=keep)}
+    _out(args, counts, ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
+    return 0
+
+
 def cmd_demo_load(args: argparse.Namespace) -> int:
     _setup()
     from segl.demo import load_demo
@@ -658,6 +672,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = group("audit", "the audit log")
     p = add(audit, "verify", cmd_audit_verify, "check the hash chain for tampering")
+    p.add_argument("--json", action="store_true")
+
+    p = add(sub, "purge", cmd_purge, "delete ended flows, expired grants and tokens (run daily)")
+    p.add_argument("--keep-hours", type=int, default=24, help="keep what ended this recently")
     p.add_argument("--json", action="store_true")
 
     demo = group("demo", "demo data")

@@ -67,6 +67,22 @@ def test_after_a_lock_the_count_starts_again() -> None:
         check_not_locked(state, now=after)
 
 
+def test_a_wrong_attempt_after_a_lock_has_ended_is_not_a_new_lock() -> None:
+    state = FailureState()
+    for _ in range(3):
+        state = record_failure(CODE_THROTTLE, state, now=START)
+    after = START + timedelta(minutes=15)  # the lock has just ended
+    state = record_failure(CODE_THROTTLE, state, now=after)
+    # A locked_until in the result means this attempt locked; the ended lock is gone.
+    assert state == FailureState(failures=1)
+
+
+def test_a_wrong_attempt_during_a_lock_keeps_it() -> None:
+    locked = FailureState(failures=0, locked_until=START + timedelta(minutes=15))
+    state = record_failure(CODE_THROTTLE, locked, now=START + timedelta(minutes=1))
+    assert state == FailureState(failures=1, locked_until=START + timedelta(minutes=15))
+
+
 def test_a_success_ends_the_run_of_failures() -> None:
     state = record_failure(CODE_THROTTLE, FailureState(), now=START)
     state = record_failure(CODE_THROTTLE, state, now=START)

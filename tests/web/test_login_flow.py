@@ -117,6 +117,61 @@ def test_unknown_user_id_is_suspended_like_a_real_token(driver):
     assert Flow.objects.get().step == "code"
 
 
+def test_a_lock_outlives_the_flow_for_unknown_user_ids_too(driver, anna):
+    """A real code display stays suspended into the next login; so must an unknown user ID, or
+    a second login would tell the two apart."""
+    from segl.flows.models import UnknownUserThrottle
+
+    good = anna.token.code()
+    wrong = [c for c in ("000000", "111111", "222222", "333333") if c != good][:3]
+    pages = {}
+    for user_id in (anna.user_id, "Nobody-Here"):
+        url, _, _ = driver.start()
+        driver.user_id(url, user_id)
+        for code in wrong:
+            driver.code(url, code)
+        # A new login with the same user ID, in other letter case and with spaces around it.
+        url, _, _ = driver.start()
+        driver.user_id(url, f"  {user_id.upper()} ")
+        pages[user_id] = driver.code(url, wrong[0]).content.decode()
+    for page in pages.values():
+        assert "suspended because a wrong one-time code was entered 3 times in a row" in page
+    # The throttle is kept under a keyed hash, never the user ID that was tried.
+    (row,) = UnknownUserThrottle.objects.all()
+    assert "nobody" not in row.key.lower() and row.locked_until > timezone.now()
+
+
+def test_a_wrong_code_after_the_suspension_ends_is_only_wrong(driver, anna, settings):
+    from segl.core import otp
+    from segl.core.errors import SeglError
+    from segl.flows.services import flow_submit_step
+
+    object.__setattr__(settings.CONFIG, "code_lock_minutes", 2)
+    try:
+        url, _, _ = driver.start()
+        driver.user_id(url, anna.user_id)
+        key = driver.client.cookies["segl_browser"].value
+        t0 = timezone.now()
+        times = [t0] * 3 + [t0 + timedelta(minutes=2)]  # the lock ends at t0 + 2 minutes
+        valid = {
+            otp.totp_code(anna.token.secret, t + timedelta(seconds=30 * d))
+            for t in times
+            for d in (-1, 0, 1)
+        }
+        wrong = next(f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in valid)
+        answers = []
+        for when in times:
+            with pytest.raises(SeglError) as caught:
+                flow_submit_step(
+                    flow_id=_flow_id(url), browser_key=key, step="code", response=wrong, now=when
+                )
+            answers.append(caught.value.code)
+    finally:
+        object.__setattr__(settings.CONFIG, "code_lock_minutes", 15)
+    assert answers == ["code_invalid", "code_invalid", "locked", "code_invalid"]
+    assert AuditEvent.objects.filter(action="device.suspend_temporarily").count() == 1
+
+
 def test_change_identification_method_becomes_preferred(driver, db):
     bo = make_person("bo-5678", kinds=("code_display", "audio_code_reader"))
     assert bo.identity.preferred_method == "code_display"

@@ -74,12 +74,16 @@ def check_not_locked(state: FailureState, *, now: datetime) -> None:
 
 def record_failure(policy: ThrottlePolicy, state: FailureState, *, now: datetime) -> FailureState:
     """Count one more wrong attempt; the one that reaches ``max_failures`` locks until
-    ``now + lock_for`` and starts the count again from zero."""
+    ``now + lock_for`` and starts the count again from zero.
+
+    A lock that has ended is dropped, so a ``locked_until`` in the result always means a lock
+    that this attempt began (the caller has checked the state with ``check_not_locked`` first)."""
     now = require_aware(now)
     failures = state.failures + 1
     if failures >= policy.max_failures:
         return FailureState(failures=0, locked_until=now + policy.lock_for)
-    return FailureState(failures=failures, locked_until=state.locked_until)
+    running = state.locked_until if state.locked_until and now < state.locked_until else None
+    return FailureState(failures=failures, locked_until=running)
 
 
 def record_success(state: FailureState) -> FailureState:

@@ -45,8 +45,9 @@ class Flow(models.Model):
     decoy = models.BooleanField(
         default=False, help_text="The user ID is unknown; the flow acts as if it were not."
     )
-    decoy_failures = models.PositiveSmallIntegerField(default=0)
-    decoy_locked_until = models.DateTimeField(null=True, blank=True)
+    decoy_key = models.CharField(
+        max_length=64, blank=True, help_text="A decoy's unknown user ID throttle key."
+    )
 
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -76,3 +77,22 @@ class Flow(models.Model):
         self.remaining = list(state.remaining)
         self.amr = list(state.amr)
         self.failure = state.failure or ""
+
+
+class UnknownUserThrottle(models.Model):
+    """Wrong codes given for an unknown user ID, counted per user ID rather than per flow, so that
+    a lock lasts into the next login exactly as a real code display's does and a fresh login
+    cannot tell the two apart."""
+
+    key = models.CharField(
+        max_length=64, primary_key=True, help_text="HMAC of the case-folded user ID; never the ID."
+    )
+    failures = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["updated_at"])]
+
+    def __str__(self) -> str:
+        return f"unknown user ID {self.key[:8]}"

@@ -22,7 +22,7 @@ from oauth2_provider.models import Application
 
 from segl.audit.services import audit_record
 from segl.authenticators.kinds import KINDS, PASSWORD, kind_of
-from segl.authenticators.models import Authenticator, Device, Kind
+from segl.authenticators.models import Authenticator, Kind
 from segl.authenticators.services import code_policy
 from segl.core import flows as core
 from segl.core import otp
@@ -33,7 +33,7 @@ from segl.identities.models import Identity
 from segl.identities.services import identity_verify_password
 from segl.keys import keyring
 
-from .models import Action, Flow
+from .models import Action, Flow, UnknownUserThrottle
 
 DECOY_METHOD: str = Kind.CODE_DISPLAY.value
 _DECOY_AAD = b"decoy"
@@ -174,6 +174,7 @@ STATE_FIELDS = [
     "finished_at",
     "identity",
     "decoy",
+    "decoy_key",
 ]
 
 
@@ -194,6 +195,7 @@ def flow_submit_user_id(
         requested = Level.from_key(flow.requested_level) if flow.requested_level else None
         if identity is None:
             flow.decoy = True
+            flow.decoy_key = unknown_user_key(user_id)
             # The same query a known user ID costs (its authenticators), finding nothing.
             active_authenticators(None)
             kinds: list[str] = [DECOY_METHOD]
@@ -261,13 +263,26 @@ def flow_change_method(
     return flow
 
 
+def unknown_user_key(user_id: str) -> str:
+    """The throttle key of an unknown user ID: keyed, so the table does not list who was tried."""
+    message = b"segl unknown user ID\0" + user_id.strip().casefold().encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
 def _decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> None:
     """Do what a real code check does (look up, lock, decrypt, verify, count, audit) and fail
-    like it, so that neither the answer nor its timing tells that the user ID is unknown."""
-    throttle = FailureState(flow.decoy_failures, flow.decoy_locked_until)
+    like it, so that neither the answer nor its timing tells that the user ID is unknown. The
+    count and the lock belong to the user ID, as a real code display's belong to the device."""
     active_authenticators(None)
-    Device.objects.select_for_update().filter(pk=-1).first()
-    if throttle.locked_until is not None and now < throttle.locked_until:
+    key = flow.decoy_key or flow.id  # a decoy begun before keys were kept counts on its own
+    UnknownUserThrottle.objects.bulk_create(
+        [UnknownUserThrottle(key=key, updated_at=now)], ignore_conflicts=True
+    )
+    row = UnknownUserThrottle.objects.select_for_update().get(key=key)
+    throttle = FailureState(row.failures, row.locked_until)
+    try:
+        check_not_locked(throttle, now=now)
+    except Locked:
         audit_record(
             action="code.verify",
             outcome="locked",
@@ -275,7 +290,7 @@ def _decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> None:
             data={"flow": flow.id, "unknown_user": True},
             at=now,
         )
-    check_not_locked(throttle, now=now)
+        raise
     ring = keyring()
     secret = ring.decrypt(ring.encrypt(secrets.token_bytes(20), aad=_DECOY_AAD), aad=_DECOY_AAD)
     with contextlib.suppress(InvalidCode):
@@ -288,9 +303,10 @@ def _decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> None:
         data={"flow": flow.id, "unknown_user": True},
         at=now,
     )
-    flow.decoy_failures = throttle.failures
-    flow.decoy_locked_until = throttle.locked_until
-    flow.save(update_fields=["decoy_failures", "decoy_locked_until"])
+    row.failures = throttle.failures
+    row.locked_until = throttle.locked_until
+    row.updated_at = now
+    row.save(update_fields=["failures", "locked_until", "updated_at"])
     if throttle.locked_until is not None:
         raise Locked(throttle.locked_until)
     raise InvalidCode("wrong code")
@@ -388,3 +404,13 @@ def flow_result(flow: Flow) -> FlowResult:
         acr=achieved(ial, kind.level),
         auth_time=flow.finished_at or flow.created_at,
     )
+
+
+def flows_purge(*, now: datetime, keep: timedelta) -> dict[str, int]:
+    """Delete flows that expired more than ``keep`` ago, and unknown user IDs' throttles that
+    have been idle as long and hold no running lock. The audit log keeps what happened."""
+    cutoff = now - keep
+    flows, _ = Flow.objects.filter(expires_at__lt=cutoff).delete()
+    idle = UnknownUserThrottle.objects.filter(updated_at__lt=cutoff).exclude(locked_until__gt=now)
+    throttles, _ = idle.delete()
+    return {"flows": flows, "unknown_user_throttles": throttles}

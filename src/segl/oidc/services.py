@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from oauth2_provider.models import Application
+from oauth2_provider.models import Application, clear_expired
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauthlib.oauth2.rfc6749 import errors
 
@@ -18,6 +18,8 @@ from segl.audit.services import audit_record
 from segl.core.errors import SeglError
 from segl.flows.models import Flow
 from segl.flows.services import flow_result
+
+from .models import AuthContext
 
 FAILURE_DESCRIPTIONS = {
     "level_unreachable": "The requested assurance level cannot be reached for this user.",
@@ -145,3 +147,11 @@ def oidc_finish(*, flow: Flow, now: datetime) -> str:
             description=FAILURE_DESCRIPTIONS.get(flow.failure, "The login failed.")
         )
     return error_redirect(credentials, error)
+
+
+def oidc_purge(*, now: datetime, keep: timedelta) -> dict[str, int]:
+    """Delete expired grants and tokens (django-oauth-toolkit's own sweep) and the login
+    contexts of codes issued more than ``keep`` ago, long after their code and tokens died."""
+    clear_expired()
+    contexts, _ = AuthContext.objects.filter(created_at__lt=now - keep).delete()
+    return {"auth_contexts": contexts}
