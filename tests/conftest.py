@@ -114,7 +114,10 @@ def make_person(
     n = next(_serials)
     # Day 01-28 of January 1990 (serial digit 0-3: the 1900s), a fresh serial each time.
     person = person_create(
-        cpr=f"{(n % 28) + 1:02d}0190{n % 4000:04d}", given_name="Test", family_name=f"Person {n}"
+        cpr=f"{(n % 28) + 1:02d}0190{n % 4000:04d}",
+        given_name="Test",
+        family_name=f"Person {n}",
+        phone=f"+4520{n % 1000000:06d}",
     )
     identity = identity_create(person=person, user_id=user_id, ial=ial, now=datetime.now(UTC))
     token = None

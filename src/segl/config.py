@@ -58,6 +58,10 @@ class Config:
     rate_limit_user_per_minute: int
     demo: bool
     demo_rp_secret: str
+    app_code_length: int = 4
+    app_request_seconds: int = 120
+    app_unlock_seconds: int = 300
+    app_qr_max_age_seconds: int = 5
 
     @property
     def issuer(self) -> str:
@@ -172,4 +176,8 @@ def load(environ: dict[str, str] | None = None) -> Config:
         rate_limit_user_per_minute=_int(env, "SEGL_RATE_LIMIT_USER", 10, 1, 1_000_000),
         demo=_bool(env, "SEGL_DEMO", name != "production"),
         demo_rp_secret=env.get("SEGL_DEMO_RP_SECRET", ""),
+        app_code_length=_int(env, "SEGL_APP_CODE_LENGTH", 4, 4, 10),
+        app_request_seconds=_int(env, "SEGL_APP_REQUEST_SECONDS", 120, 30, 600),
+        app_unlock_seconds=_int(env, "SEGL_APP_UNLOCK_SECONDS", 300, 30, 3600),
+        app_qr_max_age_seconds=_int(env, "SEGL_APP_QR_MAX_AGE_SECONDS", 5, 2, 30),
     )

@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "segl.identities",
     "segl.authenticators",
     "segl.flows",
+    "segl.notify",
+    "segl.app",
     "segl.oidc",
     "segl.emulators",
     "segl.demo_rp",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("o/", include(oidc_patterns)),
     path("login/", include("segl.flows.urls")),
+    path("app/", include("segl.app.urls")),
     path("emulator/", include("segl.emulators.urls")),
     path("demo-bank/", include("segl.demo_rp.urls")),
 ]

@@ -1,7 +1,8 @@
-"""The contract every authenticator kind keeps: activate, verify, suspend, retire.
+"""The contract every authenticator kind keeps: activate, prove, suspend, retire.
 
-Each registered kind must have a *harness* here that knows how to make what the citizen holds;
-a kind without one fails the first test, so no kind joins without passing the contract.
+Each registered kind must have a *harness* here that knows how to make what the citizen holds
+and how the citizen proves possession with it; a kind without one fails the first test, so no
+kind joins without passing the contract.
 """
 
 from __future__ import annotations
@@ -12,29 +13,128 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from jwcrypto import jwk
 
 from segl.authenticators.kinds import KINDS
 from segl.authenticators.models import Authenticator
+from segl.core import app as protocol
 from segl.core.errors import SeglError
 from tests.conftest import make_device, make_person
+
+# prove(authenticator, now, right) raises SeglError when the kind refuses the proof.
+Prove = Callable[[Authenticator, datetime, bool], None]
 
 
 @dataclass
 class Harness:
-    proof: Callable[[datetime], tuple[dict[str, Any], Callable[[datetime], str]]]
+    activate: Callable[[Any, datetime], tuple[Authenticator, Prove]]
 
 
-def _device_harness(kind: str) -> Harness:
-    def proof(now: datetime) -> tuple[dict[str, Any], Callable[[datetime], str]]:
-        token = make_device(kind)
-        return {"serial": token.serial, "code": token.code(now)}, token.code
+def _device_harness(name: str) -> Harness:
+    def activate(identity: Any, now: datetime) -> tuple[Authenticator, Prove]:
+        token = make_device(name)
+        kind = KINDS[name]
+        auth = kind.activate(identity=identity, now=now, serial=token.serial, code=token.code(now))
 
-    return Harness(proof=proof)
+        def prove(auth: Authenticator, when: datetime, right: bool) -> None:
+            good = token.code(when)
+            code = good if right else ("000000" if good != "000000" else "111111")
+            kind.verify(authenticator=auth, step=kind.steps[0], response=code, now=when)
+
+        return auth, prove
+
+    return Harness(activate=activate)
+
+
+def _app_harness() -> Harness:
+    from segl.app import services
+    from segl.flows.services import flow_start
+    from segl.notify.models import OutboxMessage
+    from segl.oidc.services import rp_add
+
+    def activate(identity: Any, now: datetime) -> tuple[Authenticator, Prove]:
+        code = services.activation_code_issue(identity=identity, now=now)
+        activation = services.activation_start(user_id=identity.user_id, code=code, now=now)
+        sms = OutboxMessage.objects.latest("id").text
+        key = jwk.JWK.generate(kty="EC", crv="P-256")
+        url = "http://localhost:8765/app/api/activation/finish"
+        proof = protocol.verify_dpop(
+            protocol.make_dpop(key, method="POST", url=url, now=now),
+            method="POST",
+            url=url,
+            now=now,
+        )
+        auth = KINDS["app"].activate(
+            identity=identity,
+            now=now,
+            activation_id=activation.id,
+            temporary_pin=sms.split("pinkode er ")[1][:6],
+            pin="2580",
+            proof=proof,
+        )
+        application, _ = rp_add(name="Contract RP", redirect_uris=["https://rp.example/cb"])
+
+        def prove(auth: Authenticator, when: datetime, right: bool) -> None:
+            # A whole app step: a flow asks, the app unlocks, binds by QR and approves.
+            flow = flow_start(
+                application=application,
+                authorize_uri="/o/authorize/",
+                scopes=["openid"],
+                credentials={},
+                approval_text="",
+                action="log_on",
+                requested_level=None,
+                login_hint="",
+                browser_key="b",
+                now=when,
+            )
+            flow.identity = identity
+            flow.step, flow.method = "app", "app"
+            flow.save()
+            request = services.app_request_open(flow=flow, now=when)
+            instance = services.instance_for(
+                protocol.DpopProof(
+                    thumbprint=protocol.thumbprint(protocol.public_jwk(key)),
+                    jwk=protocol.public_jwk(key),
+                    jti="x" * 16,
+                    iat=0,
+                )
+            )
+            services.app_unlock(instance_id=instance.pk, pin="2580", now=when)
+            instance.refresh_from_db()
+            qr = (
+                services.qr_text(request, when)
+                if right
+                else services.qr_text(request, when - timedelta(minutes=1))
+            )
+            shown = services.app_request_bind(
+                instance=instance, request_id=request.id, qr=qr, now=when
+            )
+            approval = protocol.Approval(
+                request=shown.request,
+                flow=shown.flow,
+                text_sha256=shown.text_sha256,
+                channel=shown.channel,
+                decision="approve",
+            )
+            services.app_request_answer(
+                instance=instance,
+                request_id=request.id,
+                signed=protocol.sign_approval(key, approval, now=when),
+                now=when,
+            )
+            flow.refresh_from_db()
+            assert flow.step == "done"
+
+        return auth, prove
+
+    return Harness(activate=activate)
 
 
 HARNESSES = {
     "code_display": _device_harness("code_display"),
     "audio_code_reader": _device_harness("audio_code_reader"),
+    "app": _app_harness(),
 }
 
 
@@ -45,46 +145,35 @@ def test_every_kind_has_a_harness(name):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(KINDS))
-def test_activate_verify_suspend_retire(name):
+def test_activate_prove_suspend_retire(name):
     kind = KINDS[name]
     assert kind.steps and set(kind.step_amr) == set(kind.steps)
     person = make_person(f"contract-{name[:10]}", kinds=())
     past = datetime.now(UTC) - timedelta(minutes=2)
-    proof, respond = HARNESSES[name].proof(past)
-    auth = kind.activate(identity=person.identity, now=past, **proof)
+    auth, prove = HARNESSES[name].activate(person.identity, past)
     assert auth.kind == name and auth.status == Authenticator.Status.ACTIVE
-    first = kind.steps[0]
     now = datetime.now(UTC)
-    kind.verify(authenticator=auth, step=first, response=respond(now), now=now)
+    prove(auth, now, True)
 
     later = now + timedelta(seconds=60)
     kind.suspend(authenticator=auth, now=later, reason="contract")
     auth.refresh_from_db()
     with pytest.raises(SeglError):
-        kind.verify(authenticator=auth, step=first, response=respond(later), now=later)
+        prove(auth, later, True)
 
     kind.retire(authenticator=auth, now=later)
     auth.refresh_from_db()
     assert auth.status == Authenticator.Status.RETIRED
     even_later = later + timedelta(seconds=60)
     with pytest.raises(SeglError):
-        kind.verify(authenticator=auth, step=first, response=respond(even_later), now=even_later)
+        prove(auth, even_later, True)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(KINDS))
-def test_a_wrong_response_is_refused(name):
-    kind = KINDS[name]
+def test_a_wrong_proof_is_refused(name):
     person = make_person(f"wrong-{name[:10]}", kinds=())
     past = datetime.now(UTC) - timedelta(minutes=2)
-    proof, respond = HARNESSES[name].proof(past)
-    auth = kind.activate(identity=person.identity, now=past, **proof)
-    now = datetime.now(UTC)
-    good = respond(now)
+    auth, prove = HARNESSES[name].activate(person.identity, past)
     with pytest.raises(SeglError):
-        kind.verify(
-            authenticator=auth,
-            step=kind.steps[0],
-            response="000000" if good != "000000" else "111111",
-            now=now,
-        )
+        prove(auth, datetime.now(UTC), False)

@@ -20,6 +20,7 @@ from .models import Authenticator, Device, Kind
 
 CODE = "code"
 PASSWORD = "password"
+APP = "app"
 
 
 class AuthenticatorKind(Protocol):
@@ -38,6 +39,9 @@ class AuthenticatorKind(Protocol):
         """What passing each step adds to ``amr`` (RFC 8176)."""
 
     def activate(self, *, identity: Identity, now: datetime, **proof: Any) -> Authenticator: ...
+
+    def begin(self, *, flow: Any, now: datetime, ip: str = "") -> None:
+        """The flow has entered this kind's first step (the app asks the phone here)."""
 
     def verify(
         self,
@@ -79,6 +83,9 @@ class OtpDeviceKind:
         if auth.kind != self.kind:
             raise services.DeviceError("wrong_kind")
         return auth
+
+    def begin(self, *, flow: Any, now: datetime, ip: str = "") -> None:
+        """Nothing to prepare: the citizen presses the device's button."""
 
     def verify(
         self,

@@ -13,9 +13,13 @@
     ├── SecretError               secret_invalid: a ciphertext that does not decrypt (tampered or
     │                             unknown key id)
     ├── CprError                  cpr_invalid: not a CPR number
-    └── FlowError                 authentication flows
-        ├── FlowExpired           flow_expired
-        └── FlowStateError        flow_state: a step that does not fit where the flow is
+    ├── FlowError                 authentication flows
+    │   ├── FlowExpired           flow_expired
+    │   └── FlowStateError        flow_state: a step that does not fit where the flow is
+    └── AppProtocolError          the app's requests (``reason`` says which rule was broken)
+        ├── ProofInvalid          proof_invalid: a DPoP proof or signed approval that fails
+        └── BindingInvalid        binding_invalid: a QR code or one-time code that is not this
+                                  flow's, or too old
 
 Attacker input raises one of these; programmer mistakes raise ``TypeError``/``ValueError``.
 """
@@ -97,3 +101,19 @@ class FlowExpired(FlowError):
 
 class FlowStateError(FlowError):
     code = "flow_state"
+
+
+class AppProtocolError(SeglError):
+    code = "app_error"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ProofInvalid(AppProtocolError):
+    code = "proof_invalid"
+
+
+class BindingInvalid(AppProtocolError):
+    code = "binding_invalid"

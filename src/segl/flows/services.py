@@ -21,7 +21,7 @@ from django.db import transaction
 from oauth2_provider.models import Application
 
 from segl.audit.services import audit_record
-from segl.authenticators.kinds import KINDS, PASSWORD, kind_of
+from segl.authenticators.kinds import APP, KINDS, PASSWORD, kind_of
 from segl.authenticators.models import Authenticator, Kind
 from segl.authenticators.services import code_policy
 from segl.core import flows as core
@@ -36,6 +36,7 @@ from segl.keys import keyring
 from .models import Action, Flow, UnknownUserThrottle
 
 DECOY_METHOD: str = Kind.CODE_DISPLAY.value
+APP_STEP = APP
 _DECOY_AAD = b"decoy"
 
 
@@ -235,7 +236,17 @@ def flow_submit_user_id(
             core.identify(flow.state, now=now, method=method, steps=kind_of(method).steps),
             now,
         )
+        _begin(flow, now, ip)
     return flow
+
+
+def _begin(flow: Flow, now: datetime, ip: str) -> None:
+    """Let the method prepare its first step. A method that cannot (the app refuses a flood of
+    requests) says so on its page, which offers to try again; the flow itself goes on."""
+    if flow.decoy or flow.identity is None:
+        return
+    with contextlib.suppress(SeglError), transaction.atomic():
+        kind_of(flow.method).begin(flow=flow, now=now, ip=ip)
 
 
 def flow_change_method(
@@ -250,6 +261,7 @@ def flow_change_method(
             core.change_method(flow.state, now=now, method=method, steps=kind_of(method).steps),
             now,
         )
+        _begin(flow, now, ip)
         if flow.identity is not None and flow.identity.preferred_method != method:
             # The choice becomes the preferred method (seeds 000, 001: "the first time ...").
             Identity.objects.filter(pk=flow.identity.pk).update(preferred_method=method)
@@ -383,6 +395,44 @@ def flow_expire(*, flow_id: str, browser_key: str, now: datetime) -> Flow:
         if not flow.state.finished and now >= flow.expires_at:
             _save(flow, core.fail(flow.state, now=now, reason="expired"), now)
             audit_record(action="flow.expire", data={"flow": flow.id}, at=now)
+    return flow
+
+
+def flow_app_answered(
+    *,
+    flow_id: str,
+    approved: bool,
+    now: datetime,
+    reason: str = "",
+    amr: tuple[str, ...] = (),
+    ip: str = "",
+) -> Flow:
+    """The app answered the flow's app step (the app service holds its request's lock): an
+    approval passes the step, a rejection ends the flow."""
+    flow = Flow.objects.select_for_update(of=("self",)).select_related("identity").get(pk=flow_id)
+    if approved:
+        _save(flow, core.pass_step(flow.state, APP_STEP, now=now, amr=amr), now)
+    else:
+        core.expect(flow.state, APP_STEP, now=now)
+        _save(flow, core.fail(flow.state, now=now, reason=reason or "app_rejected"), now)
+    if flow.step == core.DONE and flow.identity is not None:
+        Identity.objects.filter(pk=flow.identity.pk).update(last_login=now)
+        audit_record(
+            action="flow.done",
+            subject=flow.identity.user_id,
+            ip=ip,
+            data={"flow": flow.id, "method": flow.method, "amr": list(flow.amr)},
+            at=now,
+        )
+    return flow
+
+
+def flow_app_retry(*, flow_id: str, browser_key: str, now: datetime, ip: str = "") -> Flow:
+    """Send a new request to the app (after the last one expired or was refused)."""
+    with transaction.atomic():
+        flow = _locked_flow(flow_id, browser_key)
+        core.expect(flow.state, APP_STEP, now=now)
+        kind_of(flow.method).begin(flow=flow, now=now, ip=ip)
     return flow
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from segl.authenticators.kinds import CODE, PASSWORD
+from segl.authenticators.kinds import APP, CODE, PASSWORD
 from segl.authenticators.models import Kind
 from segl.authenticators.services import DeviceError
 from segl.core import flows as core
@@ -139,6 +139,10 @@ class StepView(FlowView):
         if flow.step == PASSWORD:
             form = form or PasswordForm()
             return render(request, "flows/password.html", self.context(form=form), status=status)
+        if flow.step == APP:
+            from segl.app.browser import render_step
+
+            return render_step(request, self.context())
         return _error_page(request, _("This step is not available."), 400)
 
     def code_hint(self) -> str:
@@ -168,6 +172,16 @@ class StepView(FlowView):
             )
             % {"rp": flow.application.name},
             "identity_inactive": _("Your segl cannot be used right now. Contact segl support."),
+            "app_reject": _("You rejected the request in the app. Nothing was approved."),
+            "app_fraud": _(
+                "You told us that you did not start this. Nothing was approved, and we have "
+                "recorded your report. Never approve anything someone asks you to over the "
+                "phone."
+            ),
+            "app_code_wrong": _(
+                "A wrong one-time code was entered in the app 3 times, so the login was "
+                "cancelled. Go back to the website and start again."
+            ),
             "no_authenticator": _(
                 "You have no active way to identify yourself. Order a code "
                 "display or activate the app."

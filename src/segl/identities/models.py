@@ -21,6 +21,9 @@ class Person(models.Model):
     address = models.TextField(blank=True)
     country = models.CharField(max_length=2, default="DK")
     passport_numbers = models.JSONField(default=list, blank=True)
+    phone = models.CharField(
+        max_length=20, blank=True, help_text="Mobile number for temporary PIN codes by SMS"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

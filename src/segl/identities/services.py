@@ -57,6 +57,18 @@ def password_hash_new(password: str, *, user_id: str | None = None) -> str:
     return hasher().hash(normalised)
 
 
+def normalise_phone(raw: str) -> str:
+    """A mobile number in international form: ``+4512345678``; eight digits alone are Danish."""
+    text = "".join(str(raw).replace("-", " ").split())
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if text.isdigit() and len(text) == 8:
+        text = "+45" + text
+    if not (text.startswith("+") and text[1:].isdigit() and 8 <= len(text) - 1 <= 15):
+        raise IdentityError("phone")
+    return text
+
+
 def person_create(
     *,
     cpr: str,
@@ -67,8 +79,10 @@ def person_create(
     passport_numbers: list[str] | None = None,
     actor: str = "",
     birth_date: date | None = None,
+    phone: str = "",
 ) -> Person:
     parsed = parse_cpr(cpr)
+    phone = normalise_phone(phone) if phone else ""
     with transaction.atomic():
         if Person.objects.filter(cpr=parsed.value).exists():
             raise IdentityError("cpr_exists")
@@ -80,6 +94,7 @@ def person_create(
             address=address,
             country=country,
             passport_numbers=passport_numbers or [],
+            phone=phone,
         )
         audit_record(action="person.create", actor=actor, subject=mask_cpr(parsed.value))
     return person

@@ -1,6 +1,7 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
   document.addEventListener("DOMContentLoaded", function () {
     // GOV.UK pattern: move focus to the error summary so screen readers announce it.
     var summary = document.querySelector("[data-error-summary]");
@@ -29,6 +30,10 @@
       });
     });
 
+    // The app step: a new QR code every second, and the next page as soon as the app answers.
+    var appStep = document.querySelector("[data-app-step]");
+    if (appStep) { followAppStep(appStep); }
+
     // The shield with a tick returns to the website by itself after a moment.
     var next = document.querySelector("[data-continue-after]");
     if (next) {
@@ -36,4 +41,29 @@
         parseInt(next.getAttribute("data-continue-after"), 10));
     }
   });
+
+  function followAppStep(step) {
+    var state = step.getAttribute("data-state");
+    var qr = step.querySelector("img[data-qr]");
+    if (qr && state === "pending") {
+      var base = step.getAttribute("data-qr-url");
+      window.setInterval(function () {
+        var next = new Image();
+        next.onload = function () { qr.src = next.src; };
+        next.src = base + "?t=" + Date.now();
+      }, 1000);
+    }
+    if (state !== "pending" && state !== "bound") { return; }
+    var url = step.getAttribute("data-status-url");
+    function poll() {
+      fetch(url + "?since=" + encodeURIComponent(state) + "&wait=25", { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (answer) {
+          if (answer && answer.state !== state) { window.location.assign(answer.next); return; }
+          window.setTimeout(poll, answer ? 0 : 2000);
+        })
+        .catch(function () { window.setTimeout(poll, 2000); });
+    }
+    poll();
+  }
 })();

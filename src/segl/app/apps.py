@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class SeglAppConfig(AppConfig):
+    """The segl app authenticator: its API, its web app and its emulator."""
+
+    name = "segl.app"
+    label = "app"
+    verbose_name = "segl app"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from segl.authenticators.kinds import KINDS
+
+        from .kind import AppKind
+
+        KINDS[AppKind.kind] = AppKind()

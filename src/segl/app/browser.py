@@ -1,0 +1,128 @@
+"""The browser's side of the app step: the page that shows the QR code or the one-time code,
+the QR code itself (new every second), the outcome as it happens (long-poll), and "Send a new
+request" when the last one expired or was refused."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import segno
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from segl.core.errors import SeglError
+from segl.flows import services as flows
+from segl.flows.models import Flow
+from segl.web.http import BROWSER_COOKIE, client_ip, rate_limited
+
+from . import services
+from .models import AppInstance, ApprovalMode
+
+LONG_POLL_SECONDS = 25
+POLL_INTERVAL = 0.1
+
+
+def _modes(flow: Flow) -> set[str]:
+    """The approval modes of the identity's active apps (a household may mix them)."""
+    return set(
+        AppInstance.objects.filter(
+            authenticator__identity=flow.identity, authenticator__status="active"
+        ).values_list("approval_mode", flat=True)
+    )
+
+
+def step_context(flow: Flow) -> dict[str, Any]:
+    """What the app step's page shows, for the flow's current app request."""
+    now = timezone.now()
+    request = services.app_request_current(flow)
+    state = services.request_state(request, now)
+    modes = _modes(flow)
+    return {
+        "app_request": request,
+        "app_state": state,
+        "show_qr": ApprovalMode.QR in modes,
+        "show_code": ApprovalMode.CODE in modes,
+        "code_digits": list(request.code) if request else [],
+        "too_many": state in ("none", "cancelled", "expired")
+        and services.too_many_requests(flow.identity, now),
+        "status_url": reverse("flows:app-status", kwargs={"flow_id": flow.id}),
+        "qr_url": reverse("flows:app-qr", kwargs={"flow_id": flow.id}),
+        "retry_url": reverse("flows:app-retry", kwargs={"flow_id": flow.id}),
+    }
+
+
+def _flow(request: HttpRequest, flow_id: str) -> Flow:
+    return flows.flow_get(flow_id=flow_id, browser_key=request.COOKIES.get(BROWSER_COOKIE, ""))
+
+
+@require_GET
+def qr(request: HttpRequest, flow_id: str) -> HttpResponse:
+    """The QR code for this second, as SVG."""
+    try:
+        flow = _flow(request, flow_id)
+    except (Flow.DoesNotExist, flows.WrongBrowser):
+        return HttpResponse(status=404)
+    now = timezone.now()
+    current = services.app_request_current(flow)
+    if current is None or services.request_state(current, now) != "pending":
+        return HttpResponse(status=404)
+    code = segno.make_qr(services.qr_text(current, now), error="m")
+    svg = code.svg_inline(scale=6, border=2, dark="#0b0c0c", light="#ffffff")
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+def _state(request: HttpRequest, flow_id: str) -> dict[str, Any]:
+    flow = _flow(request, flow_id)
+    now = timezone.now()
+    if flow.step != flows.APP_STEP:
+        state = "done" if flow.step == "done" else "finished"
+    else:
+        state = services.request_state(services.app_request_current(flow), now)
+    return {"state": state, "next": reverse("flows:step", kwargs={"flow_id": flow_id})}
+
+
+@require_GET
+async def status(request: HttpRequest, flow_id: str) -> HttpResponse:
+    """Where the app step stands; with ``?since=STATE&wait=N`` the answer waits (at most 25 s)
+    until it changes, so the browser moves on as soon as the citizen swipes."""
+    since = request.GET.get("since", "")
+    try:
+        wait = max(0.0, min(float(request.GET.get("wait", "0")), LONG_POLL_SECONDS))
+    except ValueError:
+        wait = 0.0
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        try:
+            answer = await sync_to_async(_state)(request, flow_id)
+        except (Flow.DoesNotExist, flows.WrongBrowser):
+            return JsonResponse({"error": "not_found"}, status=404)
+        if answer["state"] != since or loop.time() >= deadline:
+            return JsonResponse(answer, headers={"Cache-Control": "no-store"})
+        await asyncio.sleep(POLL_INTERVAL)
+
+
+@require_POST
+def retry(request: HttpRequest, flow_id: str) -> HttpResponse:
+    """Send a new request to the app."""
+    # Whatever happens, the step page says where the flow stands (also "too many requests").
+    if not rate_limited(request, "flow"):
+        with contextlib.suppress(Flow.DoesNotExist, flows.WrongBrowser, SeglError):
+            flows.flow_app_retry(
+                flow_id=flow_id,
+                browser_key=request.COOKIES.get(BROWSER_COOKIE, ""),
+                now=timezone.now(),
+                ip=client_ip(request),
+            )
+    return redirect("flows:step", flow_id=flow_id)
+
+
+def render_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    flow: Flow = context["flow"]
+    return render(request, "app/step.html", {**context, **step_context(flow)})

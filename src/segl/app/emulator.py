@@ -1,0 +1,268 @@
+"""The segl app in Python: the same protocol as the web app, for tests, demos and RP developers.
+
+Its keys live in a state file (one P-256 key per user ID: a household's app holds several,
+seed 003) instead of a phone's key store. It speaks to segl over HTTP, or through any transport
+with the same ``request`` method (Django's test client in tests)::
+
+    app = AppEmulator("http://localhost:8000", state=Path("var/app.json"))
+    activation = app.start_activation("anna-1234", "ABCD-EFGH-JKLM")
+    app.finish_activation(activation, user_id="anna-1234", temporary_pin="123456", pin="2580")
+    app.unlock("anna-1234", "2580")
+    request = app.pending("anna-1234", wait=25)
+    shown = app.bind("anna-1234", request["id"], qr="segl.…")
+    app.answer("anna-1234", shown, "approve")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from jwcrypto import jwk
+
+from segl.core import app as protocol
+
+
+class AppError(Exception):
+    """segl refused a request; ``reason`` is the API's stable reason code."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status = status
+        self.error = str(body.get("error", "error"))
+        self.reason = str(body.get("reason", self.error))
+        self.body = body
+        super().__init__(f"{status} {self.error}: {self.reason}")
+
+
+class Transport(Protocol):
+    def request(
+        self, method: str, url: str, *, body: dict[str, Any] | None, headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]: ...
+
+
+class HttpTransport:
+    """Plain HTTP with the standard library."""
+
+    def __init__(self, timeout: float = 35.0) -> None:
+        self.timeout = timeout
+
+    def request(
+        self, method: str, url: str, *, body: dict[str, Any] | None, headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        data = json.dumps(body).encode() if body is not None else None
+        all_headers = {"Accept": "application/json", **headers}
+        if data is not None:
+            all_headers["Content-Type"] = "application/json"
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("segl is reached over http or https")
+        req = urllib.request.Request(url, data=data, method=method, headers=all_headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as response:  # noqa: S310
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}")
+
+
+class DjangoClientTransport:
+    """Through Django's test client (``django.test.Client``), for tests in process."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def request(
+        self, method: str, url: str, *, body: dict[str, Any] | None, headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if method == "GET":
+            response = self.client.get(path, headers=headers)
+        else:
+            response = self.client.generic(
+                method,
+                path,
+                json.dumps(body or {}),
+                content_type="application/json",
+                headers=headers,
+            )
+        return response.status_code, json.loads(response.content or b"{}")
+
+
+@dataclass
+class Registration:
+    user_id: str
+    key: jwk.JWK
+    name: str = "segl app"
+
+
+@dataclass
+class AppEmulator:
+    base_url: str
+    state: Path | None = None
+    transport: Transport = field(default_factory=HttpTransport)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    registrations: dict[str, Registration] = field(default_factory=dict)
+    _next_key: jwk.JWK | None = None
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        if self.state is not None and self.state.exists():
+            saved = json.loads(self.state.read_text(encoding="utf-8"))
+            for entry in saved.get("registrations", []):
+                reg = Registration(
+                    user_id=entry["user_id"],
+                    key=jwk.JWK.from_json(json.dumps(entry["key"])),
+                    name=entry.get("name", "segl app"),
+                )
+                self.registrations[reg.user_id.casefold()] = reg
+
+    # -- storage ----------------------------------------------------------------------------
+
+    def _save(self) -> None:
+        if self.state is None:
+            return
+        entries = [
+            {"user_id": r.user_id, "name": r.name, "key": json.loads(r.key.export_private())}
+            for r in self.registrations.values()
+        ]
+        self.state.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.state.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"registrations": entries}, fh, indent=2)
+        tmp.replace(self.state)
+
+    def registration(self, user_id: str) -> Registration:
+        try:
+            return self.registrations[user_id.strip().casefold()]
+        except KeyError:
+            raise KeyError(f"this app holds no user ID {user_id!r}") from None
+
+    # -- the wire -----------------------------------------------------------------------------
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        key: jwk.JWK | None = None,
+        query: str = "",
+    ) -> dict[str, Any]:
+        url = f"{self.base_url}/app/api/{path}"
+        headers = {}
+        if key is not None:
+            headers["DPoP"] = protocol.make_dpop(key, method=method, url=url, now=self.clock())
+        status, answer = self.transport.request(
+            method, url + (f"?{query}" if query else ""), body=body, headers=headers
+        )
+        if status >= 400:
+            raise AppError(status, answer)
+        return answer
+
+    # -- activation ---------------------------------------------------------------------------
+
+    def start_activation(self, user_id: str, activation_code: str) -> str:
+        """User ID and activation code; segl sends a temporary PIN by SMS."""
+        answer = self.call(
+            "POST", "activation/start", {"user_id": user_id, "activation_code": activation_code}
+        )
+        return str(answer["activation"])
+
+    def finish_activation(
+        self,
+        activation: str,
+        *,
+        user_id: str,
+        temporary_pin: str,
+        pin: str,
+        name: str = "segl app",
+        notifications: bool = True,
+    ) -> dict[str, Any]:
+        """The temporary PIN, a new PIN, and a new key made here that never leaves the app."""
+        key = self._next_key or jwk.JWK.generate(kty="EC", crv="P-256")
+        self._next_key = key  # the same key again if this attempt is refused
+        answer = self.call(
+            "POST",
+            "activation/finish",
+            {
+                "activation": activation,
+                "temporary_pin": temporary_pin,
+                "pin": pin,
+                "name": name,
+                "notifications": notifications,
+            },
+            key=key,
+        )
+        self._next_key = None
+        reg = Registration(user_id=str(answer["user_id"]), key=key, name=name)
+        self.registrations[reg.user_id.casefold()] = reg
+        self._save()
+        return answer
+
+    # -- use ----------------------------------------------------------------------------------
+
+    def me(self, user_id: str) -> dict[str, Any]:
+        return self.call("GET", "me", key=self.registration(user_id).key)
+
+    def unlock(self, user_id: str, pin: str) -> str:
+        answer = self.call("POST", "unlock", {"pin": pin}, key=self.registration(user_id).key)
+        return str(answer["unlocked_until"])
+
+    def pending(self, user_id: str, *, wait: float = 0) -> dict[str, Any] | None:
+        answer = self.call(
+            "GET",
+            "requests/pending",
+            key=self.registration(user_id).key,
+            query=f"wait={wait:g}" if wait else "",
+        )
+        found: dict[str, Any] | None = answer["request"]
+        return found
+
+    def bind(
+        self, user_id: str, request_id: str, *, qr: str | None = None, code: str | None = None
+    ) -> dict[str, Any]:
+        """Prove the binding: the QR code's text as scanned, or the one-time code typed in."""
+        body = {"qr": qr} if qr is not None else {"code": code}
+        return self.call(
+            "POST", f"requests/{request_id}/bind", body, key=self.registration(user_id).key
+        )
+
+    def sign(self, user_id: str, shown: dict[str, Any], decision: str) -> str:
+        approval = protocol.Approval(
+            request=shown["request"],
+            flow=shown["flow"],
+            text_sha256=protocol.text_sha256(shown["text"]),
+            channel=shown["channel"],
+            decision=decision,
+        )
+        return protocol.sign_approval(self.registration(user_id).key, approval, now=self.clock())
+
+    def answer(self, user_id: str, shown: dict[str, Any], decision: str = "approve") -> str:
+        """Swipe to approve, press Reject, or say "I did not start this" (``fraud``)."""
+        signed = self.sign(user_id, shown, decision)
+        answer = self.call(
+            "POST",
+            f"requests/{shown['request']}/answer",
+            {"approval": signed},
+            key=self.registration(user_id).key,
+        )
+        return str(answer["status"])
+
+    def set_approval_mode(self, user_id: str, mode: str) -> dict[str, Any]:
+        return self.call(
+            "POST", "settings/approval-mode", {"mode": mode}, key=self.registration(user_id).key
+        )
+
+    def confirm_approval_mode(self, user_id: str) -> dict[str, Any]:
+        return self.call(
+            "POST", "settings/approval-mode/confirm", key=self.registration(user_id).key
+        )

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import api
+
+app_name = "app"
+urlpatterns = [
+    path("api/activation/start", api.activation_start, name="activation-start"),
+    path("api/activation/finish", api.activation_finish, name="activation-finish"),
+    path("api/me", api.me, name="me"),
+    path("api/unlock", api.unlock, name="unlock"),
+    path("api/requests/pending", api.pending, name="pending"),
+    path("api/requests/<str:request_id>/bind", api.bind, name="bind"),
+    path("api/requests/<str:request_id>/answer", api.answer, name="answer"),
+    path("api/settings/approval-mode", api.approval_mode, name="approval-mode"),
+    path(
+        "api/settings/approval-mode/confirm",
+        api.approval_mode_confirm,
+        name="approval-mode-confirm",
+    ),
+]

@@ -1,0 +1,24 @@
+"""Messages to citizens (SMS, e-mail) as sent through a gateway; the default gateway keeps them
+here, in an outbox that the demo shows and tests read."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class OutboxMessage(models.Model):
+    class Channel(models.TextChoices):
+        SMS = "sms", "SMS"
+        EMAIL = "email", "e-mail"
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    to = models.CharField(max_length=254)
+    text = models.TextField()
+    purpose = models.CharField(max_length=32, help_text="What it is for, e.g. temporary_pin")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["to", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.to}: {self.purpose}"

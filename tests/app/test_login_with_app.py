@@ -1,0 +1,84 @@
+"""Logging in with the app: the browser shows a QR code (or a one-time code), the app proves it
+saw it, shows the text, and the citizen approves or rejects (seeds 003, 004)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from segl.app.models import AppRequest
+from segl.audit.models import AuditEvent
+from segl.core import app as protocol
+from segl.flows.models import Flow
+from tests.app.conftest import PIN
+
+pytestmark = pytest.mark.django_db
+
+
+def _flow_id(url: str) -> str:
+    return url.rstrip("/").split("/")[-1]
+
+
+def start_app_login(driver, user, **extra):
+    url, params, verifier = driver.start(**extra)
+    driver.user_id(url, user.user_id)
+    return url, params, verifier
+
+
+def current_qr(url: str) -> str:
+    """The QR code's text right now, as the browser's image shows it."""
+    from segl.app.services import qr_text
+
+    request = AppRequest.objects.filter(flow_id=_flow_id(url)).latest("created_at")
+    return qr_text(request, datetime.now(UTC))
+
+
+def test_whole_login_with_the_app_gives_verified_claims(driver, bo):
+    url, params, verifier = start_app_login(
+        driver, bo, approval_text="Pay 100 DKK to Carla", action="approve"
+    )
+    page = driver.client.get(url).content.decode()
+    assert "Scan the QR code with the app." in page and "data-qr" in page
+    status = driver.client.get(url + "app/status").json()
+    assert status["state"] == "pending"
+
+    bo.app.unlock(bo.user_id, PIN)
+    pending = bo.app.pending(bo.user_id)
+    assert pending["rp_name"] == "Test Bank"
+    shown = bo.app.bind(bo.user_id, pending["id"], qr=current_qr(url))
+    assert shown["text"] == "Pay 100 DKK to Carla" and shown["action"] == "approve"
+    assert driver.client.get(url + "app/status").json()["state"] == "bound"
+    assert bo.app.answer(bo.user_id, shown, "approve") == "approved"
+    assert driver.client.get(url + "app/status").json()["state"] == "done"
+
+    query = driver.finish(url)
+    token = driver.token(query["code"][0], verifier)
+    assert token.status_code == 200, token.content
+    claims = driver.verified_claims(token.json()["id_token"])
+    assert claims["amr"] == ["swk", "pin", "mfa"]
+    assert claims["acr"].endswith("/Substantial")
+    assert claims["segl_approval_sha256"] == protocol.text_sha256("Pay 100 DKK to Carla")
+    assert claims["nonce"] == params["nonce"]
+
+
+def test_reject_ends_the_login_with_nothing_approved(driver, bo):
+    url, _, _ = start_app_login(driver, bo)
+    bo.app.unlock(bo.user_id, PIN)
+    shown = bo.app.bind(bo.user_id, bo.app.pending(bo.user_id)["id"], qr=current_qr(url))
+    assert bo.app.answer(bo.user_id, shown, "reject") == "rejected"
+    flow = Flow.objects.get(pk=_flow_id(url))
+    assert flow.step == "failed" and flow.failure == "app_reject"
+    assert "You rejected the request in the app." in driver.client.get(url).content.decode()
+    assert not AuditEvent.objects.filter(action="fraud.report").exists()
+
+
+def test_i_did_not_start_this_rejects_and_records_a_fraud_report(driver, bo):
+    url, _, _ = start_app_login(driver, bo, approval_text="Transfer 5000 DKK")
+    bo.app.unlock(bo.user_id, PIN)
+    shown = bo.app.bind(bo.user_id, bo.app.pending(bo.user_id)["id"], qr=current_qr(url))
+    assert bo.app.answer(bo.user_id, shown, "fraud") == "rejected"
+    assert Flow.objects.get(pk=_flow_id(url)).failure == "app_fraud"
+    report = AuditEvent.objects.get(action="fraud.report")
+    assert report.subject == bo.user_id
+    assert report.data["text_sha256"] == protocol.text_sha256("Transfer 5000 DKK")
