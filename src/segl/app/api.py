@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from segl.core.errors import AppProtocolError, FlowError, SeglError
 from segl.web.http import client_ip, rate_limited
 
-from . import services
+from . import clock, services
 from .models import AppInstance
 
 # HTTP status for each refusal; anything else is a 400.
@@ -95,7 +95,7 @@ def _proof(request: HttpRequest) -> Any:
         request.headers.get("DPoP", ""),
         method=request.method or "",
         url=_htu(request),
-        now=timezone.now(),
+        now=timezone.now(),  # a proof's freshness is the real time's, whatever the app's clock
     )
 
 
@@ -125,7 +125,7 @@ def activation_start(request: HttpRequest, data: dict[str, Any]) -> JsonResponse
     activation = services.activation_start(
         user_id=_text(data, "user_id"),
         code=_text(data, "activation_code"),
-        now=timezone.now(),
+        now=clock.now(),
         ip=client_ip(request),
     )
     return JsonResponse(
@@ -144,7 +144,7 @@ def activation_finish(request: HttpRequest, data: dict[str, Any]) -> JsonRespons
         name=_text(data, "name", required=False),
         notifications=data.get("notifications") is True,
         proof=_proof(request),
-        now=timezone.now(),
+        now=clock.now(),
         ip=client_ip(request),
     )
     return JsonResponse(_describe(instance), status=201)
@@ -172,7 +172,7 @@ def me(request: HttpRequest, data: dict[str, Any], instance: AppInstance) -> Jso
 @_sync_view(needs_instance=True)
 def unlock(request: HttpRequest, data: dict[str, Any], instance: AppInstance) -> JsonResponse:
     until = services.app_unlock(
-        instance_id=instance.pk, pin=_text(data, "pin"), now=timezone.now(), ip=client_ip(request)
+        instance_id=instance.pk, pin=_text(data, "pin"), now=clock.now(), ip=client_ip(request)
     )
     return JsonResponse({"unlocked_until": until.isoformat()})
 
@@ -188,7 +188,7 @@ def bind(
         request_id=request_id,
         qr=qr if isinstance(qr, str) else None,
         code=code if isinstance(code, str) else None,
-        now=timezone.now(),
+        now=clock.now(),
         ip=client_ip(request),
     )
     return JsonResponse(
@@ -215,7 +215,7 @@ def answer(
             instance=instance,
             request_id=request_id,
             signed=_text(data, "approval"),
-            now=timezone.now(),
+            now=clock.now(),
             ip=client_ip(request),
         )
     except FlowError:
@@ -229,7 +229,7 @@ def approval_mode(
     request: HttpRequest, data: dict[str, Any], instance: AppInstance
 ) -> JsonResponse:
     services.approval_mode_request(
-        instance=instance, mode=_text(data, "mode"), now=timezone.now(), ip=client_ip(request)
+        instance=instance, mode=_text(data, "mode"), now=clock.now(), ip=client_ip(request)
     )
     instance.refresh_from_db()
     return JsonResponse(_describe(instance))
@@ -240,13 +240,13 @@ def approval_mode(
 def approval_mode_confirm(
     request: HttpRequest, data: dict[str, Any], instance: AppInstance
 ) -> JsonResponse:
-    services.approval_mode_confirm(instance=instance, now=timezone.now(), ip=client_ip(request))
+    services.approval_mode_confirm(instance=instance, now=clock.now(), ip=client_ip(request))
     instance.refresh_from_db()
     return JsonResponse(_describe(instance))
 
 
 def _pending_payload(instance: AppInstance) -> dict[str, Any] | None:
-    found = services.pending_for(instance, timezone.now())
+    found = services.pending_for(instance, clock.now())
     if found is None:
         return None
     return {
