@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from segl.app.emulator import AppError
 from segl.app.models import AppRequest
 from segl.audit.models import AuditEvent
 from segl.core import app as protocol
@@ -82,3 +83,45 @@ def test_i_did_not_start_this_rejects_and_records_a_fraud_report(driver, bo):
     report = AuditEvent.objects.get(action="fraud.report")
     assert report.subject == bo.user_id
     assert report.data["text_sha256"] == protocol.text_sha256("Transfer 5000 DKK")
+
+
+def test_same_device_opens_the_app_for_this_flow_and_returns_to_the_browser(driver, bo):
+    """Seed 004: on the phone itself, a button opens the app; afterwards the citizen returns."""
+    import re
+
+    url, _, _ = start_app_login(driver, bo)
+    page = driver.client.get(url).content.decode()
+    link = re.search(r'href="/app/#approve/([^/"]+)/([^"]+)" data-same-device', page)
+    assert link, "the login page links to the app for this request"
+    request_id, token = link.groups()
+    bo.app.unlock(bo.user_id, PIN)
+    shown = bo.app.bind(bo.user_id, request_id, device=token)
+    assert shown["return_url"].endswith(url)
+    assert bo.app.answer(bo.user_id, shown) == "approved"
+    assert Flow.objects.get().step == "done"
+
+
+def test_a_wrong_same_device_token_binds_nothing(driver, bo):
+    start_app_login(driver, bo)
+    bo.app.unlock(bo.user_id, PIN)
+    request = AppRequest.objects.get()
+    with pytest.raises(AppError) as caught:
+        bo.app.bind(bo.user_id, request.id, device="x" * 43)
+    assert caught.value.reason == "device_token_wrong"
+    assert AppRequest.objects.get().status == "pending"
+
+
+def test_a_qr_bound_answer_has_no_return_address(driver, bo):
+    url, _, _ = start_app_login(driver, bo)
+    bo.app.unlock(bo.user_id, PIN)
+    shown = bo.app.bind(bo.user_id, bo.app.pending(bo.user_id)["id"], qr=current_qr(url))
+    assert shown["return_url"] is None
+
+
+def test_the_identitys_apps_are_notified_of_a_login(driver, bo):
+    from segl.notify.models import OutboxMessage
+
+    start_app_login(driver, bo)
+    note = OutboxMessage.objects.get(channel="push")
+    assert note.purpose == "login_request"
+    assert AppRequest.objects.get().id in note.text

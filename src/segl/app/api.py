@@ -13,6 +13,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -38,6 +39,9 @@ STATUS = {
     "binding_needed": 409,
     "key_in_use": 409,
     "too_many_apps": 409,
+    "copy_state": 409,
+    "copy_unknown": 404,
+    "copy_expired": 410,
     "request_expired": 410,
     "activation_expired": 410,
     "too_many_requests": 429,
@@ -182,27 +186,33 @@ def unlock(request: HttpRequest, data: dict[str, Any], instance: AppInstance) ->
 def bind(
     request: HttpRequest, data: dict[str, Any], instance: AppInstance, request_id: str
 ) -> JsonResponse:
-    qr, code = data.get("qr"), data.get("code")
+    qr, code, device = data.get("qr"), data.get("code"), data.get("device")
     bound = services.app_request_bind(
         instance=instance,
         request_id=request_id,
         qr=qr if isinstance(qr, str) else None,
         code=code if isinstance(code, str) else None,
+        device=device if isinstance(device, str) else None,
         now=clock.now(),
         ip=client_ip(request),
     )
-    return JsonResponse(
-        {
-            "request": bound.request,
-            "flow": bound.flow,
-            "rp_name": bound.rp_name,
-            "action": bound.action,
-            "text": bound.text,
-            "text_sha256": bound.text_sha256,
-            "channel": bound.channel,
-            "expires_at": bound.expires_at.isoformat(),
-        }
-    )
+    answer = {
+        "request": bound.request,
+        "flow": bound.flow,
+        "rp_name": bound.rp_name,
+        "action": bound.action,
+        "text": bound.text,
+        "text_sha256": bound.text_sha256,
+        "channel": bound.channel,
+        "expires_at": bound.expires_at.isoformat(),
+        # Same device: where to send the citizen back to once they have answered.
+        "return_url": (
+            settings.CONFIG.base_url + reverse("flows:step", kwargs={"flow_id": bound.flow})
+            if bound.same_device
+            else None
+        ),
+    }
+    return JsonResponse(answer)
 
 
 @require_POST
@@ -282,3 +292,71 @@ async def pending(request: HttpRequest) -> HttpResponse:
         if found is not None or asyncio.get_running_loop().time() >= deadline:
             return JsonResponse({"request": found})
         await asyncio.sleep(POLL_INTERVAL)
+
+
+# -- activate on another phone ----------------------------------------------------------------
+
+
+def _offer(offer: Any, qr: str | None = None) -> dict[str, Any]:
+    return {
+        "copy": offer.id,
+        "state": offer.state,
+        "expires_at": offer.expires_at.isoformat(),
+        **({"qr": qr} if qr else {}),
+    }
+
+
+@require_POST
+@_sync_view(needs_instance=True)
+def copy_offer(request: HttpRequest, data: dict[str, Any], instance: AppInstance) -> JsonResponse:
+    offer, qr = services.copy_offer(instance=instance, now=clock.now(), ip=client_ip(request))
+    return JsonResponse(_offer(offer, qr), status=201)
+
+
+@require_GET
+@_sync_view(needs_instance=True)
+def copy_status(
+    request: HttpRequest, data: dict[str, Any], instance: AppInstance, copy_id: str
+) -> JsonResponse:
+    return JsonResponse(_offer(services.copy_status(instance=instance, offer_id=copy_id)))
+
+
+@require_POST
+@_sync_view(needs_instance=True)
+def copy_confirm(
+    request: HttpRequest, data: dict[str, Any], instance: AppInstance, copy_id: str
+) -> JsonResponse:
+    offer = services.copy_confirm(
+        instance=instance,
+        offer_id=copy_id,
+        code=_text(data, "code"),
+        now=clock.now(),
+        ip=client_ip(request),
+    )
+    return JsonResponse(_offer(offer))
+
+
+@require_POST
+@_sync_view(needs_instance=False)
+def copy_scan(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
+    """The new app (with its new key) scanned the old app's QR code."""
+    offer = services.copy_scan(
+        qr=_text(data, "qr"), proof=_proof(request), now=clock.now(), ip=client_ip(request)
+    )
+    return JsonResponse({**_offer(offer), "code": offer.proximity_code})
+
+
+@require_POST
+@_sync_view(needs_instance=False)
+def copy_finish(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
+    """The new app gives the user ID; segl sends the temporary PIN by SMS."""
+    activation = services.copy_finish(
+        user_id=_text(data, "user_id"),
+        proof=_proof(request),
+        now=clock.now(),
+        ip=client_ip(request),
+    )
+    return JsonResponse(
+        {"activation": activation.id, "expires_at": activation.expires_at.isoformat()},
+        status=201,
+    )

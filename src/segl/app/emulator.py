@@ -228,10 +228,21 @@ class AppEmulator:
         return found
 
     def bind(
-        self, user_id: str, request_id: str, *, qr: str | None = None, code: str | None = None
+        self,
+        user_id: str,
+        request_id: str,
+        *,
+        qr: str | None = None,
+        code: str | None = None,
+        device: str | None = None,
     ) -> dict[str, Any]:
-        """Prove the binding: the QR code's text as scanned, or the one-time code typed in."""
-        body = {"qr": qr} if qr is not None else {"code": code}
+        """Prove the binding: the QR code's text as scanned, the one-time code typed in, or the
+        same-device token from the login page's "Open the segl app" link."""
+        body: dict[str, Any] = {"code": code}
+        if qr is not None:
+            body = {"qr": qr}
+        elif device is not None:
+            body = {"device": device}
         return self.call(
             "POST", f"requests/{request_id}/bind", body, key=self.registration(user_id).key
         )
@@ -266,3 +277,32 @@ class AppEmulator:
         return self.call(
             "POST", "settings/approval-mode/confirm", key=self.registration(user_id).key
         )
+
+    # -- activate on another phone ----------------------------------------------------------
+
+    def offer_copy(self, user_id: str) -> dict[str, Any]:
+        """On the old app: show a QR code (its text is ``qr``) for the new app to scan."""
+        return self.call("POST", "copy", key=self.registration(user_id).key)
+
+    def copy_status(self, user_id: str, copy_id: str) -> dict[str, Any]:
+        return self.call("GET", f"copy/{copy_id}", key=self.registration(user_id).key)
+
+    def confirm_copy(self, user_id: str, copy_id: str, code: str) -> dict[str, Any]:
+        """On the old app: type in the short code the new app shows."""
+        return self.call(
+            "POST", f"copy/{copy_id}/confirm", {"code": code}, key=self.registration(user_id).key
+        )
+
+    def scan_copy(self, qr: str) -> str:
+        """On the new app: scan the old app's QR code; returns the short code to show."""
+        self._next_key = self._next_key or jwk.JWK.generate(kty="EC", crv="P-256")
+        answer = self.call("POST", "copy/scan", {"qr": qr}, key=self._next_key)
+        return str(answer["code"])
+
+    def finish_copy(self, user_id: str) -> str:
+        """On the new app: the user ID; segl sends a temporary PIN by SMS. Then call
+        :meth:`finish_activation` with it and a new PIN."""
+        if self._next_key is None:
+            raise RuntimeError("scan the old app's QR code first")
+        answer = self.call("POST", "copy/finish", {"user_id": user_id}, key=self._next_key)
+        return str(answer["activation"])

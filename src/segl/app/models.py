@@ -96,6 +96,9 @@ class AppRequest(models.Model):
     mode = models.CharField(max_length=8, choices=ApprovalMode.choices)
     qr_secret = models.CharField(max_length=64, help_text="base64url; the browser's QR key")
     code = models.CharField(max_length=10, blank=True, help_text="The one-time code shown")
+    device_token = models.CharField(
+        max_length=43, blank=True, help_text="Binds the app on the same device (seed 004)"
+    )
     code_failures = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(max_length=32, blank=True)
@@ -114,6 +117,35 @@ class AppRequest(models.Model):
 
     def __str__(self) -> str:
         return f"app request {self.id} ({self.status})"
+
+
+class CopyOffer(models.Model):
+    """Activate on another phone: the old app shows a QR code (3 minutes); the new app scans
+    it and shows a short code, which the citizen types into the old app (the proximity check);
+    then the new app gives the user ID and finishes as any activation, by SMS."""
+
+    class State(models.TextChoices):
+        OFFERED = "offered", _("QR code shown")
+        SCANNED = "scanned", _("Scanned by the new app")
+        CONFIRMED = "confirmed", _("Confirmed on the old app")
+        COMPLETED = "completed", _("New app activated")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    id = models.CharField(max_length=32, primary_key=True)
+    instance = models.ForeignKey(AppInstance, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OFFERED)
+    proximity_code = models.CharField(max_length=8, blank=True)
+    code_failures = models.PositiveSmallIntegerField(default=0)
+    new_thumbprint = models.CharField(max_length=64, blank=True)
+    activation = models.ForeignKey(
+        AppActivation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"copy offer {self.id} ({self.state})"
 
 
 class DpopJti(models.Model):

@@ -43,9 +43,11 @@ from .models import (
     AppInstance,
     AppRequest,
     ApprovalMode,
+    CopyOffer,
     DelayedChange,
     DpopJti,
 )
+from .push import push
 
 MAX_APPS = 3
 PIN_MAX_FAILURES = 5
@@ -56,6 +58,8 @@ REQUEST_WINDOW = timedelta(minutes=10)
 ACTIVATION_MINUTES = 10
 ACTIVATION_CODE_DAYS = 7
 ONE_TIME_CODES_DELAY = timedelta(hours=24)
+COPY_MINUTES = 3
+COPY_PREFIX = "segl-copy."
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -268,6 +272,11 @@ def activation_finish(
             )
         else:
             check_pin_policy(pin)
+            offer = None
+            if activation.via == AppActivation.Via.COPY:
+                offer = CopyOffer.objects.select_for_update().get(activation=activation)
+                if not hmac.compare_digest(offer.new_thumbprint, proof.thumbprint):
+                    raise AppRefused("key_mismatch")
             Identity.objects.select_for_update().filter(pk=identity.pk).first()
             active = Authenticator.objects.filter(
                 identity=identity, kind=Kind.APP, status=Authenticator.Status.ACTIVE
@@ -299,6 +308,10 @@ def activation_finish(
                 data={"via": activation.via, "thumbprint": proof.thumbprint},
                 at=now,
             )
+            if offer is not None:
+                offer.state = CopyOffer.State.COMPLETED
+                offer.save(update_fields=["state"])
+                push().notify(offer.instance, "app_copied", {"copy": offer.id})
             return instance
     assert failure is not None
     raise failure
@@ -397,6 +410,7 @@ def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest:
         mode=ApprovalMode.QR,
         qr_secret=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         code=protocol.new_binding_code(_config().app_code_length),
+        device_token=secrets.token_urlsafe(32),
         text_sha256=protocol.text_sha256(flow.approval_text),
         created_at=now,
         expires_at=expires,
@@ -408,6 +422,12 @@ def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest:
         data={"flow": flow.id, "request": request.id},
         at=now,
     )
+    for instance in AppInstance.objects.filter(
+        authenticator__identity=identity,
+        authenticator__status=Authenticator.Status.ACTIVE,
+        notifications=True,
+    ):
+        push().notify(instance, "login_request", {"request": request.id})
     return request
 
 
@@ -452,6 +472,7 @@ class Bound:
     text_sha256: str
     channel: str
     expires_at: datetime
+    same_device: bool = False
 
 
 def _locked_request(instance: AppInstance, request_id: str, now: datetime) -> AppRequest:
@@ -481,9 +502,11 @@ def app_request_bind(
     now: datetime,
     qr: str | None = None,
     code: str | None = None,
+    device: str | None = None,
     ip: str = "",
 ) -> Bound:
-    """The app proves it saw this flow's QR code (or its one-time code was typed in)."""
+    """The app proves it saw this flow's QR code, or its one-time code was typed in, or it was
+    opened from the login page on the same device (seed 004)."""
     failure: SeglError
     user_id = instance.authenticator.identity.user_id
     with transaction.atomic():
@@ -493,7 +516,10 @@ def app_request_bind(
             raise AppRefused("request_bound")
         data: dict[str, Any] = {"flow": request.flow_id, "request": request.id}
         try:
-            if instance.approval_mode == ApprovalMode.QR:
+            if device is not None:
+                if not hmac.compare_digest(device.encode(), request.device_token.encode()):
+                    raise BindingInvalid("device_token_wrong")
+            elif instance.approval_mode == ApprovalMode.QR:
                 if qr is None:
                     raise BindingInvalid("qr_needed")
                 protocol.check_qr(
@@ -542,6 +568,7 @@ def app_request_bind(
                 text_sha256=request.text_sha256,
                 channel=request.channel,
                 expires_at=request.expires_at,
+                same_device=device is not None,
             )
     raise failure
 
@@ -677,3 +704,141 @@ def approval_mode_confirm(*, instance: AppInstance, now: datetime, ip: str = "")
             at=now,
         )
         return "code"
+
+
+# -- activate on another phone (copy from an existing app, seed 002) ----------------------------
+
+
+def copy_offer(*, instance: AppInstance, now: datetime, ip: str = "") -> tuple[CopyOffer, str]:
+    """The old app shows a QR code, valid 3 minutes, for the new app to scan."""
+    _require_unlocked(instance, now)
+    with transaction.atomic():
+        CopyOffer.objects.filter(
+            instance=instance,
+            state__in=(CopyOffer.State.OFFERED, CopyOffer.State.SCANNED, CopyOffer.State.CONFIRMED),
+        ).update(state=CopyOffer.State.CANCELLED)
+        token = secrets.token_urlsafe(32)
+        offer = CopyOffer.objects.create(
+            id=secrets.token_urlsafe(16),
+            instance=instance,
+            token_hash=_sha256(token),
+            created_at=now,
+            expires_at=now + timedelta(minutes=COPY_MINUTES),
+        )
+        audit_record(
+            action="app.copy_offer",
+            subject=instance.authenticator.identity.user_id,
+            ip=ip,
+            data={"copy": offer.id},
+            at=now,
+        )
+    return offer, COPY_PREFIX + token
+
+
+def _live_offer(offer: CopyOffer | None, now: datetime, *states: str) -> CopyOffer:
+    if offer is None:
+        raise AppRefused("copy_unknown")
+    if offer.state == CopyOffer.State.CANCELLED or now >= offer.expires_at:
+        raise AppRefused("copy_expired")
+    if offer.state not in states:
+        raise AppRefused("copy_state")
+    return offer
+
+
+def copy_scan(*, qr: str, proof: protocol.DpopProof, now: datetime, ip: str = "") -> CopyOffer:
+    """The new app scanned the old app's QR code with its new key; it gets the short code."""
+    token = qr.strip()[len(COPY_PREFIX) :] if qr.strip().startswith(COPY_PREFIX) else ""
+    with transaction.atomic():
+        found = (
+            CopyOffer.objects.select_for_update().filter(token_hash=_sha256(token)).first()
+            if token
+            else None
+        )
+        offer = _live_offer(found, now, CopyOffer.State.OFFERED)
+        if AppInstance.objects.filter(thumbprint=proof.thumbprint).exists():
+            raise AppRefused("key_in_use")
+        offer.state = CopyOffer.State.SCANNED
+        offer.new_thumbprint = proof.thumbprint
+        offer.proximity_code = f"{secrets.randbelow(10**6):06d}"
+        offer.save(update_fields=["state", "new_thumbprint", "proximity_code"])
+        audit_record(action="app.copy_scan", ip=ip, data={"copy": offer.id}, at=now)
+    return offer
+
+
+def copy_status(*, instance: AppInstance, offer_id: str) -> CopyOffer:
+    offer = CopyOffer.objects.filter(pk=str(offer_id)[:32], instance=instance).first()
+    if offer is None:
+        raise AppRefused("copy_unknown")
+    return offer
+
+
+def copy_confirm(
+    *, instance: AppInstance, offer_id: str, code: str, now: datetime, ip: str = ""
+) -> CopyOffer:
+    """The citizen types the new app's short code into the old app: the two phones are
+    together (the proximity check, in place of Bluetooth). 3 wrong codes cancel the copy."""
+    _require_unlocked(instance, now)
+    failure: SeglError
+    with transaction.atomic():
+        found = (
+            CopyOffer.objects.select_for_update()
+            .filter(pk=str(offer_id)[:32], instance=instance)
+            .first()
+        )
+        offer = _live_offer(found, now, CopyOffer.State.SCANNED)
+        given = "".join(str(code).split())
+        if hmac.compare_digest(given.encode(), offer.proximity_code.encode()):
+            offer.state = CopyOffer.State.CONFIRMED
+            offer.save(update_fields=["state"])
+            audit_record(
+                action="app.copy_confirm",
+                subject=instance.authenticator.identity.user_id,
+                ip=ip,
+                data={"copy": offer.id},
+                at=now,
+            )
+            return offer
+        offer.code_failures += 1
+        failure = AppRefused("copy_code_wrong")
+        if offer.code_failures >= CODE_MAX_FAILURES:
+            offer.state = CopyOffer.State.CANCELLED
+            failure = AppRefused("copy_expired")
+        offer.save(update_fields=["code_failures", "state"])
+        audit_record(
+            action="app.copy_confirm",
+            outcome="code_wrong",
+            subject=instance.authenticator.identity.user_id,
+            ip=ip,
+            data={"copy": offer.id},
+            at=now,
+        )
+    raise failure
+
+
+def copy_finish(
+    *, user_id: str, proof: protocol.DpopProof, now: datetime, ip: str = ""
+) -> AppActivation:
+    """The new app gives the user ID; a temporary PIN goes by SMS, as for any activation."""
+    with transaction.atomic():
+        found = (
+            CopyOffer.objects.select_for_update()
+            .select_related("instance__authenticator__identity__person")
+            .filter(new_thumbprint=proof.thumbprint)
+            .order_by("-created_at")
+            .first()
+        )
+        offer = _live_offer(found, now, CopyOffer.State.CONFIRMED)
+        identity = offer.instance.authenticator.identity
+        if identity.user_id.casefold() != user_id.strip().casefold():
+            raise AppRefused("user_id_wrong")
+        activation, _pin = _new_activation(identity, AppActivation.Via.COPY, now)
+        offer.activation = activation
+        offer.save(update_fields=["activation"])
+        audit_record(
+            action="app.activation_start",
+            subject=identity.user_id,
+            ip=ip,
+            data={"via": "copy", "copy": offer.id},
+            at=now,
+        )
+    return activation

@@ -11,6 +11,11 @@ urlpatterns = [
     path("api/requests/pending", api.pending, name="pending"),
     path("api/requests/<str:request_id>/bind", api.bind, name="bind"),
     path("api/requests/<str:request_id>/answer", api.answer, name="answer"),
+    path("api/copy", api.copy_offer, name="copy-offer"),
+    path("api/copy/scan", api.copy_scan, name="copy-scan"),
+    path("api/copy/finish", api.copy_finish, name="copy-finish"),
+    path("api/copy/<str:copy_id>", api.copy_status, name="copy-status"),
+    path("api/copy/<str:copy_id>/confirm", api.copy_confirm, name="copy-confirm"),
     path("api/settings/approval-mode", api.approval_mode, name="approval-mode"),
     path(
         "api/settings/approval-mode/confirm",

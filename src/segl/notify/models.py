@@ -10,6 +10,7 @@ class OutboxMessage(models.Model):
     class Channel(models.TextChoices):
         SMS = "sms", "SMS"
         EMAIL = "email", "e-mail"
+        PUSH = "push", "push notification"
 
     channel = models.CharField(max_length=8, choices=Channel.choices)
     to = models.CharField(max_length=254)
