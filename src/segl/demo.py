@@ -32,6 +32,7 @@ DEMO_PASSWORD = "segl demo login"
 PEOPLE: list[dict[str, Any]] = [
     {
         "user_id": "demo-anna",
+        "phone": "+4520000001",
         "cpr": "0103804001",
         "given_name": "Anna",
         "family_name": "Jensen",
@@ -41,6 +42,7 @@ PEOPLE: list[dict[str, Any]] = [
     },
     {
         "user_id": "demo-bo",
+        "phone": "+4520000002",
         "cpr": "1507723003",
         "given_name": "Bo",
         "family_name": "Nielsen",
@@ -50,6 +52,7 @@ PEOPLE: list[dict[str, Any]] = [
     },
     {
         "user_id": "demo-carla",
+        "phone": "+4520000003",
         "cpr": "2412994006",
         "given_name": "Carla",
         "family_name": "Hansen",
@@ -91,6 +94,7 @@ def load_demo(*, now: datetime) -> dict[str, Any]:
                 family_name=entry["family_name"],
                 address=entry["address"],
                 passport_numbers=[entry["passport"]],
+                phone=entry["phone"],
                 actor="demo",
             )
             identity = identity_create(

@@ -106,11 +106,8 @@ def test_only_the_key_that_scanned_can_finish(bo):
     offer = bo.app.offer_copy(bo.user_id)
     new = emulator()
     bo.app.confirm_copy(bo.user_id, offer["copy"], new.scan_copy(offer["qr"]))
+    # Someone else's app, with a key of its own that scanned nothing.
     thief = emulator()
-    thief._next_key = None
-    thief.scan_copy
-    from jwcrypto import jwk
-
     thief._next_key = jwk.JWK.generate(kty="EC", crv="P-256")
     assert refused(thief.finish_copy, bo.user_id).reason == "copy_unknown"
     activation = new.finish_copy(bo.user_id)

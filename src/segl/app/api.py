@@ -22,6 +22,7 @@ from segl.core.errors import AppProtocolError, FlowError, SeglError
 from segl.web.http import client_ip, rate_limited
 
 from . import clock, services
+from .browser import qr_svg
 from .models import AppInstance
 
 # HTTP status for each refusal; anything else is a 400.
@@ -360,3 +361,13 @@ def copy_finish(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
         {"activation": activation.id, "expires_at": activation.expires_at.isoformat()},
         status=201,
     )
+
+
+@require_POST
+@_sync_view(needs_instance=True)
+def qr(request: HttpRequest, data: dict[str, Any], instance: AppInstance) -> JsonResponse:
+    """A QR code as SVG, for the app to show its copy offer (the web app has no QR encoder)."""
+    text = _text(data, "text")
+    if not text.startswith(services.COPY_PREFIX) or len(text) > 200:
+        raise services.AppRefused("qr_text")
+    return JsonResponse({"svg": qr_svg(text)})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from typing import Any
 
 import segno
@@ -72,9 +73,16 @@ def qr(request: HttpRequest, flow_id: str) -> HttpResponse:
     current = services.app_request_current(flow)
     if current is None or services.request_state(current, now) != "pending":
         return HttpResponse(status=404)
-    code = segno.make_qr(services.qr_text(current, now), error="m")
-    svg = code.svg_inline(scale=6, border=2, dark="#0b0c0c", light="#ffffff")
-    return HttpResponse(svg, content_type="image/svg+xml")
+    return HttpResponse(qr_svg(services.qr_text(current, now)), content_type="image/svg+xml")
+
+
+def qr_svg(text: str) -> str:
+    """A QR code as a standalone SVG document (for an ``img`` or a data URL)."""
+    out = io.BytesIO()
+    segno.make_qr(text, error="m").save(
+        out, kind="svg", scale=6, border=2, dark="#0b0c0c", light="#ffffff", xmldecl=False
+    )
+    return out.getvalue().decode()
 
 
 def _state(request: HttpRequest, flow_id: str) -> dict[str, Any]:

@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import api
+from . import api, views
 
 app_name = "app"
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.worker, name="worker"),
+    path("api/qr", api.qr, name="qr"),
     path("api/activation/start", api.activation_start, name="activation-start"),
     path("api/activation/finish", api.activation_finish, name="activation-finish"),
     path("api/me", api.me, name="me"),

@@ -1,0 +1,43 @@
+// The app API over fetch, every call signed with a DPoP proof by the user ID's key.
+import { dpopProof } from "./keys.js";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body.reason || body.error || "error");
+    this.status = status;
+    this.reason = body.reason || body.error || "unknown";
+    this.body = body;
+  }
+}
+
+const BASE = new URL("api/", new URL(document.querySelector("[data-app-base]").dataset.appBase, location.origin));
+
+export async function call(method, path, { body, keyPair, query, signal } = {}) {
+  const url = new URL(path, BASE);
+  const headers = { Accept: "application/json" };
+  if (keyPair) { headers.DPoP = await dpopProof(keyPair, method, url.href); }
+  if (body !== undefined) { headers["Content-Type"] = "application/json"; }
+  if (query) { url.search = new URLSearchParams(query).toString(); }
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit",
+      cache: "no-store",
+      signal
+    });
+  } catch (error) {
+    if (error.name === "AbortError") { throw error; }
+    throw new ApiError(0, { reason: "network" });
+  }
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) { throw new ApiError(response.status, answer); }
+  return answer;
+}
+
+export async function qrSvg(text, keyPair) {
+  const answer = await call("POST", "qr", { body: { text }, keyPair });
+  return answer.svg;
+}
