@@ -69,9 +69,20 @@ class PhoneApp:
     def scan_from(self, login: Page, tmp: Path) -> None:
         """Scan the login page's QR code: a screenshot of it, chosen as a picture."""
         expect(self.page.get_by_role("heading", level=1)).to_have_text("Scan the QR code")
-        shot = tmp / f"qr-{datetime.now(UTC).timestamp()}.png"
-        login.locator("img[data-qr]").screenshot(path=str(shot))
-        self.page.get_by_label("Scan from a picture").set_input_files(str(shot))
+        shot = qr_screenshot(login.locator("img[data-qr]"), tmp)
+        self.page.get_by_label("Scan from a picture").set_input_files(shot)
+
+    def swipe(self) -> None:
+        """Drag the handle to the end of its track, as a finger would."""
+        handle = self.page.locator("[data-approve]")
+        box = handle.bounding_box()
+        track = self.page.locator(".swipe__track").bounding_box()
+        assert box and track
+        y = box["y"] + box["height"] / 2
+        self.page.mouse.move(box["x"] + 10, y)
+        self.page.mouse.down()
+        self.page.mouse.move(track["x"] + track["width"] - 5, y, steps=8)
+        self.page.mouse.up()
 
 
 def issue_activation_code(user_id: str) -> str:
@@ -80,3 +91,9 @@ def issue_activation_code(user_id: str) -> str:
 
     identity = Identity.objects.get(user_id=user_id)
     return activation_code_issue(identity=identity, now=datetime.now(UTC), issued_by="e2e")
+
+
+def qr_screenshot(locator, tmp: Path) -> str:
+    shot = tmp / f"qr-{datetime.now(UTC).timestamp()}.png"
+    locator.screenshot(path=str(shot))
+    return str(shot)

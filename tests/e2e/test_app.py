@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.app_support import PhoneApp, issue_activation_code, phone_context
+from tests.e2e.app_support import (
+    PhoneApp,
+    issue_activation_code,
+    last_sms_pin,
+    phone_context,
+    qr_screenshot,
+)
 from tests.e2e.conftest import Demo, Journal, set_language
 
 pytestmark = pytest.mark.e2e
@@ -74,3 +80,127 @@ def test_approve_a_login_by_scanning_the_qr_code(
     amr = page.locator('[data-claim="amr"]').inner_text()
     assert "swk" in amr and "pin" in amr, amr
     assert journal.errors == []
+
+
+def activated_phone(phone: PhoneApp) -> PhoneApp:
+    phone.activate("demo-anna", issue_activation_code("demo-anna"), anna_phone(), PIN)
+    phone.unlock(PIN)
+    return phone
+
+
+def test_reject_in_the_app(page: Page, phone: PhoneApp, demo: Demo, tmp_path: Path):
+    set_language(page.context, "en")
+    activated_phone(phone)
+    start_login(page, "demo-anna")
+    phone.scan_from(page, tmp_path)
+    phone.page.get_by_role("button", name="Reject").click()
+    expect(phone.page.get_by_role("heading", level=1)).to_have_text("Rejected")
+    expect(page.get_by_text("You rejected the request in the app.")).to_be_visible()
+
+
+def test_i_did_not_start_this(page: Page, phone: PhoneApp, demo: Demo, tmp_path: Path):
+    from segl.audit.models import AuditEvent
+
+    set_language(page.context, "en")
+    activated_phone(phone)
+    start_login(page, "demo-anna")
+    phone.scan_from(page, tmp_path)
+    phone.page.get_by_role("button", name="I did not start this").click()
+    expect(phone.page.get_by_role("heading", level=1)).to_have_text("Thank you for telling us")
+    expect(page.get_by_text("You told us that you did not start this.")).to_be_visible()
+    assert AuditEvent.objects.filter(action="fraud.report", subject="demo-anna").count() == 1
+
+
+def test_one_time_codes_after_the_24_hour_wait(
+    page: Page, phone: PhoneApp, demo: Demo, journal: Journal
+):
+    """Seed 003: switch to one-time codes, wait 24 hours (the app's clock is moved), confirm,
+    then log in by typing the browser's 4-digit code into the app."""
+    from datetime import timedelta
+
+    from segl.app import clock
+
+    set_language(page.context, "en")
+    app = activated_phone(phone).page
+    app.get_by_role("link", name="App settings").click()
+    app.get_by_label("One-time codes").check()
+    app.get_by_role("button", name="Save").click()
+    expect(app.get_by_text("One-time codes take effect after")).to_be_visible()
+    expect(app.get_by_label("QR codes")).to_be_checked()
+    try:
+        clock.move(timedelta(hours=24))
+        app.reload()
+        app.get_by_role("button", name="Confirm one-time codes").click()
+        expect(app.get_by_label("One-time codes")).to_be_checked()
+    finally:
+        clock.reset()
+
+    start_login(page, "demo-anna")
+    code = page.locator(".one-time-code span[aria-hidden]").inner_text()
+    assert re.fullmatch(r"[0-9]{4}", code), code
+    expect(page.locator("img[data-qr]")).to_have_count(0)
+
+    app.get_by_role("link", name="Back").click()
+    app.get_by_role("link", name="Use the app as demo-anna").click()
+    app.get_by_label("PIN code", exact=True).fill(PIN)
+    app.get_by_role("button", name="Unlock").click()
+    expect(app.get_by_role("heading", level=1)).to_have_text("Enter the one-time code")
+    app.get_by_label("One-time code").fill(code)
+    app.get_by_role("button", name="Next").click()
+    expect(app.get_by_role("heading", level=1)).to_have_text("Can you approve?")
+    phone.swipe()
+    expect(app.get_by_role("heading", level=1)).to_have_text("Approved")
+    page.wait_for_url("**/demo-bank/callback/?*")
+    assert journal.errors == []
+
+
+def test_same_device_opens_the_app_and_returns(phone: PhoneApp, demo: Demo, journal: Journal):
+    """Seed 004: the login on the phone itself; a button opens the app, and afterwards the
+    citizen is back in the browser, logged on."""
+    activated_phone(phone)
+    login = phone.page.context.new_page()
+    start_login(login, "demo-anna")
+    login.get_by_role("link", name="Open the segl app").click()
+    expect(login.get_by_role("heading", level=1)).to_have_text("Enter your PIN code")
+    login.get_by_label("PIN code", exact=True).fill(PIN)
+    login.get_by_role("button", name="Unlock").click()
+    expect(login.get_by_role("heading", level=1)).to_have_text("Can you approve?")
+    login.get_by_role("button", name=re.compile("Swipe to approve")).click()
+    login.wait_for_url("**/demo-bank/callback/?*")
+    expect(login.locator("[data-verified]")).to_be_visible()
+    assert journal.errors == []
+
+
+def test_copy_to_another_phone(browser: Browser, phone: PhoneApp, demo: Demo, tmp_path: Path):
+    old = activated_phone(phone).page
+    new_context = phone_context(browser)
+    new = new_context.new_page()
+    try:
+        old.get_by_role("link", name="App settings").click()
+        old.get_by_role("link", name="Show QR code").click()
+        expect(old.get_by_role("img", name=re.compile("QR code for the new app"))).to_be_visible()
+
+        new.goto("/app/")
+        new.get_by_role("link", name="Copy from another segl app").click()
+        new.get_by_label("Scan from a picture").set_input_files(
+            qr_screenshot(old.locator(".qr img"), tmp_path)
+        )
+        code = new.locator("[data-proximity]").inner_text().strip()
+        assert re.fullmatch(r"[0-9]{6}", code), code
+
+        old.get_by_label("Enter the code shown on the new phone or tablet").fill(code)
+        old.get_by_role("button", name="Continue").click()
+
+        new.get_by_label("User ID").fill("demo-anna")
+        new.get_by_role("button", name="I have entered the code").click()
+        expect(new.get_by_role("heading", level=1)).to_have_text("Create your PIN code")
+        new.get_by_label("Temporary PIN code").fill(last_sms_pin(anna_phone()))
+        new.get_by_label("PIN code", exact=True).fill("1357")
+        new.get_by_label("Repeat the PIN code").fill("1357")
+        new.get_by_role("button", name="Continue").click()
+        new.get_by_role("button", name="Not now").click()
+        expect(new.get_by_role("heading", level=1)).to_have_text("Your segl app is activated")
+        expect(old.get_by_role("heading", level=1)).to_have_text("The new app is activated.")
+    finally:
+        new.goto("about:blank")
+        new_context.close()

@@ -162,7 +162,13 @@ def _describe(instance: AppInstance) -> dict[str, Any]:
         "name": instance.authenticator.name,
         "approval_mode": instance.approval_mode,
         "pending_change": (
-            {"to": "code", "effective_at": pending.effective_at.isoformat()} if pending else None
+            {
+                "to": "code",
+                "effective_at": pending.effective_at.isoformat(),
+                "due": clock.now() >= pending.effective_at,
+            }
+            if pending
+            else None
         ),
     }
 

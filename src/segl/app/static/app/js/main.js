@@ -426,7 +426,7 @@ async function settings(userId, errors = []) {
     return show(page(t("settings_title"), errorSummary([{ text: reasonText(error) }]), { back: "#" }));
   }
   const pending = me.pending_change;
-  const due = pending && new Date(pending.effective_at) <= new Date();
+  const due = pending && pending.due;
   const pendingText = pending
     ? `<div class="notice" role="status"><p>${esc(due ? t("change_due") : t("change_pending", { when: formatTime(pending.effective_at) }))}</p>
         <form data-change>
