@@ -24,6 +24,7 @@ def test_activation_registers_the_apps_key_and_pin():
         "user_id": "cara-app-1",
         "name": "segl app",
         "approval_mode": "qr",
+        "biometrics": False,
         "pending_change": None,
     }
     instance = AppInstance.objects.get()

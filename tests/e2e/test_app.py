@@ -204,3 +204,48 @@ def test_copy_to_another_phone(browser: Browser, phone: PhoneApp, demo: Demo, tm
     finally:
         new.goto("about:blank")
         new_context.close()
+
+
+def test_unlock_with_biometrics(page: Page, phone: PhoneApp, demo: Demo, tmp_path: Path):
+    """Seed 002: choose biometrics at activation (Chromium's virtual platform authenticator
+    stands in for the fingerprint reader), then unlock with it and approve."""
+    set_language(page.context, "en")
+    app = phone.page
+    cdp = app.context.new_cdp_session(app)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    app.goto("/app/")
+    app.get_by_role("link", name="I have an activation code").click()
+    app.get_by_label("User ID").fill("demo-anna")
+    app.get_by_label("Activation code").fill(issue_activation_code("demo-anna"))
+    app.get_by_role("button", name="Continue").click()
+    expect(app.get_by_role("heading", level=1)).to_have_text("Create your PIN code")
+    app.get_by_label("Temporary PIN code").fill(last_sms_pin(anna_phone()))
+    app.get_by_label("PIN code", exact=True).fill(PIN)
+    app.get_by_label("Repeat the PIN code").fill(PIN)
+    app.get_by_role("button", name="Continue").click()
+    expect(app.get_by_role("heading", level=1)).to_have_text("Use fingerprint or face recognition?")
+    app.get_by_role("button", name="Use fingerprint or face recognition").click()
+    app.get_by_role("button", name="Not now").click()
+    app.get_by_role("link", name="OK").click()
+    app.get_by_role("button", name="Use fingerprint or face recognition").click()
+    expect(app.get_by_role("heading", level=1)).to_have_text("Ready to approve")
+
+    start_login(page, "demo-anna")
+    phone.scan_from(page, tmp_path)
+    app.get_by_role("button", name=re.compile("Swipe to approve")).click()
+    page.wait_for_url("**/demo-bank/callback/?*")
+    amr = page.locator('[data-claim="amr"]').inner_text()
+    assert "user" in amr and "pin" not in amr, amr

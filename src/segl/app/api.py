@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from segl.core.errors import AppProtocolError, FlowError, SeglError
 from segl.web.http import client_ip, rate_limited
 
-from . import clock, services
+from . import biometrics, clock, services
 from .browser import qr_svg
 from .models import AppInstance
 
@@ -33,6 +33,11 @@ STATUS = {
     "app_inactive": 403,
     "unlock_needed": 403,
     "pin_wrong": 403,
+    "pin_needed": 403,
+    "biometrics_failed": 403,
+    "biometrics_cloned": 403,
+    "biometrics_not_set_up": 409,
+    "biometrics_expired": 410,
     "request_unknown": 404,
     "request_answered": 409,
     "request_cancelled": 409,
@@ -161,6 +166,7 @@ def _describe(instance: AppInstance) -> dict[str, Any]:
         "user_id": instance.authenticator.identity.user_id,
         "name": instance.authenticator.name,
         "approval_mode": instance.approval_mode,
+        "biometrics": bool(instance.biometric_credential),
         "pending_change": (
             {
                 "to": "code",
@@ -377,3 +383,51 @@ def qr(request: HttpRequest, data: dict[str, Any], instance: AppInstance) -> Jso
     if not text.startswith(services.COPY_PREFIX) or len(text) > 200:
         raise services.AppRefused("qr_text")
     return JsonResponse({"svg": qr_svg(text)})
+
+
+# -- biometrics (WebAuthn platform credential) ------------------------------------------------
+
+
+def _credential(data: dict[str, Any]) -> dict[str, Any]:
+    credential = data.get("credential")
+    if not isinstance(credential, dict):
+        raise services.AppRefused("credential_missing")
+    return credential
+
+
+@require_POST
+@_sync_view(needs_instance=True)
+def biometrics_register(
+    request: HttpRequest, data: dict[str, Any], instance: AppInstance
+) -> JsonResponse:
+    return JsonResponse({"options": biometrics.register_begin(instance=instance, now=clock.now())})
+
+
+@require_POST
+@_sync_view(needs_instance=True)
+def biometrics_register_finish(
+    request: HttpRequest, data: dict[str, Any], instance: AppInstance
+) -> JsonResponse:
+    biometrics.register_finish(
+        instance=instance, credential=_credential(data), now=clock.now(), ip=client_ip(request)
+    )
+    return JsonResponse({"biometrics": True})
+
+
+@require_POST
+@_sync_view(needs_instance=True)
+def unlock_biometrics(
+    request: HttpRequest, data: dict[str, Any], instance: AppInstance
+) -> JsonResponse:
+    return JsonResponse({"options": biometrics.unlock_begin(instance=instance, now=clock.now())})
+
+
+@require_POST
+@_sync_view(needs_instance=True)
+def unlock_biometrics_finish(
+    request: HttpRequest, data: dict[str, Any], instance: AppInstance
+) -> JsonResponse:
+    until = biometrics.unlock_finish(
+        instance=instance, credential=_credential(data), now=clock.now(), ip=client_ip(request)
+    )
+    return JsonResponse({"unlocked_until": until.isoformat()})

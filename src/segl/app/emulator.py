@@ -15,6 +15,7 @@ with the same ``request`` method (Django's test client in tests)::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import urllib.error
@@ -24,7 +25,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from fido2.cose import ES256
+from fido2.utils import websafe_decode, websafe_encode
+from fido2.webauthn import (
+    AttestationObject,
+    AttestedCredentialData,
+    AuthenticatorData,
+    CollectedClientData,
+)
 from jwcrypto import jwk
 
 from segl.core import app as protocol
@@ -79,8 +91,6 @@ class DjangoClientTransport:
     def request(
         self, method: str, url: str, *, body: dict[str, Any] | None, headers: dict[str, str]
     ) -> tuple[int, dict[str, Any]]:
-        from urllib.parse import urlsplit
-
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         if method == "GET":
@@ -96,11 +106,104 @@ class DjangoClientTransport:
         return response.status_code, json.loads(response.content or b"{}")
 
 
+class SoftwareAuthenticator:
+    """Stands in for the phone's fingerprint or face reader: a WebAuthn platform authenticator
+    in software (P-256, "none" attestation) that verifies the user unless told not to."""
+
+    def __init__(
+        self,
+        key: ec.EllipticCurvePrivateKey | None = None,
+        credential_id: bytes | None = None,
+        counter: int = 0,
+    ) -> None:
+        self.key = key or ec.generate_private_key(ec.SECP256R1())
+        self.credential_id = credential_id or os.urandom(32)
+        self.counter = counter
+        self.verified = True
+
+    def _flags(self) -> AuthenticatorData.FLAG:
+        flags = AuthenticatorData.FLAG.UP
+        return flags | AuthenticatorData.FLAG.UV if self.verified else flags
+
+    def _cose_key(self) -> ES256:
+        cose: ES256 = ES256.from_cryptography_key(self.key.public_key())  # type: ignore[no-untyped-call]
+        return cose
+
+    def create(self, options: dict[str, Any], origin: str) -> dict[str, Any]:
+        """Answer ``navigator.credentials.create`` (options as the server sent them)."""
+        rp_id = options["rp"]["id"]
+        client = CollectedClientData.create(
+            "webauthn.create", websafe_decode(options["challenge"]), origin
+        )
+        credential = AttestedCredentialData.create(b"\0" * 16, self.credential_id, self._cose_key())
+        auth_data = AuthenticatorData.create(
+            hashlib.sha256(rp_id.encode()).digest(),
+            self._flags() | AuthenticatorData.FLAG.AT,
+            self.counter,
+            credential,
+        )
+        attestation = AttestationObject.create("none", auth_data, {})
+        return {
+            "id": websafe_encode(self.credential_id),
+            "rawId": websafe_encode(self.credential_id),
+            "type": "public-key",
+            "authenticatorAttachment": "platform",
+            "clientExtensionResults": {},
+            "response": {
+                "clientDataJSON": websafe_encode(client),
+                "attestationObject": websafe_encode(attestation),
+            },
+        }
+
+    def get(self, options: dict[str, Any], origin: str) -> dict[str, Any]:
+        """Answer ``navigator.credentials.get``."""
+        self.counter += 1
+        client = CollectedClientData.create(
+            "webauthn.get", websafe_decode(options["challenge"]), origin
+        )
+        auth_data = AuthenticatorData.create(
+            hashlib.sha256(options["rpId"].encode()).digest(), self._flags(), self.counter
+        )
+        signature = self.key.sign(
+            bytes(auth_data) + hashlib.sha256(client).digest(), ec.ECDSA(hashes.SHA256())
+        )
+        return {
+            "id": websafe_encode(self.credential_id),
+            "rawId": websafe_encode(self.credential_id),
+            "type": "public-key",
+            "clientExtensionResults": {},
+            "response": {
+                "clientDataJSON": websafe_encode(client),
+                "authenticatorData": websafe_encode(auth_data),
+                "signature": websafe_encode(signature),
+            },
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        pem = self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return {
+            "key": pem.decode(),
+            "credential_id": websafe_encode(self.credential_id),
+            "counter": self.counter,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SoftwareAuthenticator:
+        key = serialization.load_pem_private_key(data["key"].encode(), password=None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return cls(key, websafe_decode(data["credential_id"]), int(data["counter"]))
+
+
 @dataclass
 class Registration:
     user_id: str
     key: jwk.JWK
     name: str = "segl app"
+    biometrics: SoftwareAuthenticator | None = None
 
 
 @dataclass
@@ -117,10 +220,12 @@ class AppEmulator:
         if self.state is not None and self.state.exists():
             saved = json.loads(self.state.read_text(encoding="utf-8"))
             for entry in saved.get("registrations", []):
+                bio = entry.get("biometrics")
                 reg = Registration(
                     user_id=entry["user_id"],
                     key=jwk.JWK.from_json(json.dumps(entry["key"])),
                     name=entry.get("name", "segl app"),
+                    biometrics=SoftwareAuthenticator.from_dict(bio) if bio else None,
                 )
                 self.registrations[reg.user_id.casefold()] = reg
 
@@ -130,7 +235,12 @@ class AppEmulator:
         if self.state is None:
             return
         entries = [
-            {"user_id": r.user_id, "name": r.name, "key": json.loads(r.key.export_private())}
+            {
+                "user_id": r.user_id,
+                "name": r.name,
+                "key": json.loads(r.key.export_private()),
+                "biometrics": r.biometrics.to_dict() if r.biometrics else None,
+            }
             for r in self.registrations.values()
         ]
         self.state.parent.mkdir(parents=True, exist_ok=True)
@@ -215,6 +325,32 @@ class AppEmulator:
 
     def unlock(self, user_id: str, pin: str) -> str:
         answer = self.call("POST", "unlock", {"pin": pin}, key=self.registration(user_id).key)
+        return str(answer["unlocked_until"])
+
+    def _origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def set_up_biometrics(self, user_id: str) -> None:
+        """Register the phone's biometrics (after an unlock by PIN)."""
+        reg = self.registration(user_id)
+        options = self.call("POST", "biometrics/register", key=reg.key)["options"]
+        authenticator = reg.biometrics or SoftwareAuthenticator()
+        credential = authenticator.create(options, self._origin())
+        self.call("POST", "biometrics/register/finish", {"credential": credential}, key=reg.key)
+        reg.biometrics = authenticator
+        self._save()
+
+    def unlock_with_biometrics(self, user_id: str) -> str:
+        reg = self.registration(user_id)
+        if reg.biometrics is None:
+            raise RuntimeError(f"biometrics are not set up for {user_id}")
+        options = self.call("POST", "unlock/biometrics", key=reg.key)["options"]
+        credential = reg.biometrics.get(options, self._origin())
+        self._save()
+        answer = self.call(
+            "POST", "unlock/biometrics/finish", {"credential": credential}, key=reg.key
+        )
         return str(answer["unlocked_until"])
 
     def pending(self, user_id: str, *, wait: float = 0) -> dict[str, Any] | None:

@@ -37,6 +37,13 @@ class AppInstance(models.Model):
         max_length=8, choices=ApprovalMode.choices, default=ApprovalMode.QR
     )
     notifications = models.BooleanField(default=False)
+    biometric_credential = models.TextField(
+        blank=True, help_text="WebAuthn platform credential (base64url) that unlocks by biometrics"
+    )
+    biometric_sign_count = models.PositiveBigIntegerField(default=0)
+    webauthn_state = models.JSONField(
+        null=True, blank=True, help_text="A WebAuthn ceremony in progress: purpose, state, expiry"
+    )
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 WORKER = Path(__file__).resolve().parent / "static" / "app" / "sw.js"
+OPENAPI = Path(__file__).resolve().parent / "openapi.yaml"
 
 
 @require_GET
@@ -47,3 +48,9 @@ def worker(request: HttpRequest) -> HttpResponse:
     response["Service-Worker-Allowed"] = reverse("app:home")
     response["Cache-Control"] = "no-cache"
     return response
+
+
+@require_GET
+def openapi(request: HttpRequest) -> HttpResponse:
+    """The app API described in OpenAPI 3.1, for app and RP developers."""
+    return HttpResponse(OPENAPI.read_bytes(), content_type="application/yaml")

@@ -27,6 +27,10 @@ const WORDS = {
     new_pin_hint: "4 to 6 digits. You will need this PIN code every time you use the app. Never share it with others.",
     repeat_pin: "Repeat the PIN code",
     pins_differ: "The two PIN codes are not the same.",
+    biometrics_title: "Use fingerprint or face recognition?",
+    biometrics_body: "You can unlock the app with your fingerprint or face instead of your PIN code. You still need the PIN code now and then.",
+    use_biometrics: "Use fingerprint or face recognition",
+    biometrics_failed: "Fingerprint or face recognition did not work. Use your PIN code.",
     notifications_title: "Set up notifications",
     notifications_body: "segl will tell you when a login waits for you in the app.",
     allow_notifications: "Allow notifications",
@@ -113,6 +117,10 @@ const WORDS = {
       copy_state: "Enter the code in the old app first.",
       user_id_wrong: "That is not the user ID of the old app.",
       no_phone: "We have no mobile number for you. Contact segl support.",
+      biometrics_failed: "Fingerprint or face recognition did not work. Use your PIN code.",
+      biometrics_expired: "That took too long. Try again.",
+      biometrics_cloned: "This phone's biometrics cannot be trusted. Use your PIN code.",
+      pin_needed: "Enter your PIN code first.",
       network: "segl cannot be reached. Check your connection and try again.",
       unknown: "Something went wrong. Try again."
     }
@@ -144,6 +152,10 @@ const WORDS = {
     new_pin_hint: "4 til 6 cifre. Du skal bruge pinkoden, hver gang du bruger appen. Del den aldrig med andre.",
     repeat_pin: "Gentag pinkoden",
     pins_differ: "De to pinkoder er ikke ens.",
+    biometrics_title: "Brug fingeraftryk eller ansigtsgenkendelse?",
+    biometrics_body: "Du kan låse appen op med dit fingeraftryk eller ansigt i stedet for pinkoden. Du skal stadig bruge pinkoden en gang imellem.",
+    use_biometrics: "Brug fingeraftryk eller ansigtsgenkendelse",
+    biometrics_failed: "Fingeraftryk eller ansigtsgenkendelse virkede ikke. Brug din pinkode.",
     notifications_title: "Slå notifikationer til",
     notifications_body: "segl giver dig besked, når et login venter på dig i appen.",
     allow_notifications: "Tillad notifikationer",
@@ -230,6 +242,10 @@ const WORDS = {
       copy_state: "Indtast først koden i den gamle app.",
       user_id_wrong: "Det er ikke den gamle apps bruger-ID.",
       no_phone: "Vi har ikke dit mobilnummer. Kontakt segl-support.",
+      biometrics_failed: "Fingeraftryk eller ansigtsgenkendelse virkede ikke. Brug din pinkode.",
+      biometrics_expired: "Det tog for lang tid. Prøv igen.",
+      biometrics_cloned: "Telefonens biometri kan ikke stoles på. Brug din pinkode.",
+      pin_needed: "Indtast først din pinkode.",
       network: "segl kan ikke nås. Tjek din forbindelse, og prøv igen.",
       unknown: "Noget gik galt. Prøv igen."
     }

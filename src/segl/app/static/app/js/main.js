@@ -182,18 +182,66 @@ function createPin(errors = []) {
         },
         keyPair: session.pendingKey
       });
-      await registrations.put({
+      const reg = {
         id: answer.user_id.toLowerCase(), userId: answer.user_id, keyPair: session.pendingKey
-      });
+      };
+      await registrations.put(reg);
       session.activation = null;
       session.pendingKey = null;
-      go(`#notifications/${encodeURIComponent(answer.user_id)}`);
+      // Unlocked by the PIN just chosen, so that biometrics can be set up next.
+      await call("POST", "unlock", { body: { pin: data.pin }, keyPair: reg.keyPair });
+      go(await biometricsAvailable()
+        ? `#biometrics/${encodeURIComponent(answer.user_id)}`
+        : `#notifications/${encodeURIComponent(answer.user_id)}`);
     } catch (error) {
       const name = error.reason === "temporary_pin_wrong" ? "temporary_pin" : "pin";
       if (error.reason === "activation_expired") { session.activation = null; }
       createPin([{ field: name, text: reasonText(error) }]);
     }
   });
+}
+
+async function biometricsAvailable() {
+  return Boolean(window.PublicKeyCredential && PublicKeyCredential.parseCreationOptionsFromJSON &&
+    await PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable().catch(() => false));
+}
+
+async function biometrics(userId, errors = []) {
+  const reg = await registration(userId);
+  show(page(t("biometrics_title"), `${errorSummary(errors)}<p>${esc(t("biometrics_body"))}</p>
+    <form data-form>
+      <button class="button" type="submit" name="answer" value="use">${esc(t("use_biometrics"))}</button>
+      <button class="button button--secondary" type="submit" name="answer" value="later">${esc(t("not_now"))}</button>
+    </form>`));
+  form(async (_data, submitter) => {
+    if (!submitter || submitter.value !== "use") {
+      return go(`#notifications/${encodeURIComponent(reg.userId)}`);
+    }
+    try {
+      const begun = await call("POST", "biometrics/register", { keyPair: reg.keyPair });
+      const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(begun.options);
+      const credential = await navigator.credentials.create({ publicKey });
+      await call("POST", "biometrics/register/finish",
+        { body: { credential: credential.toJSON() }, keyPair: reg.keyPair });
+      await registrations.put({ ...reg, biometrics: true });
+      go(`#notifications/${encodeURIComponent(reg.userId)}`);
+    } catch (error) {
+      biometrics(userId, [{ text: error instanceof ApiError ? reasonText(error) : t("biometrics_failed") }]);
+    }
+  });
+}
+
+async function unlockWithBiometrics(reg, next, userId) {
+  try {
+    const begun = await call("POST", "unlock/biometrics", { keyPair: reg.keyPair });
+    const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(begun.options);
+    const credential = await navigator.credentials.get({ publicKey });
+    await call("POST", "unlock/biometrics/finish",
+      { body: { credential: credential.toJSON() }, keyPair: reg.keyPair });
+    go(next || `#wait/${encodeURIComponent(reg.userId)}`);
+  } catch (error) {
+    unlock(userId, next, [{ text: error instanceof ApiError ? reasonText(error) : t("biometrics_failed") }]);
+  }
 }
 
 function notifications(userId) {
@@ -219,7 +267,11 @@ async function unlock(userId, next, errors = []) {
     <form data-form novalidate>
       ${field({ name: "pin", label: t("new_pin"), hint: t("unlock_hint"), error: fieldError, type: "password", inputmode: "numeric", autocomplete: "current-password", width: "input--short" })}
       <button class="button" type="submit">${esc(t("unlock"))}</button>
-    </form>`, { back: "#" }));
+    </form>
+    ${reg.biometrics ? `<p><button class="button button--secondary" type="button" data-biometrics>${esc(t("use_biometrics"))}</button></p>` : ""}`,
+  { back: "#" }));
+  const bio = root.querySelector("[data-biometrics]");
+  if (bio) { bio.addEventListener("click", () => unlockWithBiometrics(reg, next, userId)); }
   form(async (data) => {
     try {
       await call("POST", "unlock", { body: { pin: data.pin }, keyPair: reg.keyPair });
@@ -597,6 +649,7 @@ async function route() {
       case "welcome": return welcome();
       case "activate": return activateStart();
       case "create-pin": return createPin();
+      case "biometrics": return await biometrics(a);
       case "notifications": return notifications(a);
       case "unlock": {
         const next = b === "same" ? `#same/${encodeURIComponent(a)}`
