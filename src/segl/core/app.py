@@ -145,6 +145,10 @@ def _p256(public: Any) -> jwk.JWK:
     if "d" in public:
         raise ProofInvalid("key_private")
     try:
+        # RFC 7518 §6.2.1.2: each coordinate is exactly 32 bytes for P-256; another length of
+        # the same point would give the same key a second thumbprint.
+        if any(len(_unb64(public[k])) != 32 for k in ("x", "y")):
+            raise ValueError("a P-256 coordinate is 32 bytes")
         return jwk.JWK(**{k: public[k] for k in ("kty", "crv", "x", "y")})
     except (KeyError, TypeError, ValueError, JWException) as exc:
         raise ProofInvalid("key_malformed") from exc
@@ -156,7 +160,7 @@ def _decode(token: Any, key: jwk.JWK | None, typ: str) -> tuple[dict[str, Any], 
         raise ProofInvalid("malformed")
     try:
         header = json.loads(_unb64(token.split(".")[0]))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProofInvalid("malformed") from exc
     if not isinstance(header, dict) or header.get("typ") != typ:
         raise ProofInvalid("wrong_type")
@@ -171,6 +175,8 @@ def _decode(token: Any, key: jwk.JWK | None, typ: str) -> tuple[dict[str, Any], 
         claims = json.loads(signed.payload)
     except (JWException, ValueError, UnicodeDecodeError) as exc:
         raise ProofInvalid("signature") from exc
+    except RecursionError as exc:  # JSON nested deeper than anyone writes it
+        raise ProofInvalid("malformed") from exc
     if not isinstance(claims, dict):
         raise ProofInvalid("malformed")
     return header, claims
@@ -213,11 +219,15 @@ def verify_dpop(
     if claims.get("htm") != method:
         raise ProofInvalid("htm")
     htu = claims.get("htu")
-    if not isinstance(htu, str) or normalise_htu(htu) != normalise_htu(url):
+    try:
+        same = isinstance(htu, str) and normalise_htu(htu) == normalise_htu(url)
+    except ValueError:  # not a URL at all (urlsplit refuses, e.g., a broken IPv6 host)
+        same = False
+    if not same:
         raise ProofInvalid("htu")
     if isinstance(iat, bool) or not isinstance(iat, int):
         raise ProofInvalid("iat")
-    age = require_aware(now).timestamp() - iat
+    age = int(require_aware(now).timestamp()) - iat  # whole seconds: no float overflow
     if age > max_age.total_seconds() or age < -5:
         raise ProofInvalid("iat")
     public = {k: header["jwk"][k] for k in ("kty", "crv", "x", "y")}
