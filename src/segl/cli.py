@@ -562,6 +562,128 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- the segl app: activation codes (operator), and the app's emulator (citizen) -----------------
+
+
+def cmd_app_code(args: argparse.Namespace) -> int:
+    """Issue an activation code for the app, as an operator does after checking ID."""
+    _setup()
+    from segl.app.services import activation_code_issue
+    from segl.identities.models import Identity
+
+    identity = Identity.objects.filter(user_id__iexact=args.user_id.strip()).first()
+    if identity is None:
+        return _fail(f"no identity with user ID {args.user_id!r}")
+    code = activation_code_issue(identity=identity, now=_now(), issued_by=args.operator or "cli")
+    _out(
+        args,
+        {"user_id": identity.user_id, "activation_code": code},
+        f"activation code for {identity.user_id}: {code} (valid 7 days, once)",
+    )
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    """The messages segl sent through the default gateways (the demo's phone)."""
+    _setup()
+    from segl.notify.models import OutboxMessage
+
+    qs = OutboxMessage.objects.order_by("-id")
+    if args.to:
+        qs = qs.filter(to=args.to)
+    rows = [
+        {"to": m.to, "channel": m.channel, "purpose": m.purpose, "text": m.text, "at": m.created_at}
+        for m in qs[: args.limit]
+    ]
+    _out(
+        args,
+        {"messages": rows},
+        "\n".join(f"{r['at']:%H:%M:%S} {r['channel']:5} {r['to']}: {r['text']}" for r in rows)
+        or "no messages",
+    )
+    return 0
+
+
+def _emulator(args: argparse.Namespace) -> Any:
+    from segl.app.emulator import AppEmulator
+
+    url = args.url or os.environ.get("SEGL_BASE_URL") or "http://localhost:8000"
+    return AppEmulator(url, state=Path(args.state))
+
+
+def _pin(args: argparse.Namespace, *, confirm: bool = False) -> str:
+    if args.pin_file:
+        return _read_secret_file(args.pin_file).decode()
+    pin = getpass.getpass("PIN code: ")
+    if confirm and getpass.getpass("Repeat the PIN code: ") != pin:
+        raise SystemExit("segl: the two PIN codes are not the same")
+    return pin
+
+
+def _app_call(action: Callable[[], int]) -> int:
+    from segl.app.emulator import AppError
+
+    try:
+        return action()
+    except AppError as exc:
+        return _fail(f"segl refused: {exc.reason}")
+    except (OSError, ValueError, RuntimeError) as exc:
+        return _fail(str(exc))
+
+
+def cmd_app_activate(args: argparse.Namespace) -> int:
+    """Activate the emulated app: activation code, temporary PIN by SMS, new PIN."""
+
+    def run() -> int:
+        app = _emulator(args)
+        activation = app.start_activation(args.user_id, args.code)
+        temporary = args.temporary_pin or input("Temporary PIN code (sent by SMS): ").strip()
+        answer = app.finish_activation(
+            activation, user_id=args.user_id, temporary_pin=temporary, pin=_pin(args, confirm=True)
+        )
+        _out(args, answer, f"the app is activated for {answer['user_id']} ({args.state})")
+        return 0
+
+    return _app_call(run)
+
+
+def cmd_app_approve(args: argparse.Namespace) -> int:
+    """Unlock, wait for a login, prove the binding, show the text, and answer."""
+
+    def run() -> int:
+        from segl.app.emulator import read_qr_image
+
+        app = _emulator(args)
+        app.unlock(args.user_id, _pin(args))
+        request = app.pending(args.user_id, wait=args.wait)
+        if request is None:
+            return _fail(f"no login is waiting for {args.user_id}")
+        if args.image:
+            shown = app.bind(args.user_id, request["id"], qr=read_qr_image(Path(args.image)))
+        elif args.qr:
+            shown = app.bind(args.user_id, request["id"], qr=args.qr)
+        else:
+            shown = app.bind(args.user_id, request["id"], code=args.code)
+        decision = "reject" if args.reject else "fraud" if args.not_me else "approve"
+        status = app.answer(args.user_id, shown, decision)
+        _out(
+            args,
+            {**shown, "decision": decision, "status": status},
+            f"{shown['rp_name']} asks you to {shown['action'].replace('_', ' ')}: "
+            f"{shown['text'] or '(no text)'}\n{status}",
+        )
+        return 0
+
+    return _app_call(run)
+
+
+def cmd_app_list(args: argparse.Namespace) -> int:
+    app = _emulator(args)
+    ids = sorted(r.user_id for r in app.registrations.values())
+    _out(args, {"user_ids": ids}, "\n".join(ids) or "this app holds no user ID")
+    return 0
+
+
 # -- the parser ----------------------------------------------------------------------------------
 
 
@@ -676,6 +798,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(sub, "purge", cmd_purge, "delete ended flows, expired grants and tokens (run daily)")
     p.add_argument("--keep-hours", type=int, default=24, help="keep what ended this recently")
+    p.add_argument("--json", action="store_true")
+
+    app = group("app", "the segl app: activation codes, and the app's emulator")
+    p = add(app, "code", cmd_app_code, "issue an activation code (operator, after checking ID)")
+    p.add_argument("user_id")
+    p.add_argument("--operator", help="who checked the person's ID")
+    p.add_argument("--json", action="store_true")
+
+    def emulated(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--url", help="segl's address (default: $SEGL_BASE_URL)")
+        p.add_argument("--state", default="var/app.json", help="the app's key file")
+        p.add_argument("--json", action="store_true")
+
+    p = add(app, "activate", cmd_app_activate, "activate the emulated app for a user ID")
+    p.add_argument("user_id")
+    p.add_argument("--code", required=True, help="the activation code")
+    p.add_argument("--temporary-pin", help="from the SMS (asked for when left out)")
+    p.add_argument("--pin-file", help="the new PIN code (asked for twice when left out)")
+    emulated(p)
+    p = add(app, "approve", cmd_app_approve, "answer a waiting login with the emulated app")
+    p.add_argument("user_id")
+    binding = p.add_mutually_exclusive_group(required=True)
+    binding.add_argument("--qr", help="the QR code's text")
+    binding.add_argument("--image", help="a picture of the QR code (needs segl[emulator])")
+    binding.add_argument("--code", help="the one-time code the browser shows")
+    answer = p.add_mutually_exclusive_group(required=True)
+    answer.add_argument("--approve", action="store_true")
+    answer.add_argument("--reject", action="store_true")
+    answer.add_argument("--not-me", action="store_true", help='"I did not start this"')
+    p.add_argument("--wait", type=float, default=25, help="seconds to wait for a login")
+    p.add_argument("--pin-file", help="the PIN code (asked for when left out)")
+    emulated(p)
+    p = add(app, "list", cmd_app_list, "the user IDs the emulated app holds")
+    emulated(p)
+
+    p = add(sub, "outbox", cmd_outbox, "messages sent by SMS, e-mail and push (demo gateways)")
+    p.add_argument("--to", help="only to this number or app")
+    p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
 
     demo = group("demo", "demo data")
