@@ -12,12 +12,31 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread
 from jwcrypto import jwk, jwt
 
 from segl.core import otp
 from segl.core.pskc import TokenSeed
 from segl.core.secrets import Secret
+
+
+class ReusableAddressServer(ThreadedWSGIServer):
+    """The live server on its fixed port (``--liveserver`` in pyproject.toml), with SO_REUSEADDR.
+
+    Django binds its live server without SO_REUSEADDR, which suits a random port; on a fixed
+    one, the connections the last run closed stay in TIME_WAIT for a minute and a second run
+    could not bind. SO_REUSEADDR still refuses a port another server is listening on.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_reuse_address"] = True
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = ReusableAddressServer
+
 
 ISSUER = "http://localhost:8765/o"
 REDIRECT_URI = "https://rp.example/callback"

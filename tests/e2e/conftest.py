@@ -17,8 +17,6 @@ from typing import Any
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pytest
-from django.core.servers.basehttp import ThreadedWSGIServer
-from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from tests.e2e.support import BASE_URL, Device
@@ -33,22 +31,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test" / "screenshots"
-
-
-class ReusableAddressServer(ThreadedWSGIServer):
-    """The live server on its fixed port (``--liveserver`` in pyproject.toml), with SO_REUSEADDR.
-
-    Django binds its live server without SO_REUSEADDR, which suits a random port; on a fixed
-    one, the connections the last run closed stay in TIME_WAIT for a minute and a second run
-    could not bind. SO_REUSEADDR still refuses a port another server is listening on.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["allow_reuse_address"] = True
-        super().__init__(*args, **kwargs)
-
-
-LiveServerThread.server_class = ReusableAddressServer
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
