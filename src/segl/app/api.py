@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from segl.core.errors import AppProtocolError, FlowError, SeglError
 from segl.web.http import client_ip, rate_limited
 
-from . import biometrics, clock, services
+from . import biometrics, clock, doorbell, services
 from .browser import qr_svg
 from .models import AppInstance
 
@@ -300,11 +300,13 @@ async def pending(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return error("app_refused", "wait_not_a_number")
     deadline = asyncio.get_running_loop().time() + wait
+    key = f"identity:{instance.authenticator.identity_id}"
+    bell = doorbell.count(key)
     while True:
         found = await sync_to_async(_pending_payload)(instance)
         if found is not None or asyncio.get_running_loop().time() >= deadline:
             return JsonResponse({"request": found})
-        await asyncio.sleep(POLL_INTERVAL)
+        bell = await doorbell.wait(key, bell, longest=POLL_INTERVAL)
 
 
 # -- activate on another phone ----------------------------------------------------------------

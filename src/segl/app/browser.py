@@ -22,7 +22,7 @@ from segl.flows import services as flows
 from segl.flows.models import Flow
 from segl.web.http import BROWSER_COOKIE, client_ip, rate_limited
 
-from . import services
+from . import doorbell, services
 from .models import AppInstance, ApprovalMode
 
 LONG_POLL_SECONDS = 25
@@ -106,6 +106,7 @@ async def status(request: HttpRequest, flow_id: str) -> HttpResponse:
         wait = 0.0
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
+    bell = doorbell.count(f"flow:{flow_id}")
     while True:
         try:
             answer = await sync_to_async(_state)(request, flow_id)
@@ -113,7 +114,7 @@ async def status(request: HttpRequest, flow_id: str) -> HttpResponse:
             return JsonResponse({"error": "not_found"}, status=404)
         if answer["state"] != since or loop.time() >= deadline:
             return JsonResponse(answer, headers={"Cache-Control": "no-store"})
-        await asyncio.sleep(POLL_INTERVAL)
+        bell = await doorbell.wait(f"flow:{flow_id}", bell, longest=POLL_INTERVAL)
 
 
 @require_POST

@@ -37,6 +37,7 @@ from segl.identities.models import Identity
 from segl.identities.passwords import hasher
 from segl.notify.gateways import send_sms
 
+from . import doorbell
 from .models import (
     ActivationCode,
     AppActivation,
@@ -422,6 +423,7 @@ def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest:
         data={"flow": flow.id, "request": request.id},
         at=now,
     )
+    doorbell.ring(f"identity:{identity.pk}", f"flow:{flow.id}")
     for instance in AppInstance.objects.filter(
         authenticator__identity=identity,
         authenticator__status=Authenticator.Status.ACTIVE,
@@ -544,6 +546,7 @@ def app_request_bind(
                     )
                     failure = AppRefused("request_cancelled")
                 request.save(update_fields=["code_failures", "status", "reason"])
+                doorbell.ring(f"flow:{request.flow_id}")
             audit_record(
                 action="app.bind",
                 outcome=exc.reason,
@@ -557,6 +560,7 @@ def app_request_bind(
             request.instance = instance
             request.channel = secrets.token_urlsafe(32)
             request.save(update_fields=["status", "instance", "channel"])
+            doorbell.ring(f"flow:{request.flow_id}")
             audit_record(action="app.bind", subject=user_id, ip=ip, data=data, at=now)
             flow = request.flow
             return Bound(
@@ -598,6 +602,7 @@ def app_request_answer(
         request.signature = signed
         request.answered_at = now
         request.save(update_fields=["status", "reason", "signature", "answered_at"])
+        doorbell.ring(f"flow:{request.flow_id}")
         Authenticator.objects.filter(pk=instance.authenticator_id).update(last_used_at=now)
         amr = ("swk", "user" if instance.unlocked_by == "biometrics" else "pin")
         flow_app_answered(
