@@ -213,7 +213,15 @@ def test_purge_deletes_what_ended_long_ago_and_keeps_the_rest(capsys, driver, an
     UnknownUserThrottle.objects.update(updated_at=long_ago)
 
     counts = run_json(capsys, "purge")
-    assert counts == {"flows": 1, "unknown_user_throttles": 0, "auth_contexts": 1}
+    assert counts == {
+        "dpop_proof_ids": 0,
+        "app_activations": 0,
+        "activation_codes": 0,
+        "copy_offers": 0,
+        "flows": 1,
+        "unknown_user_throttles": 0,
+        "auth_contexts": 1,
+    }
     assert not Flow.objects.filter(pk=done.pk).exists()
     assert Flow.objects.filter(pk=live_url.strip("/").split("/")[-1]).exists()
     # The lock is still running, so the unknown user ID's throttle stays.

@@ -544,11 +544,16 @@ def cmd_purge(args: argparse.Namespace) -> int:
     if args.keep_hours < 1:
         return _fail("--keep-hours must be at least 1")
     _setup()
+    from segl.app.services import app_purge
     from segl.flows.services import flows_purge
     from segl.oidc.services import oidc_purge
 
     keep = timedelta(hours=args.keep_hours)
-    counts = {**flows_purge(now=_now(), keep=keep), **oidc_purge(now=_now(), keep=keep)}
+    counts = {
+        **app_purge(now=_now(), keep=keep),
+        **flows_purge(now=_now(), keep=keep),
+        **oidc_purge(now=_now(), keep=keep),
+    }
     _out(args, counts, ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
     return 0
 

@@ -92,7 +92,9 @@ def test_an_app_in_qr_mode_cannot_bind_with_a_code(driver, bo):
 def switch_to_codes(user: AppUser) -> None:
     instance = instance_of(user)
     now = datetime.now(UTC) - timedelta(hours=25)
+    instance.unlocked_until = now + timedelta(minutes=1)
     services.approval_mode_request(instance=instance, mode="code", now=now)
+    instance.unlocked_until = datetime.now(UTC) + timedelta(minutes=1)
     services.approval_mode_confirm(instance=instance, now=datetime.now(UTC))
 
 
@@ -363,3 +365,14 @@ def test_bad_json_gets_a_clear_error_not_a_500(bo):
         )
         assert response.status_code == 400, body[:20]
         assert response.json()["error"] == "app_refused"
+
+
+def test_purge_forgets_proof_ids_only_once_they_cannot_be_replayed(bo):
+    from segl.app.models import DpopJti
+
+    bo.app.me(bo.user_id)
+    seen = DpopJti.objects.count()
+    assert seen >= 1
+    assert services.app_purge(now=datetime.now(UTC), keep=timedelta(days=1))["dpop_proof_ids"] == 0
+    later = datetime.now(UTC) + timedelta(minutes=3)
+    assert services.app_purge(now=later, keep=timedelta(days=1))["dpop_proof_ids"] == seen

@@ -23,6 +23,12 @@ def _real_time_after():
     clock.reset()
 
 
+def unlocked(user):
+    """Unlock with the PIN at the app's (moved) time: an unlock lasts 5 minutes."""
+    user.app.unlock(user.user_id, PIN)
+    return user
+
+
 def refused(call, *args) -> AppError:
     with pytest.raises(AppError) as caught:
         call(*args)
@@ -30,7 +36,7 @@ def refused(call, *args) -> AppError:
 
 
 def test_one_time_codes_take_effect_24_hours_later_and_only_when_confirmed(driver, bo):
-    answer = bo.app.set_approval_mode(bo.user_id, "code")
+    answer = unlocked(bo).app.set_approval_mode(bo.user_id, "code")
     assert answer["approval_mode"] == "qr"
     change = DelayedChange.objects.get()
     assert change.effective_at - change.requested_at == timedelta(hours=24)
@@ -43,7 +49,7 @@ def test_one_time_codes_take_effect_24_hours_later_and_only_when_confirmed(drive
     assert bo.app.answer(bo.user_id, shown) == "approved"
 
     clock.move(timedelta(hours=23, minutes=59))
-    assert refused(bo.app.confirm_approval_mode, bo.user_id).reason == "not_yet"
+    assert refused(unlocked(bo).app.confirm_approval_mode, bo.user_id).reason == "not_yet"
     clock.move(timedelta(minutes=1))
     assert bo.app.me(bo.user_id)["approval_mode"] == "qr"  # not without confirming
     assert bo.app.confirm_approval_mode(bo.user_id)["approval_mode"] == "code"
@@ -52,27 +58,29 @@ def test_one_time_codes_take_effect_24_hours_later_and_only_when_confirmed(drive
 
 
 def test_asking_twice_does_not_restart_the_wait(bo):
-    bo.app.set_approval_mode(bo.user_id, "code")
+    unlocked(bo).app.set_approval_mode(bo.user_id, "code")
     clock.move(timedelta(hours=12))
-    bo.app.set_approval_mode(bo.user_id, "code")
+    unlocked(bo).app.set_approval_mode(bo.user_id, "code")
     assert DelayedChange.objects.count() == 1
     clock.move(timedelta(hours=12))
-    assert bo.app.confirm_approval_mode(bo.user_id)["approval_mode"] == "code"
+    assert unlocked(bo).app.confirm_approval_mode(bo.user_id)["approval_mode"] == "code"
 
 
 def test_the_change_can_be_cancelled(bo):
-    bo.app.set_approval_mode(bo.user_id, "code")
+    unlocked(bo).app.set_approval_mode(bo.user_id, "code")
     answer = bo.app.set_approval_mode(bo.user_id, "qr")
     assert answer["pending_change"] is None
     clock.move(timedelta(hours=25))
-    assert refused(bo.app.confirm_approval_mode, bo.user_id).reason == "nothing_to_confirm"
+    assert refused(unlocked(bo).app.confirm_approval_mode, bo.user_id).reason == (
+        "nothing_to_confirm"
+    )
     assert AppInstance.objects.get().approval_mode == "qr"
 
 
 def test_switching_back_to_qr_codes_is_immediate(bo):
-    bo.app.set_approval_mode(bo.user_id, "code")
+    unlocked(bo).app.set_approval_mode(bo.user_id, "code")
     clock.move(timedelta(hours=24))
-    bo.app.confirm_approval_mode(bo.user_id)
+    unlocked(bo).app.confirm_approval_mode(bo.user_id)
     assert bo.app.set_approval_mode(bo.user_id, "qr")["approval_mode"] == "qr"
     assert AppInstance.objects.get().approval_mode == "qr"
     outcomes = list(
@@ -82,4 +90,13 @@ def test_switching_back_to_qr_codes_is_immediate(bo):
 
 
 def test_an_unknown_mode_is_refused(bo):
-    assert refused(bo.app.set_approval_mode, bo.user_id, "sms").reason == "mode_unknown"
+    assert refused(unlocked(bo).app.set_approval_mode, bo.user_id, "sms").reason == "mode_unknown"
+
+
+def test_a_locked_phone_cannot_change_how_it_approves(bo):
+    assert refused(bo.app.set_approval_mode, bo.user_id, "code").reason == "unlock_needed"
+    unlocked(bo).app.set_approval_mode(bo.user_id, "code")
+    clock.move(timedelta(hours=24))
+    # The unlock of a day ago is long gone.
+    assert refused(bo.app.confirm_approval_mode, bo.user_id).reason == "unlock_needed"
+    assert AppInstance.objects.get().approval_mode == "qr"

@@ -131,6 +131,10 @@ def test_one_time_codes_after_the_24_hour_wait(
         clock.move(timedelta(hours=24))
         app.reload()
         app.get_by_role("button", name="Confirm one-time codes").click()
+        # A day later the app must be unlocked again before it changes anything.
+        app.get_by_label("PIN code", exact=True).fill(PIN)
+        app.get_by_role("button", name="Unlock").click()
+        app.get_by_role("button", name="Confirm one-time codes").click()
         expect(app.get_by_label("One-time codes")).to_be_checked()
     finally:
         clock.reset()

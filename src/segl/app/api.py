@@ -79,7 +79,9 @@ def _body(request: HttpRequest) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+        # JSON may carry lone surrogates ("\ud800"), which no UTF-8 text can hold.
+        json.dumps(data, ensure_ascii=False).encode()
+    except (ValueError, UnicodeError, RecursionError):
         raise services.AppRefused("body_not_json") from None
     if not isinstance(data, dict):
         raise services.AppRefused("body_not_object")

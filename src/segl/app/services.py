@@ -643,6 +643,7 @@ def approval_mode_request(*, instance: AppInstance, mode: str, now: datetime, ip
     """Switching to one-time codes weakens protection: it waits 24 hours, then needs confirming.
     Switching back to QR codes strengthens it: at once, and it cancels a pending switch."""
     user_id = instance.authenticator.identity.user_id
+    _require_unlocked(instance, now)
     with transaction.atomic():
         instance = AppInstance.objects.select_for_update().get(pk=instance.pk)
         pending = instance.changes.filter(
@@ -689,6 +690,7 @@ def approval_mode_pending(instance: AppInstance) -> DelayedChange | None:
 
 def approval_mode_confirm(*, instance: AppInstance, now: datetime, ip: str = "") -> str:
     """Confirm the switch to one-time codes, once its 24 hours have passed."""
+    _require_unlocked(instance, now)
     with transaction.atomic():
         instance = AppInstance.objects.select_for_update().get(pk=instance.pk)
         change = approval_mode_pending(instance)
@@ -847,3 +849,20 @@ def copy_finish(
             at=now,
         )
     return activation
+
+
+def app_purge(*, now: datetime, keep: timedelta) -> dict[str, int]:
+    """Delete what only mattered for a while: seen DPoP proof ids once they could no longer be
+    replayed, and activations, activation codes and copy offers that ended ``keep`` ago. (App
+    requests go with their flows.)"""
+    cutoff = now - keep
+    proofs, _ = DpopJti.objects.filter(expires_at__lt=now).delete()
+    activations, _ = AppActivation.objects.filter(expires_at__lt=cutoff).delete()
+    codes, _ = ActivationCode.objects.filter(expires_at__lt=cutoff).delete()
+    offers, _ = CopyOffer.objects.filter(expires_at__lt=cutoff).delete()
+    return {
+        "dpop_proof_ids": proofs,
+        "app_activations": activations,
+        "activation_codes": codes,
+        "copy_offers": offers,
+    }

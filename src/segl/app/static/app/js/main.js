@@ -502,12 +502,14 @@ async function settings(userId, errors = []) {
     <p><a class="button button--secondary" href="#copy-old/${encodeURIComponent(reg.userId)}">${esc(t("copy_offer"))}</a></p>
     <p><button class="link-button" type="button" data-remove>${esc(t("remove_id", { user_id: reg.userId }))}</button></p>`,
   { back: "#" }));
+  const needUnlock = (error) => error.reason === "unlock_needed" &&
+    (go(`#unlock/${encodeURIComponent(reg.userId)}/settings`), true);
   form(async (data) => {
     try {
       await call("POST", "settings/approval-mode", { body: { mode: data.mode }, keyPair: reg.keyPair });
       settings(userId);
     } catch (error) {
-      settings(userId, [{ text: reasonText(error) }]);
+      if (!needUnlock(error)) { settings(userId, [{ text: reasonText(error) }]); }
     }
   });
   const change = root.querySelector("form[data-change]");
@@ -523,7 +525,7 @@ async function settings(userId, errors = []) {
         }
         settings(userId);
       } catch (error) {
-        settings(userId, [{ text: reasonText(error) }]);
+        if (!needUnlock(error)) { settings(userId, [{ text: reasonText(error) }]); }
       }
     });
   }
@@ -653,7 +655,8 @@ async function route() {
       case "notifications": return notifications(a);
       case "unlock": {
         const next = b === "same" ? `#same/${encodeURIComponent(a)}`
-          : b === "copy" ? `#copy-old/${encodeURIComponent(a)}` : undefined;
+          : b === "copy" ? `#copy-old/${encodeURIComponent(a)}`
+            : b === "settings" ? `#settings/${encodeURIComponent(a)}` : undefined;
         return await unlock(a, next);
       }
       case "wait": return await wait(a);
