@@ -16,6 +16,7 @@ import statistics
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 import bench_login  # sets up the environment and sys.path
@@ -28,18 +29,27 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def bench_approvals(count: int) -> dict[str, float]:
+def wait_in_browser(browser: Any, url: str, answered: dict[str, Any]) -> None:
+    """The login page's long-poll, from "bound" until the app's answer is known."""
     from django.db import connection
+
+    response = browser.get(url + "app/status", {"since": "bound", "wait": "10"})
+    answered["at"] = time.perf_counter()
+    answered["state"] = response.json()["state"]
+    connection.close()
+
+
+def bench_approvals(count: int) -> dict[str, float]:
+    from django.conf import settings
     from django.test import Client
 
     from segl.app.emulator import AppEmulator, DjangoClientTransport
-    from segl.app.services import activation_code_issue, qr_text
     from segl.app.models import AppRequest
+    from segl.app.services import activation_code_issue, qr_text
     from segl.identities.models import Identity
     from segl.identities.services import identity_create, person_create
     from segl.notify.models import OutboxMessage
     from segl.oidc.services import rp_add
-    from django.conf import settings
 
     now = datetime.now(UTC)
     person = person_create(
@@ -47,12 +57,14 @@ def bench_approvals(count: int) -> dict[str, float]:
     )
     identity = identity_create(person=person, user_id="bench-app", now=now)
     app = AppEmulator(settings.CONFIG.base_url, transport=DjangoClientTransport(Client()))
-    activation = app.start_activation("bench-app", activation_code_issue(identity=identity, now=now))
+    code = activation_code_issue(identity=identity, now=now)
+    activation = app.start_activation("bench-app", code)
     sms = OutboxMessage.objects.latest("id").text.split("pinkode er ")[1][:6]
     app.finish_activation(activation, user_id="bench-app", temporary_pin=sms, pin=PIN)
     Identity.objects.filter(pk=identity.pk).update(preferred_method="app")
     redirect = "https://bench.example/cb"
     rp, _ = rp_add(name="Bench", redirect_uris=[redirect])
+    app.unlock("bench-app", PIN)  # an unlock lasts 5 minutes, longer than the run
 
     notify_ms: list[float] = []
     app_side: list[float] = []
@@ -73,22 +85,14 @@ def bench_approvals(count: int) -> dict[str, float]:
         browser.post(url, {"step": "user_id", "user_id": "bench-app"})
 
         a0 = time.perf_counter()
-        app.unlock("bench-app", PIN) if not app_side else None
         request = app.pending("bench-app")
         assert request is not None
         qr = qr_text(AppRequest.objects.get(pk=request["id"]), datetime.now(UTC))
         shown = app.bind("bench-app", request["id"], qr=qr)
 
         # The browser waits on its long-poll, as the page's script does, from "bound".
-        answered: dict[str, float] = {}
-
-        def wait_in_browser() -> None:
-            response = browser.get(url + "app/status", {"since": "bound", "wait": "10"})
-            answered["at"] = time.perf_counter()
-            answered["state"] = response.json()["state"]
-            connection.close()
-
-        waiter = threading.Thread(target=wait_in_browser)
+        answered: dict[str, Any] = {}
+        waiter = threading.Thread(target=wait_in_browser, args=(browser, url, answered))
         waiter.start()
         time.sleep(0.02)  # the long-poll is in place before the swipe
         sent = time.perf_counter()

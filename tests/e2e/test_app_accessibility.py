@@ -133,6 +133,13 @@ def test_every_app_page_passes_axe_and_reflows(
     expect(other.locator("[data-proximity]")).to_be_visible()
     report.check(other, "copy: the new app's code")
 
+    page.goto("/emulator/phone/")
+    page.locator("form button[type=submit]").last.click()
+    expect(page.locator(".notice")).to_be_visible()
+    report.check(page, "demo phone")
+    page.goto("/")
+    report.check(page, "front page")
+
     report.assert_clean()
     assert journal.errors == []
 

@@ -86,12 +86,14 @@ def qr_svg(text: str) -> str:
 
 
 def _state(request: HttpRequest, flow_id: str) -> dict[str, Any]:
+    # The app's answer changes its request and the flow in one transaction. Read the request
+    # first: if it has an answer, the flow read after it has its outcome too.
+    current = services.app_request_current(Flow(id=flow_id))
     flow = _flow(request, flow_id)
-    now = timezone.now()
     if flow.step != flows.APP_STEP:
         state = "done" if flow.step == "done" else "finished"
     else:
-        state = services.request_state(services.app_request_current(flow), now)
+        state = services.request_state(current, timezone.now())
     return {"state": state, "next": reverse("flows:step", kwargs={"flow_id": flow_id})}
 
 
@@ -134,4 +136,8 @@ def retry(request: HttpRequest, flow_id: str) -> HttpResponse:
 
 def render_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     flow: Flow = context["flow"]
-    return render(request, "app/step.html", {**context, **step_context(flow)})
+    app_context = step_context(flow)
+    if app_context["app_state"] in ("approved", "rejected"):
+        # Answered since the flow was read: show the flow's outcome instead.
+        return redirect("flows:step", flow_id=flow.id)
+    return render(request, "app/step.html", {**context, **app_context})

@@ -13,6 +13,9 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from segl.web.http import client_ip
 
 from .device_file import DeviceFile
 
@@ -44,3 +47,36 @@ def device_page(request: HttpRequest, serial: str) -> HttpResponse:
         if request.headers.get("Accept") == "application/json":
             return JsonResponse({"serial": device.serial, "code": code})
     return render(request, "emulators/device.html", {"device": device, "code": code})
+
+
+def _demo_only() -> None:
+    """The demo's phone and its activation desk exist only with demo data: elsewhere messages
+    are for their owners, and activation codes come after an ID check."""
+    if not settings.CONFIG.demo:
+        raise Http404("demo only")
+
+
+@require_http_methods(["GET", "POST"])
+def phone(request: HttpRequest) -> HttpResponse:
+    """The demo's phone: the SMS (temporary PIN codes) segl sent, and activation codes for the
+    app, as a citizen service centre would hand them out after checking ID."""
+    _demo_only()
+    from segl.app.services import activation_code_issue
+    from segl.identities.models import Identity
+    from segl.notify.models import OutboxMessage
+
+    issued = None
+    active = Identity.objects.filter(status="active")
+    if request.method == "POST":
+        identity = active.filter(user_id=request.POST.get("user_id", "")).first()
+        if identity is not None:
+            code = activation_code_issue(
+                identity=identity, now=timezone.now(), issued_by="demo", ip=client_ip(request)
+            )
+            issued = {"user_id": identity.user_id, "code": code}
+    messages = OutboxMessage.objects.filter(channel="sms").order_by("-id")[:20]
+    return render(
+        request,
+        "emulators/phone.html",
+        {"messages": messages, "identities": active.order_by("user_id")[:50], "issued": issued},
+    )

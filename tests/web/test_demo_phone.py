@@ -1,0 +1,35 @@
+"""The demo's phone: the SMS outbox and activation codes, only where there is demo data."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from segl.notify.models import OutboxMessage
+from tests.conftest import make_person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_phone_gives_activation_codes_and_shows_the_sms(client, settings):
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, demo=True)
+    person = make_person("phone-demo-1")
+    page = client.post("/emulator/phone/", {"user_id": person.user_id}).content.decode()
+    assert "Activation code for phone-demo-1" in page
+    code = page.split('class="mono">')[1].split("<")[0]
+    from tests.app.conftest import emulator
+
+    emulator().start_activation(person.user_id, code)
+    page = client.get("/emulator/phone/").content.decode()
+    assert OutboxMessage.objects.get().text in page.replace("&#x27;", "'")
+
+
+def test_without_demo_data_there_is_no_demo_phone(client, settings):
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, demo=False)
+    person = make_person("phone-demo-2")
+    assert client.get("/emulator/phone/").status_code == 404
+    assert client.post("/emulator/phone/", {"user_id": person.user_id}).status_code == 404
+    from segl.app.models import ActivationCode
+
+    assert not ActivationCode.objects.exists()
