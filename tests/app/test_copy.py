@@ -123,3 +123,42 @@ def test_only_the_key_that_scanned_can_finish(bo):
 
 def test_offering_a_copy_needs_an_unlocked_app(bo):
     assert refused(bo.app.offer_copy, bo.user_id).reason == "unlock_needed"
+
+
+def test_a_copy_sends_one_temporary_pin(bo):
+    bo.app.unlock(bo.user_id, PIN)
+    offer = bo.app.offer_copy(bo.user_id)
+    new = emulator()
+    bo.app.confirm_copy(bo.user_id, offer["copy"], new.scan_copy(offer["qr"]))
+    new.finish_copy(bo.user_id)
+    assert refused(new.finish_copy, bo.user_id).reason == "copy_state"
+    offered_at = CopyOffer.objects.get(pk=offer["copy"]).created_at
+    sent = OutboxMessage.objects.filter(purpose="temporary_pin", created_at__gte=offered_at)
+    assert sent.count() == 1
+
+
+def test_three_wrong_user_ids_cancel_the_copy(bo):
+    bo.app.unlock(bo.user_id, PIN)
+    offer = bo.app.offer_copy(bo.user_id)
+    new = emulator()
+    bo.app.confirm_copy(bo.user_id, offer["copy"], new.scan_copy(offer["qr"]))
+    for _ in range(3):
+        assert refused(new.finish_copy, "guess").reason == "user_id_wrong"
+    assert refused(new.finish_copy, bo.user_id).reason == "copy_expired"
+
+
+def test_a_copy_of_an_app_retired_meanwhile_does_not_finish(bo):
+    bo.app.unlock(bo.user_id, PIN)
+    offer = bo.app.offer_copy(bo.user_id)
+    new = emulator()
+    bo.app.confirm_copy(bo.user_id, offer["copy"], new.scan_copy(offer["qr"]))
+    activation = new.finish_copy(bo.user_id)
+    bo.app.retire(bo.user_id)  # lost, say, and removed
+    error = refused(
+        new.finish_activation,
+        activation,
+        user_id=bo.user_id,
+        temporary_pin=temporary_pin(bo.person.identity.person.phone),
+        pin="1357",
+    )
+    assert error.reason == "copy_state"

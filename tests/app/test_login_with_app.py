@@ -95,10 +95,28 @@ def test_same_device_opens_the_app_for_this_flow_and_returns_to_the_browser(driv
     assert link, "the login page links to the app for this request"
     request_id, token = link.groups()
     bo.app.unlock(bo.user_id, PIN)
-    shown = bo.app.bind(bo.user_id, request_id, device=token)
+    browser = driver.client.cookies["segl_browser"].value  # the app's page shares them
+    shown = bo.app.bind(bo.user_id, request_id, device=token, browser_key=browser)
     assert shown["return_url"].endswith(url)
     assert bo.app.answer(bo.user_id, shown) == "approved"
     assert Flow.objects.get().step == "done"
+
+
+def test_a_same_device_link_opened_in_another_browser_binds_nothing(driver, bo):
+    """A fraudster sends the victim the "Open the segl app" link of the fraudster's own login:
+    the victim's app is not in the browser that started it, so nothing is bound."""
+    import re
+
+    url, _, _ = start_app_login(driver, bo)
+    page = driver.client.get(url).content.decode()
+    request_id, token = re.search(r'href="/app/#approve/([^/"]+)/([^"]+)"', page).groups()
+    bo.app.unlock(bo.user_id, PIN)
+    with pytest.raises(AppError) as caught:
+        bo.app.bind(bo.user_id, request_id, device=token, browser_key="the-victims-own-cookie")
+    assert caught.value.reason == "other_browser"
+    with pytest.raises(AppError):
+        bo.app.bind(bo.user_id, request_id, device=token)  # no cookie at all
+    assert AppRequest.objects.get().status == "pending"
 
 
 def test_a_wrong_same_device_token_binds_nothing(driver, bo):

@@ -92,7 +92,7 @@ def test_an_app_in_qr_mode_cannot_bind_with_a_code(driver, bo):
 def switch_to_codes(user: AppUser) -> None:
     instance = instance_of(user)
     now = datetime.now(UTC) - timedelta(hours=25)
-    instance.unlocked_until = now + timedelta(minutes=1)
+    instance.unlocked_until, instance.unlocked_by = now + timedelta(minutes=1), "pin"
     services.approval_mode_request(instance=instance, mode="code", now=now)
     instance.unlocked_until = datetime.now(UTC) + timedelta(minutes=1)
     services.approval_mode_confirm(instance=instance, now=datetime.now(UTC))
@@ -376,3 +376,81 @@ def test_purge_forgets_proof_ids_only_once_they_cannot_be_replayed(bo):
     assert services.app_purge(now=datetime.now(UTC), keep=timedelta(days=1))["dpop_proof_ids"] == 0
     later = datetime.now(UTC) + timedelta(minutes=3)
     assert services.app_purge(now=later, keep=timedelta(days=1))["dpop_proof_ids"] == seen
+
+
+def test_refused_answers_and_bindings_are_audited(driver, bo):
+    from segl.audit.models import AuditEvent
+
+    url, _, _ = start_app_login(driver, bo)
+    request_id = AppRequest.objects.get().id
+    refused(bo.app.bind, bo.user_id, request_id, qr=current_qr(url))  # not unlocked
+    bo.app.unlock(bo.user_id, PIN)
+    shown = bo.app.bind(bo.user_id, request_id, qr=current_qr(url))
+    refused(bo.app.answer, bo.user_id, {**shown, "text": "something else"})
+    reasons = {
+        (e.action, e.data.get("reason"))
+        for e in AuditEvent.objects.filter(outcome="refused", subject=bo.user_id)
+    }
+    assert {("app.bind", "unlock_needed"), ("app.answer", "text_changed")} <= reasons
+
+
+def test_a_locked_app_knocking_is_audited(bo):
+    from segl.audit.models import AuditEvent
+
+    for _ in range(5):
+        refused(bo.app.unlock, bo.user_id, "9999")
+    refused(bo.app.me, bo.user_id)
+    assert AuditEvent.objects.filter(action="app.refused", outcome="app_locked").count() == 1
+
+
+def test_one_unlock_answers_one_request(driver, bo, rp):
+    _url, shown = bound(driver, bo)
+    assert bo.app.answer(bo.user_id, shown) == "approved"
+    second_url, _, _ = start_app_login(LoginDriver(Client(), rp), bo)
+    request_id = bo.app.pending(bo.user_id)["id"]
+    error = refused(bo.app.bind, bo.user_id, request_id, qr=current_qr(second_url))
+    assert error.reason == "unlock_needed"
+
+
+def test_i_did_not_start_this_is_recorded_even_after_the_fraudster_cancelled(driver, bo):
+    from segl.audit.models import AuditEvent
+
+    url, shown = bound(driver, bo, approval_text="Transfer 9000 DKK")
+    driver.client.post(url + "cancel/")
+    assert refused(bo.app.answer, bo.user_id, shown, "fraud").reason == "request_cancelled"
+    report = AuditEvent.objects.get(action="fraud.report")
+    assert report.subject == bo.user_id and report.data["late"] is True
+    # A plain rejection of a cancelled request is not a fraud report.
+    assert AuditEvent.objects.filter(action="fraud.report").count() == 1
+
+
+def test_too_many_requests_leave_a_trace_in_the_audit_log(driver, bo, rp):
+    from segl.audit.models import AuditEvent
+
+    for _ in range(6):
+        start_app_login(LoginDriver(Client(), rp), bo)
+    assert AuditEvent.objects.filter(action="app.request", outcome="too_many").count() == 1
+
+
+def test_removing_a_user_id_from_the_app_retires_it(bo):
+    bo.app.unlock(bo.user_id, PIN)
+    thumbprint = instance_of(bo).thumbprint
+    bo.app.retire(bo.user_id)
+    instance = AppInstance.objects.get(thumbprint=thumbprint)
+    assert instance.authenticator.status == Authenticator.Status.RETIRED
+    assert bo.user_id.casefold() not in bo.app.registrations
+
+
+def test_a_nul_character_is_a_clear_error(bo):
+    error = refused(bo.app.unlock, bo.user_id, "25\x0080")
+    assert (error.status, error.reason) == (400, "pin_missing")
+
+
+def test_a_biometric_unlock_cannot_weaken_the_app(bo):
+    bo.app.unlock(bo.user_id, PIN)
+    bo.app.set_up_biometrics(bo.user_id)
+    bo.app.unlock_with_biometrics(bo.user_id)
+    assert refused(bo.app.set_approval_mode, bo.user_id, "code").reason == "pin_needed"
+    assert refused(bo.app.offer_copy, bo.user_id).reason == "pin_needed"
+    # Strengthening is fine.
+    assert bo.app.set_approval_mode(bo.user_id, "qr")["approval_mode"] == "qr"

@@ -1028,3 +1028,21 @@ def test_any_text_hashes_as_its_utf8_bytes(text: str) -> None:
     digest = text_sha256(text)
     assert digest == hashlib.sha256(text.encode()).hexdigest()
     assert len(digest) == 64
+
+
+def test_a_coordinate_with_stray_low_bits_is_refused() -> None:
+    """The last base64url character of a 32-byte value has 2 unused bits; setting them spells
+    the same bytes differently, which would give one key a second thumbprint."""
+    key = jwk.JWK.generate(kty="EC", crv="P-256")
+    public = public_jwk(key)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(public["x"][-1])
+    twin = public["x"][:-1] + alphabet[last ^ 1]
+    assert base64.urlsafe_b64decode(twin + "=") == base64.urlsafe_b64decode(public["x"] + "=")
+    header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": {**public, "x": twin}}
+    claims = {"jti": "a" * 16, "htm": "GET", "htu": URL, "iat": int(NOW.timestamp())}
+    token = jws.JWS(json.dumps(claims).encode())
+    token.add_signature(key, alg="ES256", protected=header)
+    with pytest.raises(ProofInvalid) as caught:
+        verify_dpop(token.serialize(compact=True), method="GET", url=URL, now=NOW)
+    assert caught.value.reason == "key_malformed"

@@ -119,9 +119,14 @@ def test_every_app_page_passes_axe_and_reflows(
     report.check(app, "settings")
     app.locator("#mode-code").check()
     submit(app)
+    # The approval used up the unlock: a change asks for the PIN first.
+    app.locator("#pin").fill(PIN)
+    submit(app)
+    app.locator("#mode-code").check()
+    submit(app)
     expect(app.locator("form[data-change]")).to_be_visible()
     report.check(app, "settings, a change waiting")
-    app.locator("a[href^='#copy-old/']").click()  # still unlocked from the approval
+    app.locator("a[href^='#copy-old/']").click()  # unlocked by the PIN a moment ago
     expect(app.locator(".qr img")).to_be_visible()
     report.check(app, "copy: the old app's QR code")
 

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from segl.core.errors import AppProtocolError, FlowError, SeglError
-from segl.web.http import client_ip, rate_limited
+from segl.web.http import BROWSER_COOKIE, client_ip, hit
 
 from . import biometrics, clock, doorbell, services
 from .browser import qr_svg
@@ -34,6 +34,7 @@ STATUS = {
     "unlock_needed": 403,
     "pin_wrong": 403,
     "pin_needed": 403,
+    "other_browser": 403,
     "biometrics_failed": 403,
     "biometrics_cloned": 403,
     "biometrics_not_set_up": 409,
@@ -54,8 +55,17 @@ STATUS = {
     "rate_limited": 429,
 }
 MAX_BODY = 16 * 1024
+# Many phones share an address behind a mobile operator's NAT: the per-address budget is ten
+# times the login pages', and each app key has its own.
+IP_CALLS_PER_MINUTE_FACTOR = 10
+KEY_CALLS_PER_MINUTE = 120
 LONG_POLL_SECONDS = 25
 POLL_INTERVAL = 0.1
+
+
+def app_rate_limited(request: HttpRequest) -> bool:
+    limit = settings.CONFIG.rate_limit_ip_per_minute * IP_CALLS_PER_MINUTE_FACTOR
+    return hit(f"ip:app:{client_ip(request)}", limit)
 
 
 def error(code: str, reason: str, status: int | None = None, **extra: Any) -> JsonResponse:
@@ -92,7 +102,7 @@ def _text(data: dict[str, Any], name: str, *, required: bool = True) -> str:
     value = data.get(name)
     if value is None and not required:
         return ""
-    if not isinstance(value, str) or len(value) > 4096:
+    if not isinstance(value, str) or len(value) > 4096 or "\x00" in value:
         raise services.AppRefused(f"{name}_missing")
     return value
 
@@ -116,12 +126,15 @@ def _sync_view(needs_instance: bool) -> Callable[..., Any]:
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if rate_limited(request, "app"):
+            if app_rate_limited(request):
                 return error("app_refused", "rate_limited")
             try:
                 data = _body(request) if request.method == "POST" else {}
                 if needs_instance:
-                    kwargs["instance"] = services.instance_for(_proof(request))
+                    proof = _proof(request)
+                    if hit(f"app-key:{proof.thumbprint}", KEY_CALLS_PER_MINUTE):
+                        return error("app_refused", "rate_limited")
+                    kwargs["instance"] = services.instance_for(proof, ip=client_ip(request))
                 return view(request, data, *args, **kwargs)
             except SeglError as exc:
                 return _refusal(exc)
@@ -208,6 +221,8 @@ def bind(
         qr=qr if isinstance(qr, str) else None,
         code=code if isinstance(code, str) else None,
         device=device if isinstance(device, str) else None,
+        # Same device: the app's page shares the browser's cookies; a link sent elsewhere not.
+        browser_key=request.COOKIES.get(BROWSER_COOKIE, ""),
         now=clock.now(),
         ip=client_ip(request),
     )
@@ -283,7 +298,7 @@ def _pending_payload(instance: AppInstance) -> dict[str, Any] | None:
 
 
 def _pending_auth(request: HttpRequest) -> AppInstance:
-    return services.instance_for(_proof(request))
+    return services.instance_for(_proof(request), ip=client_ip(request))
 
 
 @csrf_exempt
@@ -291,7 +306,7 @@ def _pending_auth(request: HttpRequest) -> AppInstance:
 async def pending(request: HttpRequest) -> HttpResponse:
     """The request waiting for this app, if any; with ``?wait=N`` (at most 25 seconds) the
     answer waits until one comes (long-poll), so the phone learns of a login at once."""
-    if await sync_to_async(rate_limited)(request, "app"):
+    if await sync_to_async(app_rate_limited)(request):
         return error("app_refused", "rate_limited")
     try:
         instance = await sync_to_async(_pending_auth)(request)
@@ -435,3 +450,11 @@ def unlock_biometrics_finish(
         instance=instance, credential=_credential(data), now=clock.now(), ip=client_ip(request)
     )
     return JsonResponse({"unlocked_until": until.isoformat()})
+
+
+@require_POST
+@_sync_view(needs_instance=True)
+def retire(request: HttpRequest, data: dict[str, Any], instance: AppInstance) -> JsonResponse:
+    """Remove this user ID from the app: segl retires it, so it no longer counts or works."""
+    services.app_retire(instance=instance, now=clock.now(), ip=client_ip(request))
+    return JsonResponse({"retired": True})

@@ -20,12 +20,16 @@ from django.views.decorators.http import require_GET, require_POST
 from segl.core.errors import SeglError
 from segl.flows import services as flows
 from segl.flows.models import Flow
-from segl.web.http import BROWSER_COOKIE, client_ip, rate_limited
+from segl.web.http import BROWSER_COOKIE, client_ip, hit, rate_limited
 
 from . import doorbell, services
 from .models import AppInstance, ApprovalMode
 
 LONG_POLL_SECONDS = 25
+# A login page asks for a QR code every second and holds one long-poll; a few tabs and a few
+# people behind one address fit well inside these.
+QR_PER_MINUTE = 600
+STATUS_PER_MINUTE = 300
 POLL_INTERVAL = 0.1
 
 
@@ -65,6 +69,8 @@ def _flow(request: HttpRequest, flow_id: str) -> Flow:
 @require_GET
 def qr(request: HttpRequest, flow_id: str) -> HttpResponse:
     """The QR code for this second, as SVG."""
+    if hit(f"ip:qr:{client_ip(request)}", QR_PER_MINUTE):
+        return HttpResponse(status=429)
     try:
         flow = _flow(request, flow_id)
     except (Flow.DoesNotExist, flows.WrongBrowser):
@@ -101,6 +107,8 @@ def _state(request: HttpRequest, flow_id: str) -> dict[str, Any]:
 async def status(request: HttpRequest, flow_id: str) -> HttpResponse:
     """Where the app step stands; with ``?since=STATE&wait=N`` the answer waits (at most 25 s)
     until it changes, so the browser moves on as soon as the citizen swipes."""
+    if await sync_to_async(hit)(f"ip:status:{client_ip(request)}", STATUS_PER_MINUTE):
+        return JsonResponse({"error": "rate_limited"}, status=429)
     since = request.GET.get("since", "")
     try:
         wait = max(0.0, min(float(request.GET.get("wait", "0")), LONG_POLL_SECONDS))

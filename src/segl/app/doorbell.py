@@ -38,7 +38,7 @@ def ring(*keys: str) -> None:
         transaction.on_commit(functools.partial(_ring_now, key))
 
 
-async def wait(key: str, seen: int, *, longest: float = 0.1, step: float = 0.005) -> int:
+async def wait(key: str, seen: int, *, longest: float = 0.1, step: float = 0.02) -> int:
     """Sleep until ``key`` is rung past ``seen`` or ``longest`` seconds pass; the new count."""
     loop = asyncio.get_running_loop()
     until = loop.time() + longest

@@ -282,9 +282,10 @@ class AppEmulator:
         *,
         key: jwk.JWK | None = None,
         query: str = "",
+        cookie: str = "",
     ) -> dict[str, Any]:
         url = f"{self.base_url}/app/api/{path}"
-        headers = {}
+        headers = {"Cookie": cookie} if cookie else {}
         if key is not None:
             headers["DPoP"] = protocol.make_dpop(key, method=method, url=url, now=self.clock())
         status, answer = self.transport.request(
@@ -387,16 +388,22 @@ class AppEmulator:
         qr: str | None = None,
         code: str | None = None,
         device: str | None = None,
+        browser_key: str = "",
     ) -> dict[str, Any]:
         """Prove the binding: the QR code's text as scanned, the one-time code typed in, or the
-        same-device token from the login page's "Open the segl app" link."""
+        same-device token from the login page's "Open the segl app" link — which counts only
+        from the browser that shows the login (``browser_key``: its ``segl_browser`` cookie)."""
         body: dict[str, Any] = {"code": code}
         if qr is not None:
             body = {"qr": qr}
         elif device is not None:
             body = {"device": device}
         return self.call(
-            "POST", f"requests/{request_id}/bind", body, key=self.registration(user_id).key
+            "POST",
+            f"requests/{request_id}/bind",
+            body,
+            key=self.registration(user_id).key,
+            cookie=f"segl_browser={browser_key}" if browser_key else "",
         )
 
     def sign(self, user_id: str, shown: dict[str, Any], decision: str) -> str:
@@ -419,6 +426,12 @@ class AppEmulator:
             key=self.registration(user_id).key,
         )
         return str(answer["status"])
+
+    def retire(self, user_id: str) -> None:
+        """Remove the user ID from this app: segl retires it, and the key is forgotten."""
+        self.call("POST", "retire", key=self.registration(user_id).key)
+        del self.registrations[user_id.strip().casefold()]
+        self._save()
 
     def set_approval_mode(self, user_id: str, mode: str) -> dict[str, Any]:
         return self.call(

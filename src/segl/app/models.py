@@ -100,7 +100,6 @@ class AppRequest(models.Model):
     id = models.CharField(max_length=32, primary_key=True)
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="app_requests")
     identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
-    mode = models.CharField(max_length=8, choices=ApprovalMode.choices)
     qr_secret = models.CharField(max_length=64, help_text="base64url; the browser's QR key")
     code = models.CharField(max_length=10, blank=True, help_text="The one-time code shown")
     device_token = models.CharField(

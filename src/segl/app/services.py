@@ -27,12 +27,13 @@ from segl.core import app as protocol
 from segl.core.errors import (
     AppProtocolError,
     BindingInvalid,
+    FlowError,
     ProofInvalid,
     SeglError,
     WrongPassword,
 )
 from segl.flows.models import Flow
-from segl.flows.services import APP_STEP, flow_app_answered
+from segl.flows.services import APP_STEP, browser_key_hash, flow_app_answered
 from segl.identities.models import Identity
 from segl.identities.passwords import hasher
 from segl.notify.gateways import send_sms
@@ -103,7 +104,7 @@ def dpop_accept(proof: Any, *, method: str, url: str, now: datetime) -> protocol
     return checked
 
 
-def instance_for(proof: protocol.DpopProof) -> AppInstance:
+def instance_for(proof: protocol.DpopProof, *, ip: str = "") -> AppInstance:
     """The app instance whose key signed the proof; it must be active and not locked."""
     instance = (
         AppInstance.objects.select_related("authenticator__identity")
@@ -112,11 +113,15 @@ def instance_for(proof: protocol.DpopProof) -> AppInstance:
     )
     if instance is None:
         raise ProofInvalid("unknown_key")
-    if instance.locked_at is not None:
-        raise AppRefused("app_locked")
     auth = instance.authenticator
-    if auth.status != Authenticator.Status.ACTIVE or not auth.identity.is_active:
-        raise AppRefused("app_inactive")
+    refusal = None
+    if instance.locked_at is not None:
+        refusal = "app_locked"
+    elif auth.status != Authenticator.Status.ACTIVE or not auth.identity.is_active:
+        refusal = "app_inactive"
+    if refusal is not None:
+        audit_record(action="app.refused", outcome=refusal, subject=auth.identity.user_id, ip=ip)
+        raise AppRefused(refusal)
     return instance
 
 
@@ -275,7 +280,16 @@ def activation_finish(
             check_pin_policy(pin)
             offer = None
             if activation.via == AppActivation.Via.COPY:
-                offer = CopyOffer.objects.select_for_update().get(activation=activation)
+                offer = (
+                    CopyOffer.objects.select_for_update()
+                    .select_related("instance__authenticator")
+                    .filter(activation=activation)
+                    .first()
+                )
+                if offer is None or offer.state != CopyOffer.State.CONFIRMED:
+                    raise AppRefused("copy_state")
+                if offer.instance.authenticator.status != Authenticator.Status.ACTIVE:
+                    raise AppRefused("copy_state")  # the old app was retired meanwhile
                 if not hmac.compare_digest(offer.new_thumbprint, proof.thumbprint):
                     raise AppRefused("key_mismatch")
             Identity.objects.select_for_update().filter(pk=identity.pk).first()
@@ -332,37 +346,42 @@ def app_unlock(*, instance_id: int, pin: str, now: datetime, ip: str = "") -> da
         )
         user_id = instance.authenticator.identity.user_id
         if instance.locked_at is not None:
-            raise AppRefused("app_locked")
-        try:
-            hasher().verify(instance.pin_hash, str(pin))
-        except WrongPassword:
-            instance.pin_failures += 1
-            failure = WrongPin(PIN_MAX_FAILURES - instance.pin_failures)
-            outcome = "pin_wrong"
-            if instance.pin_failures >= PIN_MAX_FAILURES:
-                instance.locked_at = now
-                Authenticator.objects.filter(pk=instance.authenticator_id).update(
-                    status=Authenticator.Status.SUSPENDED
-                )
-                failure, outcome = AppRefused("app_locked"), "locked"
-            instance.unlocked_until = None
-            instance.save(update_fields=["pin_failures", "locked_at", "unlocked_until"])
-            audit_record(
-                action="app.unlock", outcome=outcome, subject=user_id, ip=ip, data={}, at=now
-            )
+            failure, outcome = AppRefused("app_locked"), "locked"
         else:
-            instance.pin_failures = 0
-            instance.unlocked_until = now + timedelta(seconds=_config().app_unlock_seconds)
-            instance.unlocked_by = "pin"
-            instance.save(update_fields=["pin_failures", "unlocked_until", "unlocked_by"])
-            audit_record(action="app.unlock", subject=user_id, ip=ip, data={}, at=now)
-            return instance.unlocked_until
+            try:
+                hasher().verify(instance.pin_hash, str(pin))
+            except WrongPassword:
+                instance.pin_failures += 1
+                failure, outcome = WrongPin(PIN_MAX_FAILURES - instance.pin_failures), "pin_wrong"
+                if instance.pin_failures >= PIN_MAX_FAILURES:
+                    instance.locked_at = now
+                    Authenticator.objects.filter(pk=instance.authenticator_id).update(
+                        status=Authenticator.Status.SUSPENDED
+                    )
+                    failure, outcome = AppRefused("app_locked"), "locked"
+                instance.unlocked_until = None
+                instance.save(update_fields=["pin_failures", "locked_at", "unlocked_until"])
+            else:
+                instance.pin_failures = 0
+                instance.unlocked_until = now + timedelta(seconds=_config().app_unlock_seconds)
+                instance.unlocked_by = "pin"
+                instance.save(update_fields=["pin_failures", "unlocked_until", "unlocked_by"])
+                audit_record(action="app.unlock", subject=user_id, ip=ip, data={}, at=now)
+                return instance.unlocked_until
+        audit_record(action="app.unlock", outcome=outcome, subject=user_id, ip=ip, data={}, at=now)
     raise failure
 
 
 def _require_unlocked(instance: AppInstance, now: datetime) -> None:
     if instance.unlocked_until is None or now >= instance.unlocked_until:
         raise AppRefused("unlock_needed")
+
+
+def _require_pin_unlock(instance: AppInstance, now: datetime) -> None:
+    """Changes that weaken protection or add a way in need the PIN, not biometrics."""
+    _require_unlocked(instance, now)
+    if instance.unlocked_by != "pin":
+        raise AppRefused("pin_needed")
 
 
 # -- the app's part of a login ----------------------------------------------------------------
@@ -382,7 +401,7 @@ def too_many_requests(identity: Identity | None, now: datetime) -> bool:
     return unanswered >= REQUESTS_PER_WINDOW
 
 
-def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest:
+def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest | None:
     """Ask the identity's apps to approve ``flow`` (the caller holds the flow's row lock).
 
     One open request per identity: a new one cancels the old. At most 5 unanswered requests per
@@ -393,6 +412,8 @@ def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest:
         raise ValueError("an app request needs an identity")
     Identity.objects.select_for_update().filter(pk=identity.pk).first()
     if too_many_requests(identity, now):
+        # Audited and not raised, so that the caller's transaction keeps the record; the step's
+        # page sees no open request and says "too many requests".
         audit_record(
             action="app.request",
             outcome="too_many",
@@ -401,14 +422,13 @@ def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest:
             data={"flow": flow.id},
             at=now,
         )
-        raise AppRefused("too_many_requests")
+        return None
     _open_requests(identity).update(status=AppRequest.Status.CANCELLED, reason="superseded")
     expires = min(now + timedelta(seconds=_config().app_request_seconds), flow.expires_at)
     request = AppRequest.objects.create(
         id=secrets.token_urlsafe(24),
         flow=flow,
         identity=identity,
-        mode=ApprovalMode.QR,
         qr_secret=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         code=protocol.new_binding_code(_config().app_code_length),
         device_token=secrets.token_urlsafe(32),
@@ -477,15 +497,37 @@ class Bound:
     same_device: bool = False
 
 
-def _locked_request(instance: AppInstance, request_id: str, now: datetime) -> AppRequest:
-    request = (
-        AppRequest.objects.select_for_update()
-        .select_related("flow__application")
-        .filter(pk=str(request_id)[:32], identity_id=instance.authenticator.identity_id)
+def _locked_request(
+    instance: AppInstance, request_id: str, now: datetime, *, lock_identity: bool = False
+) -> tuple[AppRequest, AppInstance]:
+    """The request (of this app's identity) and the app, both under row locks, taken in the
+    one order every service uses: flow, identity, request, app."""
+    identity_id = instance.authenticator.identity_id
+    flow_id = (
+        AppRequest.objects.filter(pk=str(request_id)[:32], identity_id=identity_id)
+        .values_list("flow_id", flat=True)
         .first()
     )
-    if request is None:
+    if flow_id is None:
         raise AppRefused("request_unknown")
+    Flow.objects.select_for_update(of=("self",)).filter(pk=flow_id).first()
+    if lock_identity:
+        Identity.objects.select_for_update().filter(pk=identity_id).first()
+    request = (
+        AppRequest.objects.select_for_update(of=("self",))
+        .select_related("flow__application")
+        .get(pk=str(request_id)[:32])
+    )
+    # The app as it is now, not as it was when the request came in.
+    instance = (
+        AppInstance.objects.select_for_update(of=("self",))
+        .select_related("authenticator__identity")
+        .get(pk=instance.pk)
+    )
+    if instance.locked_at is not None:
+        raise AppRefused("app_locked")
+    if instance.authenticator.status != Authenticator.Status.ACTIVE:
+        raise AppRefused("app_inactive")
     if request.status in (AppRequest.Status.APPROVED, AppRequest.Status.REJECTED):
         raise AppRefused("request_answered")
     if request.status == AppRequest.Status.CANCELLED:
@@ -494,7 +536,7 @@ def _locked_request(instance: AppInstance, request_id: str, now: datetime) -> Ap
         raise AppRefused("request_expired")
     if request.flow.step != APP_STEP:  # cancelled in the browser, or another method chosen
         raise AppRefused("request_cancelled")
-    return request
+    return request, instance
 
 
 def app_request_bind(
@@ -505,14 +547,42 @@ def app_request_bind(
     qr: str | None = None,
     code: str | None = None,
     device: str | None = None,
+    browser_key: str = "",
     ip: str = "",
 ) -> Bound:
     """The app proves it saw this flow's QR code, or its one-time code was typed in, or it was
-    opened from the login page on the same device (seed 004)."""
+    opened from the login page on the same device (seed 004): then it must also be in the very
+    browser that started the login (its cookie), so a link sent elsewhere binds nothing."""
+    user_id = instance.authenticator.identity.user_id
+    try:
+        return _bind(instance, request_id, now, qr, code, (device, browser_key), ip)
+    except AppRefused as exc:
+        if exc.reason != "request_cancelled" or exc.__cause__ is None:
+            audit_record(
+                action="app.bind",
+                outcome="refused",
+                subject=user_id,
+                ip=ip,
+                data={"request": str(request_id)[:32], "reason": exc.reason},
+                at=now,
+            )
+        raise
+
+
+def _bind(
+    instance: AppInstance,
+    request_id: str,
+    now: datetime,
+    qr: str | None,
+    code: str | None,
+    same_device: tuple[str | None, str],
+    ip: str,
+) -> Bound:
     failure: SeglError
     user_id = instance.authenticator.identity.user_id
+    device, browser_key = same_device
     with transaction.atomic():
-        request = _locked_request(instance, request_id, now)
+        request, instance = _locked_request(instance, request_id, now)
         _require_unlocked(instance, now)
         if request.status == AppRequest.Status.BOUND:
             raise AppRefused("request_bound")
@@ -521,6 +591,10 @@ def app_request_bind(
             if device is not None:
                 if not hmac.compare_digest(device.encode(), request.device_token.encode()):
                     raise BindingInvalid("device_token_wrong")
+                if not hmac.compare_digest(
+                    request.flow.browser_key_hash, browser_key_hash(browser_key)
+                ):
+                    raise BindingInvalid("other_browser")
             elif instance.approval_mode == ApprovalMode.QR:
                 if qr is None:
                     raise BindingInvalid("qr_needed")
@@ -545,6 +619,7 @@ def app_request_bind(
                         flow_id=request.flow_id, approved=False, reason="app_code_wrong", now=now
                     )
                     failure = AppRefused("request_cancelled")
+                    failure.__cause__ = exc  # audited here, with the wrong code
                 request.save(update_fields=["code_failures", "status", "reason"])
                 doorbell.ring(f"flow:{request.flow_id}")
             audit_record(
@@ -580,10 +655,63 @@ def app_request_bind(
 def app_request_answer(
     *, instance: AppInstance, request_id: str, signed: str, now: datetime, ip: str = ""
 ) -> str:
-    """The app's signed answer: approve, reject, or reject as "I did not start this"."""
+    """The app's signed answer: approve, reject, or reject as "I did not start this". A refused
+    answer changes nothing and is audited."""
+    user_id = instance.authenticator.identity.user_id
+    try:
+        return _answer(instance, request_id, signed, now, ip)
+    except (AppProtocolError, FlowError) as exc:
+        audit_record(
+            action="app.answer",
+            outcome="refused",
+            subject=user_id,
+            ip=ip,
+            data={"request": str(request_id)[:32], "reason": getattr(exc, "reason", exc.code)},
+            at=now,
+        )
+        _late_fraud_report(instance, request_id, signed, now, ip)
+        raise
+
+
+def _late_fraud_report(
+    instance: AppInstance, request_id: str, signed: str, now: datetime, ip: str
+) -> None:
+    """ "I did not start this" counts even when the request can no longer be answered (the
+    fraudster cancelled, or it expired): if this app bound it and signed the report, record it."""
+    request = (
+        AppRequest.objects.select_related("flow__application")
+        .filter(pk=str(request_id)[:32], instance=instance)
+        .first()
+    )
+    if request is None or not request.channel:
+        return
+    try:
+        approval = protocol.verify_approval(signed, instance.public_key)
+    except ProofInvalid:
+        return
+    if approval.decision != "fraud" or not (
+        hmac.compare_digest(approval.request, request.id)
+        and hmac.compare_digest(approval.channel, request.channel)
+    ):
+        return
+    audit_record(
+        action="fraud.report",
+        subject=instance.authenticator.identity.user_id,
+        ip=ip,
+        data={
+            "flow": request.flow_id,
+            "rp": request.flow.application.name,
+            "text_sha256": request.text_sha256,
+            "late": True,
+        },
+        at=now,
+    )
+
+
+def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, ip: str) -> str:
     user_id = instance.authenticator.identity.user_id
     with transaction.atomic():
-        request = _locked_request(instance, request_id, now)
+        request, instance = _locked_request(instance, request_id, now, lock_identity=True)
         if request.status != AppRequest.Status.BOUND or request.instance_id != instance.pk:
             raise AppRefused("binding_needed")
         _require_unlocked(instance, now)
@@ -605,6 +733,9 @@ def app_request_answer(
         doorbell.ring(f"flow:{request.flow_id}")
         Authenticator.objects.filter(pk=instance.authenticator_id).update(last_used_at=now)
         amr = ("swk", "user" if instance.unlocked_by == "biometrics" else "pin")
+        # One unlock, one answer: the next login asks for the PIN or biometrics again.
+        instance.unlocked_until = None
+        instance.save(update_fields=["unlocked_until"])
         flow_app_answered(
             flow_id=request.flow_id,
             approved=approved,
@@ -643,7 +774,10 @@ def approval_mode_request(*, instance: AppInstance, mode: str, now: datetime, ip
     """Switching to one-time codes weakens protection: it waits 24 hours, then needs confirming.
     Switching back to QR codes strengthens it: at once, and it cancels a pending switch."""
     user_id = instance.authenticator.identity.user_id
-    _require_unlocked(instance, now)
+    if mode == ApprovalMode.CODE:
+        _require_pin_unlock(instance, now)
+    else:
+        _require_unlocked(instance, now)
     with transaction.atomic():
         instance = AppInstance.objects.select_for_update().get(pk=instance.pk)
         pending = instance.changes.filter(
@@ -690,7 +824,7 @@ def approval_mode_pending(instance: AppInstance) -> DelayedChange | None:
 
 def approval_mode_confirm(*, instance: AppInstance, now: datetime, ip: str = "") -> str:
     """Confirm the switch to one-time codes, once its 24 hours have passed."""
-    _require_unlocked(instance, now)
+    _require_pin_unlock(instance, now)
     with transaction.atomic():
         instance = AppInstance.objects.select_for_update().get(pk=instance.pk)
         change = approval_mode_pending(instance)
@@ -718,7 +852,7 @@ def approval_mode_confirm(*, instance: AppInstance, now: datetime, ip: str = "")
 
 def copy_offer(*, instance: AppInstance, now: datetime, ip: str = "") -> tuple[CopyOffer, str]:
     """The old app shows a QR code, valid 3 minutes, for the new app to scan."""
-    _require_unlocked(instance, now)
+    _require_pin_unlock(instance, now)
     with transaction.atomic():
         CopyOffer.objects.filter(
             instance=instance,
@@ -784,7 +918,7 @@ def copy_confirm(
 ) -> CopyOffer:
     """The citizen types the new app's short code into the old app: the two phones are
     together (the proximity check, in place of Bluetooth). 3 wrong codes cancel the copy."""
-    _require_unlocked(instance, now)
+    _require_pin_unlock(instance, now)
     failure: SeglError
     with transaction.atomic():
         found = (
@@ -835,9 +969,32 @@ def copy_finish(
             .first()
         )
         offer = _live_offer(found, now, CopyOffer.State.CONFIRMED)
+        if offer.activation_id is not None:
+            raise AppRefused("copy_state")  # one temporary PIN per copy
         identity = offer.instance.authenticator.identity
         if identity.user_id.casefold() != user_id.strip().casefold():
-            raise AppRefused("user_id_wrong")
+            offer.code_failures += 1
+            if offer.code_failures >= CODE_MAX_FAILURES:
+                offer.state = CopyOffer.State.CANCELLED
+            offer.save(update_fields=["code_failures", "state"])
+            failure = AppRefused("user_id_wrong")
+        else:
+            failure = None
+    if failure is not None:
+        audit_record(
+            action="app.copy_finish",
+            outcome="user_id_wrong",
+            subject=identity.user_id,
+            ip=ip,
+            data={"copy": offer.id},
+            at=now,
+        )
+        raise failure
+    with transaction.atomic():
+        offer = CopyOffer.objects.select_for_update().get(pk=offer.pk)
+        offer = _live_offer(offer, now, CopyOffer.State.CONFIRMED)
+        if offer.activation_id is not None:
+            raise AppRefused("copy_state")
         activation, _pin = _new_activation(identity, AppActivation.Via.COPY, now)
         offer.activation = activation
         offer.save(update_fields=["activation"])
@@ -866,3 +1023,20 @@ def app_purge(*, now: datetime, keep: timedelta) -> dict[str, int]:
         "activation_codes": codes,
         "copy_offers": offers,
     }
+
+
+def app_retire(*, instance: AppInstance, now: datetime, ip: str = "") -> None:
+    """The citizen removes this user ID from the app: its authenticator is retired."""
+    _require_unlocked(instance, now)
+    with transaction.atomic():
+        Authenticator.objects.filter(pk=instance.authenticator_id).update(
+            status=Authenticator.Status.RETIRED, retired_at=now
+        )
+        AppInstance.objects.filter(pk=instance.pk).update(unlocked_until=None)
+        audit_record(
+            action="app.retire",
+            subject=instance.authenticator.identity.user_id,
+            ip=ip,
+            data={"thumbprint": instance.thumbprint},
+            at=now,
+        )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/activation/finish", api.activation_finish, name="activation-finish"),
     path("api/me", api.me, name="me"),
     path("api/unlock", api.unlock, name="unlock"),
+    path("api/retire", api.retire, name="retire"),
     path("api/unlock/biometrics", api.unlock_biometrics, name="unlock-biometrics"),
     path(
         "api/unlock/biometrics/finish",

@@ -147,8 +147,12 @@ def _p256(public: Any) -> jwk.JWK:
     try:
         # RFC 7518 §6.2.1.2: each coordinate is exactly 32 bytes for P-256; another length of
         # the same point would give the same key a second thumbprint.
-        if any(len(_unb64(public[k])) != 32 for k in ("x", "y")):
-            raise ValueError("a P-256 coordinate is 32 bytes")
+        for k in ("x", "y"):
+            value = public[k]
+            # 43 characters of unpadded base64url, and the one spelling of its 32 bytes (the
+            # last character's unused bits must be zero): one key, one thumbprint.
+            if len(value) != 43 or _b64(_unb64(value)) != value:
+                raise ValueError("a P-256 coordinate is 32 bytes")
         return jwk.JWK(**{k: public[k] for k in ("kty", "crv", "x", "y")})
     except (KeyError, TypeError, ValueError, JWException) as exc:
         raise ProofInvalid("key_malformed") from exc

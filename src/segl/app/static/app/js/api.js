@@ -12,7 +12,13 @@ export class ApiError extends Error {
 
 const BASE = new URL("api/", new URL(document.querySelector("[data-app-base]").dataset.appBase, location.origin));
 
-export async function call(method, path, { body, keyPair, query, signal } = {}) {
+// An id from the server (a request, a copy offer) as one path segment, never anything else.
+export function segment(id) {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(String(id))) { throw new ApiError(400, { reason: "unknown" }); }
+  return encodeURIComponent(id);
+}
+
+export async function call(method, path, { body, keyPair, query, signal, cookies } = {}) {
   const url = new URL(path, BASE);
   const headers = { Accept: "application/json" };
   if (keyPair) { headers.DPoP = await dpopProof(keyPair, method, url.href); }
@@ -24,7 +30,8 @@ export async function call(method, path, { body, keyPair, query, signal } = {}) 
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "omit",
+      // Cookies only where the server asks which browser this is (the same-device binding).
+      credentials: cookies ? "same-origin" : "omit",
       cache: "no-store",
       signal
     });

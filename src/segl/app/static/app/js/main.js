@@ -1,7 +1,7 @@
 // The segl app: activate, unlock, approve logins, settings, copy to a new phone.
 // Plain ES modules, no build step. Every screen is a form with labels, hints and an error
 // summary (GOV.UK patterns), and focus moves to its heading so screen readers announce it.
-import { ApiError, call, qrSvg } from "./api.js";
+import { ApiError, call, qrSvg, segment } from "./api.js";
 import { LANG, errorText, formatTime, t } from "./i18n.js";
 import { newKeyPair, registrations, signApproval } from "./keys.js";
 import { scanCamera, scanPicture } from "./scan.js";
@@ -310,8 +310,8 @@ async function wait(userId) {
 
 async function bindAndReview(reg, requestId, binding, onError) {
   try {
-    const shown = await call("POST", `requests/${requestId}/bind`,
-      { body: binding, keyPair: reg.keyPair });
+    const shown = await call("POST", `requests/${segment(requestId)}/bind`,
+      { body: binding, keyPair: reg.keyPair, cookies: "device" in binding });
     review(reg, shown);
   } catch (error) {
     if (error.reason === "unlock_needed") {
@@ -396,7 +396,7 @@ function review(reg, shown, errors = []) {
     root.querySelectorAll("button").forEach((b) => { b.disabled = true; });
     try {
       const signed = await signApproval(reg.keyPair, shown, decision);
-      await call("POST", `requests/${shown.request}/answer`,
+      await call("POST", `requests/${segment(shown.request)}/answer`,
         { body: { approval: signed }, keyPair: reg.keyPair });
       answered(shown, decision);
     } catch (error) {
@@ -502,7 +502,7 @@ async function settings(userId, errors = []) {
     <p><a class="button button--secondary" href="#copy-old/${encodeURIComponent(reg.userId)}">${esc(t("copy_offer"))}</a></p>
     <p><button class="link-button" type="button" data-remove>${esc(t("remove_id", { user_id: reg.userId }))}</button></p>`,
   { back: "#" }));
-  const needUnlock = (error) => error.reason === "unlock_needed" &&
+  const needUnlock = (error) => ["unlock_needed", "pin_needed"].includes(error.reason) &&
     (go(`#unlock/${encodeURIComponent(reg.userId)}/settings`), true);
   form(async (data) => {
     try {
@@ -530,6 +530,17 @@ async function settings(userId, errors = []) {
     });
   }
   root.querySelector("[data-remove]").addEventListener("click", async () => {
+    try {
+      await call("POST", "retire", { keyPair: reg.keyPair });
+    } catch (error) {
+      if (error.reason === "unlock_needed") {
+        return go(`#unlock/${encodeURIComponent(reg.userId)}/settings`);
+      }
+      // Locked, retired or unknown to segl already: nothing left to undo there.
+      if (error.status !== 401 && error.status !== 403) {
+        return settings(userId, [{ text: reasonText(error) }]);
+      }
+    }
     await registrations.remove(reg.userId);
     go("#");
   });
@@ -543,7 +554,7 @@ async function copyOld(userId, errors = []) {
       offer = session.copy = await call("POST", "copy", { keyPair: reg.keyPair });
       offer.svg = await qrSvg(offer.qr, reg.keyPair);
     } catch (error) {
-      if (error.reason === "unlock_needed") {
+      if (error.reason === "unlock_needed" || error.reason === "pin_needed") {
         return go(`#unlock/${encodeURIComponent(reg.userId)}/copy`);
       }
       return show(page(t("copy_title"), errorSummary([{ text: reasonText(error) }]), { back: "#" }));
@@ -560,7 +571,7 @@ async function copyOld(userId, errors = []) {
     </form>`, { back: `#settings/${encodeURIComponent(reg.userId)}` }));
   form(async (data) => {
     try {
-      await call("POST", `copy/${offer.copy}/confirm`, { body: { code: data.code }, keyPair: reg.keyPair });
+      await call("POST", `copy/${segment(offer.copy)}/confirm`, { body: { code: data.code }, keyPair: reg.keyPair });
       copyWaitDone(reg, offer);
     } catch (error) {
       if (error.reason === "copy_expired") { session.copy = null; }
@@ -574,7 +585,7 @@ async function copyWaitDone(reg, offer) {
     <p role="status">${esc(t("copy_waiting"))}</p>`));
   const signal = leaving.signal;
   while (!signal.aborted) {
-    const status = await call("GET", `copy/${offer.copy}`, { keyPair: reg.keyPair }).catch(() => null);
+    const status = await call("GET", `copy/${segment(offer.copy)}`, { keyPair: reg.keyPair }).catch(() => null);
     if (status && status.state === "completed") {
       session.copy = null;
       return show(shield(t("copy_done"), "", `<p><a class="button" href="#">${esc(t("ok"))}</a></p>`));
@@ -645,6 +656,11 @@ function copyShowCode(proximity, errors = []) {
 async function route() {
   const parts = location.hash.replace(/^#/, "").split("/").map(decodeURIComponent);
   const [name, a, b] = parts;
+  // Request ids and tokens come from links: anything but an id goes nowhere near the API.
+  const id = /^[A-Za-z0-9_-]{1,64}$/;
+  if (["scan", "code", "approve"].includes(name) && !(id.test(b || "") && (name !== "approve" || id.test(a || "")))) {
+    return home();
+  }
   try {
     switch (name) {
       case "": return await home();
