@@ -454,3 +454,16 @@ def test_a_biometric_unlock_cannot_weaken_the_app(bo):
     assert refused(bo.app.offer_copy, bo.user_id).reason == "pin_needed"
     # Strengthening is fine.
     assert bo.app.set_approval_mode(bo.user_id, "qr")["approval_mode"] == "qr"
+
+
+def test_each_app_key_has_its_own_rate_limit(bo, settings):
+    import dataclasses
+
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, rate_limit_ip_per_minute=2)
+    for _ in range(4):  # twice the login pages' budget per key
+        bo.app.me(bo.user_id)
+    error = refused(bo.app.me, bo.user_id)
+    assert (error.status, error.reason) == (429, "rate_limited")
+    # Another app behind the same address still gets through.
+    other = app_user("rate-other-1")
+    other.app.me(other.user_id)

@@ -56,9 +56,9 @@ STATUS = {
 }
 MAX_BODY = 16 * 1024
 # Many phones share an address behind a mobile operator's NAT: the per-address budget is ten
-# times the login pages', and each app key has its own.
+# times the login pages', and each app key has twice the login pages' budget of its own.
 IP_CALLS_PER_MINUTE_FACTOR = 10
-KEY_CALLS_PER_MINUTE = 120
+KEY_CALLS_PER_MINUTE_FACTOR = 2
 LONG_POLL_SECONDS = 25
 POLL_INTERVAL = 0.1
 
@@ -132,7 +132,10 @@ def _sync_view(needs_instance: bool) -> Callable[..., Any]:
                 data = _body(request) if request.method == "POST" else {}
                 if needs_instance:
                     proof = _proof(request)
-                    if hit(f"app-key:{proof.thumbprint}", KEY_CALLS_PER_MINUTE):
+                    key_limit = (
+                        settings.CONFIG.rate_limit_ip_per_minute * KEY_CALLS_PER_MINUTE_FACTOR
+                    )
+                    if hit(f"app-key:{proof.thumbprint}", key_limit):
                         return error("app_refused", "rate_limited")
                     kwargs["instance"] = services.instance_for(proof, ip=client_ip(request))
                 return view(request, data, *args, **kwargs)

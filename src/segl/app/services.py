@@ -69,6 +69,7 @@ class AppRefused(AppProtocolError):
     """The request breaks a rule the citizen or the app must be told about (``reason``)."""
 
     code = "app_refused"
+    audited = False  # True once the refusal is in the audit log
 
 
 class WrongPin(AppProtocolError):
@@ -554,10 +555,11 @@ def app_request_bind(
     opened from the login page on the same device (seed 004): then it must also be in the very
     browser that started the login (its cookie), so a link sent elsewhere binds nothing."""
     user_id = instance.authenticator.identity.user_id
+    binding = Binding(qr=qr, code=code, device=device, browser_key=browser_key)
     try:
-        return _bind(instance, request_id, now, qr, code, (device, browser_key), ip)
+        return _bind(instance, request_id, binding, now, ip)
     except AppRefused as exc:
-        if exc.reason != "request_cancelled" or exc.__cause__ is None:
+        if not exc.audited:
             audit_record(
                 action="app.bind",
                 outcome="refused",
@@ -569,18 +571,22 @@ def app_request_bind(
         raise
 
 
+@dataclass(frozen=True)
+class Binding:
+    """What the app offers as proof that it is near the login: one of the three."""
+
+    qr: str | None = None
+    code: str | None = None
+    device: str | None = None
+    browser_key: str = ""
+
+
 def _bind(
-    instance: AppInstance,
-    request_id: str,
-    now: datetime,
-    qr: str | None,
-    code: str | None,
-    same_device: tuple[str | None, str],
-    ip: str,
+    instance: AppInstance, request_id: str, binding: Binding, now: datetime, ip: str
 ) -> Bound:
     failure: SeglError
     user_id = instance.authenticator.identity.user_id
-    device, browser_key = same_device
+    qr, code, device = binding.qr, binding.code, binding.device
     with transaction.atomic():
         request, instance = _locked_request(instance, request_id, now)
         _require_unlocked(instance, now)
@@ -592,7 +598,7 @@ def _bind(
                 if not hmac.compare_digest(device.encode(), request.device_token.encode()):
                     raise BindingInvalid("device_token_wrong")
                 if not hmac.compare_digest(
-                    request.flow.browser_key_hash, browser_key_hash(browser_key)
+                    request.flow.browser_key_hash, browser_key_hash(binding.browser_key)
                 ):
                     raise BindingInvalid("other_browser")
             elif instance.approval_mode == ApprovalMode.QR:
@@ -618,8 +624,9 @@ def _bind(
                     flow_app_answered(
                         flow_id=request.flow_id, approved=False, reason="app_code_wrong", now=now
                     )
-                    failure = AppRefused("request_cancelled")
-                    failure.__cause__ = exc  # audited here, with the wrong code
+                    cancelled = AppRefused("request_cancelled")
+                    cancelled.audited = True  # just below, as the third wrong code
+                    failure = cancelled
                 request.save(update_fields=["code_failures", "status", "reason"])
                 doorbell.ring(f"flow:{request.flow_id}")
             audit_record(
