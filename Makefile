@@ -13,7 +13,8 @@ run: install $(ENV_FILE) compilemessages
 	@SEGL_ENV_FILE=$(ENV_FILE) $(BIN)/segl demo load
 	@echo ""
 	@echo "  segl is starting. Open http://localhost:8000/ and follow 'Try a login'."
-	@echo "  Demo Bank: http://localhost:8000/demo-bank/   (Ctrl+C stops segl)"
+	@echo "  Demo Bank: http://localhost:8000/demo-bank/   The segl app: http://localhost:8000/app/"
+	@echo "  Demo phone (activation codes, SMS): http://localhost:8000/emulator/phone/   (Ctrl+C stops)"
 	@echo ""
 	@SEGL_ENV_FILE=$(ENV_FILE) $(BIN)/segl serve --host localhost --port 8000
 
