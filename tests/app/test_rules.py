@@ -459,6 +459,9 @@ def test_a_biometric_unlock_cannot_weaken_the_app(bo):
 def test_each_app_key_has_its_own_rate_limit(bo, settings):
     import dataclasses
 
+    from django.core.cache import cache
+
+    cache.clear()  # the counts of the tests before this one
     settings.CONFIG = dataclasses.replace(settings.CONFIG, rate_limit_ip_per_minute=2)
     for _ in range(4):  # twice the login pages' budget per key
         bo.app.me(bo.user_id)
