@@ -321,11 +321,10 @@ async function bindAndReview(reg, requestId, binding, onError) {
   }
 }
 
-async function scan(userId, requestId, errors = []) {
-  const reg = await registration(userId);
-  show(page(t("scan_title"), `${errorSummary(errors)}
-    <p>${esc(t("scan_body"))}</p>
-    <div class="camera"><video muted playsinline aria-hidden="true"></video></div>
+// The QR reader shared by login scans and copy scans: the camera, or a picture for those who
+// cannot hold the phone up to a screen.
+function scannerHtml() {
+  return `<div class="camera"><video muted playsinline aria-hidden="true"></video></div>
     <p><button class="button" type="button" data-camera>${esc(t("scan_camera"))}</button></p>
     <form data-form novalidate>
       <div class="form-group">
@@ -333,24 +332,35 @@ async function scan(userId, requestId, errors = []) {
         <p class="hint" id="picture-hint">${esc(t("scan_picture_hint"))}</p>
         <input class="file" id="picture" name="picture" type="file" accept="image/*" aria-describedby="picture-hint">
       </div>
-    </form>`, { back: "#" }));
-  const onError = (text) => scan(userId, requestId, [{ text }]);
-  const found = (text) => bindAndReview(reg, requestId, { qr: text }, onError);
+    </form>`;
+}
+
+function wireScanner(found, showErrors) {
   const signal = leaving.signal;
   root.querySelector("[data-camera]").addEventListener("click", async () => {
     try {
       root.querySelector(".camera").classList.add("is-on");
       await scanCamera(root.querySelector("video"), found, signal);
     } catch (error) {
-      scan(userId, requestId, [{ text: t("camera_unavailable") }]);
+      showErrors([{ text: t("camera_unavailable") }]);
     }
   });
   root.querySelector("#picture").addEventListener("change", async (event) => {
     const file = event.target.files[0];
     if (!file) { return; }
     const text = await scanPicture(file).catch(() => null);
-    if (text) { found(text); } else { scan(userId, requestId, [{ field: "picture", text: t("scan_failed") }]); }
+    if (text) { found(text); } else { showErrors([{ field: "picture", text: t("scan_failed") }]); }
   });
+}
+
+async function scan(userId, requestId, errors = []) {
+  const reg = await registration(userId);
+  show(page(t("scan_title"), `${errorSummary(errors)}
+    <p>${esc(t("scan_body"))}</p>
+    ${scannerHtml()}`, { back: "#" }));
+  const onError = (text) => scan(userId, requestId, [{ text }]);
+  wireScanner((text) => bindAndReview(reg, requestId, { qr: text }, onError),
+    (errors) => scan(userId, requestId, errors));
 }
 
 async function code(userId, requestId, errors = []) {
@@ -597,15 +607,7 @@ async function copyWaitDone(reg, offer) {
 function copyNew(errors = []) {
   show(page(t("copy_new_title"), `${errorSummary(errors)}
     <p>${esc(t("copy_new_body"))}</p>
-    <div class="camera"><video muted playsinline aria-hidden="true"></video></div>
-    <p><button class="button" type="button" data-camera>${esc(t("scan_camera"))}</button></p>
-    <form data-form novalidate>
-      <div class="form-group">
-        <label class="label" for="picture">${esc(t("scan_picture"))}</label>
-        <p class="hint" id="picture-hint">${esc(t("scan_picture_hint"))}</p>
-        <input class="file" id="picture" name="picture" type="file" accept="image/*" aria-describedby="picture-hint">
-      </div>
-    </form>`, { back: "#" }));
+    ${scannerHtml()}`, { back: "#" }));
   const found = async (text) => {
     session.pendingKey = session.pendingKey || await newKeyPair();
     try {
@@ -615,19 +617,7 @@ function copyNew(errors = []) {
       copyNew([{ text: reasonText(error) }]);
     }
   };
-  const signal = leaving.signal;
-  root.querySelector("[data-camera]").addEventListener("click", async () => {
-    try {
-      root.querySelector(".camera").classList.add("is-on");
-      await scanCamera(root.querySelector("video"), found, signal);
-    } catch (error) {
-      copyNew([{ text: t("camera_unavailable") }]);
-    }
-  });
-  root.querySelector("#picture").addEventListener("change", async (event) => {
-    const text = event.target.files[0] && await scanPicture(event.target.files[0]).catch(() => null);
-    if (text) { found(text); } else { copyNew([{ field: "picture", text: t("scan_failed") }]); }
-  });
+  wireScanner(found, copyNew);
 }
 
 function copyShowCode(proximity, errors = []) {
