@@ -62,6 +62,9 @@ class Config:
     app_request_seconds: int = 120
     app_unlock_seconds: int = 300
     app_qr_max_age_seconds: int = 5
+    price_code_display_ore: int = 4176
+    price_audio_code_reader_ore: int = 4171
+    price_chip_ore: int = 15000
 
     @property
     def issuer(self) -> str:
@@ -180,4 +183,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         app_request_seconds=_int(env, "SEGL_APP_REQUEST_SECONDS", 120, 30, 600),
         app_unlock_seconds=_int(env, "SEGL_APP_UNLOCK_SECONDS", 300, 30, 3600),
         app_qr_max_age_seconds=_int(env, "SEGL_APP_QR_MAX_AGE_SECONDS", 5, 2, 30),
+        price_code_display_ore=_int(env, "SEGL_PRICE_CODE_DISPLAY_ORE", 4176, 0, 10**7),
+        price_audio_code_reader_ore=_int(env, "SEGL_PRICE_AUDIO_CODE_READER_ORE", 4171, 0, 10**7),
+        price_chip_ore=_int(env, "SEGL_PRICE_CHIP_ORE", 15000, 0, 10**7),
     )

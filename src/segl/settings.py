@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "segl.flows",
     "segl.notify",
     "segl.app",
+    "segl.orders",
     "segl.oidc",
     "segl.emulators",
     "segl.demo_rp",

@@ -1,0 +1,347 @@
+"""Ordering devices: identify (or not), price, place once, and move the order from stock to the
+citizen. Every step is audited and the citizen is told by SMS."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from segl.audit.services import audit_record
+from segl.authenticators.models import Device
+from segl.core import ordering
+from segl.core.calendar import delivery_window
+from segl.core.cpr import mask_cpr, parse_cpr
+from segl.core.errors import CprError, Locked, SeglError
+from segl.core.throttle import FailureState, ThrottlePolicy, check_not_locked, record_failure
+from segl.identities.models import Person
+from segl.notify.gateways import send_sms
+
+from .models import IdentificationThrottle, Order, OrderEvent
+
+IDENTIFICATION_POLICY = ThrottlePolicy(max_failures=3, lock_for=timedelta(minutes=15))
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class OrderRefused(SeglError):
+    code = "order_refused"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Centre:
+    id: str
+    name: str
+    address: str
+
+
+@cache
+def centres() -> dict[str, Centre]:
+    """The citizen service centres where an order can be picked up (a data file)."""
+    path = Path(__file__).resolve().parent / "data" / "centres.json"
+    return {c["id"]: Centre(**c) for c in json.loads(path.read_text(encoding="utf-8"))}
+
+
+def prices() -> ordering.Prices:
+    config = settings.CONFIG
+    return ordering.Prices(
+        code_display=config.price_code_display_ore,
+        audio_code_reader=config.price_audio_code_reader_ore,
+        chip=config.price_chip_ore,
+    )
+
+
+# -- identifying by CPR number and passport number ----------------------------------------------
+
+
+def _throttle_key(kind: str, value: str) -> str:
+    message = f"segl order identification\0{kind}\0{value}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def identify_by_passport(*, cpr: str, passport: str, now: datetime, ip: str = "") -> Person:
+    """The person with this CPR number and this Danish or Greenlandic passport number. Three
+    wrong tries, for a CPR number or from an address, mean a 15-minute wait."""
+    try:
+        cpr_key = _throttle_key("cpr", parse_cpr(cpr).value)
+    except CprError:
+        cpr_key = _throttle_key("cpr", cpr.strip())
+    keys = [cpr_key, _throttle_key("ip", ip)]
+    failure: SeglError
+    with transaction.atomic():
+        IdentificationThrottle.objects.bulk_create(
+            [IdentificationThrottle(key=k, updated_at=now) for k in keys], ignore_conflicts=True
+        )
+        rows = list(IdentificationThrottle.objects.select_for_update().filter(key__in=keys))
+        for row in rows:
+            check_not_locked(FailureState(row.failures, row.locked_until), now=now)
+        person = _match(cpr, passport)
+        if person is not None:
+            audit_record(
+                action="order.identify", subject=mask_cpr(person.cpr), ip=ip, data={}, at=now
+            )
+            return person
+        until = None
+        for row in rows:
+            state = record_failure(
+                IDENTIFICATION_POLICY, FailureState(row.failures, row.locked_until), now=now
+            )
+            row.failures, row.locked_until, row.updated_at = (
+                state.failures,
+                state.locked_until,
+                now,
+            )
+            row.save(update_fields=["failures", "locked_until", "updated_at"])
+            until = state.locked_until or until
+        failure = Locked(until) if until else OrderRefused("identification_failed")
+        audit_record(
+            action="order.identify",
+            outcome="locked" if until else "wrong",
+            subject=mask_cpr(cpr.strip()) if len(cpr.strip()) >= 6 else "",
+            ip=ip,
+            data={},
+            at=now,
+        )
+    raise failure
+
+
+def _match(cpr: str, passport: str) -> Person | None:
+    try:
+        value = parse_cpr(cpr).value
+    except CprError:
+        return None
+    person = Person.objects.filter(cpr=value).first()
+    given = "".join(passport.split()).upper()
+    if person is None or not given:
+        return None
+    known = {"".join(p.split()).upper() for p in person.passport_numbers}
+    return person if any(hmac.compare_digest(given, k) for k in known) else None
+
+
+# -- placing an order ---------------------------------------------------------------------------
+
+
+def _reference() -> str:
+    return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+
+
+def _event(order: Order, now: datetime, actor: str) -> None:
+    OrderEvent.objects.create(order=order, status=order.status, at=now, actor=actor)
+
+
+def order_place(
+    *,
+    key: str,
+    kind: str,
+    person: Person | None,
+    identified_by: str,
+    delivery: str,
+    recipient: str = "",
+    address: str = "",
+    country: str = "DK",
+    centre: str = "",
+    now: datetime,
+    actor: str = "",
+    ip: str = "",
+) -> Order:
+    """Place an order once: the same ``key`` (one order form) gives back the same order."""
+    if not key or len(key) > 64:
+        raise OrderRefused("key")
+    existing = Order.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return _same_order(existing, kind=kind, person=person)
+    if kind not in Order.Kind.values:
+        raise OrderRefused("kind")
+    if delivery not in Order.Delivery.values:
+        raise OrderRefused("delivery")
+    if (person is None) != (identified_by == Order.IdentifiedBy.NONE):
+        raise OrderRefused("identification")
+    if delivery == Order.Delivery.PICKUP and centre not in centres():
+        raise OrderRefused("centre")
+    if delivery == Order.Delivery.POST:
+        address = address.strip() or (person.address if person else "")
+        if not address:
+            raise OrderRefused("address")
+        country = (country or (person.country if person else "DK")).upper()[:2]
+    recipient = (recipient.strip() or (person.name if person else ""))[:200]
+    if not recipient:
+        raise OrderRefused("recipient")
+    try:
+        with transaction.atomic():
+            earlier = 0
+            if person is not None:
+                Person.objects.select_for_update().filter(pk=person.pk).first()
+                earlier = (
+                    Order.objects.filter(person=person, kind=kind)
+                    .exclude(status=Order.Status.CANCELLED)
+                    .count()
+                )
+            price = ordering.price_of(
+                kind, identified=person is not None, earlier_of_kind=earlier, prices=prices()
+            )
+            earliest, latest = delivery_window(
+                timezone.localdate(now), abroad=delivery == "post" and country != "DK"
+            )
+            order = Order.objects.create(
+                reference=_reference(),
+                idempotency_key=key,
+                person=person,
+                identified_by=identified_by,
+                kind=kind,
+                price_ore=price,
+                payment=Order.Payment.FREE if price == 0 else Order.Payment.INVOICED,
+                delivery=delivery,
+                recipient=recipient,
+                address=address if delivery == Order.Delivery.POST else "",
+                country=country if delivery == Order.Delivery.POST else "DK",
+                centre=centre if delivery == Order.Delivery.PICKUP else "",
+                expected_earliest=earliest,
+                expected_latest=latest,
+                created_at=now,
+                updated_at=now,
+            )
+            _event(order, now, actor)
+            audit_record(
+                action="order.place",
+                actor=actor,
+                subject=mask_cpr(person.cpr) if person else "",
+                ip=ip,
+                data={
+                    "order": order.reference,
+                    "kind": kind,
+                    "price_ore": price,
+                    "identified_by": identified_by,
+                    "delivery": delivery,
+                },
+                at=now,
+            )
+    except IntegrityError:
+        # The same form sent twice at once: the other request placed it.
+        return _same_order(Order.objects.get(idempotency_key=key), kind=kind, person=person)
+    return order
+
+
+def _same_order(order: Order, *, kind: str, person: Person | None) -> Order:
+    if order.kind != kind or order.person_id != (person.pk if person else None):
+        raise OrderRefused("key")
+    return order
+
+
+# -- fulfilment ---------------------------------------------------------------------------------
+
+MESSAGES: dict[str, str] = {
+    Order.Status.SHIPPED.value: "segl: Din {kind} er sendt (ordre {ref}). "
+    "Your {kind_en} has been sent (order {ref}).",
+    Order.Status.READY.value: "segl: Din {kind} kan hentes i {centre} (ordre {ref}). Medbring "
+    "legitimation. Your {kind_en} is ready for pickup at {centre}. Bring ID.",
+}
+DANISH_KINDS = {"code_display": "kodeviser", "audio_code_reader": "kodeoplæser", "chip": "chip"}
+
+
+def order_advance(*, reference: str, to: str, now: datetime, actor: str, ip: str = "") -> Order:
+    """Move an order one step: packing takes a device of its kind from stock (and needs an
+    invoice paid); each step is audited, and shipping or readiness is sent to the citizen."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(reference=reference).first()
+        if order is None:
+            raise OrderRefused("unknown_order")
+        try:
+            status = ordering.advance(order.status, delivery=order.delivery, to=to)
+        except ordering.OrderStateError:
+            raise OrderRefused("step") from None
+        if status == Order.Status.PACKED:
+            if order.payment == Order.Payment.INVOICED:
+                raise OrderRefused("unpaid")
+            order.device = _take_from_stock(order)
+        if status == Order.Status.CANCELLED and order.device_id is not None:
+            Device.objects.filter(pk=order.device_id).update(
+                status=Device.Status.IN_STOCK, assigned_to=None
+            )
+            order.device = None
+        order.status, order.updated_at = status, now
+        order.save(update_fields=["status", "device", "updated_at"])
+        _event(order, now, actor)
+        audit_record(
+            action="order.advance",
+            outcome=status,
+            actor=actor,
+            ip=ip,
+            data={"order": order.reference, "serial": order.device.serial if order.device else ""},
+            at=now,
+        )
+        _tell(order, now)
+    return order
+
+
+def _take_from_stock(order: Order) -> Device:
+    device = (
+        Device.objects.select_for_update(skip_locked=True)
+        .filter(kind=order.kind, status=Device.Status.IN_STOCK)
+        .order_by("serial")
+        .first()
+    )
+    if device is None:
+        raise OrderRefused("out_of_stock")
+    device.status = Device.Status.ASSIGNED
+    # Only the person it is sent to can activate it (seed 001).
+    identity = getattr(order.person, "identity", None) if order.person else None
+    device.assigned_to = identity
+    device.save(update_fields=["status", "assigned_to"])
+    return device
+
+
+def _tell(order: Order, now: datetime) -> None:
+    template = MESSAGES.get(str(order.status))
+    phone = order.person.phone if order.person else ""
+    if template is None or not phone:
+        return
+    centre = centres().get(order.centre)
+    text = template.format(
+        kind=DANISH_KINDS[order.kind],
+        kind_en=order.get_kind_display(),
+        ref=order.reference,
+        centre=centre.name if centre else "",
+    )
+    send_sms(to=phone, text=text, purpose=f"order_{order.status}", now=now)
+
+
+def order_mark_paid(*, reference: str, now: datetime, actor: str, ip: str = "") -> Order:
+    """An operator marks an invoice paid (the default payment provider)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(reference=reference).first()
+        if order is None:
+            raise OrderRefused("unknown_order")
+        if order.payment != Order.Payment.INVOICED:
+            raise OrderRefused("not_invoiced")
+        order.payment, order.updated_at = Order.Payment.PAID, now
+        order.save(update_fields=["payment", "updated_at"])
+        audit_record(
+            action="order.paid", actor=actor, ip=ip, data={"order": order.reference}, at=now
+        )
+    return order
+
+
+def order_summary(order: Order) -> dict[str, Any]:
+    return {
+        "reference": order.reference,
+        "kind": order.kind,
+        "status": order.status,
+        "price_ore": order.price_ore,
+        "payment": order.payment,
+        "delivery": order.delivery,
+        "expected": [order.expected_earliest.isoformat(), order.expected_latest.isoformat()],
+        "serial": order.device.serial if order.device else None,
+    }
