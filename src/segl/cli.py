@@ -588,6 +588,61 @@ def cmd_app_code(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_orders_list(args: argparse.Namespace) -> int:
+    """Orders waiting for a step (or all), oldest first: what the fulfilment desk works on."""
+    _setup()
+    from segl.orders.models import Order
+    from segl.orders.services import order_summary
+
+    qs = Order.objects.select_related("device").order_by("created_at")
+    if args.status:
+        qs = qs.filter(status=args.status)
+    rows = [order_summary(o) for o in qs[: args.limit]]
+    _out(
+        args,
+        {"orders": rows},
+        "\n".join(
+            f"{r['reference']}  {r['kind']:18} {r['status']:16} {r['payment']:9} "
+            f"{r['delivery']:6} {r['serial'] or ''}"
+            for r in rows
+        )
+        or "no orders",
+    )
+    return 0
+
+
+def cmd_orders_advance(args: argparse.Namespace) -> int:
+    """Move an order one step: packed (takes a device from stock), shipped, delivered, ready
+    for pickup, collected, or cancelled."""
+    _setup()
+    from segl.orders.services import OrderRefused, order_advance, order_summary
+
+    try:
+        order = order_advance(
+            reference=args.reference.upper(), to=args.to, now=_now(), actor=args.operator or "cli"
+        )
+    except OrderRefused as exc:
+        return _fail(f"cannot move order {args.reference} to {args.to}: {exc.reason}")
+    summary = order_summary(order)
+    _out(args, summary, f"{order.reference} is {order.status}")
+    return 0
+
+
+def cmd_orders_paid(args: argparse.Namespace) -> int:
+    """Mark an order's invoice paid (the default payment provider)."""
+    _setup()
+    from segl.orders.services import OrderRefused, order_mark_paid
+
+    try:
+        order = order_mark_paid(
+            reference=args.reference.upper(), now=_now(), actor=args.operator or "cli"
+        )
+    except OrderRefused as exc:
+        return _fail(f"cannot mark order {args.reference} paid: {exc.reason}")
+    _out(args, {"reference": order.reference, "payment": order.payment}, f"{order.reference} paid")
+    return 0
+
+
 def cmd_outbox(args: argparse.Namespace) -> int:
     """The messages segl sent through the default gateways (the demo's phone)."""
     _setup()
@@ -837,6 +892,24 @@ def build_parser() -> argparse.ArgumentParser:
     emulated(p)
     p = add(app, "list", cmd_app_list, "the user IDs the emulated app holds")
     emulated(p)
+
+    orders = group("orders", "device orders: the fulfilment desk")
+    p = add(orders, "list", cmd_orders_list, "list orders, oldest first")
+    p.add_argument("--status", help="only orders with this status, e.g. ordered")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p = add(orders, "advance", cmd_orders_advance, "move an order one step")
+    p.add_argument("reference")
+    p.add_argument(
+        "to",
+        choices=["packed", "shipped", "delivered", "ready_for_pickup", "collected", "cancelled"],
+    )
+    p.add_argument("--operator", help="who did it")
+    p.add_argument("--json", action="store_true")
+    p = add(orders, "paid", cmd_orders_paid, "mark an order's invoice paid")
+    p.add_argument("reference")
+    p.add_argument("--operator", help="who did it")
+    p.add_argument("--json", action="store_true")
 
     p = add(sub, "outbox", cmd_outbox, "messages sent by SMS, e-mail and push (demo gateways)")
     p.add_argument("--to", help="only to this number or app")

@@ -184,3 +184,22 @@ def test_cancelling_a_packed_order_returns_its_device_to_stock(person):
     serial = order.device.serial
     order_advance(reference=order.reference, to="cancelled", now=NOW, actor="op")
     assert Device.objects.get(serial=serial).status == "in_stock"
+
+
+def test_the_fulfilment_desk_commands(capsys, person):
+    import json
+
+    from segl.cli import main
+
+    make_device("code_display")
+    order = place(person, "cli-1")
+    assert main(["orders", "list", "--status", "ordered", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["orders"]
+    assert [o["reference"] for o in listed] == [order.reference]
+    assert main(["orders", "advance", order.reference.lower(), "packed", "--json"]) == 0
+    packed = json.loads(capsys.readouterr().out)
+    assert packed["status"] == "packed" and packed["serial"]
+    assert main(["orders", "advance", order.reference, "delivered"]) == 2
+    assert "step" in capsys.readouterr().err
+    assert main(["orders", "paid", order.reference]) == 2  # free: no invoice
+    assert "not_invoiced" in capsys.readouterr().err
