@@ -143,3 +143,16 @@ def test_the_identitys_apps_are_notified_of_a_login(driver, bo):
     note = OutboxMessage.objects.get(channel="push")
     assert note.purpose == "login_request"
     assert AppRequest.objects.get().id in note.text
+
+
+def test_the_qr_image_is_there_while_it_can_be_scanned(driver, bo):
+    from django.test import Client
+
+    url, _, _ = start_app_login(driver, bo)
+    image = driver.client.get(url + "app/qr.svg")
+    assert image.status_code == 200 and image["Content-Type"] == "image/svg+xml"
+    assert image.content.startswith(b"<svg") and b"xmlns" in image.content
+    assert Client().get(url + "app/qr.svg").status_code == 404  # another browser
+    bo.app.unlock(bo.user_id, PIN)
+    bo.app.bind(bo.user_id, bo.app.pending(bo.user_id)["id"], qr=current_qr(url))
+    assert driver.client.get(url + "app/qr.svg").status_code == 204  # nothing left to scan

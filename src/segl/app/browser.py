@@ -78,7 +78,8 @@ def qr(request: HttpRequest, flow_id: str) -> HttpResponse:
     now = timezone.now()
     current = services.app_request_current(flow)
     if current is None or services.request_state(current, now) != "pending":
-        return HttpResponse(status=404)
+        # Nothing to scan any more (the app has it, or it ended); the page moves on by itself.
+        return HttpResponse(status=204)
     return HttpResponse(qr_svg(services.qr_text(current, now)), content_type="image/svg+xml")
 
 
