@@ -203,3 +203,33 @@ def test_the_fulfilment_desk_commands(capsys, person):
     assert "step" in capsys.readouterr().err
     assert main(["orders", "paid", order.reference]) == 2  # free: no invoice
     assert "not_invoiced" in capsys.readouterr().err
+
+
+def test_the_citizen_is_told_by_sms_and_by_e_mail(db):
+    person = person_create(
+        cpr="0303904321",
+        given_name="Ida",
+        family_name="Berg",
+        address="Torvet 2, 8000 Aarhus C",
+        phone="+4520654321",
+        email="Ida.Berg@Example.DK",
+    )
+    assert person.email == "Ida.Berg@example.dk"
+    make_device("code_display")
+    order = place(person, "tell-1", delivery="pickup", centre="aarhus")
+    for step in ("packed", "ready_for_pickup"):
+        order_advance(reference=order.reference, to=step, now=NOW, actor="op")
+    sent = OutboxMessage.objects.filter(purpose="order_ready_for_pickup")
+    assert {(m.channel, m.to) for m in sent} == {
+        ("sms", "+4520654321"),
+        ("email", "Ida.Berg@example.dk"),
+    }
+    assert all("Borgerservice Aarhus" in m.text for m in sent)
+
+
+def test_a_malformed_e_mail_address_is_refused(db):
+    from segl.identities.services import IdentityError
+
+    with pytest.raises(IdentityError) as caught:
+        person_create(cpr="0404904321", given_name="A", family_name="B", email="not an address")
+    assert caught.value.reason == "email"

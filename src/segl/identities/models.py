@@ -24,6 +24,7 @@ class Person(models.Model):
     phone = models.CharField(
         max_length=20, blank=True, help_text="Mobile number for temporary PIN codes by SMS"
     )
+    email = models.EmailField(blank=True, help_text="For notices about orders and changes")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

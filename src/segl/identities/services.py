@@ -69,6 +69,20 @@ def normalise_phone(raw: str) -> str:
     return text
 
 
+def normalise_email(raw: str) -> str:
+    """An e-mail address as Django's validator accepts it, the domain in lower case."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    text = str(raw).strip()
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise IdentityError("email") from None
+    local, _, domain = text.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
 def person_create(
     *,
     cpr: str,
@@ -80,9 +94,11 @@ def person_create(
     actor: str = "",
     birth_date: date | None = None,
     phone: str = "",
+    email: str = "",
 ) -> Person:
     parsed = parse_cpr(cpr)
     phone = normalise_phone(phone) if phone else ""
+    email = normalise_email(email) if email else ""
     with transaction.atomic():
         if Person.objects.filter(cpr=parsed.value).exists():
             raise IdentityError("cpr_exists")
@@ -95,6 +111,7 @@ def person_create(
             country=country,
             passport_numbers=passport_numbers or [],
             phone=phone,
+            email=email,
         )
         audit_record(action="person.create", actor=actor, subject=mask_cpr(parsed.value))
     return person

@@ -25,7 +25,7 @@ from segl.core.cpr import mask_cpr, parse_cpr
 from segl.core.errors import CprError, Locked, SeglError
 from segl.core.throttle import FailureState, ThrottlePolicy, check_not_locked, record_failure
 from segl.identities.models import Person
-from segl.notify.gateways import send_sms
+from segl.notify.gateways import send_email, send_sms
 
 from .models import IdentificationThrottle, Order, OrderEvent
 
@@ -304,9 +304,9 @@ def _take_from_stock(order: Order) -> Device:
 
 
 def _tell(order: Order, now: datetime) -> None:
+    """By SMS and by e-mail, to whatever the register holds for the person."""
     template = MESSAGES.get(str(order.status))
-    phone = order.person.phone if order.person else ""
-    if template is None or not phone:
+    if template is None or order.person is None:
         return
     centre = centres().get(order.centre)
     text = template.format(
@@ -315,7 +315,11 @@ def _tell(order: Order, now: datetime) -> None:
         ref=order.reference,
         centre=centre.name if centre else "",
     )
-    send_sms(to=phone, text=text, purpose=f"order_{order.status}", now=now)
+    purpose = f"order_{order.status}"
+    if order.person.phone:
+        send_sms(to=order.person.phone, text=text, purpose=purpose, now=now)
+    if order.person.email:
+        send_email(to=order.person.email, text=text, purpose=purpose, now=now)
 
 
 def order_mark_paid(*, reference: str, now: datetime, actor: str, ip: str = "") -> Order:

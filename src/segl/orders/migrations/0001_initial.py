@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("authenticators", "0001_initial"),
-        ("identities", "0002_person_phone"),
+        ("identities", "0001_initial"),
     ]
 
     operations = [
