@@ -28,7 +28,7 @@ from segl.core import flows as core
 from segl.core import otp
 from segl.core.assurance import Level, achieved
 from segl.core.errors import InvalidCode, Locked, SeglError
-from segl.core.throttle import FailureState, check_not_locked, record_failure
+from segl.identities import throttles
 from segl.identities.models import Identity
 from segl.identities.services import identity_verify_password
 from segl.keys import keyring
@@ -277,8 +277,7 @@ def flow_change_method(
 
 def unknown_user_key(user_id: str) -> str:
     """The throttle key of an unknown user ID: keyed, so the table does not list who was tried."""
-    message = b"segl unknown user ID\0" + user_id.strip().casefold().encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return throttles.keyed("unknown user ID", user_id.strip().casefold())
 
 
 def _decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> None:
@@ -287,13 +286,9 @@ def _decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> None:
     count and the lock belong to the user ID, as a real code display's belong to the device."""
     active_authenticators(None)
     key = flow.decoy_key or flow.id  # a decoy begun before keys were kept counts on its own
-    UnknownUserThrottle.objects.bulk_create(
-        [UnknownUserThrottle(key=key, updated_at=now)], ignore_conflicts=True
-    )
-    row = UnknownUserThrottle.objects.select_for_update().get(key=key)
-    throttle = FailureState(row.failures, row.locked_until)
+    rows = throttles.lock(UnknownUserThrottle, [key], now)
     try:
-        check_not_locked(throttle, now=now)
+        throttles.check(rows, now)
     except Locked:
         audit_record(
             action="code.verify",
@@ -307,7 +302,7 @@ def _decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> None:
     secret = ring.decrypt(ring.encrypt(secrets.token_bytes(20), aad=_DECOY_AAD), aad=_DECOY_AAD)
     with contextlib.suppress(InvalidCode):
         otp.verify_totp(secret, otp.normalise_code(code, 6), now=now, state=otp.TotpState())
-    throttle = record_failure(code_policy(), throttle, now=now)
+    until = throttles.count_failure(rows, code_policy(), now)
     audit_record(
         action="code.verify",
         outcome="code_invalid",
@@ -315,12 +310,8 @@ def _decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> None:
         data={"flow": flow.id, "unknown_user": True},
         at=now,
     )
-    row.failures = throttle.failures
-    row.locked_until = throttle.locked_until
-    row.updated_at = now
-    row.save(update_fields=["failures", "locked_until", "updated_at"])
-    if throttle.locked_until is not None:
-        raise Locked(throttle.locked_until)
+    if until is not None:
+        raise Locked(until)
     raise InvalidCode("wrong code")
 
 

@@ -3,7 +3,6 @@ citizen. Every step is audited and the citizen is told by SMS."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -23,7 +22,8 @@ from segl.core import ordering
 from segl.core.calendar import delivery_window
 from segl.core.cpr import mask_cpr, parse_cpr
 from segl.core.errors import CprError, Locked, SeglError
-from segl.core.throttle import FailureState, ThrottlePolicy, check_not_locked, record_failure
+from segl.core.throttle import ThrottlePolicy
+from segl.identities import throttles
 from segl.identities.models import Person
 from segl.notify.gateways import send_email, send_sms
 
@@ -67,45 +67,28 @@ def prices() -> ordering.Prices:
 # -- identifying by CPR number and passport number ----------------------------------------------
 
 
-def _throttle_key(kind: str, value: str) -> str:
-    message = f"segl order identification\0{kind}\0{value}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
-
-
 def identify_by_passport(*, cpr: str, passport: str, now: datetime, ip: str = "") -> Person:
     """The person with this CPR number and this Danish or Greenlandic passport number. Three
     wrong tries, for a CPR number or from an address, mean a 15-minute wait."""
     try:
-        cpr_key = _throttle_key("cpr", parse_cpr(cpr).value)
+        cpr_value = parse_cpr(cpr).value
     except CprError:
-        cpr_key = _throttle_key("cpr", cpr.strip())
-    keys = [cpr_key, _throttle_key("ip", ip)]
+        cpr_value = cpr.strip()
+    keys = [
+        throttles.keyed("order identification\0cpr", cpr_value),
+        throttles.keyed("order identification\0ip", ip),
+    ]
     failure: SeglError
     with transaction.atomic():
-        IdentificationThrottle.objects.bulk_create(
-            [IdentificationThrottle(key=k, updated_at=now) for k in keys], ignore_conflicts=True
-        )
-        rows = list(IdentificationThrottle.objects.select_for_update().filter(key__in=keys))
-        for row in rows:
-            check_not_locked(FailureState(row.failures, row.locked_until), now=now)
+        rows = throttles.lock(IdentificationThrottle, keys, now)
+        throttles.check(rows, now)
         person = _match(cpr, passport)
         if person is not None:
             audit_record(
                 action="order.identify", subject=mask_cpr(person.cpr), ip=ip, data={}, at=now
             )
             return person
-        until = None
-        for row in rows:
-            state = record_failure(
-                IDENTIFICATION_POLICY, FailureState(row.failures, row.locked_until), now=now
-            )
-            row.failures, row.locked_until, row.updated_at = (
-                state.failures,
-                state.locked_until,
-                now,
-            )
-            row.save(update_fields=["failures", "locked_until", "updated_at"])
-            until = state.locked_until or until
+        until = throttles.count_failure(rows, IDENTIFICATION_POLICY, now)
         failure = Locked(until) if until else OrderRefused("identification_failed")
         audit_record(
             action="order.identify",
