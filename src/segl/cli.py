@@ -643,6 +643,36 @@ def cmd_orders_paid(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_orders_operator(args: argparse.Namespace) -> int:
+    """Let an identity use the fulfilment page, or stop it."""
+    _setup()
+    from segl.identities.models import Identity
+    from segl.orders.models import FulfilmentOperator
+    from segl.orders.services import operator_grant, operator_revoke
+
+    if args.action == "list":
+        ids = list(
+            FulfilmentOperator.objects.select_related("identity")
+            .order_by("added_at")
+            .values_list("identity__user_id", flat=True)
+        )
+        _out(args, {"operators": ids}, "\n".join(ids) or "no fulfilment operators")
+        return 0
+    if not args.user_id:
+        return _fail("give --user-id")
+    identity = Identity.objects.filter(user_id__iexact=args.user_id.strip()).first()
+    if identity is None:
+        return _fail(f"no identity with user ID {args.user_id!r}")
+    if args.action == "add":
+        operator_grant(identity=identity, now=_now(), actor=args.operator or "cli")
+        _out(args, {"user_id": identity.user_id}, f"{identity.user_id} may use the fulfilment page")
+    else:
+        removed = operator_revoke(identity=identity, now=_now(), actor=args.operator or "cli")
+        text = "no longer" if removed else "was not"
+        _out(args, {"removed": removed}, f"{identity.user_id} {text} a fulfilment operator")
+    return 0
+
+
 def cmd_outbox(args: argparse.Namespace) -> int:
     """The messages segl sent through the default gateways (the demo's phone)."""
     _setup()
@@ -909,6 +939,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(orders, "paid", cmd_orders_paid, "mark an order's invoice paid")
     p.add_argument("reference")
     p.add_argument("--operator", help="who did it")
+    p.add_argument("--json", action="store_true")
+
+    p = add(orders, "operator", cmd_orders_operator, "who may use the fulfilment page")
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("--user-id", help="the operator's segl user ID")
+    p.add_argument("--operator", help="who granted it")
     p.add_argument("--json", action="store_true")
 
     p = add(sub, "outbox", cmd_outbox, "messages sent by SMS, e-mail and push (demo gateways)")

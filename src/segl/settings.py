@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "segl.orders",
     "segl.oidc",
     "segl.emulators",
+    "segl.portal",
     "segl.demo_rp",
 ]
 

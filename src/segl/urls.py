@@ -30,6 +30,7 @@ urlpatterns = [
     path("login/", include("segl.flows.urls")),
     path("app/", include("segl.app.urls")),
     path("emulator/", include("segl.emulators.urls")),
+    path("portal/", include("segl.portal.urls")),
     path("demo-bank/", include("segl.demo_rp.urls")),
 ]
 

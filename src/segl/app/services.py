@@ -37,6 +37,7 @@ from segl.flows.services import APP_STEP, browser_key_hash, flow_app_answered
 from segl.identities.models import Identity
 from segl.identities.passwords import hasher
 from segl.notify.gateways import send_sms
+from segl.notify.notices import tell
 
 from . import doorbell
 from .models import (
@@ -317,6 +318,7 @@ def activation_finish(
             )
             activation.completed_at = now
             activation.save(update_fields=["completed_at"])
+            tell(identity.person, "new_authenticator", kind=Kind.APP, now=now)
             audit_record(
                 action="app.activate",
                 subject=identity.user_id,
@@ -750,6 +752,7 @@ def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, 
             amr=amr,
             now=now,
             ip=ip,
+            authenticator_id=instance.authenticator_id,
         )
         audit_record(
             action="app.answer",
@@ -805,6 +808,7 @@ def approval_mode_request(*, instance: AppInstance, mode: str, now: datetime, ip
                     requested_at=now,
                     effective_at=now + ONE_TIME_CODES_DELAY,
                 )
+                tell(instance.authenticator.identity.person, "delayed_change_requested", now=now)
             result = "pending"
         else:
             raise AppRefused("mode_unknown")
@@ -843,6 +847,7 @@ def approval_mode_confirm(*, instance: AppInstance, now: datetime, ip: str = "")
         change.save(update_fields=["confirmed_at"])
         instance.approval_mode = ApprovalMode.CODE
         instance.save(update_fields=["approval_mode"])
+        tell(instance.authenticator.identity.person, "delayed_change_effective", now=now)
         audit_record(
             action="app.approval_mode",
             outcome="code",

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .client import OidcClient, OidcClientError, Pending
+from segl.oidc.client import OidcClient, OidcClientError, Pending
 
 CLIENT_ID = "demo-bank"
 TRANSFER_TEXT = "Transfer 1,250.00 DKK to account 1234-567890 (Anna Jensen)"

@@ -29,7 +29,7 @@ from segl.core import otp
 from segl.core.assurance import Level, achieved
 from segl.core.errors import InvalidCode, Locked, SeglError
 from segl.identities import throttles
-from segl.identities.models import Identity
+from segl.identities.models import Activity, Identity
 from segl.identities.services import identity_verify_password
 from segl.keys import keyring
 
@@ -351,15 +351,8 @@ def flow_submit_step(
             failure = exc
         else:
             _save(flow, core.pass_step(flow.state, step, now=now, amr=kind.step_amr[step]), now)
-            if flow.step == core.DONE and flow.identity is not None:
-                Identity.objects.filter(pk=flow.identity.pk).update(last_login=now)
-                audit_record(
-                    action="flow.done",
-                    subject=flow.identity.user_id,
-                    ip=ip,
-                    data={"flow": flow.id, "method": method, "amr": list(flow.amr)},
-                    at=now,
-                )
+            if flow.step == core.DONE:
+                _done(flow, now=now, ip=ip)
     if failure is not None:
         raise failure
     return flow
@@ -397,25 +390,59 @@ def flow_app_answered(
     reason: str = "",
     amr: tuple[str, ...] = (),
     ip: str = "",
+    authenticator_id: int | None = None,
 ) -> Flow:
     """The app answered the flow's app step (the app service holds its request's lock): an
     approval passes the step, a rejection ends the flow."""
-    flow = Flow.objects.select_for_update(of=("self",)).select_related("identity").get(pk=flow_id)
+    flow = (
+        Flow.objects.select_for_update(of=("self",))
+        .select_related("identity", "application")
+        .get(pk=flow_id)
+    )
     if approved:
         _save(flow, core.pass_step(flow.state, APP_STEP, now=now, amr=amr), now)
     else:
         core.expect(flow.state, APP_STEP, now=now)
         _save(flow, core.fail(flow.state, now=now, reason=reason or "app_rejected"), now)
-    if flow.step == core.DONE and flow.identity is not None:
-        Identity.objects.filter(pk=flow.identity.pk).update(last_login=now)
-        audit_record(
-            action="flow.done",
-            subject=flow.identity.user_id,
-            ip=ip,
-            data={"flow": flow.id, "method": flow.method, "amr": list(flow.amr)},
-            at=now,
-        )
+    if flow.step == core.DONE:
+        _done(flow, now=now, ip=ip, authenticator_id=authenticator_id)
     return flow
+
+
+def _done(flow: Flow, *, now: datetime, ip: str, authenticator_id: int | None = None) -> None:
+    """A login or approval succeeded: note it for the citizen's history and the audit log."""
+    if flow.identity is None or flow.decoy:
+        return
+    if authenticator_id is None:
+        # A device kind: one active authenticator of its kind at a time.
+        authenticator_id = (
+            Authenticator.objects.filter(
+                identity=flow.identity, kind=flow.method, status=Authenticator.Status.ACTIVE
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+    Identity.objects.filter(pk=flow.identity.pk).update(last_login=now)
+    if authenticator_id is not None:
+        Authenticator.objects.filter(pk=authenticator_id).update(last_used_at=now)
+    Activity.objects.create(
+        identity=flow.identity,
+        at=now,
+        rp_name=flow.application.name,
+        client_id=flow.application.client_id,
+        action=flow.action,
+        approval_text=flow.approval_text,
+        method=flow.method,
+        authenticator_id=authenticator_id,
+        flow_id=flow.id,
+    )
+    audit_record(
+        action="flow.done",
+        subject=flow.identity.user_id,
+        ip=ip,
+        data={"flow": flow.id, "method": flow.method, "amr": list(flow.amr)},
+        at=now,
+    )
 
 
 def flow_app_retry(*, flow_id: str, browser_key: str, now: datetime, ip: str = "") -> Flow:

@@ -96,3 +96,37 @@ class Identity(models.Model):
 
     def get_username(self) -> str:
         return self.user_id
+
+
+class Activity(models.Model):
+    """One finished login or approval in the citizen's name, as the portal's history shows it.
+
+    Kept apart from the OAuth grant (deleted on redemption) and the audit log (for operators):
+    it holds the text the citizen approved, so "This was not me" can point at it.
+    """
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="activities")
+    at = models.DateTimeField()
+    rp_name = models.CharField(max_length=255)
+    client_id = models.CharField(max_length=100)
+    action = models.CharField(max_length=16)
+    approval_text = models.CharField(max_length=130, blank=True)
+    method = models.CharField(max_length=32)
+    authenticator = models.ForeignKey(
+        "authenticators.Authenticator",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    flow_id = models.CharField(max_length=32, unique=True)
+    reported_at = models.DateTimeField(
+        null=True, blank=True, help_text="The citizen said this was not them"
+    )
+
+    class Meta:
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["identity", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} at {self.rp_name} ({self.at:%Y-%m-%d %H:%M})"

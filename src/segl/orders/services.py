@@ -7,7 +7,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,11 @@ from segl.core.cpr import mask_cpr, parse_cpr
 from segl.core.errors import CprError, Locked, SeglError
 from segl.core.throttle import ThrottlePolicy
 from segl.identities import throttles
-from segl.identities.models import Person
+from segl.identities.models import Identity, Person
 from segl.notify.gateways import send_email, send_sms
+from segl.notify.notices import KIND_NAMES
 
-from .models import IdentificationThrottle, Order, OrderEvent
+from .models import FulfilmentOperator, IdentificationThrottle, Order, OrderEvent
 
 IDENTIFICATION_POLICY = ThrottlePolicy(max_failures=3, lock_for=timedelta(minutes=15))
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -117,6 +118,26 @@ def _match(cpr: str, passport: str) -> Person | None:
 # -- placing an order ---------------------------------------------------------------------------
 
 
+def order_quote(
+    *, kind: str, person: Person | None, delivery: str, country: str, now: datetime
+) -> tuple[int, tuple[date, date]]:
+    """What one more device of ``kind`` costs this person (øre), and when it is expected."""
+    earlier = 0
+    if person is not None:
+        earlier = (
+            Order.objects.filter(person=person, kind=kind)
+            .exclude(status=Order.Status.CANCELLED)
+            .count()
+        )
+    price = ordering.price_of(
+        kind, identified=person is not None, earlier_of_kind=earlier, prices=prices()
+    )
+    window = delivery_window(
+        timezone.localdate(now), abroad=delivery == Order.Delivery.POST and country != "DK"
+    )
+    return price, window
+
+
 def _reference() -> str:
     return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
 
@@ -164,19 +185,10 @@ def order_place(
         raise OrderRefused("recipient")
     try:
         with transaction.atomic():
-            earlier = 0
             if person is not None:
                 Person.objects.select_for_update().filter(pk=person.pk).first()
-                earlier = (
-                    Order.objects.filter(person=person, kind=kind)
-                    .exclude(status=Order.Status.CANCELLED)
-                    .count()
-                )
-            price = ordering.price_of(
-                kind, identified=person is not None, earlier_of_kind=earlier, prices=prices()
-            )
-            earliest, latest = delivery_window(
-                timezone.localdate(now), abroad=delivery == "post" and country != "DK"
+            price, (earliest, latest) = order_quote(
+                kind=kind, person=person, delivery=delivery, country=country, now=now
             )
             order = Order.objects.create(
                 reference=_reference(),
@@ -231,7 +243,6 @@ MESSAGES: dict[str, str] = {
     Order.Status.READY.value: "segl: Din {kind} kan hentes i {centre} (ordre {ref}). Medbring "
     "legitimation. Your {kind_en} is ready for pickup at {centre}. Bring ID.",
 }
-DANISH_KINDS = {"code_display": "kodeviser", "audio_code_reader": "kodeoplæser", "chip": "chip"}
 
 
 def order_advance(*, reference: str, to: str, now: datetime, actor: str, ip: str = "") -> Order:
@@ -293,8 +304,8 @@ def _tell(order: Order, now: datetime) -> None:
         return
     centre = centres().get(order.centre)
     text = template.format(
-        kind=DANISH_KINDS[order.kind],
-        kind_en=order.get_kind_display(),
+        kind=KIND_NAMES[order.kind][0],
+        kind_en=KIND_NAMES[order.kind][1],
         ref=order.reference,
         centre=centre.name if centre else "",
     )
@@ -332,3 +343,29 @@ def order_summary(order: Order) -> dict[str, Any]:
         "expected": [order.expected_earliest.isoformat(), order.expected_latest.isoformat()],
         "serial": order.device.serial if order.device else None,
     }
+
+
+def operator_grant(*, identity: Identity, now: datetime, actor: str = "") -> FulfilmentOperator:
+    with transaction.atomic():
+        operator, created = FulfilmentOperator.objects.get_or_create(
+            identity=identity, defaults={"added_at": now, "added_by": actor[:64]}
+        )
+        if created:
+            audit_record(
+                action="orders.operator_grant", actor=actor, subject=identity.user_id, at=now
+            )
+    return operator
+
+
+def operator_revoke(*, identity: Identity, now: datetime, actor: str = "") -> bool:
+    with transaction.atomic():
+        deleted, _ = FulfilmentOperator.objects.filter(identity=identity).delete()
+        if deleted:
+            audit_record(
+                action="orders.operator_revoke", actor=actor, subject=identity.user_id, at=now
+            )
+    return bool(deleted)
+
+
+def is_operator(identity: Identity) -> bool:
+    return FulfilmentOperator.objects.filter(identity=identity).exists()

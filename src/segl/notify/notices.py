@@ -1,0 +1,75 @@
+"""Notices to a citizen about their segl: by SMS and by e-mail, to whatever the people register
+holds for them, in Danish and English (one text, since a phone has no language setting).
+
+Each notice is a security signal as much as a courtesy: a citizen who did not ask for a new
+authenticator or a new password learns of it at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from segl.identities.models import Person
+
+from .gateways import send_email, send_sms
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "new_authenticator": (
+        "Der er taget en ny {what} i brug til dit segl.",
+        "A new {what_en} has been activated for your segl.",
+    ),
+    "authenticator_retired": (
+        "Din {what} er ikke længere i brug til dit segl.",
+        "Your {what_en} is no longer in use for your segl.",
+    ),
+    "authenticator_lost": (
+        "Din {what} er meldt mistet og er spærret.",
+        "Your {what_en} has been reported lost and is blocked.",
+    ),
+    "password_changed": (
+        "Adgangskoden til dit segl er ændret.",
+        "The password of your segl has been changed.",
+    ),
+    "user_id_changed": (
+        "Bruger-ID'et til dit segl er ændret.",
+        "The user ID of your segl has been changed.",
+    ),
+    "delayed_change_requested": (
+        "Du har bedt om at godkende med engangskoder. Det træder i kraft om 24 timer.",
+        "You asked to approve with one-time codes. It takes effect in 24 hours.",
+    ),
+    "delayed_change_effective": (
+        "Du godkender nu med engangskoder i din segl app.",
+        "You now approve with one-time codes in your segl app.",
+    ),
+    "delayed_change_cancelled": (
+        "Skiftet til engangskoder er annulleret.",
+        "The switch to one-time codes has been cancelled.",
+    ),
+    "fraud_report": (
+        "Vi har modtaget din anmeldelse af misbrug. Det, der blev brugt, er spærret.",
+        "We have received your report of misuse. What was used has been blocked.",
+    ),
+}
+
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    "app": ("segl app", "segl app"),
+    "code_display": ("kodeviser", "code display"),
+    "audio_code_reader": ("kodeoplæser", "audio code reader"),
+    "chip": ("chip", "chip"),
+}
+
+
+def notice_text(purpose: str, *, kind: str = "") -> str:
+    danish, english = TEXTS[purpose]
+    what, what_en = KIND_NAMES.get(kind, ("", ""))
+    return f"segl: {danish.format(what=what)} {english.format(what_en=what_en)}"
+
+
+def tell(person: Person, purpose: str, *, now: datetime, kind: str = "") -> None:
+    """Send the notice ``purpose`` to the person's phone and e-mail, where the register has them."""
+    text = notice_text(purpose, kind=kind)
+    if person.phone:
+        send_sms(to=person.phone, text=text, purpose=purpose, now=now)
+    if person.email:
+        send_email(to=person.email, text=text, purpose=purpose, now=now)

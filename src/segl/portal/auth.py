@@ -1,0 +1,147 @@
+"""The portal logs in over OpenID Connect like any relying party (decision 13), asking for
+Substantial. What it keeps in the session is who logged in, when, and at which level."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from oauth2_provider.models import Application
+
+from segl.core.assurance import Level
+from segl.identities.models import Identity
+from segl.oidc.client import OidcClient
+from segl.oidc.services import rp_add
+
+CLIENT_ID = "segl-portal"
+NAME = "segl self-service"
+SESSION = "portal"
+PENDING = "portal_pending"
+IDLE_SECONDS = 15 * 60
+FRESH_SECONDS = 5 * 60
+LEVEL = Level.SUBSTANTIAL
+
+
+def client_secret() -> str:
+    """Derived from the secret key, so a deployment has one secret fewer to keep."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, b"segl portal client secret", hashlib.sha256).hexdigest()
+
+
+def redirect_uri() -> str:
+    return settings.CONFIG.base_url.rstrip("/") + reverse("portal:callback")
+
+
+def ensure_registered() -> None:
+    """The portal is registered as an RP the first time it is used (and again if the address
+    it answers on changes)."""
+    app = Application.objects.filter(client_id=CLIENT_ID).first()
+    if app is None:
+        with transaction.atomic():
+            if not Application.objects.filter(client_id=CLIENT_ID).exists():
+                rp_add(
+                    name=NAME,
+                    client_id=CLIENT_ID,
+                    client_secret=client_secret(),
+                    redirect_uris=[redirect_uri()],
+                    actor="portal",
+                )
+    elif app.redirect_uris != redirect_uri():
+        Application.objects.filter(pk=app.pk).update(redirect_uris=redirect_uri())
+
+
+def client() -> OidcClient:
+    return OidcClient(
+        issuer=settings.CONFIG.issuer,
+        client_id=CLIENT_ID,
+        client_secret=client_secret(),
+        redirect_uri=redirect_uri(),
+    )
+
+
+def safe_next(request: HttpRequest, target: str | None) -> str:
+    home = reverse("portal:home")
+    if (
+        target
+        and target.startswith(home)
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
+        return target
+    return home
+
+
+def sign_in(request: HttpRequest, claims: dict[str, Any]) -> Identity | None:
+    """Keep the verified login in a new session; None if it is not good enough here."""
+    level = Level.from_uri(str(claims.get("acr", "")))
+    if level is None or level < LEVEL:
+        return None
+    try:
+        identity = Identity.objects.filter(pk=uuid.UUID(str(claims.get("sub")))).first()
+    except ValueError:
+        return None
+    if identity is None or not identity.is_active:
+        return None
+    request.session.cycle_key()  # a new session for the logged-in citizen
+    now = int(time.time())
+    request.session[SESSION] = {
+        "identity": str(identity.pk),
+        "auth_time": int(claims.get("auth_time", now)),
+        "acr": level.key,
+        "seen": now,
+    }
+    return identity
+
+
+def sign_out(request: HttpRequest) -> None:
+    request.session.flush()
+
+
+def current(request: HttpRequest) -> Identity | None:
+    """The logged-in identity, if the login is still good (active, not idle too long)."""
+    data = request.session.get(SESSION)
+    if not isinstance(data, dict):
+        return None
+    now = int(time.time())
+    if now - int(data.get("seen", 0)) > IDLE_SECONDS:
+        request.session.pop(SESSION, None)
+        return None
+    identity = Identity.objects.select_related("person").filter(pk=data["identity"]).first()
+    if identity is None or not identity.is_active:
+        request.session.pop(SESSION, None)
+        return None
+    if now - int(data["seen"]) > 30:
+        data["seen"] = now
+        request.session.modified = True
+    return identity
+
+
+def fresh(request: HttpRequest) -> bool:
+    """Logged in within the last few minutes: enough to change the password without the old one."""
+    data = request.session.get(SESSION) or {}
+    return int(time.time()) - int(data.get("auth_time", 0)) <= FRESH_SECONDS
+
+
+def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        identity = current(request)
+        if identity is None:
+            return redirect(
+                reverse("portal:home") + "?" + urlencode({"next": request.get_full_path()})
+            )
+        request.identity = identity  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper

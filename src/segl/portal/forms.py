@@ -1,0 +1,276 @@
+"""The portal's forms. Wording follows seeds 000 to 002."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from segl.flows.forms import SeglForm
+from segl.orders.services import centres
+
+KIND_CHOICES = [
+    ("code_display", _("Code display")),
+    ("audio_code_reader", _("Audio code reader")),
+    ("chip", _("Chip")),
+]
+COUNTRIES = [
+    ("DK", _("Denmark")),
+    ("GL", _("Greenland")),
+    ("FO", _("Faroe Islands")),
+    ("SE", _("Sweden")),
+    ("NO", _("Norway")),
+    ("DE", _("Germany")),
+    ("GB", _("United Kingdom")),
+]
+PASSWORD_ERRORS = {
+    "too_short": _("Your password must be at least 8 characters long"),
+    "too_long": _("Your password can be at most 64 characters long"),
+    "common": _("This password is too common. Choose one that is harder to guess"),
+    "user_id": _("Your password must not contain your user ID"),
+}
+
+
+def _text(label: Any, *, required: Any, max_length: int = 200, **attrs: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=False,
+        error_messages={"required": required, "max_length": _("This is too long")},
+        widget=forms.TextInput(attrs=attrs),
+    )
+
+
+class IdentifyFields(SeglForm):
+    """CPR number and Danish or Greenlandic passport number."""
+
+    cpr = _text(
+        _("CPR number"),
+        required=_("Enter your CPR number"),
+        max_length=11,
+        inputmode="numeric",
+        autocomplete="off",
+    )
+    passport = _text(
+        _("Passport number"),
+        required=_("Enter your passport number"),
+        max_length=20,
+        autocomplete="off",
+        spellcheck="false",
+    )
+
+    def require_identification(self) -> None:
+        for name, message in (
+            ("cpr", _("Enter your CPR number")),
+            ("passport", _("Enter your passport number")),
+        ):
+            if not self.cleaned_data.get(name, "").strip():
+                self.add_error(name, message)
+
+
+class OrderForm(IdentifyFields):
+    kind = forms.ChoiceField(
+        label=_("What do you want to order?"),
+        choices=KIND_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what you want to order")},
+    )
+    identify = forms.ChoiceField(
+        label=_("How do you want to identify yourself?"),
+        choices=[
+            ("passport", _("With my CPR number and my Danish or Greenlandic passport number")),
+            ("none", _("Not at all (then you pay for the device)")),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"required": _("Choose how you want to identify yourself")},
+    )
+    delivery = forms.ChoiceField(
+        label=_("How do you want it delivered?"),
+        choices=[
+            ("post", _("By post")),
+            ("pickup", _("Collect it at a citizen service centre (Borgerservice)")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how you want it delivered")},
+    )
+    centre = forms.ChoiceField(
+        label=_("Citizen service centre"),
+        required=False,
+        widget=forms.Select(attrs={"class": "select"}),
+    )
+    recipient = _text(_("Name"), required=_("Enter the name it is sent to"), autocomplete="name")
+    address = forms.CharField(
+        label=_("Address"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+    )
+    country = forms.ChoiceField(
+        label=_("Country"),
+        choices=COUNTRIES,
+        required=False,
+        widget=forms.Select(attrs={"class": "select", "autocomplete": "country"}),
+    )
+
+    def __init__(self, *args: Any, logged_in: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.logged_in = logged_in
+        centre = self.fields["centre"]
+        assert isinstance(centre, forms.ChoiceField)
+        centre.choices = [("", _("Choose a centre"))] + [
+            (c.id, f"{c.name}, {c.address}") for c in centres().values()
+        ]
+        if logged_in:
+            for name in ("identify", "cpr", "passport"):
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.logged_in:
+            identify = data.get("identify")
+            if not identify:
+                self.add_error("identify", _("Choose how you want to identify yourself"))
+            elif identify == "passport":
+                self.require_identification()
+        anonymous = not self.logged_in and data.get("identify") == "none"
+        if data.get("delivery") == "pickup" and not data.get("centre"):
+            self.add_error("centre", _("Choose a citizen service centre"))
+        if anonymous:
+            if not data.get("recipient", "").strip():
+                self.add_error("recipient", _("Enter the name it is sent to"))
+            if data.get("delivery") == "post" and not data.get("address", "").strip():
+                self.add_error("address", _("Enter the address it is sent to"))
+        return data
+
+
+class NewPasswordFields(SeglForm):
+    new_password = forms.CharField(
+        label=_("Create a password"),
+        max_length=1024,
+        strip=False,
+        help_text=_("At least 8 characters. You enter it every time you log in with the device."),
+        error_messages={"required": _("Create a password")},
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "new-password", "aria-describedby": "id_new_password-hint"}
+        ),
+    )
+    confirm_password = forms.CharField(
+        label=_("Repeat the password"),
+        max_length=1024,
+        strip=False,
+        error_messages={"required": _("Repeat the password")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        new, again = data.get("new_password"), data.get("confirm_password")
+        if new and again and new != again:
+            self.add_error("confirm_password", _("The two passwords are not the same"))
+        return data
+
+    def reject_password(self, reason: str) -> None:
+        self.add_error("new_password", PASSWORD_ERRORS.get(reason, _("Choose another password")))
+
+
+class ActivateForm(IdentifyFields, NewPasswordFields):
+    serial = forms.CharField(
+        label=_("Serial number"),
+        max_length=32,
+        help_text=_("You find it on the back of the device."),
+        error_messages={"required": _("Enter the serial number from the back of the device")},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "characters",
+                "aria-describedby": "id_serial-hint",
+            }
+        ),
+    )
+    code = forms.CharField(
+        label=_("One-time code"),
+        max_length=20,
+        help_text=_("Press the button: the 6-digit code is shown or read aloud."),
+        error_messages={"required": _("Enter the 6-digit one-time code")},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "aria-describedby": "id_code-hint",
+            }
+        ),
+    )
+
+    field_order = ["cpr", "passport", "new_password", "confirm_password", "serial", "code"]
+
+    def __init__(self, *args: Any, logged_in: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.logged_in = logged_in
+        if logged_in:
+            del self.fields["cpr"], self.fields["passport"]
+
+    def clean_code(self) -> str:
+        code = "".join(str(self.cleaned_data["code"]).split())
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(_("Enter the 6 digits shown, for example 123456"))
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.logged_in:
+            self.require_identification()
+        return data
+
+
+class PasswordChangeForm(NewPasswordFields):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        max_length=1024,
+        strip=False,
+        required=False,
+        error_messages={"required": _("Enter your current password")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["current_password", "new_password", "confirm_password"]
+
+    def __init__(self, *args: Any, fresh: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fresh = fresh
+        if fresh:
+            del self.fields["current_password"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.fresh and not data.get("current_password"):
+            self.add_error("current_password", _("Enter your current password"))
+        return data
+
+
+class UserIdChangeForm(SeglForm):
+    user_id = forms.CharField(
+        label=_("New user ID"),
+        max_length=64,
+        help_text=_("4 to 64 letters, digits and . - _ #"),
+        error_messages={"required": _("Enter a new user ID")},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "username",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+                "aria-describedby": "id_user_id-hint",
+            }
+        ),
+    )
+
+
+class RenameForm(SeglForm):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=64,
+        help_text=_("So you can tell your apps apart, for example “Anna's phone”."),
+        error_messages={"required": _("Enter a name"), "max_length": _("At most 64 characters")},
+        widget=forms.TextInput(attrs={"aria-describedby": "id_name-hint"}),
+    )

@@ -1,0 +1,247 @@
+"""What a citizen does to their own segl on the portal: every service takes the identity that is
+logged in and touches only what belongs to it, owns its transaction, audits and notifies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from segl.app.models import AppInstance, DelayedChange
+from segl.audit.services import audit_record
+from segl.authenticators.models import Authenticator, Device
+from segl.authenticators.services import (
+    DeviceError,
+    authenticator_retire,
+    authenticator_suspend,
+    device_activate,
+)
+from segl.core.errors import SeglError
+from segl.identities.models import Activity, Identity
+from segl.identities.services import check_user_id, identity_set_password
+from segl.notify.notices import tell
+
+
+class PortalRefused(SeglError):
+    code = "portal_refused"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _own(identity: Identity, authenticator_id: int) -> Authenticator:
+    auth = (
+        Authenticator.objects.select_related("device", "identity__person")
+        .filter(pk=authenticator_id, identity=identity)
+        .first()
+    )
+    if auth is None:
+        raise PortalRefused("not_found")
+    return auth
+
+
+def authenticators_of(identity: Identity) -> list[Authenticator]:
+    """Active and suspended ones first, newest first; retired ones after."""
+    rows = list(
+        Authenticator.objects.select_related("device", "app")
+        .filter(identity=identity)
+        .order_by("-activated_at")
+    )
+    return sorted(rows, key=lambda a: a.status == Authenticator.Status.RETIRED)
+
+
+def needs_backup(identity: Identity) -> bool:
+    """Only one active authenticator: losing it means a trip to a citizen service centre."""
+    active = Authenticator.objects.filter(identity=identity, status=Authenticator.Status.ACTIVE)
+    return active.count() <= 1
+
+
+def rename_app(*, identity: Identity, authenticator_id: int, name: str, now: datetime) -> None:
+    auth = _own(identity, authenticator_id)
+    name = " ".join(name.split())
+    if auth.kind != "app":
+        raise PortalRefused("not_an_app")
+    if not 1 <= len(name) <= 64:
+        raise PortalRefused("name_length")
+    with transaction.atomic():
+        Authenticator.objects.filter(pk=auth.pk).update(name=name)
+        audit_record(
+            action="authenticator.rename",
+            subject=identity.user_id,
+            data={"authenticator": auth.pk},
+            at=now,
+        )
+
+
+def retire(*, identity: Identity, authenticator_id: int, now: datetime, ip: str = "") -> None:
+    auth = _own(identity, authenticator_id)
+    if auth.status == Authenticator.Status.RETIRED:
+        raise PortalRefused("already_retired")
+    with transaction.atomic():
+        authenticator_retire(authenticator_id=auth.pk, now=now, actor="citizen", ip=ip)
+        AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
+        tell(identity.person, "authenticator_retired", kind=auth.kind, now=now)
+
+
+def report_lost(*, identity: Identity, authenticator_id: int, now: datetime, ip: str = "") -> None:
+    """Suspend at once: a login with it fails from this moment."""
+    auth = _own(identity, authenticator_id)
+    if auth.status != Authenticator.Status.ACTIVE:
+        raise PortalRefused("not_active")
+    with transaction.atomic():
+        authenticator_suspend(
+            authenticator_id=auth.pk, now=now, reason="lost", actor="citizen", ip=ip
+        )
+        AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
+        tell(identity.person, "authenticator_lost", kind=auth.kind, now=now)
+
+
+@dataclass(frozen=True)
+class Activated:
+    authenticator: Authenticator
+    retired_serials: list[str]
+
+
+def activate_device(
+    *, identity: Identity, serial: str, code: str, password: str, now: datetime, ip: str = ""
+) -> Activated:
+    """Seed 001: the serial from the back, the code shown or read aloud, a new password. Only a
+    device sent out on an order can be activated here, and only by the person it went to (or,
+    for an order placed without identification, by whoever holds it and identifies)."""
+    serial = "".join(serial.split()).upper()
+    device = Device.objects.filter(serial=serial).first()
+    if device is None or device.status != Device.Status.ASSIGNED:
+        # Unknown, still in stock, already active: the same answer, so serials cannot be probed.
+        raise DeviceError("unknown_serial")
+    previous = list(
+        Authenticator.objects.filter(
+            identity=identity, kind=device.kind, status=Authenticator.Status.ACTIVE
+        ).select_related("device")
+    )
+    auth = device_activate(
+        identity=identity,
+        serial=serial,
+        code=code,
+        password=password,
+        now=now,
+        actor="citizen",
+        ip=ip,
+    )
+    tell(identity.person, "new_authenticator", kind=auth.kind, now=now)
+    return Activated(auth, [a.device.serial for a in previous if a.device is not None])
+
+
+def change_password(*, identity: Identity, new: str, now: datetime, ip: str = "") -> None:
+    """The caller has checked the current password or a fresh login."""
+    identity_set_password(identity=identity, password=new, now=now, actor="citizen", ip=ip)
+    tell(identity.person, "password_changed", now=now)
+
+
+def change_user_id(*, identity: Identity, new: str, now: datetime, ip: str = "") -> str:
+    user_id = check_user_id(new)
+    if user_id == identity.user_id:
+        raise PortalRefused("user_id_same")
+    old = identity.user_id
+    try:
+        with transaction.atomic():
+            taken = Identity.objects.filter(user_id__iexact=user_id).exclude(pk=identity.pk)
+            if taken.exists():
+                raise PortalRefused("user_id_taken")
+            Identity.objects.filter(pk=identity.pk).update(user_id=user_id)
+            audit_record(
+                action="identity.user_id",
+                actor="citizen",
+                subject=user_id,
+                ip=ip,
+                data={"old": old},
+                at=now,
+            )
+    except IntegrityError:
+        raise PortalRefused("user_id_taken") from None
+    tell(identity.person, "user_id_changed", now=now)
+    return user_id
+
+
+def pending_changes(identity: Identity) -> list[DelayedChange]:
+    return list(
+        DelayedChange.objects.select_related("instance__authenticator")
+        .filter(
+            instance__authenticator__identity=identity,
+            instance__authenticator__status=Authenticator.Status.ACTIVE,
+            confirmed_at=None,
+            cancelled_at=None,
+        )
+        .order_by("effective_at")
+    )
+
+
+def cancel_change(*, identity: Identity, change_id: int, now: datetime, ip: str = "") -> None:
+    with transaction.atomic():
+        change = (
+            DelayedChange.objects.select_for_update()
+            .filter(pk=change_id, instance__authenticator__identity=identity)
+            .first()
+        )
+        if change is None or change.confirmed_at or change.cancelled_at:
+            raise PortalRefused("not_found")
+        change.cancelled_at = now
+        change.save(update_fields=["cancelled_at"])
+        audit_record(
+            action="app.approval_mode",
+            outcome="cancelled",
+            actor="citizen",
+            subject=identity.user_id,
+            ip=ip,
+            data={"change": change.pk},
+            at=now,
+        )
+        tell(identity.person, "delayed_change_cancelled", now=now)
+
+
+def history(identity: Identity, *, limit: int = 100) -> list[Activity]:
+    return list(
+        Activity.objects.select_related("authenticator__device", "authenticator__app")
+        .filter(identity=identity)
+        .order_by("-at", "-pk")[:limit]
+    )
+
+
+def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: str = "") -> Activity:
+    """ "This was not me": suspend what was used and record a fraud report."""
+    with transaction.atomic():
+        activity = (
+            Activity.objects.select_for_update(of=("self",))
+            .select_related("authenticator")
+            .filter(pk=activity_id, identity=identity)
+            .first()
+        )
+        if activity is None:
+            raise PortalRefused("not_found")
+        if activity.reported_at is not None:
+            raise PortalRefused("already_reported")
+        activity.reported_at = now
+        activity.save(update_fields=["reported_at"])
+        auth = activity.authenticator
+        suspended = auth is not None and auth.status == Authenticator.Status.ACTIVE
+        if suspended and auth is not None:
+            authenticator_suspend(
+                authenticator_id=auth.pk, now=now, reason="fraud", actor="citizen", ip=ip
+            )
+            AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
+        audit_record(
+            action="fraud.report",
+            actor="citizen",
+            subject=identity.user_id,
+            ip=ip,
+            data={
+                "flow": activity.flow_id,
+                "rp": activity.client_id,
+                "method": activity.method,
+                "suspended": suspended,
+            },
+            at=now,
+        )
+        tell(identity.person, "fraud_report", now=now)
+    return activity

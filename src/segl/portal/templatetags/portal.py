@@ -1,0 +1,36 @@
+"""Prices and authenticator names as the portal shows them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from segl.authenticators.models import Authenticator
+
+register = template.Library()
+
+
+@register.filter
+def dkk(ore: int) -> str:
+    """An amount in øre as Danes and English readers write it: 41,76 kr. / 41.76 DKK."""
+    if not ore:
+        return _("Free")
+    amount = number_format(Decimal(ore) / 100, 2, use_l10n=True)
+    return f"{amount} kr." if (get_language() or "").startswith("da") else f"{amount} DKK"
+
+
+@register.filter
+def label(authenticator: Authenticator) -> str:
+    """What the citizen calls it: an app by its name, a device by its kind and serial."""
+    kind = str(authenticator.get_kind_display())
+    if authenticator.kind != "app":  # "segl" is written in lower case
+        kind = kind[:1].upper() + kind[1:]
+    if authenticator.device is not None:
+        return f"{kind} {authenticator.device.serial}"
+    if authenticator.name:
+        return f"{kind}: {authenticator.name}"
+    return kind

@@ -1,0 +1,69 @@
+"""Fixtures for the portal: citizens with devices, and a browser session logged in to the portal.
+
+Logging in to the portal is an OpenID Connect login at segl; the end-to-end tests run it in a
+browser. Here, as Django's ``force_login`` does, a test puts the login the callback would have
+kept straight into the session, so each test looks at one portal rule.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from segl.orders.services import order_advance, order_place
+from segl.portal import auth
+from tests.conftest import Person, Token, make_device, make_person
+
+
+def portal_login(client: Client, person: Person, *, minutes_ago: float = 0) -> Client:
+    session = client.session
+    now = int(time.time())
+    session[auth.SESSION] = {
+        "identity": str(person.identity.pk),
+        "auth_time": now - int(minutes_ago * 60),
+        "acr": "substantial",
+        "seen": now,
+    }
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+    return client
+
+
+@pytest.fixture
+def eva(db: Any) -> Person:
+    person = make_person("eva-holm")
+    p = person.identity.person
+    p.passport_numbers, p.address, p.email = (
+        ["206123456"],
+        "Algade 1, 9000 Aalborg",
+        "eva@example.dk",
+    )
+    p.save()
+    return person
+
+
+@pytest.fixture
+def logged_in(client: Client, eva: Person) -> Client:
+    return portal_login(client, eva)
+
+
+def shipped_device(person: Person, kind: str = "code_display", key: str = "") -> Token:
+    """Order a device for ``person`` and send it: it arrives assigned to them."""
+    token = make_device(kind)
+    order = order_place(
+        key=key or f"key-{token.serial}",
+        kind=kind,
+        person=person.identity.person,
+        identified_by="login",
+        delivery="post",
+        now=datetime.now(UTC),
+    )
+    for step in ("packed", "shipped", "delivered"):
+        order_advance(reference=order.reference, to=step, now=datetime.now(UTC), actor="test")
+    order.refresh_from_db()
+    assert order.device is not None and order.device.serial == token.serial
+    return token

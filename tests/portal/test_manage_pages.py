@@ -1,0 +1,156 @@
+"""Managing one's segl on the portal: list, rename, retire, report lost, password, user ID,
+delayed changes, the backup notice, and what each tells the citizen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from segl.app.models import DelayedChange
+from segl.audit.models import AuditEvent
+from segl.authenticators.models import Authenticator
+from segl.flows.models import Flow
+from segl.identities.models import Identity
+from segl.notify.models import OutboxMessage
+from tests.app.conftest import activate, emulator
+from tests.conftest import PASSWORD, make_person
+from tests.portal.conftest import portal_login
+
+pytestmark = pytest.mark.django_db
+
+
+def device_of(person) -> Authenticator:
+    return Authenticator.objects.get(identity=person.identity, kind="code_display")
+
+
+def test_the_overview_lists_authenticators_with_serial_status_and_last_use(logged_in, eva):
+    html = logged_in.get("/portal/").content.decode()
+    auth = device_of(eva)
+    assert f"Code display {auth.device.serial}" in html
+    assert "Active" in html and "Not yet" in html
+
+
+def test_one_authenticator_brings_the_backup_notice_and_two_take_it_away(logged_in, eva):
+    assert "Have a spare segl" in logged_in.get("/portal/").content.decode()
+    activate(emulator(), eva)
+    assert "Have a spare segl" not in logged_in.get("/portal/").content.decode()
+
+
+def test_an_app_can_be_renamed_but_not_given_an_empty_name(logged_in, eva):
+    activate(emulator(), eva)
+    app = Authenticator.objects.get(identity=eva.identity, kind="app")
+    page = f"/portal/authenticators/{app.pk}/"
+    assert logged_in.post(page, {"name": "   "}).status_code == 400
+    assert logged_in.post(page, {"name": "Eva's  phone"}).status_code == 302
+    app.refresh_from_db()
+    assert app.name == "Eva's phone"
+    assert "segl app: Eva&#x27;s phone" in logged_in.get("/portal/").content.decode()
+
+
+def test_reporting_a_device_lost_suspends_it_at_once_and_a_login_with_it_fails(
+    logged_in, eva, driver
+):
+    auth = device_of(eva)
+    confirm = logged_in.get(f"/portal/authenticators/{auth.pk}/lost/")
+    assert "Yes, block it" in confirm.content.decode()
+    assert logged_in.post(f"/portal/authenticators/{auth.pk}/lost/").status_code == 302
+    auth.refresh_from_db()
+    assert (auth.status, auth.device.status) == ("suspended", "suspended")
+    assert OutboxMessage.objects.filter(purpose="authenticator_lost").exists()
+    url, *_ = driver.start()
+    driver.user_id(url, eva.user_id)
+    page = driver.client.get(url).content.decode()
+    assert "You have no active way to identify yourself" in page
+    assert Flow.objects.get().failure == "no_authenticator"
+
+
+def test_retiring_removes_it_for_good(logged_in, eva):
+    auth = device_of(eva)
+    assert logged_in.post(f"/portal/authenticators/{auth.pk}/retire/").status_code == 302
+    auth.refresh_from_db()
+    assert (auth.status, auth.device.status) == ("retired", "retired")
+    assert OutboxMessage.objects.filter(purpose="authenticator_retired").exists()
+
+
+def test_nobody_can_touch_another_persons_authenticator(logged_in):
+    other = make_person("other-one")
+    theirs = device_of(other)
+    for url in (
+        f"/portal/authenticators/{theirs.pk}/",
+        f"/portal/authenticators/{theirs.pk}/lost/",
+    ):
+        assert logged_in.get(url).status_code == 404
+        assert logged_in.post(url).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == "active"
+
+
+def test_an_unknown_action_is_not_found(logged_in, eva):
+    assert logged_in.post(f"/portal/authenticators/{device_of(eva).pk}/explode/").status_code == 404
+
+
+def test_changing_the_password_needs_the_current_one_when_the_login_is_not_fresh(eva):
+    client = portal_login(Client(), eva, minutes_ago=30)
+    page = client.get("/portal/password/").content.decode()
+    assert "Current password" in page
+    new = {"new_password": "another good passphrase", "confirm_password": "another good passphrase"}
+    assert "Enter your current password" in client.post("/portal/password/", new).content.decode()
+    wrong = client.post("/portal/password/", {**new, "current_password": "not it at all"})
+    assert "The password is not correct" in wrong.content.decode()
+    assert Identity.objects.get(pk=eva.identity.pk).password_failures == 1
+    right = client.post("/portal/password/", {**new, "current_password": PASSWORD})
+    assert right.status_code == 302
+    assert OutboxMessage.objects.filter(purpose="password_changed").count() == 2  # SMS, e-mail
+
+
+def test_a_fresh_login_changes_the_password_without_the_current_one(eva):
+    client = portal_login(Client(), eva, minutes_ago=1)
+    assert "Current password" not in client.get("/portal/password/").content.decode()
+    new = {"new_password": "another good passphrase", "confirm_password": "another good passphrase"}
+    assert client.post("/portal/password/", new).status_code == 302
+    assert AuditEvent.objects.filter(action="password.set", subject=eva.user_id).exists()
+
+
+def test_changing_the_user_id_warns_about_sharing_it_and_refuses_a_taken_one(logged_in, eva):
+    page = logged_in.get("/portal/user-id/").content.decode()
+    assert "Never give your user ID to anyone" in page
+    make_person("taken-id")
+    assert (
+        "is taken" in logged_in.post("/portal/user-id/", {"user_id": "TAKEN-id"}).content.decode()
+    )
+    assert "4 to 64" in logged_in.post("/portal/user-id/", {"user_id": "a b"}).content.decode()
+    assert logged_in.post("/portal/user-id/", {"user_id": "eva-new"}).status_code == 302
+    assert Identity.objects.get(pk=eva.identity.pk).user_id == "eva-new"
+    assert OutboxMessage.objects.filter(purpose="user_id_changed").exists()
+
+
+def test_a_pending_delayed_change_is_shown_and_can_be_cancelled(logged_in, eva):
+    app = emulator()
+    activate(app, eva)
+    app.unlock(eva.user_id, "2580")
+    assert app.set_approval_mode(eva.user_id, "code")["pending_change"]["to"] == "code"
+    assert OutboxMessage.objects.filter(purpose="delayed_change_requested").exists()
+    change = DelayedChange.objects.get()
+    html = logged_in.get("/portal/").content.decode()
+    assert "Changes waiting to take effect" in html and "Cancel this change" in html
+    assert logged_in.post(f"/portal/changes/{change.pk}/cancel/").status_code == 302
+    change.refresh_from_db()
+    assert change.cancelled_at is not None
+    assert "Changes waiting" not in logged_in.get("/portal/").content.decode()
+    # Cancelled, it cannot be confirmed when the 24 hours have passed.
+    assert logged_in.post(f"/portal/changes/{change.pk}/cancel/").status_code == 404
+
+
+def test_someone_elses_delayed_change_cannot_be_cancelled(logged_in):
+    other = make_person("other-two")
+    app = emulator()
+    activate(app, other)
+    app.unlock(other.user_id, "2580")
+    app.set_approval_mode(other.user_id, "code")
+    change = DelayedChange.objects.get()
+    assert logged_in.post(f"/portal/changes/{change.pk}/cancel/").status_code == 404
+    change.refresh_from_db()
+    assert change.cancelled_at is None
+    assert change.effective_at > datetime.now(UTC) + timedelta(hours=23)
