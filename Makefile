@@ -50,7 +50,7 @@ compilemessages:
 
 # Needs GNU gettext: regenerates the .po catalogues from the source.
 messages:
-	cd src/segl && ../../$(BIN)/django-admin makemessages --settings=segl.settings -l da --no-obsolete
+	cd src/segl && SEGL_ENV=test ../../$(BIN)/django-admin makemessages --settings=segl.settings -l da --no-obsolete
 
 # Debian's Chromium, for the end-to-end tests (Playwright cannot download browsers here).
 browser:
