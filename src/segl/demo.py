@@ -25,6 +25,7 @@ from segl.emulators.factory import make_batch
 from segl.identities.models import Identity
 from segl.identities.services import identity_create, person_create
 from segl.oidc.services import rp_add
+from segl.orders.services import operator_grant
 
 DEMO_PASSWORD = "segl demo login"
 
@@ -32,6 +33,7 @@ DEMO_PASSWORD = "segl demo login"
 PEOPLE: list[dict[str, Any]] = [
     {
         "user_id": "demo-anna",
+        "email": "anna@example.dk",
         "phone": "+4520000001",
         "cpr": "0103804001",
         "given_name": "Anna",
@@ -42,6 +44,7 @@ PEOPLE: list[dict[str, Any]] = [
     },
     {
         "user_id": "demo-bo",
+        "email": "bo@example.dk",
         "phone": "+4520000002",
         "cpr": "1507723003",
         "given_name": "Bo",
@@ -52,6 +55,7 @@ PEOPLE: list[dict[str, Any]] = [
     },
     {
         "user_id": "demo-carla",
+        "email": "carla@example.dk",
         "phone": "+4520000003",
         "cpr": "2412994006",
         "given_name": "Carla",
@@ -59,6 +63,19 @@ PEOPLE: list[dict[str, Any]] = [
         "address": "Algade 3, 9000 Aalborg",
         "passport": "206778899",
         "devices": ["code_display"],
+    },
+    {
+        # Packs and sends orders on the portal's fulfilment page.
+        "user_id": "demo-ole",
+        "email": "ole@example.dk",
+        "phone": "+4520000004",
+        "cpr": "0906704007",
+        "given_name": "Ole",
+        "family_name": "Petersen",
+        "address": "Torvet 5, 4000 Roskilde",
+        "passport": "206990011",
+        "devices": ["code_display"],
+        "fulfilment": True,
     },
 ]
 
@@ -95,6 +112,7 @@ def load_demo(*, now: datetime) -> dict[str, Any]:
                 address=entry["address"],
                 passport_numbers=[entry["passport"]],
                 phone=entry["phone"],
+                email=entry["email"],
                 actor="demo",
             )
             identity = identity_create(
@@ -113,10 +131,13 @@ def load_demo(*, now: datetime) -> dict[str, Any]:
                     now=activated,
                     actor="demo",
                 )
+            if entry.get("fulfilment"):
+                operator_grant(identity=identity, now=now, actor="demo")
             created.append(entry["user_id"])
-        # A small stock of devices for trying activation by hand.
-        if not Device.objects.filter(status=Device.Status.IN_STOCK).exists():
-            _make_devices("code_display", 3, now)
-            created.append("3 code displays in stock")
+        # A small stock of devices, for orders on the portal and activation by hand.
+        for kind in ("code_display", "audio_code_reader"):
+            if not Device.objects.filter(kind=kind, status=Device.Status.IN_STOCK).exists():
+                _make_devices(kind, 3, now)
+                created.append(f"3 of {kind} in stock")
     text = ("demo data loaded: " + ", ".join(created)) if created else "demo data already there"
     return {"created": created, "text": text, "password": DEMO_PASSWORD}
