@@ -12,6 +12,7 @@ from segl.app.models import AppRequest
 from segl.audit.models import AuditEvent
 from segl.core import app as protocol
 from segl.flows.models import Flow
+from segl.notify.models import OutboxMessage
 from tests.app.conftest import PIN
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +84,8 @@ def test_i_did_not_start_this_rejects_and_records_a_fraud_report(driver, bo):
     report = AuditEvent.objects.get(action="fraud.report")
     assert report.subject == bo.user_id
     assert report.data["text_sha256"] == protocol.text_sha256("Transfer 5000 DKK")
+    notice = OutboxMessage.objects.get(purpose="fraud_reported_in_app", channel="sms")
+    assert notice.to == bo.person.identity.person.phone
 
 
 def test_same_device_opens_the_app_for_this_flow_and_returns_to_the_browser(driver, bo):

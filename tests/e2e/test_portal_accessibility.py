@@ -15,6 +15,7 @@ from tests.e2e.support import Device, PageReport, tab_to
 
 pytestmark = pytest.mark.e2e
 
+
 def submit(page: Page, form: str = "main form[method=post]") -> None:
     page.locator(form).last.locator("button[type=submit]").first.click()
 

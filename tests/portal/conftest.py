@@ -19,6 +19,13 @@ from segl.portal import auth
 from tests.conftest import Person, Token, make_device, make_person
 
 
+def english() -> Client:
+    """Another browser, reading pages in English like the ``client`` fixture."""
+    browser = Client()
+    browser.cookies["django_language"] = "en"
+    return browser
+
+
 def portal_login(client: Client, person: Person, *, minutes_ago: float = 0) -> Client:
     session = client.session
     now = int(time.time())

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.test import Client
 
 from segl.authenticators.models import Authenticator, Device
 from segl.notify.models import OutboxMessage
 from tests.conftest import PASSWORD, make_device, make_person
-from tests.portal.conftest import portal_login, shipped_device
+from tests.portal.conftest import english, portal_login, shipped_device
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +57,7 @@ def test_a_second_code_display_retires_the_first_and_says_so(logged_in, eva):
 
 def test_another_person_cannot_activate_my_device(eva):
     token = shipped_device(eva)
-    thief = portal_login(Client(), make_person("thief-1"))
+    thief = portal_login(english(), make_person("thief-1"))
     response = thief.post("/portal/activate/device/", form(token))
     assert response.status_code == 400
     assert "sent to someone else" in response.content.decode()

@@ -10,7 +10,7 @@ from segl.notify.models import OutboxMessage
 from segl.orders.models import Order
 from segl.orders.services import operator_grant, order_place
 from tests.conftest import make_device, make_person
-from tests.portal.conftest import portal_login
+from tests.portal.conftest import english, portal_login
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_an_operator_moves_an_order_to_delivery_and_the_citizen_sees_each_step(o
     assert order.device.assigned_to == eva.identity
     shipped = OutboxMessage.objects.get(purpose="order_shipped", channel="sms")
     assert shipped.to == eva.identity.person.phone and order.reference in shipped.text
-    citizen = portal_login(type(operator)(), eva)
+    citizen = portal_login(english(), eva)
     html = citizen.get(f"/portal/orders/{order.reference}/").content.decode()
     for label in ("Ordered", "Packed", "Shipped", "Delivered", token.serial, "Activate it now"):
         assert label in html

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from segl.audit.models import AuditEvent
 from segl.authenticators.models import Authenticator
@@ -12,7 +11,7 @@ from segl.notify.models import OutboxMessage
 from tests.app.conftest import activate, emulator
 from tests.app.test_login_with_app import current_qr
 from tests.conftest import make_person
-from tests.portal.conftest import portal_login
+from tests.portal.conftest import english, portal_login
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +72,7 @@ def test_this_was_not_me_suspends_what_was_used_and_records_a_fraud_report(logge
 def test_nobody_can_report_or_see_another_persons_history(eva, driver):
     driver.login(eva)
     activity = Activity.objects.get(identity=eva.identity)
-    other = portal_login(Client(), make_person("nosy-one"))
+    other = portal_login(english(), make_person("nosy-one"))
     assert other.get(f"/portal/history/{activity.pk}/not-me/").status_code == 404
     assert other.post(f"/portal/history/{activity.pk}/not-me/").status_code == 404
     assert "Test Bank" not in other.get("/portal/history/").content.decode()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.test import Client
 
 from segl.app.models import DelayedChange
 from segl.audit.models import AuditEvent
@@ -16,7 +15,7 @@ from segl.identities.models import Identity
 from segl.notify.models import OutboxMessage
 from tests.app.conftest import activate, emulator
 from tests.conftest import PASSWORD, make_person
-from tests.portal.conftest import portal_login
+from tests.portal.conftest import english, portal_login
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +91,7 @@ def test_an_unknown_action_is_not_found(logged_in, eva):
 
 
 def test_changing_the_password_needs_the_current_one_when_the_login_is_not_fresh(eva):
-    client = portal_login(Client(), eva, minutes_ago=30)
+    client = portal_login(english(), eva, minutes_ago=30)
     page = client.get("/portal/password/").content.decode()
     assert "Current password" in page
     new = {"new_password": "another good passphrase", "confirm_password": "another good passphrase"}
@@ -106,7 +105,7 @@ def test_changing_the_password_needs_the_current_one_when_the_login_is_not_fresh
 
 
 def test_a_fresh_login_changes_the_password_without_the_current_one(eva):
-    client = portal_login(Client(), eva, minutes_ago=1)
+    client = portal_login(english(), eva, minutes_ago=1)
     assert "Current password" not in client.get("/portal/password/").content.decode()
     new = {"new_password": "another good passphrase", "confirm_password": "another good passphrase"}
     assert client.post("/portal/password/", new).status_code == 302

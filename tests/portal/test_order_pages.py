@@ -9,7 +9,7 @@ import pytest
 from segl.orders.models import Order
 from segl.portal.views import DRAFT
 from tests.conftest import make_person
-from tests.portal.conftest import portal_login
+from tests.portal.conftest import english, portal_login
 
 pytestmark = pytest.mark.django_db
 
@@ -124,9 +124,8 @@ def test_an_anonymous_order_is_paid_and_needs_a_name_and_an_address(client):
     assert (order.person, order.payment, order.price_ore) == (None, "invoiced", 4176)
     # The browser that placed it can follow it; another cannot.
     assert client.get(placed["Location"]).status_code == 200
-    from django.test import Client
 
-    assert Client().get(placed["Location"]).status_code == 404
+    assert english().get(placed["Location"]).status_code == 404
 
 
 def test_a_pickup_order_names_the_centre_and_what_to_bring(logged_in):
@@ -152,9 +151,8 @@ def test_an_order_abroad_is_expected_later(client):
 def test_nobody_else_sees_my_order(logged_in, eva, db):
     logged_in.post("/portal/order/", POST)
     placed = logged_in.post("/portal/order/confirm/", {"key": confirm(logged_in)[1]})
-    from django.test import Client
 
-    other = portal_login(Client(), make_person("someone-else"))
+    other = portal_login(english(), make_person("someone-else"))
     assert other.get(placed["Location"]).status_code == 404
 
 

@@ -715,6 +715,7 @@ def _late_fraud_report(
         },
         at=now,
     )
+    tell(instance.authenticator.identity.person, "fraud_reported_in_app", now=now)
 
 
 def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, ip: str) -> str:
@@ -774,6 +775,7 @@ def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, 
                 },
                 at=now,
             )
+            tell(instance.authenticator.identity.person, "fraud_reported_in_app", now=now)
         return str(request.status)
 
 

@@ -46,6 +46,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Skiftet til engangskoder er annulleret.",
         "The switch to one-time codes has been cancelled.",
     ),
+    "fraud_reported_in_app": (
+        "Du har afvist et login, du ikke selv startede, og vi har registreret din anmeldelse.",
+        "You rejected a login you did not start, and we have recorded your report.",
+    ),
     "fraud_report": (
         "Vi har modtaget din anmeldelse af misbrug. Det, der blev brugt, er spærret.",
         "We have received your report of misuse. What was used has been blocked.",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("order/", views.order, name="order"),
     path("order/confirm/", views.order_confirm, name="order_confirm"),
     path("orders/<str:reference>/", views.order_status, name="order_status"),
+    path("orders/<str:reference>/cancel/", views.order_cancel, name="order_cancel"),
     path("activate/", views.activate, name="activate"),
     path("activate/device/", views.activate_device, name="activate_device"),
     path("authenticators/<int:pk>/", views.authenticator, name="authenticator"),

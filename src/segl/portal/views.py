@@ -15,10 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from segl.authenticators.models import Authenticator
 from segl.authenticators.services import DeviceError
+from segl.core import ordering
 from segl.core.errors import Locked, PasswordRejected, SeglError, WrongPassword
-from segl.identities.models import Identity, Person
+from segl.identities.models import Activity, Identity, Person
 from segl.identities.services import IdentityError, identity_verify_password
 from segl.oidc.client import OidcClientError, Pending
+from segl.orders import payments
 from segl.orders.models import Order
 from segl.orders.services import (
     OrderRefused,
@@ -275,11 +277,19 @@ def order_confirm(request: HttpRequest) -> HttpResponse:
         placed[draft["key"]] = placed_order.reference
         request.session[PLACED] = placed
         request.session.pop(DRAFT, None)
-        return redirect("portal:order_status", reference=placed_order.reference)
+        status_url = reverse("portal:order_status", args=[placed_order.reference])
+        if placed_order.payment == Order.Payment.INVOICED:
+            start = payments.provider().start(
+                placed_order, return_url=request.build_absolute_uri(status_url)
+            )
+            if start.redirect_url:
+                return redirect(start.redirect_url)
+        return redirect(status_url)
     return _render(request, "order_confirm.html", context)
 
 
-def order_status(request: HttpRequest, reference: str) -> HttpResponse:
+def _viewable_order(request: HttpRequest, reference: str) -> Order:
+    """An order the logged-in person placed, or one placed from this browser."""
     found = (
         Order.objects.select_related("device", "person").filter(reference=reference.upper()).first()
     )
@@ -290,11 +300,41 @@ def order_status(request: HttpRequest, reference: str) -> HttpResponse:
     )
     if found is None or not mine:
         raise Http404
+    return found
+
+
+def order_status(request: HttpRequest, reference: str) -> HttpResponse:
+    found = _viewable_order(request, reference)
     return _render(
         request,
         "order_status.html",
-        {"order": found, "events": list(found.events.all()), "centre": centres().get(found.centre)},
+        {
+            "order": found,
+            "events": list(found.events.all()),
+            "centre": centres().get(found.centre),
+            "cancellable": found.status in ordering.CANCELLABLE,
+        },
     )
+
+
+@require_POST
+def order_cancel(request: HttpRequest, reference: str) -> HttpResponse:
+    """The citizen cancels an order that has not left yet."""
+    found = _viewable_order(request, reference)
+    identity = auth.current(request)
+    try:
+        order_advance(
+            reference=found.reference,
+            to=Order.Status.CANCELLED,
+            now=timezone.now(),
+            actor=identity.user_id if identity else "citizen",
+            ip=client_ip(request),
+        )
+    except OrderRefused:
+        _notice(request, _("The order has left and can no longer be cancelled."))
+    else:
+        _notice(request, _("The order has been cancelled."))
+    return redirect("portal:order_status", reference=found.reference)
 
 
 # -- activation ----------------------------------------------------------------------------------
@@ -549,7 +589,11 @@ def history(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def not_me(request: HttpRequest, pk: int) -> HttpResponse:
     identity = _identity(request)
-    activity = next((a for a in services.history(identity, limit=1000) if a.pk == pk), None)
+    activity = (
+        Activity.objects.select_related("authenticator__device")
+        .filter(pk=pk, identity=identity)
+        .first()
+    )
     if activity is None:
         raise Http404
     if request.method == "POST":
