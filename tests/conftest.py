@@ -136,6 +136,7 @@ def make_person(
         cpr=f"{(n % 28) + 1:02d}0190{n % 4000:04d}",
         given_name="Test",
         family_name=f"Person {n}",
+        address=f"Testvej {n}, 2000 Frederiksberg",
         phone=f"+4520{n % 1000000:06d}",
     )
     identity = identity_create(person=person, user_id=user_id, ial=ial, now=datetime.now(UTC))

@@ -676,13 +676,29 @@ def cmd_orders_operator(args: argparse.Namespace) -> int:
 def cmd_outbox(args: argparse.Namespace) -> int:
     """The messages segl sent through the default gateways (the demo's phone)."""
     _setup()
+    from segl.notify.gateways import deliver_waiting
     from segl.notify.models import OutboxMessage
 
+    if args.deliver:
+        delivered, waiting = deliver_waiting(now=_now())
+        _out(
+            args,
+            {"delivered": delivered, "waiting": waiting},
+            f"{delivered} delivered, {waiting} still waiting",
+        )
+        return 0 if waiting == 0 else 1
     qs = OutboxMessage.objects.order_by("-id")
     if args.to:
         qs = qs.filter(to=args.to)
     rows = [
-        {"to": m.to, "channel": m.channel, "purpose": m.purpose, "text": m.text, "at": m.created_at}
+        {
+            "to": m.to,
+            "channel": m.channel,
+            "purpose": m.purpose,
+            "text": m.text,
+            "at": m.created_at,
+            "error": m.error,
+        }
         for m in qs[: args.limit]
     ]
     _out(
@@ -949,6 +965,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(sub, "outbox", cmd_outbox, "messages sent by SMS, e-mail and push (demo gateways)")
     p.add_argument("--to", help="only to this number or app")
+    p.add_argument(
+        "--deliver", action="store_true", help="hand messages a gateway refused to it again"
+    )
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
 

@@ -186,7 +186,7 @@ def test_report_lost_then_a_login_with_it_fails(page: Page, demo: Demo, journal:
     serial = demo.serials[("demo-anna", "code_display")]
     portal_login(page, demo.device("demo-anna"), "demo-anna")
     expect(page.get_by_text("Have a spare segl")).to_be_visible()
-    page.get_by_role("link", name=f"Manage Code display {serial}").click()
+    page.get_by_role("link", name=f"Manage code display {serial}").click()
     page.get_by_role("link", name="Report lost").click()
     page.get_by_role("button", name="Yes, block it").click()
     expect(page.get_by_text("It has been blocked.")).to_be_visible()

@@ -141,7 +141,7 @@ def test_fulfilment_by_post_takes_a_device_from_stock_and_tells_the_citizen(db):
     identity = make_person("eva-orders").identity
     person = identity.person
     make_device("code_display")
-    order = place(person, "ship-1", address="Algade 1, 9000 Aalborg")
+    order = place(person, "ship-1")
     for step in ("packed", "shipped", "delivered"):
         order = order_advance(reference=order.reference, to=step, now=NOW, actor="op")
     device = Device.objects.get(pk=order.device_id)
@@ -233,3 +233,52 @@ def test_a_malformed_e_mail_address_is_refused(db):
     with pytest.raises(IdentityError) as caught:
         person_create(cpr="0404904321", given_name="A", family_name="B", email="not an address")
     assert caught.value.reason == "email"
+
+
+def test_fulfilment_operators_are_granted_and_taken_away_by_command(capsys, db):
+    import json
+
+    from segl.audit.models import AuditEvent
+    from segl.cli import main
+    from segl.orders.services import is_operator
+
+    packer = make_person("packer-cli")
+    assert main(["orders", "operator", "add", "--user-id", "PACKER-cli"]) == 0
+    assert is_operator(packer.identity)
+    assert main(["orders", "operator", "add", "--user-id", "packer-cli"]) == 0  # once is enough
+    assert AuditEvent.objects.filter(action="orders.operator_grant").count() == 1
+    capsys.readouterr()
+    assert main(["orders", "operator", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"operators": ["packer-cli"]}
+    assert main(["orders", "operator", "remove", "--user-id", "packer-cli"]) == 0
+    assert not is_operator(packer.identity)
+    assert AuditEvent.objects.filter(action="orders.operator_revoke").count() == 1
+    assert main(["orders", "operator", "add", "--user-id", "nobody-here"]) == 2
+    assert main(["orders", "operator", "add"]) == 2
+
+
+def test_an_identified_persons_device_goes_to_their_registered_address_only(person):
+    order = place(person, "elsewhere", recipient="Mallory", address="Evil Street 1", country="SE")
+    assert (order.recipient, order.address, order.country) == (
+        "Eva Holm",
+        "Algade 1, 9000 Aalborg",
+        "DK",
+    )
+
+
+def test_an_order_is_not_placed_at_a_price_the_citizen_was_not_shown(person):
+    for n in range(3):
+        place(person, f"free-{n}")
+    with pytest.raises(OrderRefused) as refused:
+        place(person, "shown-free", expected_price=0)
+    assert refused.value.reason == "price_changed"
+    assert not Order.objects.filter(idempotency_key="shown-free").exists()
+    assert place(person, "shown-paid", expected_price=4176).price_ore == 4176
+
+
+def test_someone_without_an_address_in_the_register_cannot_have_it_posted(db):
+    person = person_create(cpr="0505904321", given_name="A", family_name="B")
+    with pytest.raises(OrderRefused) as refused:
+        place(person, "no-address", address="Typed Street 1")
+    assert refused.value.reason == "address"
+    assert place(person, "pickup", delivery="pickup", centre="aarhus").centre == "aarhus"

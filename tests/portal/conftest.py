@@ -34,6 +34,7 @@ def portal_login(client: Client, person: Person, *, minutes_ago: float = 0) -> C
         "auth_time": now - int(minutes_ago * 60),
         "acr": "substantial",
         "seen": now,
+        "epoch": person.identity.session_epoch,
     }
     session.save()
     client.cookies["sessionid"] = session.session_key

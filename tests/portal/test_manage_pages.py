@@ -153,3 +153,15 @@ def test_someone_elses_delayed_change_cannot_be_cancelled(logged_in):
     change.refresh_from_db()
     assert change.cancelled_at is None
     assert change.effective_at > datetime.now(UTC) + timedelta(hours=23)
+
+
+def test_removing_the_only_way_to_identify_oneself_is_warned_about(logged_in, eva):
+    device = device_of(eva)
+    warning = "This is the only way you can identify yourself"
+    for action in ("retire", "lost"):
+        page = logged_in.get(f"/portal/authenticators/{device.pk}/{action}/").content.decode()
+        assert warning in page
+    activate(emulator(), eva)
+    assert (
+        warning not in logged_in.get(f"/portal/authenticators/{device.pk}/retire/").content.decode()
+    )

@@ -70,6 +70,9 @@ class Identity(models.Model):
     password_failures = models.PositiveIntegerField(default=0)
     password_locked_until = models.DateTimeField(null=True, blank=True)
     password_changed_at = models.DateTimeField(null=True, blank=True)
+    session_epoch = models.PositiveIntegerField(
+        default=0, help_text="Raised to end every portal login made before a security change"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_login = models.DateTimeField(null=True, blank=True)
 

@@ -1,16 +1,33 @@
-"""Where messages to citizens go. A gateway has one method, ``send``; the one in use is named by
-the setting ``SEGL_SMS_GATEWAY`` (a dotted path). The default writes to the outbox table; a real
-deployment plugs in its SMS provider's client with the same method."""
+"""Where messages to citizens go: a transactional outbox in front of a gateway.
+
+Every message is first written to :class:`OutboxMessage`, in the same transaction as the change
+it reports, and handed to the gateway only once that transaction has committed. So a change is
+never lost because an SMS provider failed, and no citizen is told of a change that was rolled
+back. A message the gateway refused stays in the outbox and ``segl outbox deliver`` tries it
+again.
+
+A gateway has one method, ``send``; the one in use is named by the setting ``SEGL_SMS_GATEWAY``
+(a dotted path). The default sends nothing further: the outbox is where the demo's phone and
+the tests read messages. A real deployment plugs in its SMS and e-mail provider's client.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .models import OutboxMessage
+
+MAX_ATTEMPTS = 5
+log = logging.getLogger(__name__)
 
 
 class Gateway(Protocol):
@@ -18,12 +35,10 @@ class Gateway(Protocol):
 
 
 class OutboxGateway:
-    """Keeps every message in :class:`OutboxMessage` (the demo's and the tests' phone)."""
+    """Sends nothing: the outbox row is the message (the demo's phone, the tests)."""
 
     def send(self, *, channel: str, to: str, text: str, purpose: str, now: datetime) -> None:
-        OutboxMessage.objects.create(
-            channel=channel, to=to, text=text, purpose=purpose, created_at=now
-        )
+        return None
 
 
 def gateway() -> Gateway:
@@ -32,10 +47,62 @@ def gateway() -> Gateway:
     return gateway_class()
 
 
+def _queue(*, channel: str, to: str, text: str, purpose: str, now: datetime) -> None:
+    message = OutboxMessage.objects.create(
+        channel=channel, to=to, text=text, purpose=purpose, created_at=now
+    )
+    # robust: a gateway's failure is logged and kept on the message, never raised into the
+    # request whose change has already committed.
+    transaction.on_commit(partial(deliver, message.pk), robust=True)
+
+
+def deliver(message_id: int) -> bool:
+    """Hand one waiting message to the gateway; True if it took it."""
+    message = OutboxMessage.objects.filter(pk=message_id, sent_at=None).first()
+    if message is None:
+        return False
+    try:
+        gateway().send(
+            channel=message.channel,
+            to=message.to,
+            text=message.text,
+            purpose=message.purpose,
+            now=message.created_at,
+        )
+    except Exception as exc:  # any provider error: keep the message for a retry
+        log.warning("gateway refused message %s: %s", message.pk, exc)
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            attempts=F("attempts") + 1, error=str(exc)[:200]
+        )
+        return False
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        sent_at=timezone.now(), attempts=F("attempts") + 1, error=""
+    )
+    return True
+
+
+def deliver_waiting(*, now: datetime, max_age: timedelta = timedelta(days=1)) -> tuple[int, int]:
+    """Try again every message still waiting (younger than ``max_age``, fewer than
+    ``MAX_ATTEMPTS`` tries); returns (delivered, still waiting)."""
+    waiting = OutboxMessage.objects.filter(
+        channel__in=[OutboxMessage.Channel.SMS, OutboxMessage.Channel.EMAIL],
+        sent_at=None,
+        attempts__lt=MAX_ATTEMPTS,
+        created_at__gte=now - max_age,
+    ).order_by("pk")
+    delivered = failed = 0
+    for pk in list(waiting.values_list("pk", flat=True)):
+        if deliver(pk):
+            delivered += 1
+        else:
+            failed += 1
+    return delivered, failed
+
+
 def send_sms(*, to: str, text: str, purpose: str, now: datetime) -> None:
-    gateway().send(channel=OutboxMessage.Channel.SMS, to=to, text=text, purpose=purpose, now=now)
+    _queue(channel=OutboxMessage.Channel.SMS, to=to, text=text, purpose=purpose, now=now)
 
 
 def send_email(*, to: str, text: str, purpose: str, now: datetime) -> None:
     """An e-mail through the same gateway (a real one sends it with its provider)."""
-    gateway().send(channel=OutboxMessage.Channel.EMAIL, to=to, text=text, purpose=purpose, now=now)
+    _queue(channel=OutboxMessage.Channel.EMAIL, to=to, text=text, purpose=purpose, now=now)

@@ -17,6 +17,11 @@ class OutboxMessage(models.Model):
     text = models.TextField()
     purpose = models.CharField(max_length=32, help_text="What it is for, e.g. temporary_pin")
     created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="Handed to the gateway; empty while waiting or failing"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True, help_text="The gateway's last refusal")
 
     class Meta:
         indexes = [models.Index(fields=["to", "created_at"])]

@@ -50,6 +50,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Du har afvist et login, du ikke selv startede, og vi har registreret din anmeldelse.",
         "You rejected a login you did not start, and we have recorded your report.",
     ),
+    "fraud_report_recorded": (
+        "Vi har modtaget din anmeldelse af misbrug.",
+        "We have received your report of misuse.",
+    ),
     "fraud_report": (
         "Vi har modtaget din anmeldelse af misbrug. Det, der blev brugt, er spærret.",
         "We have received your report of misuse. What was used has been blocked.",

@@ -160,8 +160,12 @@ def order_place(
     now: datetime,
     actor: str = "",
     ip: str = "",
+    expected_price: int | None = None,
 ) -> Order:
-    """Place an order once: the same ``key`` (one order form) gives back the same order."""
+    """Place an order once: the same ``key`` (one order form) gives back the same order.
+
+    ``expected_price`` is the price the citizen was shown; if it is no longer the price (another
+    order came first), nothing is placed and ``OrderRefused("price_changed")`` says so."""
     if not key or len(key) > 64:
         raise OrderRefused("key")
     existing = Order.objects.filter(idempotency_key=key).first()
@@ -175,12 +179,17 @@ def order_place(
         raise OrderRefused("identification")
     if delivery == Order.Delivery.PICKUP and centre not in centres():
         raise OrderRefused("centre")
+    if person is not None:
+        # An identified person's device goes to them at their address in the register, never
+        # to an address typed into the form: knowing a CPR number and a passport number must
+        # not be enough to have someone's device sent elsewhere.
+        recipient, address, country = person.name, person.address, person.country
     if delivery == Order.Delivery.POST:
-        address = address.strip() or (person.address if person else "")
+        address = address.strip()
         if not address:
             raise OrderRefused("address")
-        country = (country or (person.country if person else "DK")).upper()[:2]
-    recipient = (recipient.strip() or (person.name if person else ""))[:200]
+        country = (country or "DK").upper()[:2]
+    recipient = recipient.strip()[:200]
     if not recipient:
         raise OrderRefused("recipient")
     try:
@@ -190,6 +199,8 @@ def order_place(
             price, (earliest, latest) = order_quote(
                 kind=kind, person=person, delivery=delivery, country=country, now=now
             )
+            if expected_price is not None and price != expected_price:
+                raise OrderRefused("price_changed")
             order = Order.objects.create(
                 reference=_reference(),
                 idempotency_key=key,

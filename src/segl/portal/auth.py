@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -100,8 +101,20 @@ def sign_in(request: HttpRequest, claims: dict[str, Any]) -> Identity | None:
         "auth_time": int(claims.get("auth_time", now)),
         "acr": level.key,
         "seen": now,
+        "epoch": identity.session_epoch,
     }
     return identity
+
+
+def end_other_logins(request: HttpRequest, identity: Identity) -> None:
+    """After a security change (password, user ID, something lost or misused): every other
+    portal login of this identity ends; this one goes on."""
+    Identity.objects.filter(pk=identity.pk).update(session_epoch=F("session_epoch") + 1)
+    identity.refresh_from_db(fields=["session_epoch"])
+    data = request.session.get(SESSION)
+    if isinstance(data, dict):
+        data["epoch"] = identity.session_epoch
+        request.session.modified = True
 
 
 def sign_out(request: HttpRequest) -> None:
@@ -118,7 +131,7 @@ def current(request: HttpRequest) -> Identity | None:
         request.session.pop(SESSION, None)
         return None
     identity = Identity.objects.select_related("person").filter(pk=data["identity"]).first()
-    if identity is None or not identity.is_active:
+    if identity is None or not identity.is_active or data.get("epoch") != identity.session_epoch:
         request.session.pop(SESSION, None)
         return None
     if now - int(data["seen"]) > 30:

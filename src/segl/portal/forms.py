@@ -32,11 +32,14 @@ PASSWORD_ERRORS = {
 }
 
 
-def _text(label: Any, *, required: Any, max_length: int = 200, **attrs: str) -> forms.CharField:
+def _text(
+    label: Any, *, required: Any, max_length: int = 200, help_text: Any = "", **attrs: str
+) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=max_length,
         required=False,
+        help_text=help_text,
         error_messages={"required": required, "max_length": _("This is too long")},
         widget=forms.TextInput(attrs=attrs),
     )
@@ -49,15 +52,19 @@ class IdentifyFields(SeglForm):
         _("CPR number"),
         required=_("Enter your CPR number"),
         max_length=11,
+        help_text=_("10 digits, for example 0101801234"),
         inputmode="numeric",
         autocomplete="off",
+        **{"aria-describedby": "id_cpr-hint"},
     )
     passport = _text(
         _("Passport number"),
         required=_("Enter your passport number"),
         max_length=20,
+        help_text=_("The number of your Danish or Greenlandic passport"),
         autocomplete="off",
         spellcheck="false",
+        **{"aria-describedby": "id_passport-hint"},
     )
 
     def require_identification(self) -> None:
@@ -98,7 +105,8 @@ class OrderForm(IdentifyFields):
     centre = forms.ChoiceField(
         label=_("Citizen service centre"),
         required=False,
-        widget=forms.Select(attrs={"class": "select"}),
+        help_text=_("Bring valid ID, such as a passport or driving licence."),
+        widget=forms.Select(attrs={"class": "select", "aria-describedby": "id_centre-hint"}),
     )
     recipient = _text(_("Name"), required=_("Enter the name it is sent to"), autocomplete="name")
     address = forms.CharField(

@@ -58,28 +58,45 @@ def needs_backup(identity: Identity) -> bool:
     return active.count() <= 1
 
 
-def rename_app(*, identity: Identity, authenticator_id: int, name: str, now: datetime) -> None:
-    auth = _own(identity, authenticator_id)
+def rename_app(
+    *, identity: Identity, authenticator_id: int, name: str, now: datetime, ip: str = ""
+) -> None:
     name = " ".join(name.split())
-    if auth.kind != "app":
-        raise PortalRefused("not_an_app")
     if not 1 <= len(name) <= 64:
         raise PortalRefused("name_length")
     with transaction.atomic():
+        auth = _own_locked(identity, authenticator_id)
+        if auth.kind != "app" or auth.status != Authenticator.Status.ACTIVE:
+            raise PortalRefused("not_an_app")
         Authenticator.objects.filter(pk=auth.pk).update(name=name)
         audit_record(
             action="authenticator.rename",
+            actor="citizen",
             subject=identity.user_id,
-            data={"authenticator": auth.pk},
+            ip=ip,
+            data={"authenticator": auth.pk, "old": auth.name, "new": name},
             at=now,
         )
 
 
+def _own_locked(identity: Identity, authenticator_id: int) -> Authenticator:
+    """The identity's authenticator, locked, so two tabs cannot both act on one state."""
+    auth = (
+        Authenticator.objects.select_for_update(of=("self",))
+        .select_related("identity__person")
+        .filter(pk=authenticator_id, identity=identity)
+        .first()
+    )
+    if auth is None:
+        raise PortalRefused("not_found")
+    return auth
+
+
 def retire(*, identity: Identity, authenticator_id: int, now: datetime, ip: str = "") -> None:
-    auth = _own(identity, authenticator_id)
-    if auth.status == Authenticator.Status.RETIRED:
-        raise PortalRefused("already_retired")
     with transaction.atomic():
+        auth = _own_locked(identity, authenticator_id)
+        if auth.status == Authenticator.Status.RETIRED:
+            raise PortalRefused("already_retired")
         authenticator_retire(authenticator_id=auth.pk, now=now, actor="citizen", ip=ip)
         AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
         tell(identity.person, "authenticator_retired", kind=auth.kind, now=now)
@@ -87,10 +104,10 @@ def retire(*, identity: Identity, authenticator_id: int, now: datetime, ip: str 
 
 def report_lost(*, identity: Identity, authenticator_id: int, now: datetime, ip: str = "") -> None:
     """Suspend at once: a login with it fails from this moment."""
-    auth = _own(identity, authenticator_id)
-    if auth.status != Authenticator.Status.ACTIVE:
-        raise PortalRefused("not_active")
     with transaction.atomic():
+        auth = _own_locked(identity, authenticator_id)
+        if auth.status != Authenticator.Status.ACTIVE:
+            raise PortalRefused("not_active")
         authenticator_suspend(
             authenticator_id=auth.pk, now=now, reason="lost", actor="citizen", ip=ip
         )
@@ -105,16 +122,26 @@ class Activated:
 
 
 def activate_device(
-    *, identity: Identity, serial: str, code: str, password: str, now: datetime, ip: str = ""
+    *,
+    identity: Identity,
+    serial: str,
+    code: str,
+    password: str,
+    now: datetime,
+    logged_in: bool,
+    ip: str = "",
 ) -> Activated:
     """Seed 001: the serial from the back, the code shown or read aloud, a new password. Only a
-    device sent out on an order can be activated here, and only by the person it went to (or,
-    for an order placed without identification, by whoever holds it and identifies)."""
+    device sent out on an order can be activated here, and only by the person it went to. A
+    device from an order placed without identification needs a login (decision 14): a CPR
+    number and a passport number are things others can know."""
     serial = "".join(serial.split()).upper()
     device = Device.objects.filter(serial=serial).first()
     if device is None or device.status != Device.Status.ASSIGNED:
         # Unknown, still in stock, already active: the same answer, so serials cannot be probed.
         raise DeviceError("unknown_serial")
+    if device.assigned_to_id is None and not logged_in:
+        raise DeviceError("login_needed")
     previous = list(
         Authenticator.objects.filter(
             identity=identity, kind=device.kind, status=Authenticator.Status.ACTIVE
@@ -130,6 +157,8 @@ def activate_device(
         ip=ip,
     )
     tell(identity.person, "new_authenticator", kind=auth.kind, now=now)
+    if previous:
+        tell(identity.person, "authenticator_retired", kind=auth.kind, now=now)
     return Activated(auth, [a.device.serial for a in previous if a.device is not None])
 
 
@@ -208,8 +237,9 @@ def history(identity: Identity, *, limit: int = 100) -> list[Activity]:
     )
 
 
-def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: str = "") -> Activity:
-    """ "This was not me": suspend what was used and record a fraud report."""
+def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: str = "") -> bool:
+    """ "This was not me": suspend what was used and record a fraud report. True if something
+    was suspended (what was used may have been retired or blocked already)."""
     with transaction.atomic():
         activity = (
             Activity.objects.select_for_update(of=("self",))
@@ -243,5 +273,5 @@ def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: st
             },
             at=now,
         )
-        tell(identity.person, "fraud_report", now=now)
-    return activity
+        tell(identity.person, "fraud_report" if suspended else "fraud_report_recorded", now=now)
+    return suspended

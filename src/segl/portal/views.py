@@ -32,7 +32,7 @@ from segl.orders.services import (
     order_place,
     order_quote,
 )
-from segl.web.http import client_ip, rate_limited
+from segl.web.http import client_ip, hit, rate_limited
 
 from . import auth, services
 from .forms import (
@@ -45,7 +45,8 @@ from .forms import (
 
 NOTICE = "portal_notice"
 DRAFT = "portal_order_draft"
-PLACED = "portal_orders"  # references this browser may look at without logging in
+PLACED = "portal_orders"
+USER_ID_TRIES_PER_HOUR = 10  # references this browser may look at without logging in
 
 
 def _mismatch() -> str:
@@ -54,6 +55,11 @@ def _mismatch() -> str:
 
 def _identity(request: HttpRequest) -> Identity:
     return cast(Identity, request.identity)  # type: ignore[attr-defined]
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The submitted form, also when it came empty; None for a GET (an unbound form)."""
+    return request.POST if request.method == "POST" else None
 
 
 def _notice(request: HttpRequest, text: str) -> None:
@@ -162,7 +168,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 def order(request: HttpRequest) -> HttpResponse:
     identity = auth.current(request)
     initial = {"kind": request.GET.get("kind", "")}
-    form = OrderForm(request.POST or None, initial=initial, logged_in=identity is not None)
+    form = OrderForm(_posted(request), initial=initial, logged_in=identity is not None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person: Person | None = identity.person if identity else None
@@ -187,6 +193,16 @@ def order(request: HttpRequest) -> HttpResponse:
                     _mismatch(),
                 )
                 return _render(request, "order.html", {"form": form}, status=400)
+        anonymous = person is None
+        if person is not None and data["delivery"] == "post" and not person.address.strip():
+            form.add_error(
+                "delivery",
+                _(
+                    "We have no address for you in the people register. Choose to collect it "
+                    "at a citizen service centre."
+                ),
+            )
+            return _render(request, "order.html", {"form": form}, status=400)
         request.session[DRAFT] = {
             "key": secrets.token_urlsafe(24),
             "kind": data["kind"],
@@ -194,9 +210,10 @@ def order(request: HttpRequest) -> HttpResponse:
             "person": person.pk if person else None,
             "delivery": data["delivery"],
             "centre": data.get("centre") or "",
-            "recipient": (data.get("recipient") or "").strip(),
-            "address": (data.get("address") or "").strip(),
-            "country": data.get("country") or "DK",
+            # An identified person's device goes to their address in the register.
+            "recipient": (data.get("recipient") or "").strip() if anonymous else "",
+            "address": (data.get("address") or "").strip() if anonymous else "",
+            "country": (data.get("country") or "DK") if anonymous else "",
         }
         return redirect("portal:order_confirm")
     status = 400 if request.method == "POST" else 200
@@ -205,10 +222,7 @@ def order(request: HttpRequest) -> HttpResponse:
 
 def _draft_view(draft: dict[str, Any]) -> dict[str, Any]:
     person = Person.objects.filter(pk=draft["person"]).first() if draft["person"] else None
-    post = draft["delivery"] == Order.Delivery.POST
-    country = (
-        draft["country"] if (person is None and post) else (person.country if person else "DK")
-    )
+    country = person.country if person else draft["country"]
     price, (earliest, latest) = order_quote(
         kind=draft["kind"],
         person=person,
@@ -216,6 +230,7 @@ def _draft_view(draft: dict[str, Any]) -> dict[str, Any]:
         country=country,
         now=timezone.now(),
     )
+    draft["price"] = price  # the price shown is the price the order is placed at
     return {
         "draft": draft,
         "person": person,
@@ -224,9 +239,11 @@ def _draft_view(draft: dict[str, Any]) -> dict[str, Any]:
         "earliest": earliest,
         "latest": latest,
         "centre": centres().get(draft["centre"]),
-        "recipient": draft["recipient"] or (person.name if person else ""),
-        "address": draft["address"] or (person.address if person else ""),
-        "abroad": post and country != "DK",
+        "recipient": person.name if person else draft["recipient"],
+        "address": person.address if person else draft["address"],
+        # Someone who gave a CPR number and a passport number does not see the address.
+        "show_address": draft["identified_by"] != Order.IdentifiedBy.PASSPORT,
+        "abroad": draft["delivery"] == Order.Delivery.POST and country != "DK",
     }
 
 
@@ -240,10 +257,15 @@ def order_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("portal:order_status", reference=placed[key])
     if not isinstance(draft, dict):
         return redirect("portal:order")
+    shown_price = draft.get("price")
     context = _draft_view(draft)
+    request.session[DRAFT] = draft
     if request.method == "POST":
-        if not secrets.compare_digest(key, draft["key"]):
+        if shown_price is None or not secrets.compare_digest(key, draft["key"]):
             return redirect("portal:order_confirm")
+        if rate_limited(request, "portal-order"):
+            message = _("Too many requests. Wait a minute and try again.")
+            return _render(request, "order_confirm.html", {**context, "error": message}, status=429)
         identity = auth.current(request)
         if draft["identified_by"] == Order.IdentifiedBy.LOGIN and (
             identity is None or identity.person.pk != draft["person"]
@@ -263,8 +285,14 @@ def order_confirm(request: HttpRequest) -> HttpResponse:
                 now=timezone.now(),
                 actor=identity.user_id if identity else "citizen",
                 ip=client_ip(request),
+                expected_price=shown_price,
             )
-        except OrderRefused:
+        except OrderRefused as exc:
+            if exc.reason == "price_changed":
+                message = _("The price has changed since you saw it. Check it and confirm again.")
+                return _render(
+                    request, "order_confirm.html", {**context, "error": message}, status=409
+                )
             return _render(
                 request,
                 "order_confirm.html",
@@ -347,7 +375,7 @@ def activate(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def activate_device(request: HttpRequest) -> HttpResponse:
     identity = auth.current(request)
-    form = ActivateForm(request.POST or None, logged_in=identity is not None)
+    form = ActivateForm(_posted(request), logged_in=identity is not None)
     if request.method != "POST" or not form.is_valid():
         return _render(
             request,
@@ -359,6 +387,7 @@ def activate_device(request: HttpRequest) -> HttpResponse:
     if rate_limited(request, "portal-activate"):
         form.add_error(None, _("Too many requests. Wait a minute and try again."))
         return _render(request, "activate.html", {"form": form}, status=429)
+    logged_in = identity is not None
     if identity is None:
         try:
             person = identify_by_passport(
@@ -390,6 +419,7 @@ def activate_device(request: HttpRequest) -> HttpResponse:
             code=data["code"],
             password=data["new_password"],
             now=now,
+            logged_in=logged_in,
             ip=ip,
         )
     except PasswordRejected as exc:
@@ -403,6 +433,13 @@ def activate_device(request: HttpRequest) -> HttpResponse:
                 _(
                     "We do not know a device with this serial number that has been sent out. "
                     "Check the number on the back."
+                ),
+            ),
+            "login_needed": (
+                "serial",
+                _(
+                    "This device was ordered without identification. Log in with segl to "
+                    "activate it, or have it activated at a citizen service centre."
                 ),
             ),
             "not_yours": (
@@ -450,7 +487,7 @@ def _own(identity: Identity, pk: int) -> Authenticator:
 def authenticator(request: HttpRequest, pk: int) -> HttpResponse:
     identity = _identity(request)
     found = _own(identity, pk)
-    form = RenameForm(request.POST or None, initial={"name": found.name})
+    form = RenameForm(_posted(request), initial={"name": found.name})
     if request.method == "POST" and form.is_valid():
         try:
             services.rename_app(
@@ -458,9 +495,15 @@ def authenticator(request: HttpRequest, pk: int) -> HttpResponse:
                 authenticator_id=pk,
                 name=form.cleaned_data["name"],
                 now=timezone.now(),
+                ip=client_ip(request),
             )
-        except services.PortalRefused:
-            form.add_error("name", _("Enter a name of 1 to 64 characters"))
+        except services.PortalRefused as exc:
+            form.add_error(
+                "name",
+                _("Enter a name of 1 to 64 characters")
+                if exc.reason == "name_length"
+                else _("Only an app in use can be renamed"),
+            )
         else:
             _notice(request, _("The name has been changed."))
             return redirect("portal:home")
@@ -488,6 +531,7 @@ def authenticator_action(request: HttpRequest, pk: int, action: str) -> HttpResp
                     now=timezone.now(),
                     ip=client_ip(request),
                 )
+                auth.end_other_logins(request, identity)
                 _notice(request, _("It has been blocked. Nobody can log in with it any more."))
             else:
                 services.retire(
@@ -500,7 +544,12 @@ def authenticator_action(request: HttpRequest, pk: int, action: str) -> HttpResp
         except services.PortalRefused:
             _notice(request, _("Nothing was changed: it is not in use."))
         return redirect("portal:home")
-    return _render(request, "authenticator_action.html", {"authenticator": found, "action": action})
+    only_one = found.status == Authenticator.Status.ACTIVE and services.needs_backup(identity)
+    return _render(
+        request,
+        "authenticator_action.html",
+        {"authenticator": found, "action": action, "only_one": only_one},
+    )
 
 
 @auth.login_required
@@ -508,7 +557,7 @@ def authenticator_action(request: HttpRequest, pk: int, action: str) -> HttpResp
 def password(request: HttpRequest) -> HttpResponse:
     identity = _identity(request)
     fresh = auth.fresh(request)
-    form = PasswordChangeForm(request.POST or None, fresh=fresh)
+    form = PasswordChangeForm(_posted(request), fresh=fresh)
     if request.method == "POST" and form.is_valid():
         now, ip = timezone.now(), client_ip(request)
         try:
@@ -529,6 +578,7 @@ def password(request: HttpRequest) -> HttpResponse:
         except PasswordRejected as exc:
             form.reject_password(exc.reason)
         else:
+            auth.end_other_logins(request, identity)
             _notice(request, _("Your password has been changed."))
             return redirect("portal:home")
     return _render(
@@ -540,8 +590,12 @@ def password(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_id(request: HttpRequest) -> HttpResponse:
     identity = _identity(request)
-    form = UserIdChangeForm(request.POST or None)
+    form = UserIdChangeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
+        # Whether a user ID is taken is worth knowing to someone guessing them: a few an hour.
+        if hit(f"portal-user-id:{identity.pk}", USER_ID_TRIES_PER_HOUR, window=3600):
+            form.add_error("user_id", _("You have tried many user IDs. Try again in an hour."))
+            return _render(request, "user_id.html", {"form": form}, status=429)
         try:
             services.change_user_id(
                 identity=identity,
@@ -559,6 +613,7 @@ def user_id(request: HttpRequest) -> HttpResponse:
                 else _("This user ID is taken. Choose another."),
             )
         else:
+            auth.end_other_logins(request, identity)
             _notice(request, _("Your user ID has been changed."))
             return redirect("portal:home")
     return _render(request, "user_id.html", {"form": form}, status=400 if form.errors else 200)
@@ -598,15 +653,18 @@ def not_me(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         try:
-            services.report_not_me(
+            suspended = services.report_not_me(
                 identity=identity, activity_id=pk, now=timezone.now(), ip=client_ip(request)
             )
         except services.PortalRefused:
             _notice(request, _("You have already reported this."))
         else:
+            auth.end_other_logins(request, identity)
             _notice(
                 request,
-                _("Thank you. What was used has been blocked and your report has been recorded."),
+                _("Thank you. What was used has been blocked and your report has been recorded.")
+                if suspended
+                else _("Thank you. Your report has been recorded."),
             )
         return redirect("portal:history")
     return _render(request, "not_me.html", {"activity": activity})

@@ -9,7 +9,7 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from segl.authenticators.models import Authenticator
+from segl.authenticators.models import Authenticator, Kind
 
 register = template.Library()
 
@@ -25,12 +25,24 @@ def dkk(ore: int) -> str:
 
 @register.filter
 def label(authenticator: Authenticator) -> str:
-    """What the citizen calls it: an app by its name, a device by its kind and serial."""
+    """What the citizen calls it: an app by its name, a device by its kind and serial; in lower
+    case, for the middle of a sentence (``|capfirst`` starts one, but "segl" stays lower case)."""
     kind = str(authenticator.get_kind_display())
-    if authenticator.kind != "app":  # "segl" is written in lower case
-        kind = kind[:1].upper() + kind[1:]
     if authenticator.device is not None:
         return f"{kind} {authenticator.device.serial}"
     if authenticator.name:
         return f"{kind}: {authenticator.name}"
     return kind
+
+
+@register.filter
+def method_name(method: str) -> str:
+    """A login method's name, for history rows whose authenticator is gone."""
+    return str(dict(Kind.choices).get(method, method))
+
+
+@register.filter
+def first_up(text: str) -> str:
+    """``capfirst`` for the start of a sentence or a cell, leaving "segl" in lower case."""
+    text = str(text)
+    return text if text.startswith("segl") else text[:1].upper() + text[1:]
