@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from segl.audit.models import AuditEvent
 from segl.authenticators.models import Authenticator
 from segl.identities.models import Activity, Identity
 from segl.notify.models import OutboxMessage
+from segl.portal.services import activate_device
 from tests.app.conftest import activate, emulator
 from tests.app.test_login_with_app import current_qr
-from tests.conftest import make_person
-from tests.portal.conftest import english, portal_login
+from tests.conftest import PASSWORD, make_person
+from tests.portal.conftest import english, portal_login, shipped_device
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +87,22 @@ def test_a_failed_login_is_not_in_the_history(eva, driver):
     driver.user_id(url, eva.user_id)
     driver.code(url, "000000")
     assert not Activity.objects.exists()
+
+
+def test_the_history_names_the_device_whose_code_was_accepted(eva, driver):
+    used = Authenticator.objects.get(identity=eva.identity, kind="code_display")
+    url, *_ = driver.start()
+    driver.user_id(url, eva.user_id)
+    driver.code(url, eva.token.code())
+    # Between the code and the password, a new code display is activated (the old one retires).
+    new = shipped_device(eva)
+    activate_device(
+        identity=eva.identity,
+        serial=new.serial,
+        code=new.code(),
+        password=PASSWORD,
+        now=datetime.now(UTC),
+        logged_in=True,
+    )
+    assert driver.password(url).status_code == 302
+    assert Activity.objects.get(identity=eva.identity).authenticator == used

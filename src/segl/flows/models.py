@@ -42,6 +42,14 @@ class Flow(models.Model):
     identity = models.ForeignKey(
         Identity, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    authenticator = models.ForeignKey(
+        "authenticators.Authenticator",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The authenticator whose step was passed; the citizen's history names it.",
+    )
     decoy = models.BooleanField(
         default=False, help_text="The user ID is unknown; the flow acts as if it were not."
     )

@@ -176,6 +176,7 @@ STATE_FIELDS = [
     "identity",
     "decoy",
     "decoy_key",
+    "authenticator",
 ]
 
 
@@ -347,6 +348,7 @@ def flow_submit_step(
                     context={"flow": flow.id},
                 )
                 Authenticator.objects.filter(pk=auth.pk).update(last_used_at=now)
+                flow.authenticator = auth
         except SeglError as exc:
             failure = exc
         else:
@@ -414,14 +416,7 @@ def _done(flow: Flow, *, now: datetime, ip: str, authenticator_id: int | None = 
     if flow.identity is None or flow.decoy:
         return
     if authenticator_id is None:
-        # A device kind: one active authenticator of its kind at a time.
-        authenticator_id = (
-            Authenticator.objects.filter(
-                identity=flow.identity, kind=flow.method, status=Authenticator.Status.ACTIVE
-            )
-            .values_list("pk", flat=True)
-            .first()
-        )
+        authenticator_id = flow.authenticator_id  # the device whose code was accepted
     Identity.objects.filter(pk=flow.identity.pk).update(last_login=now)
     if authenticator_id is not None:
         Authenticator.objects.filter(pk=authenticator_id).update(last_used_at=now)
