@@ -35,6 +35,8 @@ def test_production_wants_https():
         ("SEGL_CODE_LOCK_MINUTES", "0"),
         ("SEGL_DEBUG", "maybe"),
         ("SEGL_ENV", "staging"),
+        ("SEGL_SMS_GATEWAY", "not a path"),
+        ("SEGL_PAYMENT_PROVIDER", "Invoice"),
     ],
 )
 def test_malformed_values_are_named(name, value):
@@ -68,3 +70,11 @@ def test_security_times_and_limits_default_to_the_rules():
     assert config.flow_minutes == 10
     assert config.rate_limit_ip_per_minute == 60
     assert config.rate_limit_user_per_minute == 10
+
+
+def test_gateway_and_payment_provider_are_named_by_dotted_path():
+    config = load(
+        {**GOOD, "SEGL_BASE_URL": "https://id.example", "SEGL_SMS_GATEWAY": "mysms.gateway.Sms"}
+    )
+    assert config.sms_gateway == "mysms.gateway.Sms"
+    assert config.payment_provider == "segl.orders.payments.InvoiceProvider"

@@ -65,6 +65,8 @@ class Config:
     price_code_display_ore: int = 4176
     price_audio_code_reader_ore: int = 4171
     price_chip_ore: int = 15000
+    sms_gateway: str = "segl.notify.gateways.OutboxGateway"
+    payment_provider: str = "segl.orders.payments.InvoiceProvider"
 
     @property
     def issuer(self) -> str:
@@ -81,6 +83,16 @@ def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> i
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _dotted(env: dict[str, str], name: str, default: str) -> str:
+    """A class named by its dotted path, e.g. ``mysms.Gateway`` (imported when first used)."""
+    value = env.get(name, "").strip() or default
+    if "." not in value or not all(part.isidentifier() for part in value.split(".")):
+        raise ConfigError(
+            f"{name} must be a dotted path such as package.module.Class, not {value!r}"
+        )
     return value
 
 
@@ -186,4 +198,8 @@ def load(environ: dict[str, str] | None = None) -> Config:
         price_code_display_ore=_int(env, "SEGL_PRICE_CODE_DISPLAY_ORE", 4176, 0, 10**7),
         price_audio_code_reader_ore=_int(env, "SEGL_PRICE_AUDIO_CODE_READER_ORE", 4171, 0, 10**7),
         price_chip_ore=_int(env, "SEGL_PRICE_CHIP_ORE", 15000, 0, 10**7),
+        sms_gateway=_dotted(env, "SEGL_SMS_GATEWAY", "segl.notify.gateways.OutboxGateway"),
+        payment_provider=_dotted(
+            env, "SEGL_PAYMENT_PROVIDER", "segl.orders.payments.InvoiceProvider"
+        ),
     )

@@ -14,6 +14,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 DEBUG = CONFIG.debug
 SECRET_KEY = CONFIG.secret_key
+SEGL_SMS_GATEWAY = CONFIG.sms_gateway
+SEGL_PAYMENT_PROVIDER = CONFIG.payment_provider
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
 if CONFIG.env == "test":
     ALLOWED_HOSTS += ["localhost", "127.0.0.1", "testserver"]
