@@ -45,8 +45,8 @@ from .forms import (
 
 NOTICE = "portal_notice"
 DRAFT = "portal_order_draft"
-PLACED = "portal_orders"
-USER_ID_TRIES_PER_HOUR = 10  # references this browser may look at without logging in
+PLACED = "portal_orders"  # orders placed from this browser, which it may follow without a login
+USER_ID_TRIES_PER_HOUR = 10
 
 
 def _mismatch() -> str:
@@ -188,10 +188,7 @@ def order(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, _wait_message(exc))
                 return _render(request, "order.html", {"form": form}, status=429)
             except OrderRefused:
-                form.add_error(
-                    "cpr",
-                    _mismatch(),
-                )
+                form.add_error("cpr", _mismatch())
                 return _render(request, "order.html", {"form": form}, status=400)
         anonymous = person is None
         if person is not None and data["delivery"] == "post" and not person.address.strip():
@@ -397,10 +394,7 @@ def activate_device(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _wait_message(exc))
             return _render(request, "activate.html", {"form": form}, status=429)
         except OrderRefused:
-            form.add_error(
-                "cpr",
-                _("The CPR number and the passport number do not match. Check them and try again."),
-            )
+            form.add_error("cpr", _mismatch())
             return _render(request, "activate.html", {"form": form}, status=400)
         identity = Identity.objects.filter(person=person).first()
         if identity is None or not identity.is_active:
@@ -427,34 +421,26 @@ def activate_device(request: HttpRequest) -> HttpResponse:
     except Locked as exc:
         form.add_error("code", _wait_message(exc))
     except DeviceError as exc:
-        messages = {
-            "unknown_serial": (
-                "serial",
-                _(
-                    "We do not know a device with this serial number that has been sent out. "
-                    "Check the number on the back."
-                ),
+        refusals = {
+            "unknown_serial": _(
+                "We do not know a device with this serial number that has been sent out. "
+                "Check the number on the back."
             ),
-            "login_needed": (
-                "serial",
-                _(
-                    "This device was ordered without identification. Log in with segl to "
-                    "activate it, or have it activated at a citizen service centre."
-                ),
+            "login_needed": _(
+                "This device was ordered without identification. Log in with segl to "
+                "activate it, or have it activated at a citizen service centre."
             ),
-            "not_yours": (
-                "serial",
-                _(
-                    "This device was sent to someone else. "
-                    "Only the person it was sent to can activate it."
-                ),
+            "not_yours": _(
+                "This device was sent to someone else. "
+                "Only the person it was sent to can activate it."
             ),
         }
-        field, message = messages.get(
-            exc.reason,
-            ("serial", _("This device cannot be activated. Contact a citizen service centre.")),
+        form.add_error(
+            "serial",
+            refusals.get(
+                exc.reason, _("This device cannot be activated. Contact a citizen service centre.")
+            ),
         )
-        form.add_error(field, message)
     except SeglError:
         form.add_error(
             "code", _("The one-time code is not correct. Press the button and enter the new code.")
