@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from segl.flows.forms import SeglForm
+from segl.flows.forms import SeglForm, UserIdForm
 from segl.orders.services import centres
 
 KIND_CHOICES = [
@@ -257,21 +257,15 @@ class PasswordChangeForm(NewPasswordFields):
         return data
 
 
-class UserIdChangeForm(SeglForm):
-    user_id = forms.CharField(
-        label=_("New user ID"),
-        max_length=64,
-        help_text=_("4 to 64 letters, digits and . - _ #"),
-        error_messages={"required": _("Enter a new user ID")},
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "username",
-                "spellcheck": "false",
-                "autocapitalize": "none",
-                "aria-describedby": "id_user_id-hint",
-            }
-        ),
-    )
+class UserIdChangeForm(UserIdForm):
+    """The login's user ID field, asking for a new one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user_id"]
+        field.label = _("New user ID")
+        field.help_text = _("4 to 64 letters, digits and . - _ #")
+        field.error_messages = {**field.error_messages, "required": _("Enter a new user ID")}
 
 
 class RenameForm(SeglForm):
