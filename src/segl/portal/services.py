@@ -31,9 +31,11 @@ class PortalRefused(SeglError):
         self.reason = reason
 
 
-def _own(identity: Identity, authenticator_id: int) -> Authenticator:
+def _own_locked(identity: Identity, authenticator_id: int) -> Authenticator:
+    """The identity's authenticator, locked, so two tabs cannot both act on one state."""
     auth = (
-        Authenticator.objects.select_related("device", "identity__person")
+        Authenticator.objects.select_for_update(of=("self",))
+        .select_related("identity__person")
         .filter(pk=authenticator_id, identity=identity)
         .first()
     )
@@ -77,19 +79,6 @@ def rename_app(
             data={"authenticator": auth.pk, "old": auth.name, "new": name},
             at=now,
         )
-
-
-def _own_locked(identity: Identity, authenticator_id: int) -> Authenticator:
-    """The identity's authenticator, locked, so two tabs cannot both act on one state."""
-    auth = (
-        Authenticator.objects.select_for_update(of=("self",))
-        .select_related("identity__person")
-        .filter(pk=authenticator_id, identity=identity)
-        .first()
-    )
-    if auth is None:
-        raise PortalRefused("not_found")
-    return auth
 
 
 def retire(*, identity: Identity, authenticator_id: int, now: datetime, ip: str = "") -> None:
