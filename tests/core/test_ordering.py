@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segl.core.ordering import NEXT, OrderStateError, Prices, advance, price_of
+from segl.core.ordering import NEXT, OrderStateError, Prices, advance, next_steps, price_of
 
 PRICES = Prices()
 
@@ -83,3 +83,22 @@ def test_every_step_is_reachable_and_each_path_ends() -> None:
             status = steps[status]
             seen.append(status)
         assert len(seen) == 4 and len(set(seen)) == 4, (delivery, seen)
+
+
+@pytest.mark.parametrize(
+    ("delivery", "status", "steps"),
+    [
+        ("post", "ordered", ["packed", "cancelled"]),
+        ("post", "packed", ["shipped", "cancelled"]),
+        ("post", "shipped", ["delivered"]),
+        ("post", "delivered", []),
+        ("pickup", "packed", ["ready_for_pickup", "cancelled"]),
+        ("pickup", "ready_for_pickup", ["collected"]),
+        ("pickup", "collected", []),
+        ("post", "cancelled", []),
+    ],
+)
+def test_next_steps_are_the_steps_advance_accepts(delivery, status, steps):
+    assert next_steps(status, delivery=delivery) == steps
+    for step in steps:
+        assert advance(status, delivery=delivery, to=step) == step

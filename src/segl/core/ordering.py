@@ -20,6 +20,7 @@ __all__ = [
     "OrderStateError",
     "Prices",
     "advance",
+    "next_steps",
     "price_of",
 ]
 
@@ -86,3 +87,9 @@ def advance(status: str, *, delivery: str, to: str) -> str:
             f"{NEXT[delivery].get(status, 'nowhere')}, not {to}"
         )
     return to
+
+
+def next_steps(status: str, *, delivery: str) -> list[str]:
+    """The steps an order can take from ``status``: on its way, and cancelling while it may."""
+    steps = [NEXT[delivery][status]] if status in NEXT.get(delivery, {}) else []
+    return [*steps, CANCELLED] if status in CANCELLABLE else steps

@@ -76,7 +76,11 @@ def notice_text(purpose: str, *, kind: str = "") -> str:
 
 def tell(person: Person, purpose: str, *, now: datetime, kind: str = "") -> None:
     """Send the notice ``purpose`` to the person's phone and e-mail, where the register has them."""
-    text = notice_text(purpose, kind=kind)
+    send_to(person, notice_text(purpose, kind=kind), purpose=purpose, now=now)
+
+
+def send_to(person: Person, text: str, *, purpose: str, now: datetime) -> None:
+    """By SMS and by e-mail, to whatever the register holds for the person."""
     if person.phone:
         send_sms(to=person.phone, text=text, purpose=purpose, now=now)
     if person.email:

@@ -25,8 +25,7 @@ from segl.core.errors import CprError, Locked, SeglError
 from segl.core.throttle import ThrottlePolicy
 from segl.identities import throttles
 from segl.identities.models import Identity, Person
-from segl.notify.gateways import send_email, send_sms
-from segl.notify.notices import KIND_NAMES
+from segl.notify.notices import KIND_NAMES, send_to
 
 from .models import FulfilmentOperator, IdentificationThrottle, Order, OrderEvent
 
@@ -309,7 +308,7 @@ def _take_from_stock(order: Order) -> Device:
 
 
 def _tell(order: Order, now: datetime) -> None:
-    """By SMS and by e-mail, to whatever the register holds for the person."""
+    """Shipped or ready for pickup: the person who ordered is told."""
     template = MESSAGES.get(str(order.status))
     if template is None or order.person is None:
         return
@@ -320,11 +319,7 @@ def _tell(order: Order, now: datetime) -> None:
         ref=order.reference,
         centre=centre.name if centre else "",
     )
-    purpose = f"order_{order.status}"
-    if order.person.phone:
-        send_sms(to=order.person.phone, text=text, purpose=purpose, now=now)
-    if order.person.email:
-        send_email(to=order.person.email, text=text, purpose=purpose, now=now)
+    send_to(order.person, text, purpose=f"order_{order.status}", now=now)
 
 
 def order_mark_paid(*, reference: str, now: datetime, actor: str, ip: str = "") -> Order:

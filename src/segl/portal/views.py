@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from typing import Any, cast
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -658,15 +657,6 @@ def not_me(request: HttpRequest, pk: int) -> HttpResponse:
 
 # -- fulfilment (operators) -----------------------------------------------------------------------
 
-NEXT_STEPS = {
-    ("post", "ordered"): ["packed", "cancelled"],
-    ("pickup", "ordered"): ["packed", "cancelled"],
-    ("post", "packed"): ["shipped", "cancelled"],
-    ("pickup", "packed"): ["ready_for_pickup", "cancelled"],
-    ("post", "shipped"): ["delivered"],
-    ("pickup", "ready_for_pickup"): ["collected"],
-}
-
 
 @auth.login_required
 @require_http_methods(["GET", "POST"])
@@ -677,23 +667,16 @@ def fulfilment(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         reference, step = request.POST.get("reference", ""), request.POST.get("to", "")
+        ip = client_ip(request)
         try:
-            with transaction.atomic():
-                if step == "paid":
-                    order_mark_paid(
-                        reference=reference,
-                        now=timezone.now(),
-                        actor=identity.user_id,
-                        ip=client_ip(request),
-                    )
-                else:
-                    order_advance(
-                        reference=reference,
-                        to=step,
-                        now=timezone.now(),
-                        actor=identity.user_id,
-                        ip=client_ip(request),
-                    )
+            if step == "paid":
+                order_mark_paid(
+                    reference=reference, now=timezone.now(), actor=identity.user_id, ip=ip
+                )
+            else:
+                order_advance(
+                    reference=reference, to=step, now=timezone.now(), actor=identity.user_id, ip=ip
+                )
         except OrderRefused as exc:
             reasons = {
                 "unpaid": _("The invoice has not been paid."),
@@ -709,7 +692,7 @@ def fulfilment(request: HttpRequest) -> HttpResponse:
         .exclude(status__in=["delivered", "collected", "cancelled"])
         .order_by("created_at")[:200]
     )
-    rows = [(o, NEXT_STEPS.get((o.delivery, o.status), [])) for o in open_orders]
+    rows = [(o, ordering.next_steps(o.status, delivery=o.delivery)) for o in open_orders]
     return _render(
         request,
         "fulfilment.html",
