@@ -3,6 +3,7 @@ Substantial. What it keeps in the session is who logged in, when, and at which l
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import time
@@ -13,7 +14,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth.hashers import check_password
+from django.db import IntegrityError
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -24,7 +26,7 @@ from oauth2_provider.models import Application
 from segl.core.assurance import Level
 from segl.identities.models import Identity
 from segl.oidc.client import OidcClient
-from segl.oidc.services import rp_add
+from segl.oidc.services import RpError, rp_add
 
 CLIENT_ID = "segl-portal"
 NAME = "segl self-service"
@@ -46,21 +48,26 @@ def redirect_uri() -> str:
 
 
 def ensure_registered() -> None:
-    """The portal is registered as an RP the first time it is used (and again if the address
-    it answers on changes)."""
+    """The portal registers itself as an RP the first time it is used, and brings its
+    registration up to date when the address it answers on or the secret key has changed."""
     app = Application.objects.filter(client_id=CLIENT_ID).first()
     if app is None:
-        with transaction.atomic():
-            if not Application.objects.filter(client_id=CLIENT_ID).exists():
-                rp_add(
-                    name=NAME,
-                    client_id=CLIENT_ID,
-                    client_secret=client_secret(),
-                    redirect_uris=[redirect_uri()],
-                    actor="portal",
-                )
-    elif app.redirect_uris != redirect_uri():
-        Application.objects.filter(pk=app.pk).update(redirect_uris=redirect_uri())
+        # Another request may register it at the same moment; then that registration stands.
+        with contextlib.suppress(RpError, IntegrityError):
+            rp_add(
+                name=NAME,
+                client_id=CLIENT_ID,
+                client_secret=client_secret(),
+                redirect_uris=[redirect_uri()],
+                actor="portal",
+            )
+        return
+    if app.redirect_uris != redirect_uri() or not check_password(
+        client_secret(), app.client_secret
+    ):
+        app.redirect_uris = redirect_uri()
+        app.client_secret = client_secret()  # hashed when saved
+        app.save(update_fields=["redirect_uris", "client_secret"])
 
 
 def client() -> OidcClient:
