@@ -50,6 +50,7 @@ def test_an_app_approval_names_the_app_that_approved(logged_in, eva, driver):
     activity = Activity.objects.get(identity=eva.identity)
     assert activity.method == "app"
     assert activity.authenticator == Authenticator.objects.get(identity=eva.identity, kind="app")
+    assert activity.authenticator.last_used_at == activity.at
     assert "segl app" in logged_in.get("/portal/history/").content.decode()
 
 

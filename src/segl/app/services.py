@@ -741,7 +741,6 @@ def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, 
         request.answered_at = now
         request.save(update_fields=["status", "reason", "signature", "answered_at"])
         doorbell.ring(f"flow:{request.flow_id}")
-        Authenticator.objects.filter(pk=instance.authenticator_id).update(last_used_at=now)
         amr = ("swk", "user" if instance.unlocked_by == "biometrics" else "pin")
         # One unlock, one answer: the next login asks for the PIN or biometrics again.
         instance.unlocked_until = None

@@ -347,7 +347,6 @@ def flow_submit_step(
                     ip=ip,
                     context={"flow": flow.id},
                 )
-                Authenticator.objects.filter(pk=auth.pk).update(last_used_at=now)
                 flow.authenticator = auth
         except SeglError as exc:
             failure = exc
@@ -412,7 +411,8 @@ def flow_app_answered(
 
 
 def _done(flow: Flow, *, now: datetime, ip: str, authenticator_id: int | None = None) -> None:
-    """A login or approval succeeded: note it for the citizen's history and the audit log."""
+    """A login or approval succeeded: note it for the citizen's history and the audit log, and
+    as the authenticator's last use."""
     if flow.identity is None or flow.decoy:
         return
     if authenticator_id is None:
