@@ -110,6 +110,7 @@ def sign_in(request: HttpRequest, claims: dict[str, Any]) -> Identity | None:
         "seen": now,
         "epoch": identity.session_epoch,
     }
+    request.identity = identity  # type: ignore[attr-defined]
     return identity
 
 
@@ -126,10 +127,19 @@ def end_other_logins(request: HttpRequest, identity: Identity) -> None:
 
 def sign_out(request: HttpRequest) -> None:
     request.session.flush()
+    request.identity = None  # type: ignore[attr-defined]
 
 
 def current(request: HttpRequest) -> Identity | None:
-    """The logged-in identity, if the login is still good (active, not idle too long)."""
+    """The logged-in identity, if the login is still good (active, not idle too long, not ended
+    by a security change); looked up once per request."""
+    if not hasattr(request, "identity"):
+        request.identity = _check(request)  # type: ignore[attr-defined]
+    identity: Identity | None = request.identity  # type: ignore[attr-defined]
+    return identity
+
+
+def _check(request: HttpRequest) -> Identity | None:
     data = request.session.get(SESSION)
     if not isinstance(data, dict):
         return None
@@ -156,12 +166,10 @@ def fresh(request: HttpRequest) -> bool:
 def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        identity = current(request)
-        if identity is None:
+        if current(request) is None:
             return redirect(
                 reverse("portal:home") + "?" + urlencode({"next": request.get_full_path()})
             )
-        request.identity = identity  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
     return wrapper
