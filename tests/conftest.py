@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from segl.core.secrets import Secret
 
 
 class ReusableAddressServer(ThreadedWSGIServer):
-    """The live server on its fixed port (``--liveserver`` in pyproject.toml), with SO_REUSEADDR.
+    """The live server on its fixed port (``SEGL_TEST_PORT``, tests/settings.py), SO_REUSEADDR.
 
     Django binds its live server without SO_REUSEADDR, which suits a random port; on a fixed
     one, the connections the last run closed stay in TIME_WAIT for a minute and a second run
@@ -38,7 +39,8 @@ class ReusableAddressServer(ThreadedWSGIServer):
 LiveServerThread.server_class = ReusableAddressServer
 
 
-ISSUER = "http://localhost:8765/o"
+BASE_URL = os.environ["SEGL_BASE_URL"]
+ISSUER = BASE_URL + "/o"
 REDIRECT_URI = "https://rp.example/callback"
 PASSWORD = "a long and private passphrase"
 

@@ -8,6 +8,7 @@ from segl.app.emulator import AppError
 from segl.app.models import AppInstance, AppRequest
 from tests.app.conftest import PIN
 from tests.app.test_login_with_app import current_qr, start_app_login
+from tests.conftest import BASE_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_an_assertion_is_accepted_once(bo):
     bo.app.set_up_biometrics(bo.user_id)
     reg = bo.app.registration(bo.user_id)
     options = bo.app.call("POST", "unlock/biometrics", key=reg.key)["options"]
-    credential = reg.biometrics.get(options, "http://localhost:8765")
+    credential = reg.biometrics.get(options, BASE_URL)
     body = {"credential": credential}
     bo.app.call("POST", "unlock/biometrics/finish", body, key=reg.key)
 

@@ -19,7 +19,7 @@ from segl.authenticators.kinds import KINDS
 from segl.authenticators.models import Authenticator
 from segl.core import app as protocol
 from segl.core.errors import SeglError
-from tests.conftest import make_device, make_person
+from tests.conftest import BASE_URL, make_device, make_person
 
 # prove(authenticator, now, right) raises SeglError when the kind refuses the proof.
 Prove = Callable[[Authenticator, datetime, bool], None]
@@ -57,7 +57,7 @@ def _app_harness() -> Harness:
         activation = services.activation_start(user_id=identity.user_id, code=code, now=now)
         sms = OutboxMessage.objects.latest("id").text
         key = jwk.JWK.generate(kty="EC", crv="P-256")
-        url = "http://localhost:8765/app/api/activation/finish"
+        url = BASE_URL + "/app/api/activation/finish"
         proof = protocol.verify_dpop(
             protocol.make_dpop(key, method="POST", url=url, now=now),
             method="POST",

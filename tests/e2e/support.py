@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from segl.emulators.device_file import DeviceFile
 
-BASE_URL = "http://localhost:8765"
+BASE_URL = os.environ["SEGL_BASE_URL"]
 # The NSIS URI a login with a code display and a password reaches for an identity proofed at
 # substantial; written out, since the test checks what goes over the wire.
 NSIS_SUBSTANTIAL = "https://data.gov.dk/concept/core/nsis/Substantial"

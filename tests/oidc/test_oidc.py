@@ -13,6 +13,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from segl.audit.models import AuditEvent
 from segl.flows.models import Flow
+from tests.conftest import ISSUER
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def query(location: str) -> dict[str, list[str]]:
 
 def test_discovery_names_segl_endpoints_and_s256_only(client):
     data = client.get("/o/.well-known/openid-configuration").json()
-    assert data["issuer"] == "http://localhost:8765/o"
+    assert data["issuer"] == ISSUER
     assert data["authorization_endpoint"].endswith("/o/authorize/")
     assert data["token_endpoint"].endswith("/o/token/")
     assert data["code_challenge_methods_supported"] == ["S256"]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from segl.audit.models import AuditEvent
 from segl.authenticators.models import Device
 from segl.flows.models import Flow
-from tests.conftest import PASSWORD, make_person
+from tests.conftest import ISSUER, PASSWORD, make_person
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=False)
 def test_whole_login_gives_verified_claims(driver, anna):
     params_query, params, verifier = driver.login(anna)
     assert params_query["state"] == [params["state"]]
-    assert params_query["iss"] == ["http://localhost:8765/o"]
+    assert params_query["iss"] == [ISSUER]
     response = driver.token(params_query["code"][0], verifier)
     assert response.status_code == 200, response.content
     claims = driver.verified_claims(response.json()["id_token"])
