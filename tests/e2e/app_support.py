@@ -73,16 +73,78 @@ class PhoneApp:
         self.page.get_by_label("Scan from a picture").set_input_files(shot)
 
     def swipe(self) -> None:
-        """Drag the handle to the end of its track, as a finger would."""
-        handle = self.page.locator("[data-approve]")
-        box = handle.bounding_box()
-        track = self.page.locator(".swipe__track").bounding_box()
-        assert box and track
-        y = box["y"] + box["height"] / 2
-        self.page.mouse.move(box["x"] + 10, y)
-        self.page.mouse.down()
-        self.page.mouse.move(track["x"] + track["width"] - 5, y, steps=8)
-        self.page.mouse.up()
+        """Drag the handle to the end of its track with a finger."""
+        swipe(self.page, by="touch")
+
+
+def handle_and_travel(app: Page) -> tuple[float, float, float]:
+    """The handle's middle (x, y) in the window and how far it can travel along the track, in
+    CSS pixels; scrolled into view first, as a citizen would."""
+    app.locator("[data-swipe]").scroll_into_view_if_needed()
+    handle = app.locator("[data-swipe-handle]").bounding_box()
+    track = app.locator("[data-swipe]").bounding_box()
+    assert handle and track
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    # The handle starts as far from the track's left edge as it may end from the right one.
+    travel = track["width"] - handle["width"] - 2 * (handle["x"] - track["x"])
+    return x, y, travel
+
+
+class Finger:
+    """One finger on the touch screen: real touch events through the DevTools protocol
+    (Playwright's touchscreen only taps)."""
+
+    def __init__(self, app: Page) -> None:
+        self.cdp = app.context.new_cdp_session(app)
+
+    def _send(self, kind: str, points: list[dict[str, float]]) -> None:
+        self.cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    def down(self, x: float, y: float) -> None:
+        self._send("touchStart", [{"x": x, "y": y}])
+
+    def move(self, x: float, y: float) -> None:
+        self._send("touchMove", [{"x": x, "y": y}])
+
+    def up(self) -> None:
+        self._send("touchEnd", [])
+        self.cdp.detach()
+
+
+class Mouse:
+    """The mouse, pressed and released with the main button."""
+
+    def __init__(self, app: Page) -> None:
+        self.mouse = app.mouse
+
+    def down(self, x: float, y: float) -> None:
+        self.mouse.move(x, y)
+        self.mouse.down()
+
+    def move(self, x: float, y: float) -> None:
+        self.mouse.move(x, y)
+
+    def up(self) -> None:
+        self.mouse.up()
+
+
+def pointer(app: Page, by: str) -> Finger | Mouse:
+    return Finger(app) if by == "touch" else Mouse(app)
+
+
+def slide(hand: Finger | Mouse, x: float, y: float, start: float, end: float) -> None:
+    """Move from start to end (offsets from x) in eight steps, as a hand does."""
+    for step in range(1, 9):
+        hand.move(x + start + (end - start) * step / 8, y)
+
+
+def swipe(app: Page, *, by: str) -> None:
+    """A whole swipe: from the handle to a little past the end of the track, then let go."""
+    x, y, travel = handle_and_travel(app)
+    hand = pointer(app, by)
+    hand.down(x, y)
+    slide(hand, x, y, 0, travel + 10)
+    hand.up()
 
 
 def issue_activation_code(user_id: str) -> str:

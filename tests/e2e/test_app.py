@@ -15,6 +15,7 @@ from tests.e2e.app_support import (
     last_sms_pin,
     phone_context,
     qr_screenshot,
+    swipe,
 )
 from tests.e2e.conftest import Demo, Journal, set_language
 
@@ -72,7 +73,7 @@ def test_approve_a_login_by_scanning_the_qr_code(
     app = phone.page
     expect(app.get_by_role("heading", level=1)).to_have_text("Can you approve?")
     expect(app.locator(".rp-name")).to_contain_text("Demo Bank")
-    app.get_by_role("button", name=re.compile("Swipe to approve")).click()
+    phone.swipe()
     expect(app.get_by_role("heading", level=1)).to_have_text("Approved")
 
     page.wait_for_url("**/demo-bank/callback/?*")
@@ -152,7 +153,7 @@ def test_one_time_codes_after_the_24_hour_wait(
     app.get_by_label("One-time code").fill(code)
     app.get_by_role("button", name="Next").click()
     expect(app.get_by_role("heading", level=1)).to_have_text("Can you approve?")
-    phone.swipe()
+    swipe(app, by="mouse")
     expect(app.get_by_role("heading", level=1)).to_have_text("Approved")
     page.wait_for_url("**/demo-bank/callback/?*")
     assert journal.errors == []
@@ -169,7 +170,7 @@ def test_same_device_opens_the_app_and_returns(phone: PhoneApp, demo: Demo, jour
     login.get_by_label("PIN code", exact=True).fill(PIN)
     login.get_by_role("button", name="Unlock").click()
     expect(login.get_by_role("heading", level=1)).to_have_text("Can you approve?")
-    login.get_by_role("button", name=re.compile("Swipe to approve")).click()
+    swipe(login, by="touch")
     login.wait_for_url("**/demo-bank/callback/?*")
     expect(login.locator("[data-verified]")).to_be_visible()
     assert journal.errors == []
@@ -249,7 +250,7 @@ def test_unlock_with_biometrics(page: Page, phone: PhoneApp, demo: Demo, tmp_pat
 
     start_login(page, "demo-anna")
     phone.scan_from(page, tmp_path)
-    app.get_by_role("button", name=re.compile("Swipe to approve")).click()
+    phone.swipe()
     page.wait_for_url("**/demo-bank/callback/?*")
     amr = page.locator('[data-claim="amr"]').inner_text()
     assert "user" in amr and "pin" not in amr, amr

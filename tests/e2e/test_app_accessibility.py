@@ -15,6 +15,10 @@ from tests.e2e.support import PageReport, focused, tab_to
 pytestmark = pytest.mark.e2e
 
 PIN = "2580"
+APPROVE_WITHOUT_SWIPING = {
+    "da": ("Godkend uden at swipe", "Ja, godkend"),
+    "en": ("Approve without swiping", "Yes, approve"),
+}
 
 
 def anna_phone() -> str:
@@ -104,10 +108,16 @@ def test_every_app_page_passes_axe_and_reflows(
     expect(app.locator("#picture")).to_be_visible()
     report.check(app, "scan")
     app.locator("#picture").set_input_files(qr_screenshot(page.locator("img[data-qr]"), tmp_path))
-    expect(app.locator("[data-approve]")).to_be_visible()
+    expect(app.locator("[data-swipe-handle]")).to_be_visible()
     report.check(app, "review")
     expect(page.locator("[data-app-step][data-state=bound]")).to_be_visible()
     report.check(page, "login: the app has the request")
+    start, yes = APPROVE_WITHOUT_SWIPING[language]
+    expect(app.locator("[data-approve-start]")).to_have_text(start)
+    app.locator("[data-approve-start]").click()
+    expect(app.locator("[data-approve-question]")).to_be_focused()
+    expect(app.locator("[data-approve]")).to_have_text(yes)
+    report.check(app, "review, approving without swiping")
     app.locator("[data-approve]").click()
     expect(app.locator(".done")).to_be_visible()
     report.check(app, "approved")
@@ -208,7 +218,9 @@ def test_approve_with_the_keyboard_only(
     chooser.value.set_files(shot)
 
     expect(app.locator("h1")).to_have_text("Can you approve?")
-    tab_to(app, lambda f: f["tag"] == "button" and "Swipe to approve" in f["text"])
+    tab_to(app, lambda f: f["tag"] == "button" and f["text"] == "Approve without swiping")
+    app.keyboard.press("Enter")
+    tab_to(app, lambda f: f["tag"] == "button" and f["text"] == "Yes, approve")
     app.keyboard.press("Enter")
     expect(app.locator("h1")).to_have_text("Approved")
     page.wait_for_url("**/demo-bank/callback/?*")

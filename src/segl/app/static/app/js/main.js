@@ -2,6 +2,8 @@
 // Plain ES modules, no build step. Every screen is a form with labels, hints and an error
 // summary (GOV.UK patterns), and focus moves to its heading so screen readers announce it.
 import { ApiError, call, qrSvg, segment } from "./api.js";
+import { approveHtml, wireApprove } from "./approve.js";
+import { esc } from "./html.js";
 import { LANG, errorText, formatTime, t } from "./i18n.js";
 import { newKeyPair, registrations, signApproval } from "./keys.js";
 import { scanCamera, scanPicture } from "./scan.js";
@@ -11,12 +13,6 @@ const STATIC = document.querySelector("[data-app-base]").dataset.static;
 let leaving = new AbortController(); // aborts long-polls and the camera when the screen changes
 
 // -- rendering helpers ----------------------------------------------------------------------
-
-function esc(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => ({
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"
-  })[c]);
-}
 
 function show(html) {
   leaving.abort();
@@ -392,12 +388,7 @@ function review(reg, shown, errors = []) {
     <p class="rp-name">${esc(t("review_from", { rp: shown.rp_name }))} ${esc(ACTIONS[LANG][shown.action] || shown.action)}</p>
     ${shown.text ? `<blockquote class="approval-text" lang="">${esc(shown.text)}</blockquote>` : ""}
     <p class="hint">${esc(t("review_read"))}</p>
-    <div class="swipe" data-swipe>
-      <p class="hint" id="swipe-hint">${esc(t("swipe_hint"))}</p>
-      <div class="swipe__track">
-        <button class="swipe__handle" type="button" data-approve aria-describedby="swipe-hint">${esc(t("swipe_to_approve"))} <span aria-hidden="true">→</span></button>
-      </div>
-    </div>
+    ${approveHtml(shown.rp_name)}
     <div class="button-row">
       <button class="button button--secondary" type="button" data-decision="reject">${esc(t("reject"))}</button>
       <button class="button button--warning" type="button" data-decision="fraud">${esc(t("not_me"))}</button>
@@ -415,34 +406,7 @@ function review(reg, shown, errors = []) {
   };
   root.querySelectorAll("[data-decision]").forEach((button) =>
     button.addEventListener("click", () => decide(button.dataset.decision)));
-  swipe(root.querySelector("[data-swipe]"), () => decide("approve"));
-}
-
-// The swipe: drag the handle to the end of the track; a press (mouse, touch without moving,
-// keyboard Enter or Space) approves as well, so nobody needs to swipe.
-function swipe(container, onApprove) {
-  const handle = container.querySelector("[data-approve]");
-  const track = container.querySelector(".swipe__track");
-  let start = null;
-  let moved = 0;
-  handle.addEventListener("pointerdown", (event) => {
-    start = event.clientX;
-    moved = 0;
-    handle.setPointerCapture(event.pointerId);
-  });
-  handle.addEventListener("pointermove", (event) => {
-    if (start === null) { return; }
-    const room = track.clientWidth - handle.offsetWidth;
-    moved = Math.max(0, Math.min(room, event.clientX - start));
-    handle.style.transform = `translateX(${moved}px)`;
-  });
-  handle.addEventListener("pointerup", () => {
-    const room = track.clientWidth - handle.offsetWidth;
-    const swiped = moved >= room * 0.9;
-    start = null;
-    if (!swiped) { handle.style.transform = ""; }
-  });
-  handle.addEventListener("click", () => onApprove());
+  wireApprove(root, () => decide("approve"));
 }
 
 function answered(shown, decision) {

@@ -1,0 +1,104 @@
+// Approving takes a completed, deliberate act (decision 22), and nothing else approves:
+// - the swipe: the handle dragged all the way to the end of its track and let go there, with
+//   a finger, a pen or the mouse alike (Pointer Events); let go early, or dragged back, and
+//   the handle returns. A tap is not a swipe.
+// - "Approve without swiping": a labelled button that asks a question, and "Yes, approve"
+//   under it. This is the way for the keyboard, screen readers and switch access, and the
+//   single-pointer alternative to the path-based swipe (WCAG 2.5.1, 2.5.7). Focus goes to the
+//   question, which is not a button, so no stray Enter can carry on to approve.
+// The swipe track is hidden from assistive technology: it cannot be operated from there, and
+// its hint names the button that can.
+import { esc } from "./html.js";
+import { t } from "./i18n.js";
+
+// A release counts as "at the end" within the last 5 % of the handle's travel, so a finger
+// need not hit the very last pixel; anything short of it is letting go early.
+const END = 0.95;
+
+export function approveHtml(rp) {
+  return `<div class="approve">
+    <p class="hint" id="swipe-hint">${esc(t("swipe_hint"))}</p>
+    <div class="swipe" data-swipe aria-hidden="true">
+      <span class="swipe__label">${esc(t("swipe_to_approve"))}</span>
+      <span class="swipe__handle" data-swipe-handle>→</span>
+    </div>
+    <p><button class="button button--secondary" type="button" data-approve-start
+      aria-expanded="false" aria-controls="approve-confirm">${esc(t("approve_without_swipe"))}</button></p>
+    <div class="approve-confirm" id="approve-confirm" data-approve-confirm hidden>
+      <p class="approve-confirm__question" tabindex="-1" data-approve-question>${esc(t("approve_question", { rp }))}</p>
+      <div class="button-row">
+        <button class="button button--approve" type="button" data-approve>${esc(t("approve_yes"))}</button>
+        <button class="button button--secondary" type="button" data-approve-cancel>${esc(t("cancel"))}</button>
+      </div>
+    </div>
+  </div>`;
+}
+
+// Wires the controls approveHtml made; onApprove runs once, after a completed act only.
+export function wireApprove(container, onApprove) {
+  let approved = false;
+  const approve = () => {
+    if (approved) { return; }
+    approved = true;
+    onApprove();
+  };
+  wireSwipe(container.querySelector("[data-swipe]"), approve);
+  wireConfirm(container, approve);
+}
+
+function wireSwipe(track, approve) {
+  const handle = track.querySelector("[data-swipe-handle]");
+  let drag = null; // { pointerId, startX, offset } while a pointer holds the handle
+
+  const travel = () => Math.max(0, track.clientWidth - handle.offsetWidth - 2 * handle.offsetLeft);
+  const place = (offset) => { handle.style.transform = offset ? `translateX(${offset}px)` : ""; };
+
+  const finish = (event, released) => {
+    if (!drag || event.pointerId !== drag.pointerId) { return; }
+    const room = travel();
+    const atEnd = released && room > 0 && drag.offset >= room * END;
+    drag = null;
+    track.classList.remove("is-dragging");
+    if (atEnd) {
+      place(room);
+      track.classList.add("is-done");
+      approve();
+    } else {
+      place(0);
+    }
+  };
+
+  handle.addEventListener("pointerdown", (event) => {
+    // One pointer at a time, the main button of a mouse, and never after the swipe is done.
+    if (drag || !event.isPrimary || event.button !== 0 || track.classList.contains("is-done")) {
+      return;
+    }
+    event.preventDefault(); // no text selection or native drag under a mouse
+    drag = { pointerId: event.pointerId, startX: event.clientX, offset: 0 };
+    handle.setPointerCapture(event.pointerId);
+    track.classList.add("is-dragging");
+  });
+  handle.addEventListener("pointermove", (event) => {
+    if (!drag || event.pointerId !== drag.pointerId) { return; }
+    drag.offset = Math.max(0, Math.min(travel(), event.clientX - drag.startX));
+    place(drag.offset);
+  });
+  handle.addEventListener("pointerup", (event) => finish(event, true));
+  // The browser took the pointer (a scroll, a system gesture) or capture was lost: not a swipe.
+  handle.addEventListener("pointercancel", (event) => finish(event, false));
+  handle.addEventListener("lostpointercapture", (event) => finish(event, false));
+}
+
+function wireConfirm(container, approve) {
+  const start = container.querySelector("[data-approve-start]");
+  const confirm = container.querySelector("[data-approve-confirm]");
+  const question = confirm.querySelector("[data-approve-question]");
+  const open = (yes) => {
+    confirm.hidden = !yes;
+    start.setAttribute("aria-expanded", String(yes));
+    (yes ? question : start).focus();
+  };
+  start.addEventListener("click", () => open(confirm.hidden));
+  confirm.querySelector("[data-approve-cancel]").addEventListener("click", () => open(false));
+  confirm.querySelector("[data-approve]").addEventListener("click", approve);
+}
