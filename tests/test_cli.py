@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -183,6 +184,23 @@ def test_check_reports_ok(capsys):
     assert data["ok"] is True and data["keys"] == "ok"
 
 
+@pytest.mark.django_db
+def test_check_fails_for_several_workers_without_redis_in_production(capsys, settings):
+    config = settings.CONFIG
+    settings.CONFIG = dataclasses.replace(config, env="production", redis_url=None)
+    code, out, _ = run(capsys, "check", "--workers", "2", "--json")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False
+    assert data["cache"].startswith("failed: 2 workers without REDIS_URL")
+    assert run_json(capsys, "check")["cache"] == "in-process"  # one worker: its own cache is all
+    settings.CONFIG = dataclasses.replace(config, env="production", redis_url="redis://r:6379/0")
+    assert run_json(capsys, "check", "--workers", "4")["cache"] == "redis"
+    # Elsewhere (a developer trying workers) it is a warning.
+    settings.CONFIG = dataclasses.replace(config, env="development", redis_url=None)
+    data = run_json(capsys, "check", "--workers", "2")
+    assert data["ok"] is True and "(warning: 2 workers without REDIS_URL" in data["cache"]
+
+
 def test_init_writes_secrets_once(capsys, tmp_path: Path):
     env_file = tmp_path / "segl.env"
     assert run_json(capsys, "init", "--env-file", str(env_file))["written"] is True
@@ -191,6 +209,13 @@ def test_init_writes_secrets_once(capsys, tmp_path: Path):
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
     assert run_json(capsys, "init", "--env-file", str(env_file))["written"] is False
     assert env_file.read_text() == text
+
+
+def test_init_for_production_writes_no_demo_secret(capsys, tmp_path: Path):
+    env_file = tmp_path / "segl.env"
+    assert run_json(capsys, "init", "--env", "production", "--env-file", str(env_file))["written"]
+    assert "SEGL_ENV=production" in env_file.read_text()
+    assert "SEGL_DEMO_RP_SECRET" not in env_file.read_text()
 
 
 def test_purge_deletes_what_ended_long_ago_and_keeps_the_rest(capsys, driver, anna):
@@ -221,6 +246,8 @@ def test_purge_deletes_what_ended_long_ago_and_keeps_the_rest(capsys, driver, an
         "flows": 1,
         "unknown_user_throttles": 0,
         "auth_contexts": 1,
+        "outbox_secrets_cleared": 0,
+        "outbox_messages": 0,
     }
     assert not Flow.objects.filter(pk=done.pk).exists()
     assert Flow.objects.filter(pk=live_url.strip("/").split("/")[-1]).exists()

@@ -73,7 +73,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             f"{env_file} exists; keeping it (use --force to replace it)",
         )
         return 0
-    env_file.parent.mkdir(parents=True, exist_ok=True)
+    env_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key_file = env_file.parent / "oidc-signing-key.pem"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     key_file.write_bytes(
@@ -91,9 +91,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         f"SEGL_SECRET_KEY={pysecrets.token_urlsafe(48)}",
         f"SEGL_KEYS=k{_now():%Y%m%d}:{kek}",
         f"SEGL_OIDC_PRIVATE_KEY_FILE={key_file.resolve()}",
-        f"SEGL_DEMO_RP_SECRET={pysecrets.token_urlsafe(24)}",
         f"SEGL_DATA_DIR={env_file.parent.resolve()}",
     ]
+    if args.env != "production":  # production refuses the demo's secret
+        lines.append(f"SEGL_DEMO_RP_SECRET={pysecrets.token_urlsafe(24)}")
     env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env_file.chmod(0o600)
     _out(args, {"env_file": str(env_file), "written": True}, f"wrote {env_file}")
@@ -108,6 +109,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     from django.conf import settings
 
+    from segl.config import ConfigError
+    from segl.startup import check_workers
+
+    try:
+        warning = check_workers(settings.CONFIG, args.workers)
+    except ConfigError as exc:
+        return _fail(f"refusing to start in production: {exc}")
+    if warning:
+        print(f"segl: warning: {warning}", file=sys.stderr)
     print(f"segl is serving {settings.CONFIG.base_url}/ (Ctrl+C stops it)", flush=True)
     uvicorn.run(
         "segl.asgi:application",
@@ -143,7 +153,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from django.core import checks
     from django.db import connection
 
+    from segl.config import ConfigError
     from segl.keys import keyring
+    from segl.startup import check_workers
 
     results: dict[str, str] = {}
     ok = True
@@ -172,6 +184,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     ok = ok and not problems
     results["environment"] = settings.CONFIG.env
     results["cache"] = "redis" if settings.CONFIG.redis_url else "in-process"
+    try:
+        warning = check_workers(settings.CONFIG, args.workers)
+    except ConfigError as exc:
+        results["cache"], ok = f"failed: {exc}", False
+    else:
+        results["cache"] += f" (warning: {warning})" if warning else ""
     _out(
         args,
         {"ok": ok, **results},
@@ -540,12 +558,14 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    """Delete what has served its purpose: ended flows, expired grants and tokens."""
-    if args.keep_hours < 1:
-        return _fail("--keep-hours must be at least 1")
+    """Delete what has served its purpose: ended flows, expired grants and tokens, old
+    messages; clear the text of messages whose one-time secret has run out."""
+    if args.keep_hours < 1 or args.outbox_days < 1:
+        return _fail("--keep-hours and --outbox-days must be at least 1")
     _setup()
     from segl.app.services import app_purge
     from segl.flows.services import flows_purge
+    from segl.notify.retention import outbox_purge
     from segl.oidc.services import oidc_purge
 
     keep = timedelta(hours=args.keep_hours)
@@ -553,6 +573,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         **app_purge(now=_now(), keep=keep),
         **flows_purge(now=_now(), keep=keep),
         **oidc_purge(now=_now(), keep=keep),
+        **outbox_purge(now=_now(), keep=timedelta(days=args.outbox_days)),
     }
     _out(args, counts, ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
     return 0
@@ -560,9 +581,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 def cmd_demo_load(args: argparse.Namespace) -> int:
     _setup()
-    from segl.demo import load_demo
+    from segl.demo import DemoOff, load_demo
 
-    summary = load_demo(now=_now())
+    try:
+        summary = load_demo(now=_now())
+    except DemoOff as exc:
+        return _fail(str(exc))
     _out(args, summary, summary["text"])
     return 0
 
@@ -821,6 +845,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true")
 
     p = add(sub, "check", cmd_check, "check configuration, keys, database")
+    p.add_argument("--workers", type=int, default=1, help="as 'segl serve --workers' will run")
     p.add_argument("--json", action="store_true")
 
     p = add(sub, "manage", cmd_manage, "run a Django management command")
@@ -902,8 +927,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(audit, "verify", cmd_audit_verify, "check the hash chain for tampering")
     p.add_argument("--json", action="store_true")
 
-    p = add(sub, "purge", cmd_purge, "delete ended flows, expired grants and tokens (run daily)")
+    p = add(sub, "purge", cmd_purge, "delete what ended, clear spent secrets (run hourly)")
     p.add_argument("--keep-hours", type=int, default=24, help="keep what ended this recently")
+    p.add_argument("--outbox-days", type=int, default=30, help="keep messages this long")
     p.add_argument("--json", action="store_true")
 
     app = group("app", "the segl app: activation codes, and the app's emulator")

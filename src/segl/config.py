@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from segl import keysource
+
 ENVIRONMENTS = ("production", "development", "test")
 
 
@@ -67,6 +69,7 @@ class Config:
     price_chip_ore: int = 15000
     sms_gateway: str = "segl.notify.gateways.OutboxGateway"
     payment_provider: str = "segl.orders.payments.InvoiceProvider"
+    key_provider: str = ""
 
     @property
     def issuer(self) -> str:
@@ -139,9 +142,14 @@ def load(environ: dict[str, str] | None = None) -> Config:
     if name not in ENVIRONMENTS:
         raise ConfigError(f"SEGL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {name!r}")
     if name == "test":
-        env = {**_test_secrets(), **env}
+        generated = _test_secrets()
+        if any(env.get(source) for source in keysource.SOURCES):
+            del generated["SEGL_KEYS"]
+        env = {**generated, **env}
 
-    missing = [key for key in ("SEGL_SECRET_KEY", "SEGL_KEYS") if not env.get(key)]
+    missing = [key for key in ("SEGL_SECRET_KEY",) if not env.get(key)]
+    if not any(env.get(source, "").strip() for source in keysource.SOURCES):
+        missing.append("SEGL_KEYS")
     if not env.get("SEGL_OIDC_PRIVATE_KEY") and not env.get("SEGL_OIDC_PRIVATE_KEY_FILE"):
         missing.append("SEGL_OIDC_PRIVATE_KEY_FILE")
     if missing:
@@ -152,6 +160,10 @@ def load(environ: dict[str, str] | None = None) -> Config:
         )
     if len(env["SEGL_SECRET_KEY"]) < 32:
         raise ConfigError("SEGL_SECRET_KEY must be at least 32 characters")
+    try:
+        keyring, key_provider = keysource.keys_from_env(env, production=name == "production")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
     oidc_key = env.get("SEGL_OIDC_PRIVATE_KEY") or ""
     if not oidc_key:
@@ -176,7 +188,8 @@ def load(environ: dict[str, str] | None = None) -> Config:
         env=name,
         debug=_bool(env, "SEGL_DEBUG", False),
         secret_key=env["SEGL_SECRET_KEY"],
-        keyring=env["SEGL_KEYS"],
+        keyring=keyring,
+        key_provider=key_provider,
         oidc_private_key=oidc_key,
         base_url=base_url,
         allowed_hosts=hosts,

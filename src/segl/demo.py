@@ -90,7 +90,17 @@ def _make_devices(kind: str, count: int, now: datetime) -> list[str]:
     return list(batch.serials)
 
 
+class DemoOff(Exception):
+    """Demo data is loaded only where the demo runs (``SEGL_DEMO``), never in production."""
+
+
 def load_demo(*, now: datetime) -> dict[str, Any]:
+    if not settings.CONFIG.demo:
+        raise DemoOff(
+            "the demo is off here, so no demo data is loaded: demo people have a published "
+            "password and device files that show their codes. A demo runs with "
+            "SEGL_ENV=development (where SEGL_DEMO is on by default), never in production"
+        )
     created: list[str] = []
     with transaction.atomic():
         if not Application.objects.filter(client_id=DEMO_BANK_CLIENT_ID).exists():

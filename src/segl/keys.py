@@ -7,11 +7,13 @@ from functools import cache
 from django.conf import settings
 
 from segl.core.secrets import KeyRing
+from segl.keysource import keyring_for
 
 
 @cache
 def keyring() -> KeyRing:
-    return KeyRing.from_config(settings.CONFIG.keyring)
+    """From ``SEGL_KEYS``, ``SEGL_KEYS_FILE`` or ``SEGL_KEY_PROVIDER`` (:mod:`segl.keysource`)."""
+    return keyring_for(keys=settings.CONFIG.keyring, provider=settings.CONFIG.key_provider)
 
 
 def device_aad(serial: str) -> bytes:

@@ -8,8 +8,10 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from segl import config as _config
+from segl.startup import refuse_unsafe
 
 CONFIG = _config.load()
+refuse_unsafe(CONFIG)
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 DEBUG = CONFIG.debug
@@ -72,7 +74,9 @@ TEMPLATES = [
 
 DATABASES = {"default": dj_database_url.parse(CONFIG.database_url, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    CONFIG.data_dir.mkdir(parents=True, exist_ok=True)
+    CONFIG.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # The same backend, creating the database file readable by segl's user only.
+    DATABASES["default"]["ENGINE"] = "segl.sqlite"
     # IMMEDIATE transactions take the write lock at BEGIN, so two verifications of one code
     # serialise instead of both reading the old state (SQLite has no SELECT ... FOR UPDATE).
     DATABASES["default"]["OPTIONS"] = {
@@ -113,6 +117,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if SECURE:
     SECURE_HSTS_SECONDS = 31536000
+    # Names under segl's host are covered too, so no page or cookie of one is ever served
+    # over plain HTTP. No preload: the directive consents to browser makers hard-coding HTTPS
+    # for the whole registrable domain, which is hard to undo and for the domain's owner to
+    # decide, not for segl.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = False
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "da"

@@ -1,3 +1,7 @@
+"""segl's URLs. The demo's (device emulators, the demo phone, Demo Bank) are routed only when
+the demo is on (``SEGL_DEMO``, never in production): otherwise they do not exist (404)."""
+
+from django.conf import settings
 from django.urls import include, path
 from django.views.i18n import set_language
 from oauth2_provider import views as oauth_views
@@ -29,10 +33,13 @@ urlpatterns = [
     path("o/", include(oidc_patterns)),
     path("login/", include("segl.flows.urls")),
     path("app/", include("segl.app.urls")),
-    path("emulator/", include("segl.emulators.urls")),
     path("portal/", include("segl.portal.urls")),
-    path("demo-bank/", include("segl.demo_rp.urls")),
 ]
+if settings.CONFIG.demo:
+    urlpatterns += [
+        path("emulator/", include("segl.emulators.urls")),
+        path("demo-bank/", include("segl.demo_rp.urls")),
+    ]
 
 handler400 = "segl.web.views.bad_request"
 handler404 = "segl.web.views.not_found"

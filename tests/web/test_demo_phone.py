@@ -33,3 +33,21 @@ def test_without_demo_data_there_is_no_demo_phone(client, settings):
     from segl.app.models import ActivationCode
 
     assert not ActivationCode.objects.exists()
+
+
+def test_without_the_demo_no_emulator_page_answers(client, settings, tmp_path):
+    from segl.emulators import make_batch
+
+    (serial,) = make_batch("code_display", 1, tmp_path, passphrase=b"p").serials
+    settings.CONFIG = dataclasses.replace(
+        settings.CONFIG, demo=True, device_dir=tmp_path / "devices"
+    )
+    assert serial in client.get("/emulator/").content.decode()
+    pressed = client.post(f"/emulator/{serial}/", HTTP_ACCEPT="application/json")
+    assert pressed.status_code == 200 and len(pressed.json()["code"]) == 6
+
+    # The demo's pages refuse by themselves too, should their URLs ever be routed.
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, demo=False)
+    assert client.get("/emulator/").status_code == 404
+    assert client.get(f"/emulator/{serial}/").status_code == 404
+    assert client.post(f"/emulator/{serial}/", HTTP_ACCEPT="application/json").status_code == 404

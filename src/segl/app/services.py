@@ -36,8 +36,7 @@ from segl.flows.models import Flow
 from segl.flows.services import APP_STEP, browser_key_hash, flow_app_answered
 from segl.identities.models import Identity
 from segl.identities.passwords import hasher
-from segl.notify.gateways import send_sms
-from segl.notify.notices import tell
+from segl.notify.notices import send_temporary_pin, tell
 
 from . import doorbell
 from .models import (
@@ -157,13 +156,6 @@ def activation_code_issue(
     return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
 
 
-def _temporary_pin_sms(pin: str) -> str:
-    return (
-        f"segl: Din midlertidige pinkode er {pin}. Your temporary PIN code is {pin}. "
-        "Del den ikke med nogen. Do not share it with anyone."
-    )
-
-
 def _new_activation(identity: Identity, via: str, now: datetime) -> tuple[AppActivation, str]:
     if not identity.person.phone:
         raise AppRefused("no_phone")
@@ -176,9 +168,7 @@ def _new_activation(identity: Identity, via: str, now: datetime) -> tuple[AppAct
         created_at=now,
         expires_at=now + timedelta(minutes=ACTIVATION_MINUTES),
     )
-    send_sms(
-        to=identity.person.phone, text=_temporary_pin_sms(pin), purpose="temporary_pin", now=now
-    )
+    send_temporary_pin(to=identity.person.phone, pin=pin, now=now, until=activation.expires_at)
     return activation, pin
 
 

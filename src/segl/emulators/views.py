@@ -1,7 +1,8 @@
-"""Emulator pages for code displays and audio code readers.
+"""Emulator pages for code displays and audio code readers, and the demo's phone.
 
-Each page reads only its device file (what the physical device contains), never the IdP's
-database, exactly as a real token knows nothing of the server.
+Each device page reads only its device file (what the physical device contains), never the
+IdP's database, exactly as a real token knows nothing of the server. These pages belong to the
+demo: they are routed only when it is on, and each refuses (404) when it is off.
 """
 
 from __future__ import annotations
@@ -31,13 +32,23 @@ def _device_path(serial: str) -> Path:
     return path
 
 
+def _demo_only() -> None:
+    """The demo's pages exist only with the demo on: elsewhere a device file is a citizen's
+    second factor, messages are for their owners, and activation codes come after an ID
+    check."""
+    if not settings.CONFIG.demo:
+        raise Http404("demo only")
+
+
 def device_list(request: HttpRequest) -> HttpResponse:
+    _demo_only()
     directory = Path(settings.CONFIG.device_dir)
     serials = sorted(p.stem for p in directory.glob("*.json") if SERIAL.match(p.stem))
     return render(request, "emulators/list.html", {"serials": serials})
 
 
 def device_page(request: HttpRequest, serial: str) -> HttpResponse:
+    _demo_only()
     device = DeviceFile.load(_device_path(serial))
     code = ""
     if request.method == "POST":
@@ -47,13 +58,6 @@ def device_page(request: HttpRequest, serial: str) -> HttpResponse:
         if request.headers.get("Accept") == "application/json":
             return JsonResponse({"serial": device.serial, "code": code})
     return render(request, "emulators/device.html", {"device": device, "code": code})
-
-
-def _demo_only() -> None:
-    """The demo's phone and its activation desk exist only with demo data: elsewhere messages
-    are for their owners, and activation codes come after an ID check."""
-    if not settings.CONFIG.demo:
-        raise Http404("demo only")
 
 
 @require_http_methods(["GET", "POST"])

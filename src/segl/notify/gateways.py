@@ -9,6 +9,11 @@ again.
 A gateway has one method, ``send``; the one in use is named by the setting ``SEGL_SMS_GATEWAY``
 (a dotted path). The default sends nothing further: the outbox is where the demo's phone and
 the tests read messages. A real deployment plugs in its SMS and e-mail provider's client.
+
+A message that carries a one-time secret (a temporary PIN code) says until when it is good
+(``secret_until``). Its text is cleared as soon as a gateway has sent it on, is never sent once
+it has run out, and ``segl purge`` clears what is left (:mod:`segl.notify.retention`). Only the
+default gateway, whose outbox row is the message itself, leaves the text until then.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ class Gateway(Protocol):
 class OutboxGateway:
     """Sends nothing: the outbox row is the message (the demo's phone, the tests)."""
 
+    # The outbox row is what is read, so a secret's text stays until it runs out.
+    outbox_only = True
+
     def send(self, *, channel: str, to: str, text: str, purpose: str, now: datetime) -> None:
         return None
 
@@ -47,9 +55,22 @@ def gateway() -> Gateway:
     return gateway_class()
 
 
-def _queue(*, channel: str, to: str, text: str, purpose: str, now: datetime) -> None:
+def _queue(
+    *,
+    channel: str,
+    to: str,
+    text: str,
+    purpose: str,
+    now: datetime,
+    secret_until: datetime | None = None,
+) -> None:
     message = OutboxMessage.objects.create(
-        channel=channel, to=to, text=text, purpose=purpose, created_at=now
+        channel=channel,
+        to=to,
+        text=text,
+        purpose=purpose,
+        created_at=now,
+        secret_until=secret_until,
     )
     # robust: a gateway's failure is logged and kept on the message, never raised into the
     # request whose change has already committed.
@@ -61,8 +82,11 @@ def deliver(message_id: int) -> bool:
     message = OutboxMessage.objects.filter(pk=message_id, sent_at=None).first()
     if message is None:
         return False
+    if message.secret_until is not None and message.secret_until <= timezone.now():
+        return False  # a secret that has run out is of no use to anyone: never send it
+    carrier = gateway()
     try:
-        gateway().send(
+        carrier.send(
             channel=message.channel,
             to=message.to,
             text=message.text,
@@ -75,21 +99,26 @@ def deliver(message_id: int) -> bool:
             attempts=F("attempts") + 1, error=str(exc)[:200]
         )
         return False
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        sent_at=timezone.now(), attempts=F("attempts") + 1, error=""
-    )
+    sent = OutboxMessage.objects.filter(pk=message.pk)
+    sent.update(sent_at=timezone.now(), attempts=F("attempts") + 1, error="")
+    if message.secret_until is not None and not getattr(carrier, "outbox_only", False):
+        sent.update(text="")  # on its way to the citizen: no copy of the secret stays here
     return True
 
 
 def deliver_waiting(*, now: datetime, max_age: timedelta = timedelta(days=1)) -> tuple[int, int]:
     """Try again every message still waiting (younger than ``max_age``, fewer than
     ``MAX_ATTEMPTS`` tries); returns (delivered, still waiting)."""
-    waiting = OutboxMessage.objects.filter(
-        channel__in=[OutboxMessage.Channel.SMS, OutboxMessage.Channel.EMAIL],
-        sent_at=None,
-        attempts__lt=MAX_ATTEMPTS,
-        created_at__gte=now - max_age,
-    ).order_by("pk")
+    waiting = (
+        OutboxMessage.objects.filter(
+            channel__in=[OutboxMessage.Channel.SMS, OutboxMessage.Channel.EMAIL],
+            sent_at=None,
+            attempts__lt=MAX_ATTEMPTS,
+            created_at__gte=now - max_age,
+        )
+        .exclude(secret_until__lte=now)
+        .order_by("pk")
+    )
     delivered = failed = 0
     for pk in list(waiting.values_list("pk", flat=True)):
         if deliver(pk):
@@ -99,8 +128,18 @@ def deliver_waiting(*, now: datetime, max_age: timedelta = timedelta(days=1)) ->
     return delivered, failed
 
 
-def send_sms(*, to: str, text: str, purpose: str, now: datetime) -> None:
-    _queue(channel=OutboxMessage.Channel.SMS, to=to, text=text, purpose=purpose, now=now)
+def send_sms(
+    *, to: str, text: str, purpose: str, now: datetime, secret_until: datetime | None = None
+) -> None:
+    """An SMS; ``secret_until`` when the text holds a one-time secret good until then."""
+    _queue(
+        channel=OutboxMessage.Channel.SMS,
+        to=to,
+        text=text,
+        purpose=purpose,
+        now=now,
+        secret_until=secret_until,
+    )
 
 
 def send_email(*, to: str, text: str, purpose: str, now: datetime) -> None:

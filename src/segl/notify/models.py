@@ -22,6 +22,12 @@ class OutboxMessage(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=200, blank=True, help_text="The gateway's last refusal")
+    secret_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The text holds a one-time secret, good until then: the text is cleared once "
+        "a gateway has sent it on, and by 'segl purge' after this time",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["to", "created_at"])]

@@ -85,3 +85,13 @@ def send_to(person: Person, text: str, *, purpose: str, now: datetime) -> None:
         send_sms(to=person.phone, text=text, purpose=purpose, now=now)
     if person.email:
         send_email(to=person.email, text=text, purpose=purpose, now=now)
+
+
+def send_temporary_pin(*, to: str, pin: str, now: datetime, until: datetime) -> None:
+    """The temporary PIN code for activating the app, by SMS: a secret good ``until``, so the
+    outbox keeps no readable copy of it after delivery (:mod:`segl.notify.gateways`)."""
+    text = (
+        f"segl: Din midlertidige pinkode er {pin}. Your temporary PIN code is {pin}. "
+        "Del den ikke med nogen. Do not share it with anyone."
+    )
+    send_sms(to=to, text=text, purpose="temporary_pin", now=now, secret_until=until)

@@ -11,18 +11,20 @@ from segl.authenticators.models import Authenticator
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    demo = []
+    """The front page; with the demo on (and only then), how to try it."""
+    context = {}
     if settings.CONFIG.demo:
-        demo = list(
-            Authenticator.objects.filter(status="active", device__isnull=False)
-            .select_related("identity", "device")
-            .order_by("identity__user_id", "kind")[:20]
-        )
-    from segl.demo import DEMO_PASSWORD
+        from segl.demo import DEMO_PASSWORD
 
-    return render(
-        request, "segl/home.html", {"demo_authenticators": demo, "demo_password": DEMO_PASSWORD}
-    )
+        context = {
+            "demo_password": DEMO_PASSWORD,
+            "demo_authenticators": list(
+                Authenticator.objects.filter(status="active", device__isnull=False)
+                .select_related("identity", "device")
+                .order_by("identity__user_id", "kind")[:20]
+            ),
+        }
+    return render(request, "segl/home.html", context)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
