@@ -172,7 +172,8 @@ def check_level(request: Any) -> dict[str, Any]:
     requirement cannot be met, then the Authorization Server MUST treat that outcome as a
     failed authentication attempt."
     """
-    wanted = [level for level in (requested_level(request.acr_values),) if level is not None]
+    asked = requested_level(request.acr_values)
+    wanted = [asked] if asked is not None else []
     essential: list[str] = []
     acr = _acr_request(request)
     if acr is not None and acr[1] is not None:

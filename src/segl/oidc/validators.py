@@ -82,12 +82,11 @@ class SeglValidator(OAuth2Validator):
         self, client_id: str, code: str, redirect_uri: str, client: Any, *args: Any, **kwargs: Any
     ) -> bool:
         request = kwargs.get("request") or (args[0] if args else None)
-        if request is not None:
-            self._stage(request, "redirect_uri")
         if request is None:
             return bool(
                 super().confirm_redirect_uri(client_id, code, redirect_uri, client, *args, **kwargs)
             )
+        self._stage(request, "redirect_uri")
         return bool(self._grant(code, request).redirect_uri_allowed(redirect_uri))
 
     def get_code_challenge(self, code: str, request: Any) -> str | None:
