@@ -34,7 +34,8 @@ from segl.core.app import (
     verify_approval,
     verify_dpop,
 )
-from segl.core.errors import AppProtocolError, BindingInvalid, ProofInvalid
+from segl.core.approval import MAX_LENGTH, REFUSED_CATEGORIES
+from segl.core.errors import AppProtocolError, ApprovalTextRefused, BindingInvalid, ProofInvalid
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 T = int(NOW.timestamp())
@@ -1012,7 +1013,7 @@ def test_sign_approval_refuses_a_naive_time() -> None:
 # -- the text hash --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["", "Log på hos Borger.dk", TEXT, "emoji 🙂", "a\nb"])
+@pytest.mark.parametrize("text", ["", "Log på hos Borger.dk", TEXT, "emoji 🙂", "a b"])
 def test_text_sha256_is_the_hex_sha256_of_the_utf8_text(text: str) -> None:
     assert text_sha256(text) == hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -1023,11 +1024,23 @@ def test_text_sha256_known_values() -> None:
     assert text_sha256(TEXT) != hashlib.sha256(TEXT.encode("latin-1")).hexdigest()
 
 
-@given(st.text())
-def test_any_text_hashes_as_its_utf8_bytes(text: str) -> None:
+@given(
+    st.text(
+        alphabet=st.characters(exclude_categories=tuple(REFUSED_CATEGORIES)),
+        max_size=MAX_LENGTH,
+    )
+)
+def test_any_showable_text_hashes_as_its_utf8_bytes(text: str) -> None:
     digest = text_sha256(text)
     assert digest == hashlib.sha256(text.encode()).hexdigest()
     assert len(digest) == 64
+
+
+@pytest.mark.parametrize("text", ["a\nb", "Pay \u202e100", "x" * (MAX_LENGTH + 1)])
+def test_a_text_that_would_not_show_as_itself_has_no_hash(text: str) -> None:
+    """The server and the app hash the text they show; neither shows one the rule refuses."""
+    with pytest.raises(ApprovalTextRefused):
+        text_sha256(text)
 
 
 def test_a_coordinate_with_stray_low_bits_is_refused() -> None:

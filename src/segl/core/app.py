@@ -28,6 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 from jwcrypto import jwk, jws
 from jwcrypto.common import JWException
 
+from .approval import check_approval_text
 from .clock import require_aware
 from .errors import BindingInvalid, ProofInvalid
 
@@ -67,7 +68,12 @@ def _unb64(text: str) -> bytes:
 
 
 def text_sha256(text: str) -> str:
-    """The hash of an approval text as shown, hex (the ID token's ``segl_approval_sha256``)."""
+    """The hash of an approval text as shown, hex (the ID token's ``segl_approval_sha256``).
+
+    Only a text that shows as itself has one: others raise ``ApprovalTextRefused``
+    (segl.core.approval), so neither the server nor the app puts one before a citizen.
+    """
+    check_approval_text(text)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -6,6 +6,7 @@ of the authenticator used (AAL). Levels are sent to RPs as the NSIS URIs in ``ac
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import IntEnum
 
 NSIS = "https://data.gov.dk/concept/core/nsis/"
@@ -54,3 +55,17 @@ def requested_level(acr_values: str | None) -> Level | None:
         return None
     levels = [lvl for lvl in map(Level.from_uri, acr_values.split()) if lvl is not None]
     return min(levels) if levels else None
+
+
+def reported_level(reached: Level, accepted: Collection[Level]) -> Level:
+    """The ``acr`` to report when the RP named the acceptable levels as an essential claim.
+
+    OpenID Connect Core §5.5.1.1: the server "MUST return an acr Claim Value that matches one of
+    the requested values". NSIS levels are ordered and a login at a level meets every level
+    below it, so the answer is the highest accepted level at or below the level reached. The
+    flow has refused a login below every accepted level, so there is one.
+    """
+    met = [level for level in accepted if level <= reached]
+    if not met:
+        raise ValueError(f"{reached.uri} meets none of the accepted levels")
+    return max(met)

@@ -13,6 +13,9 @@
     ├── SecretError               secret_invalid: a ciphertext that does not decrypt (tampered or
     │                             unknown key id)
     ├── CprError                  cpr_invalid: not a CPR number
+    ├── ApprovalTextRefused       approval_text_invalid: too long, or a character that would not
+    │                             show as itself (``reason`` names it and where)
+    ├── PkceInvalid               pkce_invalid: a code challenge or verifier outside RFC 7636
     ├── FlowError                 authentication flows
     │   ├── FlowExpired           flow_expired
     │   └── FlowStateError        flow_state: a step that does not fit where the flow is
@@ -89,6 +92,26 @@ class SecretError(SeglError):
 
 class CprError(SeglError):
     code = "cpr_invalid"
+
+
+class ApprovalTextRefused(SeglError):
+    """An RP's text to approve that segl will not show; ``reason`` says why, for the RP."""
+
+    code = "approval_text_invalid"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PkceInvalid(SeglError):
+    """A PKCE value outside RFC 7636's syntax; ``reason`` says which rule, for the RP."""
+
+    code = "pkce_invalid"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class FlowError(SeglError):

@@ -15,6 +15,7 @@ from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauthlib.oauth2.rfc6749 import errors
 
 from segl.audit.services import audit_record
+from segl.core.assurance import Level, reported_level
 from segl.core.errors import SeglError
 from segl.flows.models import Flow
 from segl.flows.services import flow_result
@@ -105,10 +106,15 @@ def oidc_finish(*, flow: Flow, now: datetime) -> str:
     credentials = dict(flow.credentials)
     if flow.step == "done":
         result = flow_result(flow)
+        acr = result.acr
+        essential = [Level.from_uri(uri) for uri in credentials.get("segl_acr_essential") or ()]
+        if essential:
+            # segl.oidc.authorization: the RP made acr essential; report one of its values.
+            acr = reported_level(acr, [level for level in essential if level is not None])
         credentials["user"] = result.identity
         credentials["segl_login"] = {
             "flow_id": flow.id,
-            "acr": result.acr.uri,
+            "acr": acr.uri,
             "ial": result.ial.key,
             "aal": result.aal.key,
             "amr": list(result.amr),
@@ -132,7 +138,7 @@ def oidc_finish(*, flow: Flow, now: datetime) -> str:
                 action="oidc.code",
                 actor=flow.application.client_id,
                 subject=result.identity.user_id,
-                data={"flow": flow.id, "acr": result.acr.uri},
+                data={"flow": flow.id, "acr": acr.uri},
                 at=now,
             )
         return with_iss(location)

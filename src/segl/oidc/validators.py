@@ -2,32 +2,28 @@
 
 What segl adds to the library's validator: the ID token carries how the citizen authenticated
 (``acr``/``loa``, ``ial``, ``aal``, ``amr``, ``auth_time``) and a SHA-256 of the text they
-approved; an authorization code can only be issued at the end of a segl login flow; a second
-redemption of a code revokes what the first one issued; and there is no silent login.
+approved; an authorization code can only be issued at the end of a segl login flow; a refused
+token request burns its code, and a second redemption revokes what the first one issued
+(segl.oidc.redemption); redirect_uri is required; and there is no silent login.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, Grant
+from oauth2_provider.models import Grant
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
-from segl.audit.services import audit_record
 from segl.core.assurance import Level
 
 from .models import AuthContext
+from .redemption import code_hash, code_redeem
 
 OPENID_CLAIMS = ("acr", "loa", "ial", "aal", "amr", "segl_action", "segl_approval_sha256")
 PROFILE_CLAIMS = ("name", "given_name", "family_name", "birthdate")
-
-
-def code_hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
 
 
 class SeglValidator(OAuth2Validator):
@@ -36,6 +32,30 @@ class SeglValidator(OAuth2Validator):
         **{claim: "openid" for claim in OPENID_CLAIMS},
         **{claim: "profile" for claim in PROFILE_CLAIMS},
     }
+
+    def get_default_redirect_uri(
+        self, client_id: str, request: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        # OpenID Connect Core §3.1.2.1: redirect_uri is REQUIRED, so no registered URI stands in
+        # for a missing one: oauthlib then refuses the authorization request (an error page, never
+        # a redirect) and the token request alike.
+        return None
+
+    def _load_application(self, client_id: str, request: Any) -> Any:
+        if client_id and "\x00" in client_id:
+            # No client's id has a NUL, and PostgreSQL would refuse to look one up.
+            return None
+        return super()._load_application(client_id, request)
+
+    def authenticate_client(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+        self._stage(request, "client")
+        return bool(super().authenticate_client(request, *args, **kwargs))
+
+    def authenticate_client_id(
+        self, client_id: str, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        self._stage(request, "client")
+        return bool(super().authenticate_client_id(client_id, request, *args, **kwargs))
 
     def validate_redirect_uri(
         self, client_id: str, redirect_uri: str, request: Any, *args: Any, **kwargs: Any
@@ -66,9 +86,12 @@ class SeglValidator(OAuth2Validator):
             return bool(
                 super().confirm_redirect_uri(client_id, code, redirect_uri, client, *args, **kwargs)
             )
+        self._stage(request, "redirect_uri")
         return bool(self._grant(code, request).redirect_uri_allowed(redirect_uri))
 
     def get_code_challenge(self, code: str, request: Any) -> str | None:
+        # oauthlib asks for the challenge just before it checks the verifier.
+        self._stage(request, "code_verifier")
         return self._grant(code, request).code_challenge or None
 
     def get_code_challenge_method(self, code: str, request: Any) -> str | None:
@@ -110,20 +133,23 @@ class SeglValidator(OAuth2Validator):
     def validate_code(
         self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
-        context = (
-            AuthContext.objects.select_for_update()
-            .filter(code_hash=code_hash(code), application=client)
-            .first()
-        )
-        if context is not None and context.redeemed_at is not None:
-            self._revoke_reused(context)
-            return False
+        # The context row is locked until the transaction ends (segl.oidc.views.TokenView), so
+        # of two requests with one code, one redeems and the other sees it redeemed or burnt.
+        context = AuthContext.objects.select_for_update().filter(code_hash=code_hash(code)).first()
+        if context is None:
+            return self._stage(request, "code_unknown")
+        if context.application_id != client.pk:
+            return self._stage(request, "code_other_client")
+        if context.redeemed_at is not None:
+            return self._stage(request, "code_used")
+        if context.grant_id is None:
+            return self._stage(request, "code_burnt")
         try:
             grant = self._grant(code, request)
         except Grant.DoesNotExist:
-            return False
-        if context is None or grant.is_expired():
-            return False
+            return self._stage(request, "code_burnt")
+        if grant.is_expired():
+            return self._stage(request, "code_expired")
         request.scopes = grant.scope.split(" ")
         request.user = grant.user
         if grant.nonce:
@@ -133,20 +159,11 @@ class SeglValidator(OAuth2Validator):
         request.segl_context = context
         return True
 
-    def _revoke_reused(self, context: AuthContext) -> None:
-        """RFC 6749 §4.1.2: a code used twice revokes the tokens issued for it."""
-        revoked = 0
-        if context.access_token_id is not None:
-            # No refresh tokens are issued (segl.oidc.server), so the access token is all.
-            AccessToken.objects.filter(pk=context.access_token_id).delete()
-            revoked = 1
-        audit_record(
-            action="oidc.code_reuse",
-            outcome="revoked",
-            actor=context.application.client_id,
-            subject=context.identity.user_id,
-            data={"flow": context.flow_id, "tokens_revoked": revoked},
-        )
+    @staticmethod
+    def _stage(request: Any, stage: str) -> bool:
+        """Name the step a token request is at, for the audit event if it is refused there."""
+        request.segl_stage = stage
+        return False
 
     def _create_access_token(
         self, expires: Any, request: Any, token: Any, source_refresh_token: Any = None
@@ -154,9 +171,12 @@ class SeglValidator(OAuth2Validator):
         access_token = super()._create_access_token(expires, request, token, source_refresh_token)
         context: AuthContext | None = getattr(request, "segl_context", None)
         if context is not None:
-            context.access_token = access_token
-            context.redeemed_at = timezone.now()
-            context.save(update_fields=["access_token", "redeemed_at"])
+            code_redeem(
+                context=context,
+                access_token=access_token,
+                ip=str(request.headers.get("REMOTE_ADDR", ""))[:64],
+                now=timezone.now(),
+            )
         return access_token
 
     def get_additional_claims(self, request: Any) -> dict[str, Any]:

@@ -19,14 +19,13 @@ from oauth2_provider.views import TokenView as LibraryTokenView
 from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.oauth2.rfc6749 import errors
 
-from segl.core.assurance import Level, requested_level
+from segl.core.approval import MAX_LENGTH as MAX_APPROVAL_TEXT
+from segl.core.assurance import Level
 from segl.flows.models import Action, Flow
 from segl.flows.services import WrongBrowser, flow_expire, flow_get, flow_start, new_browser_key
 from segl.web.http import BROWSER_COOKIE, client_ip, rate_limited, set_browser_cookie
 
-from .services import error_redirect, oidc_finish, with_iss
-
-MAX_APPROVAL_TEXT = 130
+from .services import oidc_finish, with_iss
 
 
 def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
@@ -52,8 +51,10 @@ class AuthorizeView(OAuthLibMixin, View):
             return _error_page(request, _("Too many attempts. Wait a minute and try again."), 429)
         try:
             scopes, credentials = self.validate_authorization_request(request)
-        except FatalClientError:
+        except FatalClientError as exc:
             # Unknown client or redirect URI: never redirect to an unverified address.
+            if isinstance(exc.oauthlib_error, errors.MissingRedirectURIError):
+                return _error_page(request, _("The website sent an incomplete login request."))
             return _error_page(
                 request,
                 _(
@@ -66,57 +67,20 @@ class AuthorizeView(OAuthLibMixin, View):
             if not error.redirect_uri:
                 return _error_page(request, _("The website sent an incomplete login request."))
             return HttpResponseRedirect(with_iss(error.in_uri(error.redirect_uri)))
+        # segl.oidc.authorization has checked the parameters read here.
         application = credentials["request"].client
         credentials = _json_safe(credentials)
         params = request.GET
-        text = params.get("approval_text", "")
-        action = params.get("action", Action.LOG_ON)
-        if credentials.get("code_challenge_method") != "S256":
-            # RFC 9700 §2.1.1: PKCE with S256; "plain" (also the default when left out) is refused.
-            return HttpResponseRedirect(
-                error_redirect(
-                    credentials,
-                    errors.InvalidRequestError(
-                        description='PKCE code_challenge_method must be "S256"'
-                    ),
-                )
-            )
-        if len(text) > MAX_APPROVAL_TEXT:
-            return HttpResponseRedirect(
-                error_redirect(
-                    credentials,
-                    errors.InvalidRequestError(
-                        description=f"approval_text is longer than {MAX_APPROVAL_TEXT} characters"
-                    ),
-                )
-            )
-        if action not in Action.values:
-            return HttpResponseRedirect(
-                error_redirect(
-                    credentials,
-                    errors.InvalidRequestError(
-                        description="action must be one of " + ", ".join(Action.values)
-                    ),
-                )
-            )
-        if any(ord(ch) < 32 for ch in text):
-            return HttpResponseRedirect(
-                error_redirect(
-                    credentials,
-                    errors.InvalidRequestError(
-                        description="approval_text must not contain control characters"
-                    ),
-                )
-            )
+        level = credentials.get("segl_level")
         browser_key = request.COOKIES.get(BROWSER_COOKIE) or new_browser_key()
         flow = flow_start(
             application=application,
             authorize_uri=request.build_absolute_uri(),
             scopes=list(scopes),
             credentials=credentials,
-            approval_text=text,
-            action=action,
-            requested_level=requested_level(params.get("acr_values")),
+            approval_text=params.get("approval_text", ""),
+            action=params.get("action") or Action.LOG_ON,
+            requested_level=Level.from_key(level) if level else None,
             login_hint=params.get("login_hint", ""),
             browser_key=browser_key,
             now=timezone.now(),
@@ -163,7 +127,16 @@ class FinishView(View):
 
 @method_decorator(transaction.atomic, name="post")
 class TokenView(LibraryTokenView):
-    """The library's token endpoint in one transaction, so redeeming a code is all or nothing."""
+    """The library's token endpoint in one transaction, so redeeming a code is all or nothing.
+
+    Every request goes to the authorization code grant (segl.oidc.server answers any other
+    grant type with ``unsupported_grant_type``); the library's own ``post`` would send a
+    ``device_code`` grant type to a device flow segl does not run.
+    """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = self.authorization_flow_token_response(request)
+        return response
 
 
 class DiscoveryView(LibraryDiscoveryView):
@@ -177,6 +150,12 @@ class DiscoveryView(LibraryDiscoveryView):
             id_token_signing_alg_values_supported=["RS256"],
             claims_supported=sorted(data["claims_supported"]),
             ui_locales_supported=["da", "en"],
+            grant_types_supported=["authorization_code"],
+            # OpenID Connect Discovery §3: request_uri_parameter_supported defaults to true,
+            # so segl, which refuses request objects (segl.oidc.authorization), says false.
+            request_parameter_supported=False,
+            request_uri_parameter_supported=False,
+            claims_parameter_supported=True,
             segl_actions_supported=list(Action.values),
             segl_approval_text_max_length=MAX_APPROVAL_TEXT,
         )
