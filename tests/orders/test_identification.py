@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from segl.audit.models import AuditEvent
 from segl.core.errors import Locked, SeglError
@@ -74,6 +76,17 @@ def test_known_unknown_and_malformed_cpr_numbers_get_the_same_answer_count_and_a
     assert answers == {"OrderRefused"}
     assert counts == {((1, 1), (1, 1))}  # counted once for the CPR number, once for the address
     assert audits == {repr([("order.identify", "wrong", {})])}
+
+
+def test_known_unknown_and_malformed_cpr_numbers_cost_the_same_queries(person):
+    """The same work for every input: one look-up in the register whatever was typed, and the
+    same writes (the passport comparisons are padded to the same number in the core)."""
+    queries = set()
+    for n, cpr in enumerate([KNOWN, UNKNOWN, *MALFORMED_CPRS]):
+        with CaptureQueriesContext(connection) as captured:
+            attempt(cpr, "\xe6\xf8\xe5", ip=f"10.0.3.{n}")
+        queries.add(len(captured))
+    assert len(queries) == 1
 
 
 def test_the_audit_masks_whatever_was_typed(person):
