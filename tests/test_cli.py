@@ -255,5 +255,8 @@ def test_purge_deletes_what_ended_long_ago_and_keeps_the_rest(capsys, driver, an
     assert UnknownUserThrottle.objects.get().locked_until > timezone.now()
 
     UnknownUserThrottle.objects.update(locked_until=long_ago)
+    # Still kept: it holds wrong codes since a success, which a real device never forgets.
+    assert run_json(capsys, "purge")["unknown_user_throttles"] == 0
+    UnknownUserThrottle.objects.update(failures_total=0)
     assert run_json(capsys, "purge")["unknown_user_throttles"] == 1
     assert run(capsys, "purge", "--keep-hours", "0")[0] == 2

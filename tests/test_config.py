@@ -37,11 +37,19 @@ def test_production_wants_https():
         ("SEGL_ENV", "staging"),
         ("SEGL_SMS_GATEWAY", "not a path"),
         ("SEGL_PAYMENT_PROVIDER", "Invoice"),
+        ("SEGL_FAILURE_LIMIT", "101"),  # NIST SP 800-63B: no more than 100
+        ("SEGL_FAILURE_LIMIT", "9"),
     ],
 )
 def test_malformed_values_are_named(name, value):
     with pytest.raises(ConfigError, match=name):
         load({**GOOD, "SEGL_BASE_URL": "https://id.example", name: value})
+
+
+def test_the_failure_limit_is_100_unless_set_lower():
+    assert load({**GOOD, "SEGL_BASE_URL": "https://id.example"}).failure_limit == 100
+    lower = {**GOOD, "SEGL_BASE_URL": "https://id.example", "SEGL_FAILURE_LIMIT": "20"}
+    assert load(lower).failure_limit == 20
 
 
 def test_short_secret_key_is_refused():

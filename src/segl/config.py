@@ -70,6 +70,7 @@ class Config:
     sms_gateway: str = "segl.notify.gateways.OutboxGateway"
     payment_provider: str = "segl.orders.payments.InvoiceProvider"
     key_provider: str = ""
+    failure_limit: int = 100
 
     @property
     def issuer(self) -> str:
@@ -199,6 +200,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         device_dir=Path(env.get("SEGL_DEVICE_DIR") or data_dir / "devices").resolve(),
         code_lock_minutes=_int(env, "SEGL_CODE_LOCK_MINUTES", 15, 1, 24 * 60),
         password_lock_minutes=_int(env, "SEGL_PASSWORD_LOCK_MINUTES", 15, 1, 24 * 60),
+        failure_limit=_int(env, "SEGL_FAILURE_LIMIT", 100, 10, 100),
         flow_minutes=_int(env, "SEGL_FLOW_MINUTES", 10, 1, 60),
         rate_limit_ip_per_minute=_int(env, "SEGL_RATE_LIMIT_IP", 60, 1, 1_000_000),
         rate_limit_user_per_minute=_int(env, "SEGL_RATE_LIMIT_USER", 10, 1, 1_000_000),

@@ -14,6 +14,7 @@ from segl.app.models import AppInstance, AppRequest
 from segl.authenticators.models import Authenticator
 from segl.core import app as protocol
 from segl.flows.models import Flow
+from segl.notify.models import OutboxMessage
 from tests.app.conftest import PIN, AppUser, activate, emulator
 from tests.app.test_login_with_app import _flow_id, current_qr, start_app_login
 from tests.conftest import LoginDriver, make_person
@@ -306,6 +307,9 @@ def test_five_wrong_pins_lock_the_app_until_it_is_activated_again(driver, bo):
     assert (error.status, error.reason) == (403, "app_locked")
     assert refused(bo.app.unlock, bo.user_id, PIN).reason == "app_locked"
     assert instance_of(bo).authenticator.status == Authenticator.Status.SUSPENDED
+    # A hard cap, like the limit on codes and passwords: the citizen is told.
+    notice = OutboxMessage.objects.get(purpose="app_locked", channel="sms")
+    assert notice.to == bo.person.identity.person.phone
     # The login no longer offers the app; the code display remains.
     url, _, _ = driver.start()
     driver.user_id(url, bo.user_id)

@@ -181,8 +181,10 @@ def test_sex_from_the_last_digit(last: str, sex: str) -> None:
 def test_masking() -> None:
     assert mask_cpr("0707614285") == "070761-****"
     assert mask_cpr("070761-4285") == "070761-****"
-    with pytest.raises(CprError):
-        mask_cpr("12345")
+    # Anything else is masked whole, whatever it holds: masking never fails.
+    full_width = "".join(chr(0xFF10 + int(d)) for d in "0101801234")
+    for other in ("12345", "", "0101801234x", full_width, "\x00" * 10, "\ud800", "9" * 500):
+        assert mask_cpr(other) == "******-****"
 
 
 def test_repr_and_str_show_only_the_masked_form() -> None:

@@ -11,10 +11,10 @@ from segl.authenticators.models import Device
 from segl.core.errors import Locked
 from segl.identities.services import person_create
 from segl.notify.models import OutboxMessage
+from segl.orders.identification import identify_by_passport
 from segl.orders.models import Order, OrderEvent
 from segl.orders.services import (
     OrderRefused,
-    identify_by_passport,
     order_advance,
     order_mark_paid,
     order_place,

@@ -352,6 +352,7 @@ def app_unlock(*, instance_id: int, pin: str, now: datetime, ip: str = "") -> da
                         status=Authenticator.Status.SUSPENDED
                     )
                     failure, outcome = AppRefused("app_locked"), "locked"
+                    tell(instance.authenticator.identity.person, "app_locked", now=now)
                 instance.unlocked_until = None
                 instance.save(update_fields=["pin_failures", "locked_at", "unlocked_until"])
             else:

@@ -47,6 +47,12 @@ class Device(models.Model):
     drift = models.IntegerField(default=0, help_text="TOTP: the token's clock offset, in steps")
     failures = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    failures_total = models.PositiveIntegerField(
+        default=0, help_text="Wrong codes since the last success; a lock does not end it"
+    )
+    disabled_at = models.DateTimeField(
+        null=True, blank=True, help_text="The limit of wrong codes was reached: blocked for good"
+    )
     assigned_to = models.ForeignKey(
         Identity, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_devices"
     )

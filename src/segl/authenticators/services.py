@@ -1,54 +1,29 @@
-"""Writing authenticators and devices: import, activate, verify a code, suspend, retire.
-
-Every service owns its transaction and writes the audit event. Verification locks the device row
-while it checks the code, persists the replay state and counts failures in the same transaction,
-so two requests with one code cannot both win, on any number of nodes.
+"""Writing authenticators and devices: import, activate, verify a code (:mod:`.codes`), suspend,
+retire. Every service owns its transaction and writes the audit event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 
 from segl.audit.services import audit_record
 from segl.core import otp
-from segl.core.errors import InvalidCode, Locked, ReplayedCode, SeglError
 from segl.core.pskc import TokenSeed
-from segl.core.throttle import (
-    FailureState,
-    ThrottlePolicy,
-    check_not_locked,
-    record_failure,
-    record_success,
-)
+from segl.core.throttle import FailureState
+from segl.identities import failures
 from segl.identities.models import Identity
 from segl.identities.services import password_hash_new
 from segl.keys import device_aad, keyring
 
+from .codes import code_policy, device_verify_code
+from .errors import DeviceError
 from .models import DEVICE_KINDS, Authenticator, Device, Kind
 
 IMPORT_BATCH_SIZE = 1000
-
-
-class DeviceError(SeglError):
-    """A device that cannot be used for what was asked (wrong state, wrong owner, unknown)."""
-
-    code = "device_unavailable"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def code_policy() -> ThrottlePolicy:
-    """3 wrong codes in a row suspend the token for a configurable time (default 15 min)."""
-    return ThrottlePolicy(
-        max_failures=3, lock_for=timedelta(minutes=settings.CONFIG.code_lock_minutes)
-    )
 
 
 @dataclass(frozen=True)
@@ -112,129 +87,6 @@ def device_import(
     return ImportResult(imported=count, batch=batch)
 
 
-def _check_code(device: Device, code: str, *, now: datetime) -> None:
-    """Verify ``code`` against the locked ``device`` row and update its state in place."""
-    secret = keyring().decrypt(device.seed, aad=device_aad(device.serial))
-    normalised = otp.normalise_code(code, device.digits)
-    if device.algorithm == "totp":
-        state = otp.verify_totp(
-            secret,
-            normalised,
-            now=now,
-            state=otp.TotpState(last_step=device.last_step, drift=device.drift),
-            params=otp.TotpParams(
-                algorithm=device.hash_algorithm,  # type: ignore[arg-type]
-                digits=device.digits,
-                period=device.period,
-                t0=device.t0,
-            ),
-        )
-        device.last_step = state.last_step
-        device.drift = state.drift
-    else:
-        hstate = otp.verify_hotp(
-            secret,
-            normalised,
-            state=otp.HotpState(counter=device.counter),
-            digits=device.digits,
-            algorithm=device.hash_algorithm,  # type: ignore[arg-type]
-        )
-        device.counter = hstate.counter
-
-
-def device_verify_code(
-    *,
-    device_id: int,
-    code: str,
-    now: datetime,
-    usable: tuple[str, ...] = (Device.Status.ACTIVE,),
-    ip: str = "",
-    actor: str = "",
-    context: dict[str, str] | None = None,
-) -> Device:
-    """Verify a one-time code from a device; raises a :class:`SeglError` on any refusal.
-
-    Refusals are committed (failure count, lock, audit) before the error is raised.
-    """
-    failure: SeglError | None = None
-    with transaction.atomic():
-        device = Device.objects.select_for_update().get(pk=device_id)
-        subject = device.serial
-        data = {"kind": device.kind, **(context or {})}
-        throttle = FailureState(failures=device.failures, locked_until=device.locked_until)
-        try:
-            if device.status not in usable:
-                raise DeviceError(f"device is {device.status}")
-            check_not_locked(throttle, now=now)
-            _check_code(device, code, now=now)
-        except Locked as exc:
-            failure = exc
-            audit_record(
-                action="code.verify",
-                outcome="locked",
-                actor=actor,
-                subject=subject,
-                ip=ip,
-                data=data,
-                at=now,
-            )
-        except DeviceError as exc:
-            failure = exc
-            audit_record(
-                action="code.verify",
-                outcome="refused",
-                actor=actor,
-                subject=subject,
-                ip=ip,
-                data={**data, "reason": exc.reason},
-                at=now,
-            )
-        except (InvalidCode, ReplayedCode) as exc:
-            throttle = record_failure(code_policy(), throttle, now=now)
-            failure = exc
-            audit_record(
-                action="code.verify",
-                outcome=exc.code,
-                actor=actor,
-                subject=subject,
-                ip=ip,
-                data=data,
-                at=now,
-            )
-            if throttle.locked_until is not None:
-                failure = Locked(throttle.locked_until)
-                audit_record(
-                    action="device.suspend_temporarily",
-                    outcome="locked",
-                    actor=actor,
-                    subject=subject,
-                    ip=ip,
-                    data={**data, "until": throttle.locked_until.isoformat()},
-                    at=now,
-                )
-        else:
-            throttle = record_success(throttle)
-            device.last_used_at = now
-            audit_record(
-                action="code.verify", actor=actor, subject=subject, ip=ip, data=data, at=now
-            )
-        device.failures = throttle.failures
-        device.locked_until = throttle.locked_until
-        device.save(
-            update_fields=[
-                "last_step",
-                "drift",
-                "counter",
-                "failures",
-                "locked_until",
-                "last_used_at",
-            ]
-        )
-    if failure is not None:
-        raise failure
-    return device
-
-
 def device_resync(*, serial: str, code1: str, code2: str, now: datetime, actor: str = "") -> Device:
     """Bring an HOTP token's counter back in step from two consecutive codes (RFC 4226 §7.4)."""
     with transaction.atomic():
@@ -243,6 +95,8 @@ def device_resync(*, serial: str, code1: str, code2: str, now: datetime, actor: 
             raise DeviceError("unknown_serial")
         if device.algorithm != "hotp":
             raise DeviceError("not_hotp")
+        if device.disabled_at is not None:
+            raise DeviceError("disabled")  # blocked for good: another device takes its place
         secret = keyring().decrypt(device.seed, aad=device_aad(device.serial))
         state = otp.resync_hotp(
             secret,
@@ -253,9 +107,7 @@ def device_resync(*, serial: str, code1: str, code2: str, now: datetime, actor: 
             algorithm=device.hash_algorithm,  # type: ignore[arg-type]
         )
         device.counter = state.counter
-        device.failures = 0
-        device.locked_until = None
-        device.save(update_fields=["counter", "failures", "locked_until"])
+        device.save(update_fields=["counter", *failures.store(device, FailureState())])
         audit_record(
             action="device.resync",
             actor=actor,
@@ -365,20 +217,13 @@ def device_activate(
         )
         if not identity.preferred_method:
             identity.preferred_method = device.kind
+        fields = ["preferred_method"]
         if password_hash is not None:
             identity.password_hash = password_hash
             identity.password_changed_at = now
-            identity.password_failures = 0
-            identity.password_locked_until = None
-        identity.save(
-            update_fields=[
-                "preferred_method",
-                "password_hash",
-                "password_changed_at",
-                "password_failures",
-                "password_locked_until",
-            ]
-        )
+            fields += ["password_hash", "password_changed_at"]
+            fields += failures.store(identity, FailureState(), "password_")
+        identity.save(update_fields=fields)
         audit_record(
             action="device.activate",
             actor=actor,

@@ -13,8 +13,8 @@ Since 1 October 2007 numbers are issued that fail the old modulus 11 check, and 
 asks every user of CPR numbers to accept them: the check is informational here, never a reason
 to refuse a number.
 
-A CPR number is personal data: ``Cpr`` shows only its masked form, and errors never repeat the
-input.
+A CPR number is personal data: ``Cpr`` shows only its masked form, masking takes any string,
+and errors never repeat the input.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Literal
 
 from segl.core.errors import CprError
 
-__all__ = ["Cpr", "mask_cpr", "parse_cpr", "passes_modulus11"]
+__all__ = ["MASKED_OTHER", "Cpr", "mask_cpr", "parse_cpr", "passes_modulus11"]
 
 Sex = Literal["female", "male"]
 
@@ -95,9 +95,17 @@ def parse_cpr(raw: str) -> Cpr:
     return Cpr(value=value, birth_date=birth_date, sex=sex)
 
 
+MASKED_OTHER = "******-****"
+
+
 def mask_cpr(value: str) -> str:
-    """``DDMMYY-****``: the birth date stays, the serial number does not."""
-    return f"{_digits(value)[:6]}-****"
+    """``DDMMYY-****``: the birth date stays, the serial number does not. Any other string,
+    whatever it holds, is masked whole (``******-****``), so masking never fails."""
+    try:
+        digits = _digits(value)
+    except CprError:
+        return MASKED_OTHER
+    return f"{digits[:6]}-****"
 
 
 def passes_modulus11(value: str) -> bool:

@@ -6,6 +6,8 @@
     │   ├── ReplayedCode          code_replayed: a code (or an earlier one) was already accepted
     │   └── ResyncFailed          resync_failed: two codes did not follow each other in the window
     ├── Locked                    locked: too many wrong attempts; carries ``until``
+    ├── Disabled                  disabled: the limit of wrong attempts since the last success
+    │                             was reached; only a fresh identification recovers
     ├── PasswordError             passwords
     │   ├── WrongPassword         password_wrong
     │   └── PasswordRejected      password_rejected: a new password breaks the policy (``reason``)
@@ -62,6 +64,16 @@ class Locked(SeglError):
     def __init__(self, until: datetime) -> None:
         super().__init__(f"locked until {until.isoformat()}")
         self.until = until
+
+
+class Disabled(SeglError):
+    """The limit of wrong attempts since the last success was reached: nothing is verified any
+    more until a fresh identification recovers it."""
+
+    code = "disabled"
+
+    def __init__(self) -> None:
+        super().__init__("disabled after too many wrong attempts")
 
 
 class PasswordError(SeglError):

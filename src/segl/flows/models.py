@@ -97,6 +97,10 @@ class UnknownUserThrottle(models.Model):
     )
     failures = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    failures_total = models.PositiveIntegerField(
+        default=0, help_text="Wrong codes since the last success; a lock does not end it"
+    )
+    disabled_at = models.DateTimeField(null=True, blank=True, help_text="The limit was reached")
     updated_at = models.DateTimeField()
 
     class Meta:

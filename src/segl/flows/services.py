@@ -27,7 +27,7 @@ from segl.authenticators.services import code_policy
 from segl.core import flows as core
 from segl.core import otp
 from segl.core.assurance import Level, achieved
-from segl.core.errors import InvalidCode, Locked, SeglError
+from segl.core.errors import Disabled, InvalidCode, Locked, SeglError
 from segl.identities import throttles
 from segl.identities.models import Activity, Identity
 from segl.identities.services import identity_verify_password
@@ -290,10 +290,10 @@ def _decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> None:
     rows = throttles.lock(UnknownUserThrottle, [key], now)
     try:
         throttles.check(rows, now)
-    except Locked:
+    except (Locked, Disabled) as exc:
         audit_record(
             action="code.verify",
-            outcome="locked",
+            outcome=exc.code,
             ip=ip,
             data={"flow": flow.id, "unknown_user": True},
             at=now,
@@ -303,7 +303,7 @@ def _decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> None:
     secret = ring.decrypt(ring.encrypt(secrets.token_bytes(20), aad=_DECOY_AAD), aad=_DECOY_AAD)
     with contextlib.suppress(InvalidCode):
         otp.verify_totp(secret, otp.normalise_code(code, 6), now=now, state=otp.TotpState())
-    until = throttles.count_failure(rows, code_policy(), now)
+    refusal = throttles.count_failure(rows, code_policy(), now)
     audit_record(
         action="code.verify",
         outcome="code_invalid",
@@ -311,9 +311,7 @@ def _decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> None:
         data={"flow": flow.id, "unknown_user": True},
         at=now,
     )
-    if until is not None:
-        raise Locked(until)
-    raise InvalidCode("wrong code")
+    raise refusal or InvalidCode("wrong code")
 
 
 def flow_submit_step(
@@ -470,10 +468,11 @@ def flow_result(flow: Flow) -> FlowResult:
 
 
 def flows_purge(*, now: datetime, keep: timedelta) -> dict[str, int]:
-    """Delete flows that expired more than ``keep`` ago, and unknown user IDs' throttles that
-    have been idle as long and hold no running lock. The audit log keeps what happened."""
+    """Delete flows that expired more than ``keep`` ago, and unknown user IDs' throttles idle as
+    long with no running lock and no running total (a real device keeps its total, so a decoy
+    must). The audit log keeps what happened."""
     cutoff = now - keep
     flows, _ = Flow.objects.filter(expires_at__lt=cutoff).delete()
-    idle = UnknownUserThrottle.objects.filter(updated_at__lt=cutoff).exclude(locked_until__gt=now)
-    throttles, _ = idle.delete()
+    idle = UnknownUserThrottle.objects.filter(updated_at__lt=cutoff, failures_total=0)
+    throttles, _ = idle.exclude(locked_until__gt=now).delete()
     return {"flows": flows, "unknown_user_throttles": throttles}

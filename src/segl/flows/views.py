@@ -19,6 +19,7 @@ from segl.authenticators.models import Kind
 from segl.authenticators.services import DeviceError
 from segl.core import flows as core
 from segl.core.errors import (
+    Disabled,
     FlowExpired,
     FlowStateError,
     InvalidCode,
@@ -256,6 +257,16 @@ class StepView(FlowView):
                 "times in a row. You can try again at %(time)s, or choose another "
                 "identification method."
             ) % {"device": device, "time": _local_time(exc.until)}
+        if isinstance(exc, Disabled):
+            if self.flow.step == PASSWORD:
+                return _(
+                    "Your password is blocked after too many wrong attempts. Log in with the "
+                    "segl app to choose a new one, or visit a citizen service centre."
+                )
+            return _(
+                "Your %(device)s is blocked after too many wrong one-time codes. Choose another "
+                "identification method, or activate a new device."
+            ) % {"device": device}
         if isinstance(exc, ReplayedCode):
             return _(
                 "That one-time code has already been used. Press the button again to get "

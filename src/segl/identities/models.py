@@ -69,6 +69,12 @@ class Identity(models.Model):
     password_hash = models.TextField(blank=True)
     password_failures = models.PositiveIntegerField(default=0)
     password_locked_until = models.DateTimeField(null=True, blank=True)
+    password_failures_total = models.PositiveIntegerField(
+        default=0, help_text="Wrong passwords since the last success; a lock does not end it"
+    )
+    password_disabled_at = models.DateTimeField(
+        null=True, blank=True, help_text="The limit of wrong passwords was reached: set a new one"
+    )
     password_changed_at = models.DateTimeField(null=True, blank=True)
     session_epoch = models.PositiveIntegerField(
         default=0, help_text="Raised to end every portal login made before a security change"

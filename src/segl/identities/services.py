@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -11,15 +11,11 @@ from django.db import IntegrityError, transaction
 from segl.audit.services import audit_record
 from segl.core import passwords as core_passwords
 from segl.core.cpr import mask_cpr, parse_cpr
-from segl.core.errors import Locked, SeglError, WrongPassword
-from segl.core.throttle import (
-    FailureState,
-    ThrottlePolicy,
-    check_not_locked,
-    record_failure,
-    record_success,
-)
+from segl.core.errors import Disabled, Locked, SeglError, WrongPassword
+from segl.core.throttle import ThrottlePolicy, check_not_locked, record_failure, record_success
+from segl.notify.notices import tell
 
+from . import failures
 from .models import AssuranceLevel, Identity, Person
 from .passwords import blocklist, hasher
 
@@ -35,10 +31,10 @@ class IdentityError(SeglError):
 
 
 def password_policy() -> ThrottlePolicy:
-    """5 wrong passwords in a row lock the password for a configurable time (default 15 min)."""
-    return ThrottlePolicy(
-        max_failures=5, lock_for=timedelta(minutes=settings.CONFIG.password_lock_minutes)
-    )
+    """5 wrong passwords in a row lock the password for a configurable time (default 15 min),
+    each further lock longer; the limit of wrong ones since the last success disables it until
+    a new password is set (after a login with the app, or with a new device)."""
+    return failures.policy(max_failures=5, lock_minutes=settings.CONFIG.password_lock_minutes)
 
 
 def check_user_id(raw: str) -> str:
@@ -152,10 +148,7 @@ def identity_set_password(
     encoded = password_hash_new(password, user_id=identity.user_id)
     with transaction.atomic():
         Identity.objects.filter(pk=identity.pk).update(
-            password_hash=encoded,
-            password_changed_at=now,
-            password_failures=0,
-            password_locked_until=None,
+            password_hash=encoded, password_changed_at=now, **failures.cleared("password_")
         )
         audit_record(action="password.set", actor=actor, subject=identity.user_id, ip=ip, at=now)
 
@@ -163,11 +156,13 @@ def identity_set_password(
 def identity_verify_password(
     *, identity_id: uuid.UUID, password: str, now: datetime, ip: str = "", flow_id: str = ""
 ) -> None:
-    """Verify the password; 5 wrong in a row lock it. Refusals are committed, then raised."""
+    """Verify the password; 5 wrong in a row lock it, for longer each time, and the limit of
+    wrong ones since the last success disables it (the citizen is told). Refusals are committed,
+    then raised."""
     failure: SeglError | None = None
     with transaction.atomic():
-        identity = Identity.objects.select_for_update().get(pk=identity_id)
-        state = FailureState(identity.password_failures, identity.password_locked_until)
+        identity = Identity.objects.select_for_update().select_related("person").get(pk=identity_id)
+        state = failures.load(identity, "password_")
         data = {"flow": flow_id} if flow_id else {}
         try:
             check_not_locked(state, now=now)
@@ -175,11 +170,11 @@ def identity_verify_password(
                 hasher().burn(password)
                 raise WrongPassword("no password set")
             hasher().verify(identity.password_hash, core_passwords.normalise_password(password))
-        except Locked as exc:
+        except (Locked, Disabled) as exc:
             failure = exc
             audit_record(
                 action="password.verify",
-                outcome="locked",
+                outcome=exc.code,
                 subject=identity.user_id,
                 ip=ip,
                 data=data,
@@ -196,6 +191,12 @@ def identity_verify_password(
                 data=data,
                 at=now,
             )
+            if state.disabled:
+                failure = Disabled()
+                audit_record(
+                    action="password.disable", subject=identity.user_id, ip=ip, data=data, at=now
+                )
+                tell(identity.person, "password_disabled", now=now)
         else:
             state = record_success(state)
             if hasher().needs_rehash(identity.password_hash):
@@ -203,8 +204,7 @@ def identity_verify_password(
             audit_record(
                 action="password.verify", subject=identity.user_id, ip=ip, data=data, at=now
             )
-        identity.password_failures = state.failures
-        identity.password_locked_until = state.locked_until
-        identity.save(update_fields=["password_failures", "password_locked_until", "password_hash"])
+        fields = failures.store(identity, state, "password_")
+        identity.save(update_fields=[*fields, "password_hash"])
     if failure is not None:
         raise failure

@@ -8,10 +8,20 @@ authenticator or a new password learns of it at once.
 from __future__ import annotations
 
 from datetime import datetime
-
-from segl.identities.models import Person
+from typing import Protocol
 
 from .gateways import send_email, send_sms
+
+
+class Person(Protocol):
+    """What a notice needs of an entry of the people register (so the register can notify)."""
+
+    @property
+    def phone(self) -> str: ...
+
+    @property
+    def email(self) -> str: ...
+
 
 TEXTS: dict[str, tuple[str, str]] = {
     "new_authenticator": (
@@ -57,6 +67,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "fraud_report": (
         "Vi har modtaget din anmeldelse af misbrug. Det, der blev brugt, er spærret.",
         "We have received your report of misuse. What was used has been blocked.",
+    ),
+    "authenticator_disabled": (
+        "Din {what} er spærret efter for mange forkerte engangskoder. Tag en ny i brug på "
+        "selvbetjeningen eller i Borgerservice.",
+        "Your {what_en} is blocked after too many wrong one-time codes. Activate a new one on "
+        "the self-service portal or at a citizen service centre.",
+    ),
+    "password_disabled": (
+        "Adgangskoden til dit segl er spærret efter for mange forkerte forsøg. Log på med din "
+        "segl app og vælg en ny, eller gå i Borgerservice.",
+        "The password of your segl is blocked after too many wrong tries. Log in with your segl "
+        "app and choose a new one, or visit a citizen service centre.",
+    ),
+    "identification_disabled": (
+        "Identifikation med dit CPR-nummer og pasnummer er spærret efter for mange forkerte "
+        "forsøg. Log på selvbetjeningen med dit segl for at åbne den igen.",
+        "Identification with your CPR number and passport number is blocked after too many "
+        "wrong tries. Log in to the self-service portal with your segl to open it again.",
+    ),
+    "app_locked": (
+        "Din segl app er spærret efter 5 forkerte pinkoder. Aktivér den igen for at bruge den.",
+        "Your segl app is locked after 5 wrong PIN codes. Activate it again to use it.",
     ),
 }
 

@@ -93,6 +93,10 @@ class IdentificationThrottle(models.Model):
     key = models.CharField(max_length=64, primary_key=True)
     failures = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    failures_total = models.PositiveIntegerField(
+        default=0, help_text="Wrong tries since the last success; a lock does not end it"
+    )
+    disabled_at = models.DateTimeField(null=True, blank=True, help_text="The limit was reached")
     updated_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -1,13 +1,13 @@
-"""Ordering devices: identify (or not), price, place once, and move the order from stock to the
-citizen. Every step is audited and the citizen is told by SMS."""
+"""Ordering devices: price, place once, and move the order from stock to the citizen (identifying
+by CPR number and passport number is in :mod:`.identification`). Every step is audited and the
+citizen is told by SMS."""
 
 from __future__ import annotations
 
-import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,16 +20,13 @@ from segl.audit.services import audit_record
 from segl.authenticators.models import Device
 from segl.core import ordering
 from segl.core.calendar import delivery_window
-from segl.core.cpr import mask_cpr, parse_cpr
-from segl.core.errors import CprError, Locked, SeglError
-from segl.core.throttle import ThrottlePolicy
-from segl.identities import throttles
+from segl.core.cpr import mask_cpr
+from segl.core.errors import SeglError
 from segl.identities.models import Identity, Person
 from segl.notify.notices import KIND_NAMES, send_to
 
-from .models import FulfilmentOperator, IdentificationThrottle, Order, OrderEvent
+from .models import FulfilmentOperator, Order, OrderEvent
 
-IDENTIFICATION_POLICY = ThrottlePolicy(max_failures=3, lock_for=timedelta(minutes=15))
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -62,56 +59,6 @@ def prices() -> ordering.Prices:
         audio_code_reader=config.price_audio_code_reader_ore,
         chip=config.price_chip_ore,
     )
-
-
-# -- identifying by CPR number and passport number ----------------------------------------------
-
-
-def identify_by_passport(*, cpr: str, passport: str, now: datetime, ip: str = "") -> Person:
-    """The person with this CPR number and this Danish or Greenlandic passport number. Three
-    wrong tries, for a CPR number or from an address, mean a 15-minute wait."""
-    try:
-        cpr_value = parse_cpr(cpr).value
-    except CprError:
-        cpr_value = cpr.strip()
-    keys = [
-        throttles.keyed("order identification\0cpr", cpr_value),
-        throttles.keyed("order identification\0ip", ip),
-    ]
-    failure: SeglError
-    with transaction.atomic():
-        rows = throttles.lock(IdentificationThrottle, keys, now)
-        throttles.check(rows, now)
-        person = _match(cpr, passport)
-        if person is not None:
-            audit_record(
-                action="order.identify", subject=mask_cpr(person.cpr), ip=ip, data={}, at=now
-            )
-            return person
-        until = throttles.count_failure(rows, IDENTIFICATION_POLICY, now)
-        failure = Locked(until) if until else OrderRefused("identification_failed")
-        audit_record(
-            action="order.identify",
-            outcome="locked" if until else "wrong",
-            subject=mask_cpr(cpr.strip()) if len(cpr.strip()) >= 6 else "",
-            ip=ip,
-            data={},
-            at=now,
-        )
-    raise failure
-
-
-def _match(cpr: str, passport: str) -> Person | None:
-    try:
-        value = parse_cpr(cpr).value
-    except CprError:
-        return None
-    person = Person.objects.filter(cpr=value).first()
-    given = "".join(passport.split()).upper()
-    if person is None or not given:
-        return None
-    known = {"".join(p.split()).upper() for p in person.passport_numbers}
-    return person if any(hmac.compare_digest(given, k) for k in known) else None
 
 
 # -- placing an order ---------------------------------------------------------------------------

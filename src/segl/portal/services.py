@@ -57,7 +57,7 @@ def authenticators_of(identity: Identity) -> list[Authenticator]:
 def needs_backup(identity: Identity) -> bool:
     """Only one active authenticator: losing it means a trip to a citizen service centre."""
     active = Authenticator.objects.filter(identity=identity, status=Authenticator.Status.ACTIVE)
-    return active.count() <= 1
+    return active.exclude(device__disabled_at__isnull=False).count() <= 1
 
 
 def rename_app(

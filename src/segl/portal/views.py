@@ -15,16 +15,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from segl.authenticators.models import Authenticator
 from segl.authenticators.services import DeviceError
 from segl.core import ordering
-from segl.core.errors import Locked, PasswordRejected, SeglError, WrongPassword
+from segl.core.errors import Disabled, Locked, PasswordRejected, SeglError, WrongPassword
 from segl.identities.models import Activity, Identity, Person
 from segl.identities.services import IdentityError, identity_verify_password
 from segl.oidc.client import OidcClientError, Pending
 from segl.orders import payments
+from segl.orders.identification import identification_recover
 from segl.orders.models import Order
 from segl.orders.services import (
     OrderRefused,
     centres,
-    identify_by_passport,
     is_operator,
     order_advance,
     order_mark_paid,
@@ -41,15 +41,12 @@ from .forms import (
     RenameForm,
     UserIdChangeForm,
 )
+from .identification import identify, wait_message
 
 NOTICE = "portal_notice"
 DRAFT = "portal_order_draft"
 PLACED = "portal_orders"  # orders placed from this browser, which it may follow without a login
 USER_ID_TRIES_PER_HOUR = 10
-
-
-def _mismatch() -> str:
-    return _("The CPR number and the passport number do not match. Check them and try again.")
 
 
 def _identity(request: HttpRequest) -> Identity:
@@ -73,13 +70,6 @@ def _render(
         "notice": request.session.pop(NOTICE, ""),
     }
     return render(request, f"portal/{template}", {**base, **(context or {})}, status=status)
-
-
-def _wait_message(exc: Locked) -> str:
-    until = timezone.localtime(exc.until)
-    return _("Too many wrong tries. Wait until %(time)s and try again.") % {
-        "time": until.strftime("%H:%M")
-    }
 
 
 # -- logging in (the portal is an RP of segl) ---------------------------------------------------
@@ -143,13 +133,14 @@ def callback(request: HttpRequest) -> HttpResponse:
             else _("The login did not complete. Try again.")
         )
         return _render(request, "landing.html", {"error": message}, status=400)
-    if auth.sign_in(request, claims) is None:
+    if (identity := auth.sign_in(request, claims)) is None:
         return _render(
             request,
             "landing.html",
             {"error": _("The self-service portal needs a login at level Substantial.")},
             status=403,
         )
+    identification_recover(person=identity.person, now=timezone.now(), ip=client_ip(request))
     return redirect(target)
 
 
@@ -176,19 +167,9 @@ def order(request: HttpRequest) -> HttpResponse:
             if rate_limited(request, "portal-identify"):
                 form.add_error(None, _("Too many requests. Wait a minute and try again."))
                 return _render(request, "order.html", {"form": form}, status=429)
-            try:
-                person = identify_by_passport(
-                    cpr=data["cpr"],
-                    passport=data["passport"],
-                    now=timezone.now(),
-                    ip=client_ip(request),
-                )
-            except Locked as exc:
-                form.add_error(None, _wait_message(exc))
-                return _render(request, "order.html", {"form": form}, status=429)
-            except OrderRefused:
-                form.add_error("cpr", _mismatch())
-                return _render(request, "order.html", {"form": form}, status=400)
+            person, status = identify(request, form)
+            if person is None:
+                return _render(request, "order.html", {"form": form}, status=status)
         anonymous = person is None
         if person is not None and data["delivery"] == "post" and not person.address.strip():
             form.add_error(
@@ -385,16 +366,9 @@ def activate_device(request: HttpRequest) -> HttpResponse:
         return _render(request, "activate.html", {"form": form}, status=429)
     logged_in = identity is not None
     if identity is None:
-        try:
-            person = identify_by_passport(
-                cpr=data["cpr"], passport=data["passport"], now=now, ip=ip
-            )
-        except Locked as exc:
-            form.add_error(None, _wait_message(exc))
-            return _render(request, "activate.html", {"form": form}, status=429)
-        except OrderRefused:
-            form.add_error("cpr", _mismatch())
-            return _render(request, "activate.html", {"form": form}, status=400)
+        person, status = identify(request, form)
+        if person is None:
+            return _render(request, "activate.html", {"form": form}, status=status)
         identity = Identity.objects.filter(person=person).first()
         if identity is None or not identity.is_active:
             form.add_error(
@@ -418,7 +392,9 @@ def activate_device(request: HttpRequest) -> HttpResponse:
     except PasswordRejected as exc:
         form.reject_password(exc.reason)
     except Locked as exc:
-        form.add_error("code", _wait_message(exc))
+        form.add_error("code", wait_message(exc))
+    except Disabled:
+        form.add_error("code", _("This device is blocked. Contact a citizen service centre."))
     except DeviceError as exc:
         refusals = {
             "unknown_serial": _(
@@ -557,7 +533,15 @@ def password(request: HttpRequest) -> HttpResponse:
                 identity=identity, new=form.cleaned_data["new_password"], now=now, ip=ip
             )
         except Locked as exc:
-            form.add_error("current_password", _wait_message(exc))
+            form.add_error("current_password", wait_message(exc))
+        except Disabled:
+            form.add_error(
+                "current_password",
+                _(
+                    "Your password is blocked after too many wrong attempts. Log in with the "
+                    "segl app to choose a new one, or visit a citizen service centre."
+                ),
+            )
         except WrongPassword:
             form.add_error("current_password", _("The password is not correct"))
         except PasswordRejected as exc:
