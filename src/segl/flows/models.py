@@ -54,7 +54,9 @@ class Flow(models.Model):
         default=False, help_text="The user ID is unknown; the flow acts as if it were not."
     )
     decoy_key = models.CharField(
-        max_length=64, blank=True, help_text="A decoy's unknown user ID throttle key."
+        max_length=64,
+        blank=True,
+        help_text="The keyed hash of the user ID typed, under which decoy steps count.",
     )
 
     created_at = models.DateTimeField()
