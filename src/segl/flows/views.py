@@ -316,7 +316,8 @@ class MethodView(FlowView):
         return [(kind, str(Kind(kind).label)) for kind in methods.offered_methods(self.flow)]
 
     def get(self, request: HttpRequest, flow_id: str) -> HttpResponse:
-        if self.flow.state.finished or not self.flow.method:
+        state = self.flow.state
+        if state.finished or not state.method or state.started_method:
             return redirect("flows:step", flow_id=flow_id)
         form = MethodForm(methods=self.choices(), initial={"method": self.flow.method})
         return render(request, "flows/method.html", self.context(form=form))
