@@ -196,3 +196,29 @@ def test_the_mixes_cover_every_subset_and_preference():
     assert {frozenset(subset) for subset, _ in mixes()} == {
         frozenset(s) for n in range(4) for s in itertools.combinations(KINDS, n)
     }
+
+
+def test_a_decoy_step_never_passes(driver, db):
+    """Not with a right code of someone else's device of that kind, and not with an app: no
+    app, not even the attacker's own, can see or bind a decoy's request."""
+    from segl.app.emulator import AppError
+
+    anna, _ = make_identity(("code_display",), "code_display")
+    mallory, tokens = make_identity(("audio_code_reader",), "audio_code_reader")
+    mallorys_app = emulator()
+    activate(mallorys_app, mallory)
+    url = driver.start()[0]
+    driver.user_id(url, anna.user_id)
+    driver.post(url + "method/", {"method": "audio_code_reader"})
+    page = driver.code(url, tokens[0].code()).content.decode()
+    assert "The one-time code is not correct" in page
+    driver.post(url + "method/", {"method": "app"})
+    decoy = AppRequest.objects.get(flow__id=url.rstrip("/").split("/")[-1], status="pending")
+    assert decoy.identity is None
+    mallorys_app.unlock(mallory.user_id, "2580")
+    assert mallorys_app.pending(mallory.user_id) is None
+    with pytest.raises(AppError) as caught:
+        mallorys_app.bind(mallory.user_id, decoy.id, device=decoy.device_token)
+    assert caught.value.reason == "request_unknown"
+    flow = Flow.objects.get(pk=url.rstrip("/").split("/")[-1])
+    assert flow.step == "app" and not flow.amr
