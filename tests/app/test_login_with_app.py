@@ -23,8 +23,12 @@ def _flow_id(url: str) -> str:
 
 
 def start_app_login(driver, user, **extra):
+    """The user ID, then "Change identification method" → the segl app, unless the browser
+    starts with the app already (it did the last time it logged in as this user ID)."""
     url, params, verifier = driver.start(**extra)
     driver.user_id(url, user.user_id)
+    if Flow.objects.get(pk=_flow_id(url)).step != "app":
+        assert driver.post(url + "method/", {"method": "app"}).status_code == 302
     return url, params, verifier
 
 
@@ -120,6 +124,25 @@ def test_a_same_device_link_opened_in_another_browser_binds_nothing(driver, bo):
     with pytest.raises(AppError):
         bo.app.bind(bo.user_id, request_id, device=token)  # no cookie at all
     assert AppRequest.objects.get().status == "pending"
+
+
+def test_a_planted_browser_cookie_does_not_make_the_same_device_link_bind(driver, bo):
+    """A fraudster plants a browser key of their choosing in the victim's browser and in their
+    own, then sends the victim the "Open the segl app" link of a login the fraudster started:
+    segl issued the fraudster's login a key of its own, so the planted one binds nothing."""
+    import re
+
+    planted = "chosen-by-the-fraudster"
+    driver.client.cookies["segl_browser"] = planted
+    url, _, _ = start_app_login(driver, bo)
+    assert driver.client.cookies["segl_browser"].value != planted
+    page = driver.client.get(url).content.decode()
+    request_id, token = re.search(r'href="/app/#approve/([^/"]+)/([^"]+)"', page).groups()
+    bo.app.unlock(bo.user_id, PIN)
+    with pytest.raises(AppError) as caught:
+        bo.app.bind(bo.user_id, request_id, device=token, browser_key=planted)
+    assert caught.value.reason == "other_browser"
+    assert AppRequest.objects.get(flow_id=_flow_id(url)).status == "pending"
 
 
 def test_a_wrong_same_device_token_binds_nothing(driver, bo):

@@ -177,3 +177,32 @@ def test_a_wrong_proof_is_refused(name):
     auth, prove = HARNESSES[name].activate(person.identity, past)
     with pytest.raises(SeglError):
         prove(auth, datetime.now(UTC), False)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_every_kind_has_a_decoy_step(name):
+    """A user ID with none of this kind (here: nobody's) gets the kind's first step all the
+    same (decision 17): ``begin_decoy`` prepares it, and nothing about it is anyone's."""
+    from segl.app.models import AppRequest
+    from segl.flows.services import flow_change_method, flow_start, flow_submit_user_id
+    from segl.oidc.services import rp_add
+
+    application, _ = rp_add(name="Contract RP", redirect_uris=["https://rp.example/cb"])
+    now = datetime.now(UTC)
+    flow = flow_start(
+        application=application,
+        authorize_uri="/o/authorize/",
+        scopes=["openid"],
+        credentials={},
+        approval_text="",
+        action="log_on",
+        requested_level=None,
+        login_hint="",
+        browser_key="b",
+        now=now,
+    )
+    flow_submit_user_id(flow_id=flow.id, browser_key="b", user_id="nobody-at-all", now=now)
+    flow = flow_change_method(flow_id=flow.id, browser_key="b", method=name, now=now)
+    assert (flow.method, flow.step, flow.identity) == (name, KINDS[name].steps[0], None)
+    assert not AppRequest.objects.exclude(identity=None).exists()

@@ -8,7 +8,7 @@ import pytest
 
 from segl.audit.models import AuditEvent
 from segl.authenticators.models import Authenticator
-from segl.identities.models import Activity, Identity
+from segl.identities.models import Activity
 from segl.notify.models import OutboxMessage
 from segl.portal.services import activate_device
 from tests.app.conftest import activate, emulator
@@ -41,9 +41,9 @@ def test_a_login_and_an_approval_are_in_the_history_with_rp_text_method_and_devi
 def test_an_app_approval_names_the_app_that_approved(logged_in, eva, driver):
     app = emulator()
     activate(app, eva)
-    Identity.objects.filter(pk=eva.identity.pk).update(preferred_method="app")
     url, *_ = driver.start()
     driver.user_id(url, eva.user_id)
+    driver.post(url + "method/", {"method": "app"})  # "Change identification method"
     app.unlock(eva.user_id, "2580")
     shown = app.bind(eva.user_id, app.pending(eva.user_id)["id"], qr=current_qr(url))
     assert app.answer(eva.user_id, shown, "approve") == "approved"

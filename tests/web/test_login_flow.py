@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
 from segl.audit.models import AuditEvent
-from segl.authenticators.models import Device
+from segl.authenticators.models import Authenticator, Device
 from segl.flows.models import Flow
 from tests.conftest import ISSUER, PASSWORD, make_person
 
@@ -40,9 +41,9 @@ def test_steps_come_in_order_and_page_shows_the_rp_and_text(driver, anna):
     url, _, _ = driver.start(approval_text="Pay 10 DKK to Bo", action="approve")
     page = driver.client.get(url).content.decode()
     assert "Test Bank" in page and 'name="user_id"' in page
-    # A code before the user ID is a stale form: the flow stays where it is.
+    # A code before the user ID is a form for another step: refused, the flow stays where it is.
     response = driver.code(url, anna.token.code())
-    assert response.status_code == 302
+    assert response.status_code == 409 and "out of date" in response.content.decode()
     assert 'name="user_id"' in driver.client.get(url).content.decode()
     driver.user_id(url, anna.user_id)
     page = driver.client.get(url).content.decode()
@@ -172,21 +173,33 @@ def test_a_wrong_code_after_the_suspension_ends_is_only_wrong(driver, anna, sett
     assert AuditEvent.objects.filter(action="device.suspend_temporarily").count() == 1
 
 
-def test_change_identification_method_becomes_preferred(driver, db):
-    bo = make_person("bo-5678", kinds=("code_display", "audio_code_reader"))
-    assert bo.identity.preferred_method == "code_display"
+def test_change_identification_method_becomes_preferred_once_the_login_succeeds(driver, db):
+    bo = make_person("bo-5678", kinds=("audio_code_reader", "code_display"))
+    reader = bo.token  # the first device made
+    bo.identity.preferred_method = "code_display"
+    bo.identity.save(update_fields=["preferred_method"])
     url, _, _ = driver.start()
     driver.user_id(url, bo.user_id)
     page = driver.client.get(url + "method/").content.decode()
-    assert 'value="audio_code_reader"' in page and 'value="code_display"' in page
+    # Every kind segl offers, in one order, whatever Bo has.
+    assert re.findall(r'name="method" value="([a-z_]+)"', page) == [
+        "app",
+        "code_display",
+        "audio_code_reader",
+    ]
     response = driver.post(url + "method/", {"method": "audio_code_reader"})
     assert response.status_code == 302
     assert Flow.objects.get().method == "audio_code_reader"
+    # Choosing is not yet proving anything: the preferred method changes when the login succeeds.
     bo.identity.refresh_from_db()
-    assert bo.identity.preferred_method == "audio_code_reader"
-    # Not a method the identity has:
+    assert bo.identity.preferred_method == "code_display"
+    # Not a kind segl offers:
     response = driver.post(url + "method/", {"method": "chip"})
     assert response.status_code == 200 and "error-summary" in response.content.decode()
+    assert driver.code(url, reader.code()).status_code == 302
+    assert driver.password(url).status_code == 302
+    bo.identity.refresh_from_db()
+    assert bo.identity.preferred_method == "audio_code_reader"
 
 
 def test_cancel_returns_access_denied_to_the_rp(driver, anna):
@@ -445,20 +458,20 @@ def test_the_login_pages_are_rate_limited_per_ip(driver, anna, settings):
         cache.clear()
 
 
-def test_a_suspended_authenticator_is_not_offered(driver, db):
-    from segl.authenticators.models import Authenticator
+def test_a_suspended_authenticator_gets_only_a_decoy_step(driver, db):
     from segl.authenticators.services import authenticator_suspend
 
-    bo = make_person("bo-4321", kinds=("code_display", "audio_code_reader"))
+    bo = make_person("bo-4321", kinds=("audio_code_reader",))
     reader = Authenticator.objects.get(identity=bo.identity, kind="audio_code_reader")
     authenticator_suspend(authenticator_id=reader.pk, now=timezone.now(), reason="lost")
     url, _, _ = driver.start()
     driver.user_id(url, bo.user_id)
-    page = driver.client.get(url + "method/").content.decode()
-    assert 'value="code_display"' in page and 'value="audio_code_reader"' not in page
-    response = driver.post(url + "method/", {"method": "audio_code_reader"})
-    assert response.status_code == 200 and "error-summary" in response.content.decode()
-    assert Flow.objects.get().method == "code_display"
+    # Offered as to anyone; the step looks as ever, and the suspended reader's code is wrong.
+    assert driver.post(url + "method/", {"method": "audio_code_reader"}).status_code == 302
+    page = driver.code(url, bo.token.code()).content.decode()
+    assert "The one-time code is not correct" in page
+    assert Flow.objects.get().step == "code"
+    assert AuditEvent.objects.filter(action="code.verify", data__decoy="audio_code_reader").exists()
 
 
 def test_an_unknown_user_id_locks_exactly_like_a_real_token(driver, anna, settings):

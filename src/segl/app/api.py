@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from segl.core.errors import AppProtocolError, FlowError, SeglError
-from segl.web.http import BROWSER_COOKIE, client_ip, hit
+from segl.web.http import browser_key, client_ip, hit
 
 from . import biometrics, clock, doorbell, services
 from .browser import qr_svg
@@ -225,7 +225,7 @@ def bind(
         code=code if isinstance(code, str) else None,
         device=device if isinstance(device, str) else None,
         # Same device: the app's page shares the browser's cookies; a link sent elsewhere not.
-        browser_key=request.COOKIES.get(BROWSER_COOKIE, ""),
+        browser_key=browser_key(request),
         now=clock.now(),
         ip=client_ip(request),
     )

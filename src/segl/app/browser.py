@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from segl.core.errors import SeglError
+from segl.core.errors import FlowStateError, SeglError
 from segl.flows import services as flows
 from segl.flows.models import Flow
-from segl.web.http import BROWSER_COOKIE, client_ip, hit, rate_limited
+from segl.flows.views import stale_page
+from segl.web.http import browser_key, client_ip, hit, rate_limited
 
-from . import doorbell, services
-from .models import AppInstance, ApprovalMode
+from . import decoy, doorbell, services
 
 LONG_POLL_SECONDS = 25
 # A login page asks for a QR code every second and holds one long-poll; a few tabs and a few
@@ -33,29 +33,19 @@ STATUS_PER_MINUTE = 300
 POLL_INTERVAL = 0.1
 
 
-def _modes(flow: Flow) -> set[str]:
-    """The approval modes of the identity's active apps (a household may mix them)."""
-    return set(
-        AppInstance.objects.filter(
-            authenticator__identity=flow.identity, authenticator__status="active"
-        ).values_list("approval_mode", flat=True)
-    )
-
-
 def step_context(flow: Flow) -> dict[str, Any]:
-    """What the app step's page shows, for the flow's current app request."""
+    """What the app step's page shows, for the flow's current app request. The page shows both
+    the QR code and the one-time code, whichever the citizen's app uses: what it shows must not
+    depend on what the identity has (decision 17)."""
     now = timezone.now()
     request = services.app_request_current(flow)
     state = services.request_state(request, now)
-    modes = _modes(flow)
     return {
         "app_request": request,
         "app_state": state,
-        "show_qr": ApprovalMode.QR in modes,
-        "show_code": ApprovalMode.CODE in modes,
         "code_digits": list(request.code) if request else [],
         "too_many": state in ("none", "cancelled", "expired")
-        and services.too_many_requests(flow.identity, now),
+        and decoy.too_many_requests(flow, now),
         "status_url": reverse("flows:app-status", kwargs={"flow_id": flow.id}),
         "qr_url": reverse("flows:app-qr", kwargs={"flow_id": flow.id}),
         "retry_url": reverse("flows:app-retry", kwargs={"flow_id": flow.id}),
@@ -63,7 +53,7 @@ def step_context(flow: Flow) -> dict[str, Any]:
 
 
 def _flow(request: HttpRequest, flow_id: str) -> Flow:
-    return flows.flow_get(flow_id=flow_id, browser_key=request.COOKIES.get(BROWSER_COOKIE, ""))
+    return flows.flow_get(flow_id=flow_id, browser_key=browser_key(request))
 
 
 @require_GET
@@ -131,15 +121,19 @@ async def status(request: HttpRequest, flow_id: str) -> HttpResponse:
 @require_POST
 def retry(request: HttpRequest, flow_id: str) -> HttpResponse:
     """Send a new request to the app."""
-    # Whatever happens, the step page says where the flow stands (also "too many requests").
+    # The step page says where the flow stands (also "too many requests"); a flow no longer at
+    # the app step refuses the form instead, as every step does.
     if not rate_limited(request, "flow"):
         with contextlib.suppress(Flow.DoesNotExist, flows.WrongBrowser, SeglError):
-            flows.flow_app_retry(
-                flow_id=flow_id,
-                browser_key=request.COOKIES.get(BROWSER_COOKIE, ""),
-                now=timezone.now(),
-                ip=client_ip(request),
-            )
+            try:
+                flows.flow_app_retry(
+                    flow_id=flow_id,
+                    browser_key=browser_key(request),
+                    now=timezone.now(),
+                    ip=client_ip(request),
+                )
+            except FlowStateError:
+                return stale_page(request, _flow(request, flow_id))
     return redirect("flows:step", flow_id=flow_id)
 
 

@@ -233,6 +233,7 @@ class AppEmulator:
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
+        self._host_prefix = "__Host-" if self.base_url.startswith("https://") else ""
         if self.state is not None and self.state.exists():
             saved = json.loads(self.state.read_text(encoding="utf-8"))
             for entry in saved.get("registrations", []):
@@ -390,9 +391,8 @@ class AppEmulator:
         device: str | None = None,
         browser_key: str = "",
     ) -> dict[str, Any]:
-        """Prove the binding: the QR code's text as scanned, the one-time code typed in, or the
-        same-device token from the login page's "Open the segl app" link — which counts only
-        from the browser that shows the login (``browser_key``: its ``segl_browser`` cookie)."""
+        """Prove the binding: the QR code's text, the one-time code typed in, or the token of the
+        page's "Open the segl app" link, only from the login's browser (``browser_key``)."""
         body: dict[str, Any] = {"code": code}
         if qr is not None:
             body = {"qr": qr}
@@ -403,7 +403,7 @@ class AppEmulator:
             f"requests/{request_id}/bind",
             body,
             key=self.registration(user_id).key,
-            cookie=f"segl_browser={browser_key}" if browser_key else "",
+            cookie=f"{self._host_prefix}segl_browser={browser_key}" if browser_key else "",
         )
 
     def sign(self, user_id: str, shown: dict[str, Any], decision: str) -> str:

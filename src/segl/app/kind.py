@@ -12,7 +12,7 @@ from segl.authenticators.models import Authenticator, Kind
 from segl.core.assurance import Level
 from segl.identities.models import Identity
 
-from . import services
+from . import decoy, services
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,9 @@ class AppKind:
 
     def begin(self, *, flow: Any, now: datetime, ip: str = "") -> None:
         services.app_request_open(flow=flow, now=now, ip=ip)
+
+    def begin_decoy(self, *, flow: Any, now: datetime, ip: str = "") -> None:
+        decoy.decoy_request_open(flow=flow, now=now, ip=ip)
 
     def verify(
         self,

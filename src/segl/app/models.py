@@ -99,7 +99,17 @@ class AppRequest(models.Model):
 
     id = models.CharField(max_length=32, primary_key=True)
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="app_requests")
-    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
+    identity = models.ForeignKey(
+        Identity,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Whose apps may answer; none for a decoy, which no app can see.",
+    )
+    decoy_key = models.CharField(
+        max_length=64, blank=True, help_text="A decoy's keyed user ID and kind (decision 17)."
+    )
     qr_secret = models.CharField(max_length=64, help_text="base64url; the browser's QR key")
     code = models.CharField(max_length=10, blank=True, help_text="The one-time code shown")
     device_token = models.CharField(
@@ -119,7 +129,10 @@ class AppRequest(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["identity", "created_at"])]
+        indexes = [
+            models.Index(fields=["identity", "created_at"]),
+            models.Index(fields=["decoy_key", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"app request {self.id} ({self.status})"

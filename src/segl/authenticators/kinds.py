@@ -43,6 +43,11 @@ class AuthenticatorKind(Protocol):
     def begin(self, *, flow: Any, now: datetime, ip: str = "") -> None:
         """The flow has entered this kind's first step (the app asks the phone here)."""
 
+    def begin_decoy(self, *, flow: Any, now: datetime, ip: str = "") -> None:
+        """The flow has entered this kind's first step for a user ID with no such authenticator
+        (or none at all): prepare what ``begin`` would, so the page looks and behaves the same,
+        with nothing anyone can answer (decision 17)."""
+
     def verify(
         self,
         *,
@@ -86,6 +91,9 @@ class OtpDeviceKind:
 
     def begin(self, *, flow: Any, now: datetime, ip: str = "") -> None:
         """Nothing to prepare: the citizen presses the device's button."""
+
+    def begin_decoy(self, *, flow: Any, now: datetime, ip: str = "") -> None:
+        """Nothing to prepare either; the flow checks a decoy's codes (``flows.decoys``)."""
 
     def verify(
         self,

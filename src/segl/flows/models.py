@@ -54,7 +54,9 @@ class Flow(models.Model):
         default=False, help_text="The user ID is unknown; the flow acts as if it were not."
     )
     decoy_key = models.CharField(
-        max_length=64, blank=True, help_text="A decoy's unknown user ID throttle key."
+        max_length=64,
+        blank=True,
+        help_text="The keyed hash of the user ID typed, under which decoy steps count.",
     )
 
     created_at = models.DateTimeField()
@@ -88,9 +90,10 @@ class Flow(models.Model):
 
 
 class UnknownUserThrottle(models.Model):
-    """Wrong codes given for an unknown user ID, counted per user ID rather than per flow, so that
-    a lock lasts into the next login exactly as a real code display's does and a fresh login
-    cannot tell the two apart."""
+    """Wrong codes given in a decoy step (an unknown user ID, or a kind the user ID has none of),
+    counted per user ID and kind rather than per flow, so that a lock lasts into the next login
+    exactly as a real device's does and a fresh login cannot tell the two apart. The app's decoy
+    takes its row as a lock, as a real request takes the identity's (decision 17)."""
 
     key = models.CharField(
         max_length=64, primary_key=True, help_text="HMAC of the case-folded user ID; never the ID."

@@ -1,9 +1,12 @@
 """Driving a login flow: each service loads the flow under a row lock, checks the browser that
 started it, applies one core transition, and persists the new state with its audit event.
 
-Unknown user IDs are not revealed: the flow becomes a *decoy* that looks and behaves like a flow
-of an identity with a code display (same pages, same messages, comparable work per step) and
-never succeeds.
+Nothing a login shows before the citizen has proven something depends on what the identity
+has (decision 17): the first method comes from the browser (``methods.first_method``), every
+kind segl offers can be chosen, and a method the user ID has no authenticator of (every
+method, for an unknown user ID) runs a *decoy* step (``decoys``) that looks and fails like the
+real one and never succeeds. The requested level is checked when a method is chosen and again
+at the end.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,23 +25,18 @@ from django.db import transaction
 from oauth2_provider.models import Application
 
 from segl.audit.services import audit_record
-from segl.authenticators.kinds import APP, KINDS, PASSWORD, kind_of
-from segl.authenticators.models import Authenticator, Kind
-from segl.authenticators.services import code_policy
+from segl.authenticators.kinds import APP, PASSWORD, kind_of
+from segl.authenticators.models import Authenticator
 from segl.core import flows as core
-from segl.core import otp
 from segl.core.assurance import Level, achieved
-from segl.core.errors import Disabled, InvalidCode, Locked, SeglError
-from segl.identities import throttles
+from segl.core.errors import SeglError
 from segl.identities.models import Activity, Identity
 from segl.identities.services import identity_verify_password
-from segl.keys import keyring
 
+from . import decoys, methods
 from .models import Action, Flow, UnknownUserThrottle
 
-DECOY_METHOD: str = Kind.CODE_DISPLAY.value
 APP_STEP = APP
-_DECOY_AAD = b"decoy"
 
 
 class FlowRefused(SeglError):
@@ -56,10 +55,6 @@ class WrongBrowser(SeglError):
 
 def browser_key_hash(browser_key: str) -> str:
     return hashlib.sha256(browser_key.encode()).hexdigest()
-
-
-def new_browser_key() -> str:
-    return secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)
@@ -134,37 +129,6 @@ def flow_get(*, flow_id: str, browser_key: str) -> Flow:
     return flow
 
 
-def active_authenticators(identity: Identity | None) -> list[Authenticator]:
-    """The identity's active authenticators (for a decoy, the same query, finding none)."""
-    return list(
-        Authenticator.objects.filter(
-            identity=identity, status=Authenticator.Status.ACTIVE, kind__in=list(KINDS)
-        )
-        .select_related("device")
-        .order_by("activated_at")
-    )
-
-
-def available_methods(flow: Flow) -> list[str]:
-    """The kinds the citizen can choose between, preferred first."""
-    if flow.decoy or flow.identity is None:
-        return [DECOY_METHOD]
-    kinds: list[str] = []
-    for auth in active_authenticators(flow.identity):
-        if auth.kind not in kinds:
-            kinds.append(auth.kind)
-    preferred = flow.identity.preferred_method
-    if preferred in kinds:
-        kinds.remove(preferred)
-        kinds.insert(0, preferred)
-    return kinds
-
-
-def _reachable(identity_ial: Level, kinds: list[str]) -> Level | None:
-    levels = [achieved(identity_ial, KINDS[k].level) for k in kinds]
-    return max(levels) if levels else None
-
-
 STATE_FIELDS = [
     "step",
     "expires_at",
@@ -188,35 +152,34 @@ def _save(flow: Flow, state: core.FlowState, now: datetime) -> None:
 
 
 def flow_submit_user_id(
-    *, flow_id: str, browser_key: str, user_id: str, now: datetime, ip: str = ""
+    *,
+    flow_id: str,
+    browser_key: str,
+    user_id: str,
+    now: datetime,
+    ip: str = "",
+    remembered: str = "",
 ) -> Flow:
+    """Take the user ID and enter the first method: ``remembered`` (the method this browser last
+    logged in with as this user ID) if it is offered, else the default. What the identity has
+    plays no part; only a suspended or revoked identity is told so here."""
     with transaction.atomic():
         flow = _locked_flow(flow_id, browser_key)
         core.expect(flow.state, core.USER_ID, now=now)
         identity = Identity.objects.filter(user_id__iexact=user_id.strip()).first()
-        requested = Level.from_key(flow.requested_level) if flow.requested_level else None
-        if identity is None:
-            flow.decoy = True
-            flow.decoy_key = unknown_user_key(user_id)
-            # The same query a known user ID costs (its authenticators), finding nothing.
-            active_authenticators(None)
-            kinds: list[str] = [DECOY_METHOD]
-            reachable: Level | None = Level.SUBSTANTIAL
-        else:
-            if not identity.is_active:
-                audit_record(
-                    action="flow.user_id",
-                    outcome="identity_" + identity.status,
-                    subject=identity.user_id,
-                    ip=ip,
-                    data={"flow": flow.id},
-                    at=now,
-                )
-                _save(flow, core.fail(flow.state, now=now, reason="identity_inactive"), now)
-                return flow
-            flow.identity = identity
-            kinds = available_methods(flow)
-            reachable = _reachable(Level.from_key(identity.ial), kinds)
+        flow.decoy_key = decoys.user_key(user_id)
+        if identity is not None and not identity.is_active:
+            audit_record(
+                action="flow.user_id",
+                outcome="identity_" + identity.status,
+                subject=identity.user_id,
+                ip=ip,
+                data={"flow": flow.id},
+                at=now,
+            )
+            _save(flow, core.fail(flow.state, now=now, reason="identity_inactive"), now)
+            return flow
+        flow.identity, flow.decoy = identity, identity is None
         audit_record(
             action="flow.user_id",
             outcome="unknown" if flow.decoy else "ok",
@@ -225,13 +188,10 @@ def flow_submit_user_id(
             data={"flow": flow.id},
             at=now,
         )
-        if not kinds:
-            _save(flow, core.fail(flow.state, now=now, reason="no_authenticator"), now)
-            return flow
-        if requested is not None and (reachable is None or reachable < requested):
+        method = methods.first_method(flow, remembered=remembered)
+        if method is None:  # no kind segl offers reaches the level: the same for every user ID
             _save(flow, core.fail(flow.state, now=now, reason="level_unreachable"), now)
             return flow
-        method = kinds[0]
         _save(
             flow,
             core.identify(flow.state, now=now, method=method, steps=kind_of(method).steps),
@@ -241,21 +201,28 @@ def flow_submit_user_id(
     return flow
 
 
-def _begin(flow: Flow, now: datetime, ip: str) -> None:
-    """Let the method prepare its first step. A method that cannot (the app refuses a flood of
-    requests) says so on its page, which offers to try again; the flow itself goes on."""
-    if flow.decoy or flow.identity is None:
-        return
-    with contextlib.suppress(SeglError), transaction.atomic():
-        kind_of(flow.method).begin(flow=flow, now=now, ip=ip)
+def _begin(flow: Flow, now: datetime, ip: str, *, quiet: bool = True) -> None:
+    """Let the method prepare its first step: the real one if the user ID has such an
+    authenticator, else its decoy. A method that cannot (the app refuses a flood of requests)
+    says so on its page, which offers to try again; the flow itself goes on."""
+    kind = kind_of(flow.method)
+    owned = methods.owned_authenticator(flow, flow.method) is not None
+    with contextlib.suppress(*((SeglError,) if quiet else ())), transaction.atomic():
+        if owned:
+            kind.begin(flow=flow, now=now, ip=ip)
+        else:
+            kind.begin_decoy(flow=flow, now=now, ip=ip)
 
 
 def flow_change_method(
     *, flow_id: str, browser_key: str, method: str, now: datetime, ip: str = ""
 ) -> Flow:
+    """ "Change identification method": any kind segl offers at the requested level, whether
+    or not the identity has one. It becomes the preferred method once a login with it succeeds.
+    """
     with transaction.atomic():
         flow = _locked_flow(flow_id, browser_key)
-        if method not in available_methods(flow):
+        if method not in methods.offered_methods(flow):
             raise FlowRefused("method_unavailable")
         _save(
             flow,
@@ -263,80 +230,30 @@ def flow_change_method(
             now,
         )
         _begin(flow, now, ip)
-        if flow.identity is not None and flow.identity.preferred_method != method:
-            # The choice becomes the preferred method (seeds 000, 001: "the first time ...").
-            Identity.objects.filter(pk=flow.identity.pk).update(preferred_method=method)
-            audit_record(
-                action="identity.preferred_method",
-                subject=flow.identity.user_id,
-                ip=ip,
-                data={"method": method, "flow": flow.id},
-                at=now,
-            )
     return flow
-
-
-def unknown_user_key(user_id: str) -> str:
-    """The throttle key of an unknown user ID: keyed, so the table does not list who was tried."""
-    return throttles.keyed("unknown user ID", user_id.strip().casefold())
-
-
-def _decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> None:
-    """Do what a real code check does (look up, lock, decrypt, verify, count, audit) and fail
-    like it, so that neither the answer nor its timing tells that the user ID is unknown. The
-    count and the lock belong to the user ID, as a real code display's belong to the device."""
-    active_authenticators(None)
-    key = flow.decoy_key or flow.id  # a decoy begun before keys were kept counts on its own
-    rows = throttles.lock(UnknownUserThrottle, [key], now)
-    try:
-        throttles.check(rows, now)
-    except (Locked, Disabled) as exc:
-        audit_record(
-            action="code.verify",
-            outcome=exc.code,
-            ip=ip,
-            data={"flow": flow.id, "unknown_user": True},
-            at=now,
-        )
-        raise
-    ring = keyring()
-    secret = ring.decrypt(ring.encrypt(secrets.token_bytes(20), aad=_DECOY_AAD), aad=_DECOY_AAD)
-    with contextlib.suppress(InvalidCode):
-        otp.verify_totp(secret, otp.normalise_code(code, 6), now=now, state=otp.TotpState())
-    refusal = throttles.count_failure(rows, code_policy(), now)
-    audit_record(
-        action="code.verify",
-        outcome="code_invalid",
-        ip=ip,
-        data={"flow": flow.id, "unknown_user": True},
-        at=now,
-    )
-    raise refusal or InvalidCode("wrong code")
 
 
 def flow_submit_step(
     *, flow_id: str, browser_key: str, step: str, response: str, now: datetime, ip: str = ""
 ) -> Flow:
-    """Verify the response to the method's current step (a one-time code, a password)."""
+    """Verify the response to the method's current step (a one-time code, a password); a
+    method the user ID has no authenticator of gets its decoy's answer."""
     failure: SeglError | None = None
     with transaction.atomic():
         flow = _locked_flow(flow_id, browser_key)
         core.expect(flow.state, step, now=now)
-        method = flow.method
-        kind = kind_of(method)
+        kind = kind_of(flow.method)
         try:
-            if flow.decoy or flow.identity is None:
-                _decoy_code(flow, response, now, ip)
-            elif step == PASSWORD:
+            if step == PASSWORD and flow.identity is not None and flow.authenticator_id:
                 identity_verify_password(
                     identity_id=flow.identity.pk, password=response, now=now, ip=ip, flow_id=flow.id
                 )
+            elif step in (PASSWORD, APP_STEP):
+                raise FlowRefused("method_unavailable")  # the app answers its step itself
             else:
-                auth = next(
-                    (a for a in active_authenticators(flow.identity) if a.kind == method), None
-                )
+                auth = methods.owned_authenticator(flow, flow.method)
                 if auth is None:
-                    raise FlowRefused("method_unavailable")
+                    decoys.decoy_code(flow, response, now, ip)  # raises, as a wrong code would
                 kind.verify(
                     authenticator=auth,
                     step=step,
@@ -349,12 +266,21 @@ def flow_submit_step(
         except SeglError as exc:
             failure = exc
         else:
-            _save(flow, core.pass_step(flow.state, step, now=now, amr=kind.step_amr[step]), now)
+            _save(flow, _passed(flow, step, kind.step_amr[step], now), now)
             if flow.step == core.DONE:
                 _done(flow, now=now, ip=ip)
     if failure is not None:
         raise failure
     return flow
+
+
+def _passed(flow: Flow, step: str, amr: Sequence[str], now: datetime) -> core.FlowState:
+    """The state after ``step`` was passed. A login that no longer reaches the requested level
+    (the identity's level was lowered meanwhile) fails instead of finishing."""
+    state = core.pass_step(flow.state, step, now=now, amr=amr)
+    if state.step == core.DONE and not methods.level_reached(flow, flow.method):
+        return core.fail(flow.state, now=now, reason="level_unreachable")
+    return state
 
 
 def flow_cancel(*, flow_id: str, browser_key: str, now: datetime, ip: str = "") -> Flow:
@@ -399,7 +325,7 @@ def flow_app_answered(
         .get(pk=flow_id)
     )
     if approved:
-        _save(flow, core.pass_step(flow.state, APP_STEP, now=now, amr=amr), now)
+        _save(flow, _passed(flow, APP_STEP, amr, now), now)
     else:
         core.expect(flow.state, APP_STEP, now=now)
         _save(flow, core.fail(flow.state, now=now, reason=reason or "app_rejected"), now)
@@ -416,6 +342,18 @@ def _done(flow: Flow, *, now: datetime, ip: str, authenticator_id: int | None = 
     if authenticator_id is None:
         authenticator_id = flow.authenticator_id  # the device whose code was accepted
     Identity.objects.filter(pk=flow.identity.pk).update(last_login=now)
+    if flow.identity.preferred_method != flow.method:
+        # The method of a successful login becomes the preferred one (seeds 000, 001), and the
+        # browser remembers it for the next login (decision 17).
+        Identity.objects.filter(pk=flow.identity.pk).update(preferred_method=flow.method)
+        flow.identity.preferred_method = flow.method
+        audit_record(
+            action="identity.preferred_method",
+            subject=flow.identity.user_id,
+            ip=ip,
+            data={"method": flow.method, "flow": flow.id},
+            at=now,
+        )
     if authenticator_id is not None:
         Authenticator.objects.filter(pk=authenticator_id).update(last_used_at=now)
     Activity.objects.create(
@@ -443,14 +381,17 @@ def flow_app_retry(*, flow_id: str, browser_key: str, now: datetime, ip: str = "
     with transaction.atomic():
         flow = _locked_flow(flow_id, browser_key)
         core.expect(flow.state, APP_STEP, now=now)
-        kind_of(flow.method).begin(flow=flow, now=now, ip=ip)
+        _begin(flow, now, ip, quiet=False)
     return flow
 
 
 def flow_result(flow: Flow) -> FlowResult:
-    """What the finished flow proved; only for a flow that is done."""
+    """What the finished flow proved; only for a flow that is done, and only while it still
+    reaches the requested level (the identity's level may have been lowered since)."""
     if flow.step != core.DONE or flow.identity is None or flow.decoy:
         raise FlowRefused("not_done")
+    if not methods.level_reached(flow, flow.method):
+        raise FlowRefused("level_unreachable")
     kind = kind_of(flow.method)
     ial = Level.from_key(flow.identity.ial)
     amr = tuple(flow.amr)

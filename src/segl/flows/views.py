@@ -27,11 +27,13 @@ from segl.core.errors import (
     ReplayedCode,
     SeglError,
 )
-from segl.web.http import BROWSER_COOKIE, client_ip, rate_limited, user_rate_limited
+from segl.web.http import browser_key, client_ip, rate_limited, user_rate_limited
 
-from . import services
+from . import browser_memory, methods, services
 from .forms import CodeForm, MethodForm, PasswordForm, UserIdForm
 from .models import Action, Flow
+
+STEPS_POSTED = (core.USER_ID, CODE, PASSWORD)
 
 DONE_HEADINGS = {
     Action.LOG_ON: gettext_lazy("You are logged on"),
@@ -48,6 +50,21 @@ def _local_time(when: Any) -> str:
 
 def _error_page(request: HttpRequest, message: str, status: int) -> HttpResponse:
     return render(request, "segl/error.html", {"message": message}, status=status)
+
+
+def stale_page(request: HttpRequest, flow: Flow) -> HttpResponse:
+    """A form sent for a step the flow is no longer at (a double submit, the back button, a
+    finished or expired login): refused, with nothing changed, and a way on."""
+    return render(
+        request,
+        "flows/stale.html",
+        {
+            "rp_name": flow.application.name,
+            "finished": flow.state.finished,
+            "step_url": reverse("flows:step", kwargs={"flow_id": flow.id}),
+        },
+        status=409,
+    )
 
 
 class FlowView(View):
@@ -71,7 +88,7 @@ class FlowView(View):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.flow_id = flow_id = kwargs["flow_id"]
-        self.browser_key = key = request.COOKIES.get(BROWSER_COOKIE, "")
+        self.browser_key = key = browser_key(request)
         if request.method == "POST" and rate_limited(request, "flow"):
             return _error_page(request, _("Too many attempts. Wait a minute and try again."), 429)
         try:
@@ -95,7 +112,10 @@ class FlowView(View):
             services.flow_expire(flow_id=flow_id, browser_key=key, now=timezone.now())
             return redirect("flows:step", flow_id=flow_id)
         except FlowStateError:
-            # A stale form (double submit, back button) or a finished flow: show where it is.
+            # A stale form (double submit, back button) or a finished flow: refuse what was
+            # sent; a page asked for shows where the flow is.
+            if request.method == "POST":
+                return stale_page(request, self.reload())
             return redirect("flows:step", flow_id=flow_id)
         except SeglError:
             # Anything else the services refuse (e.g. a method that went away meanwhile).
@@ -159,9 +179,18 @@ class StepView(FlowView):
         finish_url = reverse("oauth2_provider:finish", kwargs={"flow_id": flow.id})
         if flow.step == core.DONE:
             heading = DONE_HEADINGS[Action(flow.action)]
-            return render(
+            response = render(
                 request, "flows/done.html", self.context(heading=heading, finish_url=finish_url)
             )
+            if flow.identity is not None:
+                # The next login from this browser starts with the method that worked.
+                browser_memory.remember(
+                    request,
+                    response,
+                    user_id=flow.identity.user_id,
+                    method=flow.identity.preferred_method,
+                )
+            return response
         messages = {
             "expired": _(
                 "For your security, a login must be finished within 10 minutes. Go "
@@ -205,6 +234,8 @@ class StepView(FlowView):
         step = request.POST.get("step")
         now = timezone.now()
         ip = client_ip(request)
+        if step not in STEPS_POSTED or self.flow.state.finished or self.flow.step != step:
+            raise FlowStateError(f"a form for {step!r} while the flow is at {self.flow.step}")
         if step == core.USER_ID:
             form: Any = UserIdForm(request.POST)
             if not form.is_valid():
@@ -214,18 +245,19 @@ class StepView(FlowView):
                 form.add_error("user_id", _("Too many attempts. Wait a minute and try again."))
                 return self.render_step(request, form, 429)
             services.flow_submit_user_id(
-                flow_id=flow_id, browser_key=self.browser_key, user_id=user_id, now=now, ip=ip
+                flow_id=flow_id,
+                browser_key=self.browser_key,
+                user_id=user_id,
+                now=now,
+                ip=ip,
+                remembered=browser_memory.recall(request, user_id),
             )
             return redirect("flows:step", flow_id=flow_id)
         if step == CODE:
             form, field = CodeForm(request.POST), "code"
-        elif step == PASSWORD:
-            form, field = PasswordForm(request.POST), "password"
         else:
-            return redirect("flows:step", flow_id=flow_id)
+            form, field = PasswordForm(request.POST), "password"
         if not form.is_valid():
-            if self.flow.step != step:
-                return redirect("flows:step", flow_id=flow_id)
             return self.render_step(request, form)
         try:
             services.flow_submit_step(
@@ -288,18 +320,23 @@ class StepView(FlowView):
 
 
 class MethodView(FlowView):
-    """ "Change identification method": the identity's other active authenticators."""
+    """ "Change identification method": every kind segl offers at the requested level, the same
+    list for every user ID (decision 17)."""
 
     def choices(self) -> list[tuple[str, str]]:
-        return [(kind, str(Kind(kind).label)) for kind in services.available_methods(self.flow)]
+        return [(kind, str(Kind(kind).label)) for kind in methods.offered_methods(self.flow)]
 
     def get(self, request: HttpRequest, flow_id: str) -> HttpResponse:
-        if self.flow.state.finished or not self.flow.method:
+        state = self.flow.state
+        if state.finished or not state.method or state.started_method:
             return redirect("flows:step", flow_id=flow_id)
         form = MethodForm(methods=self.choices(), initial={"method": self.flow.method})
         return render(request, "flows/method.html", self.context(form=form))
 
     def post(self, request: HttpRequest, flow_id: str) -> HttpResponse:
+        state = self.flow.state
+        if state.finished or not state.method or state.started_method:
+            raise FlowStateError(f"a change of method while the flow is at {state.step}")
         form = MethodForm(request.POST, methods=self.choices())
         if not form.is_valid():
             return render(request, "flows/method.html", self.context(form=form))
@@ -315,11 +352,8 @@ class MethodView(FlowView):
 
 class CancelView(FlowView):
     def post(self, request: HttpRequest, flow_id: str) -> HttpResponse:
-        if not self.flow.state.finished:
-            services.flow_cancel(
-                flow_id=flow_id,
-                browser_key=self.browser_key,
-                now=timezone.now(),
-                ip=client_ip(request),
-            )
+        # Cancelling a login that is over would send its outcome to the RP instead: refused.
+        services.flow_cancel(
+            flow_id=flow_id, browser_key=self.browser_key, now=timezone.now(), ip=client_ip(request)
+        )
         return redirect("oauth2_provider:finish", flow_id=flow_id)

@@ -18,7 +18,7 @@ from segl.audit.services import audit_record
 from segl.core.assurance import Level, reported_level
 from segl.core.errors import SeglError
 from segl.flows.models import Flow
-from segl.flows.services import flow_result
+from segl.flows.services import FlowRefused, flow_result
 
 from .models import AuthContext
 
@@ -105,7 +105,19 @@ def oidc_finish(*, flow: Flow, now: datetime) -> str:
     """
     credentials = dict(flow.credentials)
     if flow.step == "done":
-        result = flow_result(flow)
+        try:
+            result = flow_result(flow)
+        except FlowRefused as refused:
+            # Done, but the level is no longer reached (the identity's level was lowered).
+            audit_record(
+                action="oidc.refused",
+                actor=flow.application.client_id,
+                subject=flow.identity.user_id if flow.identity else "",
+                data={"flow": flow.id, "reason": refused.reason},
+                at=now,
+            )
+            description = FAILURE_DESCRIPTIONS.get(refused.reason, "The login failed.")
+            return error_redirect(credentials, errors.AccessDeniedError(description=description))
         acr = result.acr
         essential = [Level.from_uri(uri) for uri in credentials.get("segl_acr_essential") or ()]
         if essential:

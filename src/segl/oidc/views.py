@@ -22,8 +22,14 @@ from oauthlib.oauth2.rfc6749 import errors
 from segl.core.approval import MAX_LENGTH as MAX_APPROVAL_TEXT
 from segl.core.assurance import Level
 from segl.flows.models import Action, Flow
-from segl.flows.services import WrongBrowser, flow_expire, flow_get, flow_start, new_browser_key
-from segl.web.http import BROWSER_COOKIE, client_ip, rate_limited, set_browser_cookie
+from segl.flows.services import WrongBrowser, flow_expire, flow_get, flow_start
+from segl.web.http import (
+    browser_key,
+    client_ip,
+    new_browser_key,
+    rate_limited,
+    set_browser_cookie,
+)
 
 from .services import oidc_finish, with_iss
 
@@ -72,7 +78,8 @@ class AuthorizeView(OAuthLibMixin, View):
         credentials = _json_safe(credentials)
         params = request.GET
         level = credentials.get("segl_level")
-        browser_key = request.COOKIES.get(BROWSER_COOKIE) or new_browser_key()
+        # Only a key segl issued binds the flow; anything else in the cookie is replaced.
+        key = browser_key(request) or new_browser_key()
         flow = flow_start(
             application=application,
             authorize_uri=request.build_absolute_uri(),
@@ -82,12 +89,12 @@ class AuthorizeView(OAuthLibMixin, View):
             action=params.get("action") or Action.LOG_ON,
             requested_level=Level.from_key(level) if level else None,
             login_hint=params.get("login_hint", ""),
-            browser_key=browser_key,
+            browser_key=key,
             now=timezone.now(),
             ip=client_ip(request),
         )
         response = redirect("flows:step", flow_id=flow.id)
-        set_browser_cookie(response, browser_key)
+        set_browser_cookie(response, key)
         return response
 
 
@@ -96,7 +103,7 @@ class FinishView(View):
 
     def get(self, request: HttpRequest, flow_id: str) -> HttpResponse:
         now = timezone.now()
-        key = request.COOKIES.get(BROWSER_COOKIE, "")
+        key = browser_key(request)
         try:
             flow = flow_get(flow_id=flow_id, browser_key=key)
             if not flow.state.finished:

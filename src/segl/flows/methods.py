@@ -1,0 +1,71 @@
+"""Which identification methods a login offers, which one comes first, and whether the one used
+reaches the level the RP asked for.
+
+Until the citizen has proven something, nothing here depends on what the identity has (decision
+17): every user ID, known or not, is offered every kind segl has that can reach the requested
+level, in one fixed order, and the first method shown is chosen by the browser — the method it
+last logged in with for this user ID (``browser_memory``), else a fixed default.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from segl.authenticators.kinds import KINDS
+from segl.authenticators.models import Authenticator, Device, Kind
+from segl.core.assurance import Level, achieved
+
+from .models import Flow
+
+DEFAULT_METHOD: str = Kind.CODE_DISPLAY.value
+
+
+def requested_level(flow: Flow) -> Level | None:
+    return Level.from_key(flow.requested_level) if flow.requested_level else None
+
+
+def offered_methods(flow: Flow) -> list[str]:
+    """ "Change identification method": every kind segl offers that can reach the requested
+    level, in the order of :class:`Kind`; the same list for every user ID."""
+    level = requested_level(flow)
+    return [
+        kind.value
+        for kind in Kind
+        if kind.value in KINDS and (level is None or KINDS[kind.value].level >= level)
+    ]
+
+
+def first_method(flow: Flow, *, remembered: str = "") -> str | None:
+    """The method shown right after the user ID: the one this browser remembers for the user
+    ID, else the default, else the first offered; None when no kind reaches the level."""
+    offered = offered_methods(flow)
+    for choice in (remembered, DEFAULT_METHOD):
+        if choice in offered:
+            return choice
+    return offered[0] if offered else None
+
+
+def owned_authenticator(flow: Flow, method: str) -> Authenticator | None:
+    """The identity's usable authenticator of kind ``method``, or None: then the method's step
+    is a decoy. An unknown user ID costs the same query, finding nothing."""
+    found: Authenticator | None = (
+        Authenticator.objects.filter(
+            identity=flow.identity, kind=method, status=Authenticator.Status.ACTIVE
+        )
+        .filter(Q(device__isnull=True) | Q(device__status=Device.Status.ACTIVE))
+        .select_related("device", "identity")
+        .order_by("activated_at")
+        .first()
+    )
+    return found
+
+
+def level_reached(flow: Flow, method: str) -> bool:
+    """Whether a login by ``method`` reaches the requested level for the flow's identity, as it
+    is now (its identity assurance level may have been lowered since the user ID)."""
+    level = requested_level(flow)
+    if level is None:
+        return True
+    if flow.identity is None or method not in KINDS:
+        return False
+    return achieved(Level.from_key(flow.identity.ial), KINDS[method].level) >= level
