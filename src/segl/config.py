@@ -67,6 +67,7 @@ class Config:
     price_chip_ore: int = 15000
     sms_gateway: str = "segl.notify.gateways.OutboxGateway"
     payment_provider: str = "segl.orders.payments.InvoiceProvider"
+    portal_session_minutes: int = 60
 
     @property
     def issuer(self) -> str:
@@ -202,4 +203,5 @@ def load(environ: dict[str, str] | None = None) -> Config:
         payment_provider=_dotted(
             env, "SEGL_PAYMENT_PROVIDER", "segl.orders.payments.InvoiceProvider"
         ),
+        portal_session_minutes=_int(env, "SEGL_PORTAL_SESSION_MINUTES", 60, 5, 24 * 60),
     )
