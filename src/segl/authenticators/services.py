@@ -65,10 +65,8 @@ def device_import(
     on_progress: Callable[[int], None] | None = None,
     actor: str = "",
 ) -> ImportResult:
-    """Put seeds from a vendor's PSKC file into the inventory, all or nothing.
-
-    A serial not in the inventory's form (:mod:`segl.core.serials`) or already in it fails it all.
-    """
+    """Put seeds from a vendor's PSKC file into the inventory, all or nothing: one serial not in
+    the inventory's form (:mod:`segl.core.serials`) or already in it fails the whole import."""
     ring, count = keyring(), 0
     with transaction.atomic():
         chunk: list[Device] = []
