@@ -409,16 +409,15 @@ def cmd_device_activate(args: argparse.Namespace) -> int:
         ReplayedCode,
         SeglError,
     )
-    from segl.emulators.device_file import check_serial
+    from segl.core.serials import RULE, is_serial, normalise_serial
     from segl.identities.models import Identity
 
     identity = Identity.objects.filter(user_id__iexact=args.user_id).first()
     if identity is None:
         return _fail(f"no identity with user ID {args.user_id!r}")
-    try:
-        serial = check_serial(args.serial)
-    except ValueError as exc:
-        return _fail(f"serial number: {exc}")
+    serial = normalise_serial(args.serial)
+    if not is_serial(serial):
+        return _fail(f"serial number {args.serial!r}: {RULE}")
     device = Device.objects.filter(serial=serial).first()
     if device is None or device.kind not in KINDS:
         return _fail(f"no device with serial number {serial}")
@@ -483,12 +482,13 @@ def cmd_device_resync(args: argparse.Namespace) -> int:
     _setup()
     from segl.authenticators.services import DeviceError, device_resync
     from segl.core.errors import SeglError
+    from segl.core.serials import normalise_serial
 
     if len(args.code) != 2:
         return _fail("give exactly two consecutive codes: --code C1 --code C2")
     try:
         device = device_resync(
-            serial=args.serial.upper(),
+            serial=normalise_serial(args.serial),
             code1=args.code[0],
             code2=args.code[1],
             now=_now(),

@@ -71,6 +71,9 @@ class Config:
     payment_provider: str = "segl.orders.payments.InvoiceProvider"
     key_provider: str = ""
     failure_limit: int = 100
+    portal_session_minutes: int = 60
+    db_pool_max: int = 8
+    db_pool_timeout: int = 10
 
     @property
     def issuer(self) -> str:
@@ -217,4 +220,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         payment_provider=_dotted(
             env, "SEGL_PAYMENT_PROVIDER", "segl.orders.payments.InvoiceProvider"
         ),
+        portal_session_minutes=_int(env, "SEGL_PORTAL_SESSION_MINUTES", 60, 5, 24 * 60),
+        db_pool_max=_int(env, "SEGL_DB_POOL_MAX", 8, 1, 500),
+        db_pool_timeout=_int(env, "SEGL_DB_POOL_TIMEOUT", 10, 1, 300),
     )

@@ -8,6 +8,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from segl import config as _config
+from segl.database import pool_options
 from segl.startup import refuse_unsafe
 
 CONFIG = _config.load()
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "segl.web.middleware.SecurityHeadersMiddleware",
+    "segl.web.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "segl.urls"
@@ -86,6 +88,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["TEST"] = {"NAME": str(CONFIG.data_dir / "test.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A bounded pool per process instead of a connection per request thread (segl.database).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a dropped connection is replaced
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool_options(CONFIG)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if CONFIG.redis_url:

@@ -7,9 +7,11 @@ import threading
 import time
 
 import pytest
-from django.db import transaction
+from asgiref.sync import async_to_sync
+from django.db import connection, transaction
 
 from segl.app import doorbell
+from segl.identities.models import Identity
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,3 +51,17 @@ def test_a_quiet_bell_waits_its_longest():
         return time.perf_counter() - start
 
     assert 0.05 <= asyncio.run(scenario()) < 1
+
+
+def test_a_look_gives_its_database_connection_back():
+    # A long-poll looks ten times a second for up to 25 s: it must not hold a pooled connection
+    # while it waits (decision 21), or a few waiting browsers would empty the pool.
+    def lookup() -> tuple[int, bool]:
+        return Identity.objects.count(), connection.connection is not None
+
+    async def long_poll() -> tuple[int, bool]:
+        return await doorbell.look(lookup)
+
+    count, open_while_looking = async_to_sync(long_poll)()
+    assert count == 0 and open_while_looking
+    assert connection.connection is None  # back to the pool (closed, on SQLite)

@@ -15,7 +15,8 @@ from pskc import PSKC
 
 from segl.core.errors import PskcError
 from segl.core.otp import TotpParams, hotp_code, totp_code
-from segl.core.pskc import TokenSeed, parse_pskc, write_pskc
+from segl.core.pskc import TokenSeed, parse_pskc
+from segl.core.pskc_writer import write_pskc
 from segl.core.secrets import Secret
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
@@ -59,8 +60,8 @@ FIGURES: dict[str, tuple[dict[str, Any], list[TokenSeed] | str]] = {
     ),
     "figure8": ({"psk": FIGURE6_PSK}, "unsupported encryption algorithm .*rsa_1_5"),
     "figure9": ({}, [hotp("0755225266", digits=6, manufacturer="TokenVendorAcme")]),
-    # Device 9999999 carries two keys; segl keeps one seed per device.
-    "figure10": ({}, "serial '9999999' appears more than once"),
+    # Its four keys share the RFC's one secret: two devices must never give the same codes.
+    "figure10": ({}, "key '123456': has the same seed as key '654321'"),
 }
 
 OTHER_VECTORS: dict[str, tuple[dict[str, Any], list[TokenSeed]]] = {
@@ -174,6 +175,7 @@ def test_passphrase_and_psk_together_are_a_programming_error() -> None:
 # --- the corpus of bad files -----------------------------------------------------------------
 
 PSK6 = {"psk": FIGURE6_PSK}
+FACTORY = {"passphrase": b"factory"}
 INVALID: dict[str, tuple[dict[str, Any], str]] = {
     "not-xml": ({}, "not well-formed XML"),
     "truncated": ({}, "not well-formed XML"),
@@ -211,6 +213,12 @@ INVALID: dict[str, tuple[dict[str, Any], str]] = {
     "response-length": ({}, "codes of 10 digits are not supported"),
     "check-digits": ({}, "check digit are not supported"),
     "unknown-hash": ({}, "unsupported hash 'HMAC-MD5'"),
+    # A seed moved to another serial (decision 21): the ValueMAC alone does not see it.
+    "seed-copied": (PSK6, "key '987654322': has the same seed as key '987654321'"),
+    "binding-forged": (PSK6, "key '987654321': the serial binding does not match"),
+    "relabelled": (FACTORY, "key 'CD0000000026': the serial binding does not match"),
+    "data-moved": (FACTORY, "key 'CD0000000018': the serial binding does not match"),
+    "binding-stripped": (FACTORY, "segl's factory, but this key package has no serial binding"),
 }
 
 
@@ -289,6 +297,7 @@ def test_written_files_are_pbkdf2_encrypted_with_a_mac() -> None:
     assert "<pskc:ValueMAC>" in text
     assert "xmldsig-more#hmac-sha256" in text
     assert "PlainValue>AQEB" not in text  # the secret is not in plaintext
+    assert text.count("<segl:SerialBinding>") == 1  # the seed is bound to its serial
 
 
 def test_write_uses_100000_iterations_by_default() -> None:
@@ -309,6 +318,18 @@ def test_python_pskc_reads_what_segl_writes() -> None:
     assert [k.response_length for k in keys] == [6, 6]
 
 
+def test_a_written_file_relabelled_imports_nothing() -> None:
+    data = write_pskc([seed(1), seed(2)], passphrase=b"pw", iterations=FAST).decode()
+    swapped = (
+        data.replace("<pskc:SerialNo>CD000000001<", "<pskc:SerialNo>X<")
+        .replace("<pskc:SerialNo>CD000000002<", "<pskc:SerialNo>CD000000001<")
+        .replace("<pskc:SerialNo>X<", "<pskc:SerialNo>CD000000002<")
+    )
+    assert parse_pskc(data.encode(), passphrase=b"pw") == [seed(1), seed(2)]
+    with pytest.raises(PskcError, match="key 'CD000000002': the serial binding does not match"):
+        parse_pskc(swapped.encode(), passphrase=b"pw")
+
+
 def test_tampering_with_a_written_file_is_detected() -> None:
     data = write_pskc([seed(1)], passphrase=b"pw", iterations=FAST).decode()
     mac = re.search(r"<pskc:ValueMAC>(.)", data)
@@ -324,6 +345,7 @@ def test_tampering_with_a_written_file_is_detected() -> None:
     [
         ([], {}, "no seeds"),
         ([seed(1), seed(1)], {}, "appears more than once"),
+        ([seed(1), seed(2, secret=Secret(bytes([1]) * 20))], {}, "the same seed"),
         ([seed(1, secret=Secret(b"short"))], {}, "40 bits"),
         ([seed(1, digits=4)], {}, "4 digits"),
         ([seed(1, period=0)], {}, "time step"),
@@ -356,15 +378,23 @@ TEXT = st.text(
 @st.composite
 def token_seeds(draw: st.DrawFn) -> list[TokenSeed]:
     serials = draw(st.lists(TEXT, min_size=1, max_size=5, unique=True))
+    secrets = draw(
+        st.lists(
+            st.binary(min_size=16, max_size=64),
+            min_size=len(serials),
+            max_size=len(serials),
+            unique=True,
+        )
+    )
     seeds = []
-    for serial in serials:
+    for serial, secret in zip(serials, secrets, strict=True):
         algorithm = draw(st.sampled_from(["totp", "hotp"]))
         totp = algorithm == "totp"
         seeds.append(
             TokenSeed(
                 serial=serial,
                 algorithm=algorithm,
-                secret=Secret(draw(st.binary(min_size=16, max_size=64))),
+                secret=Secret(secret),
                 digits=draw(st.integers(6, 8)),
                 hash_algorithm=draw(st.sampled_from(["SHA1", "SHA256", "SHA512"])),
                 period=draw(st.integers(1, 86_400)) if totp else None,

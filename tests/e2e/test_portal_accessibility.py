@@ -4,12 +4,15 @@ desktop, with no sideways scrolling; and one portal journey by keyboard only."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from segl.core.clock import FrozenClock
 from segl.demo import DEMO_PASSWORD
 from segl.orders.models import Order
+from segl.portal import auth
 from tests.e2e.conftest import Demo, Journal, set_language
 from tests.e2e.support import Device, PageReport, tab_to
 
@@ -38,7 +41,7 @@ def login(page: Page, device: Device, user_id: str) -> None:
     ("language", "width"), [("da", 320), ("en", 1000)], ids=["da-phone", "en-desktop"]
 )
 def test_every_portal_page_passes_axe_and_reflows(
-    page: Page, demo: Demo, journal: Journal, language: str, width: int
+    page: Page, demo: Demo, journal: Journal, language: str, width: int, monkeypatch
 ) -> None:
     set_language(page.context, language)
     page.set_viewport_size({"width": width, "height": 800})
@@ -117,6 +120,13 @@ def test_every_portal_page_passes_axe_and_reflows(
     page.goto("/portal/user-id/")
     submit(page)
     report.check(page, "change user ID with an error")
+    # Six minutes on (the live server runs in this process): the change asks for a new login.
+    monkeypatch.setattr(auth, "clock", FrozenClock(datetime.now(UTC) + timedelta(minutes=6)))
+    page.goto("/portal/user-id/")
+    expect(page.locator("form[action$='/portal/login/'] input[name=next]")).to_have_value(
+        "/portal/user-id/"
+    )
+    report.check(page, "log in again to change the user ID")
     page.goto("/portal/history/")
     report.check(page, "history")
     page.locator("a[href$='/not-me/']").first.click()

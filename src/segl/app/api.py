@@ -323,7 +323,7 @@ async def pending(request: HttpRequest) -> HttpResponse:
     key = f"identity:{instance.authenticator.identity_id}"
     bell = doorbell.count(key)
     while True:
-        found = await sync_to_async(_pending_payload)(instance)
+        found = await doorbell.look(_pending_payload, instance)
         if found is not None or asyncio.get_running_loop().time() >= deadline:
             return JsonResponse({"request": found})
         bell = await doorbell.wait(key, bell, longest=POLL_INTERVAL)

@@ -110,7 +110,7 @@ async def status(request: HttpRequest, flow_id: str) -> HttpResponse:
     bell = doorbell.count(f"flow:{flow_id}")
     while True:
         try:
-            answer = await sync_to_async(_state)(request, flow_id)
+            answer = await doorbell.look(_state, request, flow_id)
         except (Flow.DoesNotExist, flows.WrongBrowser):
             return JsonResponse({"error": "not_found"}, status=404)
         if answer["state"] != since or loop.time() >= deadline:

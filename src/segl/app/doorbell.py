@@ -3,7 +3,8 @@
 A browser waits for the app's answer, and an app waits for a login, on long-polls that look
 in the database every 100 ms: that works across any number of nodes. Within one process this
 doorbell wakes them sooner: a service rings a key once its transaction commits, and a waiting
-long-poll that sees its key rung looks in the database right away.
+long-poll that sees its key rung looks in the database right away. Each look (:func:`look`)
+gives its database connection back to the pool, so a waiting long-poll holds none.
 """
 
 from __future__ import annotations
@@ -12,8 +13,16 @@ import asyncio
 import functools
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
+from asgiref.sync import sync_to_async
 from django.db import transaction
+
+from segl.database import released
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _KEEP = 10_000  # rung keys remembered; a long-poll only compares counts while it waits
 _rings: OrderedDict[str, int] = OrderedDict()
@@ -48,3 +57,9 @@ async def wait(key: str, seen: int, *, longest: float = 0.1, step: float = 0.02)
             return now
         await asyncio.sleep(step)
     return count(key)
+
+
+async def look(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """One look of a long-poll in the database: ``function`` in the request's thread, its
+    connection given back to the pool afterwards (decision 21)."""
+    return await sync_to_async(released(function))(*args, **kwargs)

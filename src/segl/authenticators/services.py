@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db import transaction
 
 from segl.audit.services import audit_record
-from segl.core import otp
+from segl.core import otp, serials
 from segl.core.pskc import TokenSeed
 from segl.core.throttle import FailureState
 from segl.identities import failures
@@ -40,19 +40,16 @@ def device_import(
     on_progress: Callable[[int], None] | None = None,
     actor: str = "",
 ) -> ImportResult:
-    """Put seeds from a vendor's PSKC file into the inventory, all or nothing.
-
-    Serials already in the inventory make the whole import fail (a batch is never half in).
-    """
-    ring = keyring()
-    count = 0
+    """Put seeds from a vendor's PSKC file into the inventory, all or nothing: one serial not in
+    the inventory's form (:mod:`segl.core.serials`) or already in it fails the whole import."""
+    ring, count = keyring(), 0
     with transaction.atomic():
         chunk: list[Device] = []
 
         def flush() -> None:
             nonlocal chunk
-            serials = [d.serial for d in chunk]
-            clash = Device.objects.filter(serial__in=serials).values_list("serial", flat=True)
+            wanted = [d.serial for d in chunk]
+            clash = Device.objects.filter(serial__in=wanted).values_list("serial", flat=True)
             if clash:
                 raise DeviceError(f"serial {next(iter(clash))} is already in the inventory")
             Device.objects.bulk_create(chunk)
@@ -61,6 +58,8 @@ def device_import(
             chunk = []
 
         for seed in seeds:
+            if not serials.is_serial(seed.serial):
+                raise DeviceError(f"serial {seed.serial!r}: {serials.RULE}")
             kind = kind_of(seed)
             if kind not in DEVICE_KINDS:
                 raise DeviceError(f"{seed.serial}: unknown device kind {kind!r}")

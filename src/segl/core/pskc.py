@@ -1,19 +1,21 @@
-"""PSKC (RFC 6030) import and export of one-time-code token seeds.
+"""PSKC (RFC 6030) import of one-time-code token seeds.
 
 A vendor ships a batch of tokens as one PSKC file: a ``KeyContainer`` with one ``KeyPackage``
 per device (its serial number and its HOTP or TOTP key). segl imports seeds only from such
-files, and its device factory writes them.
+files, and its device factory writes them (:mod:`segl.core.pskc_writer`).
 
 How the work is split with python-pskc (``pskc``):
 
 * python-pskc does the cryptography: it reads the ``EncryptionKey`` and ``MACMethod`` headers,
   derives the PBKDF2 key (§6.2) and decrypts the MAC key and every value (AES-CBC, AES key
-  wrap, …, §6.1). It also writes files (:func:`write_pskc`).
+  wrap, …, §6.1). It also writes files.
 * This module streams the document through defusedxml (no DTDs, no entities, no external
   references), reads each ``KeyPackage`` itself, one at a time, and checks each ``ValueMAC``
   in constant time before anything is decrypted. python-pskc's own reader builds the whole
   tree and looks up some forty paths per key: about 60 s and 1.2 GB for 100,000 devices,
   where this takes about 16 s and holds one key package at a time.
+* :mod:`segl.core.pskc_binding` checks what ties each seed to its serial number, which the
+  ValueMAC does not.
 
 Every problem raises :class:`~segl.core.errors.PskcError` naming the key, and nothing is
 returned unless every key in the file is good.
@@ -26,9 +28,8 @@ import binascii
 import copy
 import hmac
 import io
-import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 from xml.etree.ElementTree import Element, ParseError
@@ -44,9 +45,10 @@ from pskc.xml import remove_namespaces
 
 from segl.core.errors import PskcError
 from segl.core.otp import Algorithm
+from segl.core.pskc_binding import PackageChecks
 from segl.core.secrets import Secret
 
-__all__ = ["TokenAlgorithm", "TokenSeed", "parse_pskc", "write_pskc"]
+__all__ = ["TokenAlgorithm", "TokenSeed", "parse_pskc"]
 
 TokenAlgorithm = Literal["totp", "hotp"]
 
@@ -63,10 +65,6 @@ _ALGORITHM_URIS: Final[dict[str, TokenAlgorithm]] = {
     f"{PSKC_NS}#totp": "totp",
     "http://www.ietf.org/keyprov/pskc#totp": "totp",
 }
-_WRITE_URIS: Final[dict[TokenAlgorithm, str]] = {
-    "hotp": f"{PSKC_NS}:hotp",
-    "totp": f"{PSKC_NS}:totp",
-}
 _HASHES: Final[tuple[str, ...]] = get_args(Algorithm)
 _HASH_NAMES: Final[dict[str, Algorithm]] = {"SHA1": "SHA1", "SHA256": "SHA256", "SHA512": "SHA512"}
 _MIN_SECRET_BYTES = 16  # RFC 4226 §4, R6: "at least 128 bits"
@@ -76,7 +74,6 @@ _MAX_COUNTER = 2**64 - 1  # RFC 4226 §5.1: an 8-byte counter
 _MAX_PERIOD = 86_400
 # A file sets its own PBKDF2 cost; refuse one that would keep the importer busy for hours.
 _MAX_PBKDF2_ITERATIONS = 10_000_000
-_MIN_WRITE_ITERATIONS = 1_000  # RFC 8018 §4.2: "a minimum of 1000 iterations is recommended"
 # The MAC algorithms of RFC 6030 §6.1.1 (xmldsig, xmldsig-more) that are still sound.
 _HMAC_DIGESTS: Final[dict[str, str]] = {
     "http://www.w3.org/2000/09/xmldsig#hmac-sha1": "sha1",
@@ -87,7 +84,6 @@ _HMAC_DIGESTS: Final[dict[str, str]] = {
 }
 _INTEGER = re.compile(r"[0-9]{1,20}")
 _SERIAL = re.compile(r"[^\x00-\x1f\x7f]{1,64}")  # printable, as on the device's label
-_LABEL = re.compile(r"[^\x00-\x1f\x7f]{1,256}")
 
 _CONTAINER = f"{{{PSKC_NS}}}KeyContainer"
 _ENCRYPTION_KEY = f"{{{PSKC_NS}}}EncryptionKey"
@@ -199,6 +195,7 @@ class _Reader:
         self.saw_encryption_key = False
         self.key: bytes | None = None
         self._mac_key: bytes | None = None
+        self.checks = PackageChecks(self._keys)
 
     # The document -------------------------------------------------------------------------
 
@@ -337,7 +334,8 @@ class _Reader:
             if key.find(_KEY_REFERENCE) is not None:
                 raise PskcError(f"key {label}: keys derived from a master key are not supported")
             raise PskcError(f"key {label}: no secret (Data/Secret)")
-        secret = self._secret(secret_element, label)
+        plain, encrypted = _value(secret_element, label, "Secret")
+        secret = self._secret(plain, encrypted, label)
 
         counter = self._integer(data.get(f"{{{PSKC_NS}}}Counter"), label, "Counter") or 0
         period: int | None = None
@@ -363,6 +361,14 @@ class _Reader:
             _check_seed(seed)
         except ValueError as exc:
             raise PskcError(f"key {label}: {exc}") from None
+        self.checks.check(
+            package,
+            serial=serial,
+            secret=secret,
+            cipher=encrypted.cipher if encrypted else None,
+            mac=lambda message: self._mac(message, label),
+            label=label,
+        )
         return seed
 
     def _parameters(self, parameters: Element | None, label: str) -> tuple[int, Algorithm]:
@@ -390,8 +396,7 @@ class _Reader:
             hash_algorithm = _hash_name(name, label)
         return digits, hash_algorithm
 
-    def _secret(self, element: Element, label: str) -> bytes:
-        plain, encrypted = _value(element, label, "Secret")
+    def _secret(self, plain: str | None, encrypted: _Encrypted | None, label: str) -> bytes:
         if encrypted is not None:
             return self._open(encrypted, label, "Secret")
         if self.passphrase is not None or self.psk is not None:
@@ -461,6 +466,9 @@ class _Reader:
         digest = _HMAC_DIGESTS.get(algorithm)
         if digest is None:
             raise PskcError(f"unsupported MAC algorithm {algorithm!r}")
+        return hmac.digest(self._file_mac_key(), message, digest)
+
+    def _file_mac_key(self) -> bytes:
         if self._mac_key is None:
             try:
                 # The MAC key is itself encrypted under the file key (§6.1.1); decrypt it once.
@@ -472,7 +480,13 @@ class _Reader:
                 ) from None
             if not self._mac_key:
                 raise PskcError("the file has a MACMethod but no MAC key")
-        return hmac.digest(self._mac_key, message, digest)
+        return self._mac_key
+
+    def _keys(self) -> tuple[bytes, bytes] | None:
+        """The MAC key and the file key, for :class:`PackageChecks`; None if either is not."""
+        if self.key is None or self.pskc.mac.algorithm is None:
+            return None
+        return self._file_mac_key(), self.key
 
 
 def _value(element: Element, label: str, field: str) -> tuple[str | None, _Encrypted | None]:
@@ -578,78 +592,3 @@ def _check_seed(seed: TokenSeed) -> None:
             raise ValueError(f"the time step must be 1 to {_MAX_PERIOD} seconds")
         if seed.t0 < 0:
             raise ValueError("T0 must not be negative")
-
-
-# --- writing -----------------------------------------------------------------------------
-
-
-def _check_label(name: str, value: str | None, pattern: re.Pattern[str]) -> None:
-    """Text that reads back as written: printable, no surrounding spaces, valid UTF-8."""
-    if value is None and name != "serial":
-        return
-    if (
-        not isinstance(value, str)
-        or not pattern.fullmatch(value)
-        or value != value.strip()
-        or any(0xD800 <= ord(char) <= 0xDFFF or ord(char) in (0xFFFE, 0xFFFF) for char in value)
-    ):
-        raise ValueError(f"{name} {value!r} is empty, too long or not printable text")
-
-
-def write_pskc(
-    seeds: Sequence[TokenSeed], *, passphrase: bytes, iterations: int = 100_000
-) -> bytes:
-    """A PSKC file with every seed, encrypted under a key derived from ``passphrase``.
-
-    As a vendor ships a batch (RFC 6030 §6.2): PBKDF2 (its default PRF, HMAC-SHA1) derives an
-    AES-256-CBC key; each secret is encrypted and carries an HMAC-SHA256 ``ValueMAC`` under a
-    random MAC key, itself encrypted in ``MACMethod``. Counters and times stay in plaintext.
-    """
-    if not seeds:
-        raise ValueError("nothing to write: no seeds")
-    if not isinstance(passphrase, bytes) or not passphrase:
-        raise ValueError("a non-empty passphrase (bytes) is needed")
-    if iterations < _MIN_WRITE_ITERATIONS:
-        raise ValueError(f"use at least {_MIN_WRITE_ITERATIONS} PBKDF2 iterations")
-    serials: set[str] = set()
-    for seed in seeds:
-        _check_label("serial", seed.serial, _SERIAL)
-        _check_label("manufacturer", seed.manufacturer, _LABEL)
-        _check_label("model", seed.model, _LABEL)
-        if seed.algorithm not in _WRITE_URIS:
-            raise ValueError(f"{seed.serial}: unsupported algorithm {seed.algorithm!r}")
-        try:
-            _check_seed(seed)
-        except ValueError as exc:
-            raise ValueError(f"{seed.serial}: {exc}") from None
-        if seed.serial in serials:
-            raise ValueError(f"serial {seed.serial!r} appears more than once")
-        serials.add(seed.serial)
-
-    container = PSKC()
-    # Set up the MAC first, so that the encryption set-up keeps it instead of its default.
-    container.mac.setup(key=os.urandom(32), algorithm="hmac-sha256")
-    # python-pskc 1.4 writes a non-default PBKDF2 PRF as element text but reads it from an
-    # attribute, so its default (HMAC-SHA1, also RFC 8018's default) is the one that survives.
-    container.encryption.setup_pbkdf2(passphrase, algorithm="aes256-cbc", iterations=iterations)
-    for seed in seeds:
-        key = container.add_key(
-            id=seed.serial,
-            serial=seed.serial,
-            manufacturer=seed.manufacturer,
-            model=seed.model,
-            algorithm=_WRITE_URIS[seed.algorithm],
-            secret=seed.secret.reveal(),
-            response_encoding="DECIMAL",
-            response_length=seed.digits,
-            algorithm_suite=f"HMAC-{seed.hash_algorithm}",
-        )
-        if seed.algorithm == "totp":
-            key.time_offset = seed.t0
-            key.time_interval = seed.period
-        else:
-            key.counter = seed.counter
-        key.policy.key_usage.append("OTP")
-    buffer = io.BytesIO()
-    container.write(buffer)
-    return buffer.getvalue()

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Final
 
 from segl.core.otp import Algorithm
-from segl.core.pskc import TokenAlgorithm, TokenSeed, write_pskc
+from segl.core.pskc import TokenAlgorithm, TokenSeed
+from segl.core.pskc_writer import write_pskc
 from segl.core.secrets import Secret
 from segl.emulators.device_file import (
     MANUFACTURER,

@@ -1,12 +1,15 @@
 """The portal logs in over OpenID Connect like any relying party (decision 13), asking for
-Substantial. What it keeps in the session is who logged in, when, and at which level."""
+Substantial. What it keeps in the session is who logged in, when, and at which level.
+
+A portal login ends after 15 idle minutes, and at the latest ``SEGL_PORTAL_SESSION_MINUTES``
+(default 60) after the citizen logged in at segl, however busy they kept it (decision 21).
+Changing the user ID needs a login from the last 5 minutes (:func:`fresh_login_required`)."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import hmac
-import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -18,12 +21,13 @@ from django.contrib.auth.hashers import check_password
 from django.db import IntegrityError
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from oauth2_provider.models import Application
 
 from segl.core.assurance import Level
+from segl.core.clock import Clock, utcnow
 from segl.identities.models import Identity
 from segl.oidc.client import OidcClient
 from segl.oidc.services import RpError, rp_add
@@ -35,6 +39,16 @@ PENDING = "portal_pending"
 IDLE_SECONDS = 15 * 60
 FRESH_SECONDS = 5 * 60
 LEVEL = Level.SUBSTANTIAL
+clock: Clock = utcnow  # where the portal takes the time from; a test moves it
+
+
+def _now() -> int:
+    return int(clock().timestamp())
+
+
+def lifetime_seconds() -> int:
+    """How long after the login at segl a portal login ends, however busy it was kept."""
+    return int(settings.CONFIG.portal_session_minutes) * 60
 
 
 def client_secret() -> str:
@@ -102,10 +116,11 @@ def sign_in(request: HttpRequest, claims: dict[str, Any]) -> Identity | None:
     if identity is None or not identity.is_active:
         return None
     request.session.cycle_key()  # a new session for the logged-in citizen
-    now = int(time.time())
+    now = _now()
     request.session[SESSION] = {
         "identity": str(identity.pk),
-        "auth_time": int(claims.get("auth_time", now)),
+        # Never later than now: the session's lifetime and freshness count from it.
+        "auth_time": min(int(claims.get("auth_time", now)), now),
         "acr": level.key,
         "seen": now,
         "epoch": identity.session_epoch,
@@ -131,8 +146,8 @@ def sign_out(request: HttpRequest) -> None:
 
 
 def current(request: HttpRequest) -> Identity | None:
-    """The logged-in identity, if the login is still good (active, not idle too long, not ended
-    by a security change); looked up once per request."""
+    """The logged-in identity, if the login is still good (active, not idle too long, not past
+    its lifetime, not ended by a security change); looked up once per request."""
     if not hasattr(request, "identity"):
         request.identity = _check(request)  # type: ignore[attr-defined]
     identity: Identity | None = request.identity  # type: ignore[attr-defined]
@@ -143,8 +158,9 @@ def _check(request: HttpRequest) -> Identity | None:
     data = request.session.get(SESSION)
     if not isinstance(data, dict):
         return None
-    now = int(time.time())
-    if now - int(data.get("seen", 0)) > IDLE_SECONDS:
+    now = _now()
+    idle, age = now - int(data.get("seen", 0)), now - int(data.get("auth_time", 0))
+    if idle > IDLE_SECONDS or age > lifetime_seconds():
         request.session.pop(SESSION, None)
         return None
     identity = Identity.objects.select_related("person").filter(pk=data["identity"]).first()
@@ -160,7 +176,7 @@ def _check(request: HttpRequest) -> Identity | None:
 def fresh(request: HttpRequest) -> bool:
     """Logged in within the last few minutes: enough to change the password without the old one."""
     data = request.session.get(SESSION) or {}
-    return int(time.time()) - int(data.get("auth_time", 0)) <= FRESH_SECONDS
+    return _now() - int(data.get("auth_time", 0)) <= FRESH_SECONDS
 
 
 def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -170,6 +186,26 @@ def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return redirect(
                 reverse("portal:home") + "?" + urlencode({"next": request.get_full_path()})
             )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def fresh_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For a change that needs the citizen to have logged in within the last few minutes: an
+    older login is asked to log in again and comes back to the page; nothing is changed."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not fresh(request):
+            context = {
+                "identity": current(request),
+                "next": request.get_full_path(),
+                "minutes": FRESH_SECONDS // 60,
+            }
+            status = 403 if request.method == "POST" else 200
+            return render(request, "portal/log_in_again.html", context, status=status)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -18,6 +18,7 @@ from segl.authenticators.services import (
     device_activate,
 )
 from segl.core.errors import SeglError
+from segl.core.serials import normalise_serial
 from segl.identities.models import Activity, Identity
 from segl.identities.services import check_user_id, identity_set_password
 from segl.notify.notices import tell
@@ -124,7 +125,7 @@ def activate_device(
     device sent out on an order can be activated here, and only by the person it went to. A
     device from an order placed without identification needs a login (decision 14): a CPR
     number and a passport number are things others can know."""
-    serial = "".join(serial.split()).upper()
+    serial = normalise_serial(serial)
     device = Device.objects.filter(serial=serial).first()
     if device is None or device.status != Device.Status.ASSIGNED:
         # Unknown, still in stock, already active: the same answer, so serials cannot be probed.

@@ -555,7 +555,7 @@ def password(request: HttpRequest) -> HttpResponse:
     )
 
 
-@auth.login_required
+@auth.fresh_login_required
 @require_http_methods(["GET", "POST"])
 def user_id(request: HttpRequest) -> HttpResponse:
     identity = _identity(request)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from segl.authenticators.models import Authenticator
+from segl.database import RETRY_AFTER_SECONDS, is_busy
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -41,7 +44,20 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if is_busy(sys.exc_info()[1]):
+        return busy(request)
     return render(request, "segl/error.html", {"message": None, "server_error": True}, status=500)
+
+
+def busy(request: HttpRequest) -> HttpResponse:
+    """503: no database connection came free in time. Nothing was changed; try again soon."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if "text/html" not in request.headers.get("Accept", ""):
+        body = {"error": "temporarily_unavailable", "retry_after": RETRY_AFTER_SECONDS}
+        return JsonResponse(body, status=503, headers=headers)
+    response = render(request, "segl/error.html", {"message": None, "busy": True}, status=503)
+    response["Retry-After"] = headers["Retry-After"]
+    return response
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
