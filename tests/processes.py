@@ -21,7 +21,15 @@ import requests
 SEGL = str(Path(sys.executable).with_name("segl"))
 ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ["SEGL_TEST_PORT"]) + 10
-DROP = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "WEB_CONCURRENCY")
+# The end-to-end tests allow Django's ORM beside Playwright's event loop in this process; a
+# production segl refuses that setting (async.E001), and an operator's shell never has it.
+DROP = (
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "WEB_CONCURRENCY",
+)
 
 
 def clean_env(**settings: str) -> dict[str, str]:

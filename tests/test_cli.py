@@ -185,7 +185,9 @@ def test_check_reports_ok(capsys):
 
 
 @pytest.mark.django_db
-def test_check_fails_for_several_workers_without_redis_in_production(capsys, settings):
+def test_check_fails_for_several_workers_without_redis_in_production(capsys, settings, monkeypatch):
+    # Set for the end-to-end tests in this process; production's own checks refuse it.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     config = settings.CONFIG
     settings.CONFIG = dataclasses.replace(config, env="production", redis_url=None)
     code, out, _ = run(capsys, "check", "--workers", "2", "--json")
