@@ -203,3 +203,11 @@ def test_an_intact_log_verifies_from_the_command_line(capsys):
     assert main(["audit", "verify"]) == 0
     out = capsys.readouterr().out
     assert "3 events" in out and "chains intact" in out and "no checkpoints given" in out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("column", ["prev_digest", "digest"])
+def test_a_digest_that_is_not_hex_is_a_break_not_a_crash(column):
+    partition = _chained(3)
+    AuditEvent.objects.filter(partition=partition, seq=2).update(**{column: "ø" * 64})
+    assert [b.seq for b in audit_verify()[1]][:1] == [2]

@@ -16,7 +16,15 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import connection, transaction
 
-from segl.core.audit import GENESIS, LEGACY, ChainBreak, ChainVerifier, StoredEvent, event_fields
+from segl.core.audit import (
+    GENESIS,
+    LEGACY,
+    MAX_BREAKS,
+    ChainBreak,
+    ChainVerifier,
+    StoredEvent,
+    event_fields,
+)
 from segl.core.checkpoints import CheckpointError, read_checkpoint
 
 from .keys import audit_keys
@@ -82,7 +90,10 @@ def audit_check(
             try:
                 checkpoint = read_checkpoint(line, verify_keys or {})
             except CheckpointError as exc:
-                report.checkpoint_problems.append(f"checkpoint line {lineno}: {exc}")
+                if len(report.checkpoint_problems) < MAX_BREAKS:
+                    report.checkpoint_problems.append(f"checkpoint line {lineno}: {exc}")
+                else:
+                    report.more_breaks += 1
                 continue
             report.checkpoints += 1
             report.newest_checkpoint = checkpoint.at

@@ -68,12 +68,12 @@ def event_fields(
 
 def chain_digest(prev_digest: str, fields: Mapping[str, Any]) -> str:
     """The legacy segment's plain SHA-256 link; anyone can recompute it, so it proves little."""
-    return hashlib.sha256(prev_digest.encode("ascii") + b"\n" + canonical(fields)).hexdigest()
+    return hashlib.sha256(prev_digest.encode() + b"\n" + canonical(fields)).hexdigest()
 
 
 def chain_mac(key: bytes, prev_digest: str, fields: Mapping[str, Any]) -> str:
     """An event's seal: HMAC-SHA256 under the audit key over the previous seal and the event."""
-    message = prev_digest.encode("ascii") + b"\n" + canonical(fields)
+    message = prev_digest.encode() + b"\n" + canonical(fields)
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
@@ -128,7 +128,7 @@ class ChainVerifier:
         if seq != expected:
             missing = f"#{expected}" if seq == expected + 1 else f"#{expected} to #{seq - 1}"
             self.report(expected, f"is missing (events {missing} were removed)", event)
-        elif not hmac.compare_digest(event.prev_digest, self.last_digest):
+        elif not _same(event.prev_digest, self.last_digest):
             self.report(seq, "does not follow the event before it", event)
         problem = self._seal_problem(event)
         if problem:
@@ -149,13 +149,13 @@ class ChainVerifier:
                 self.last_seq + 1,
                 f"is missing, but {source} saw the chain reach #{seq}: events were removed",
             )
-        elif seq == 0 and not hmac.compare_digest(self.last_digest, digest):
+        elif seq == 0 == self.last_seq and not _same(self.last_digest, digest):
             self.report(
                 1,
                 f"{source} starts the chain elsewhere than where the legacy segment ends now:"
                 " the legacy segment or its recorded end was changed",
             )
-        elif self.last_seq == seq and not hmac.compare_digest(self.last_digest, digest):
+        elif self.last_seq == seq and not _same(self.last_digest, digest):
             self.report(
                 seq,
                 f"is not the event {source} saw: the chain was rewritten up to here"
@@ -180,7 +180,7 @@ class ChainVerifier:
             if key is None:
                 return f"sealed with key id {kid!r}, which is not among the audit keys"
             expected = chain_mac(key, event.prev_digest, event.fields)
-        if not hmac.compare_digest(expected, event.digest):
+        if not _same(expected, event.digest):
             return "its seal does not match: changed, or sealed without the audit key"
         return ""
 
@@ -197,3 +197,8 @@ def verify_chain(
     for event in events:
         verifier.feed(event)
     return verifier.breaks
+
+
+def _same(a: str, b: str) -> bool:
+    # Stored digests are whatever the database holds; bytes, so that non-ASCII text compares too.
+    return hmac.compare_digest(a.encode(), b.encode())
