@@ -51,5 +51,8 @@ class AuditPartition(models.Model):
     seq = models.BigIntegerField(default=0)
     digest = models.CharField(max_length=64, default=GENESIS)
 
+    class Meta:
+        db_table = "audit_auditpartition"  # named in the SQL of segl.audit.partitions
+
     def __str__(self) -> str:
         return f"audit partition {self.number} at #{self.seq}"

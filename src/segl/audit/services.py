@@ -13,7 +13,7 @@ from segl.core.audit import ChainBreak, chain_mac, event_fields
 
 from .keys import audit_keys
 from .models import AuditEvent
-from .partitions import partition_lock
+from .partitions import partition_advance, partition_lock
 from .verify import audit_check
 
 
@@ -61,9 +61,7 @@ def audit_record(
             prev_digest=head.digest,
             digest=digest,
         )
-        head.seq = seq
-        head.digest = digest
-        head.save(update_fields=["seq", "digest"])
+        partition_advance(head, seq=seq, digest=digest)
         return event
 
 

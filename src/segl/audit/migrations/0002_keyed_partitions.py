@@ -81,6 +81,7 @@ class Migration(migrations.Migration):
                 ("seq", models.BigIntegerField(default=0)),
                 ("digest", models.CharField(default=GENESIS, max_length=64)),
             ],
+            options={"db_table": "audit_auditpartition"},
         ),
         migrations.RunPython(seal_legacy_segment, unseal_legacy_segment),
         migrations.DeleteModel(
