@@ -149,11 +149,12 @@ def load(environ: dict[str, str] | None = None) -> Config:
     if name == "test":
         env = {**_test_secrets(), **env}
 
-    missing = [
-        key for key in ("SEGL_SECRET_KEY", "SEGL_KEYS", "SEGL_AUDIT_KEYS") if not env.get(key)
-    ]
+    missing = [key for key in ("SEGL_SECRET_KEY", "SEGL_KEYS") if not env.get(key)]
     if not env.get("SEGL_OIDC_PRIVATE_KEY") and not env.get("SEGL_OIDC_PRIVATE_KEY_FILE"):
         missing.append("SEGL_OIDC_PRIVATE_KEY_FILE")
+
+    if not env.get("SEGL_AUDIT_KEYS"):
+        missing.append("SEGL_AUDIT_KEYS")
     if missing:
         raise ConfigError(
             "missing settings: "
