@@ -9,6 +9,7 @@ LOCALE := src/segl/locale
 .PHONY: run test lint typecheck unit e2e bench messages compilemessages browser install install-dev clean
 
 run: install $(ENV_FILE) compilemessages
+	@$(BIN)/segl init --env-file $(ENV_FILE) >/dev/null
 	@SEGL_ENV_FILE=$(ENV_FILE) $(BIN)/segl migrate --quiet
 	@SEGL_ENV_FILE=$(ENV_FILE) $(BIN)/segl demo load
 	@echo ""

@@ -211,6 +211,24 @@ def test_init_writes_secrets_once(capsys, tmp_path: Path):
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
     assert run_json(capsys, "init", "--env-file", str(env_file))["written"] is False
     assert env_file.read_text() == text
+    for name in ("SEGL_AUDIT_KEYS", "SEGL_AUDIT_SIGNING_KEY_FILE", "SEGL_AUDIT_CHECKPOINT_FILE"):
+        assert f"\n{name}=" in text
+    assert oct((tmp_path / "audit-signing-key.pem").stat().st_mode & 0o777) == "0o600"
+
+
+def test_init_adds_the_audit_settings_to_an_older_file_and_keeps_the_rest(capsys, tmp_path):
+    from segl.config import load, read_env_file
+
+    env_file = tmp_path / "segl.env"
+    run_json(capsys, "init", "--env-file", str(env_file))
+    older = "".join(line for line in env_file.open() if not line.startswith("SEGL_AUDIT_"))
+    env_file.write_text(older)
+    added = run_json(capsys, "init", "--env-file", str(env_file))["added"]
+    assert added == ["SEGL_AUDIT_KEYS", "SEGL_AUDIT_SIGNING_KEY_FILE", "SEGL_AUDIT_CHECKPOINT_FILE"]
+    assert env_file.read_text().startswith(older)
+    config = load({"SEGL_ENV_FILE": str(env_file)})
+    assert config.audit_keys == read_env_file(env_file)["SEGL_AUDIT_KEYS"]
+    assert config.audit_signing_key is not None
 
 
 def test_init_for_production_writes_no_demo_secret(capsys, tmp_path: Path):

@@ -7,13 +7,18 @@ import pytest
 from segl.config import ConfigError, load
 
 PEM = "-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n"
-GOOD = {"SEGL_SECRET_KEY": "x" * 40, "SEGL_KEYS": "k1:" + "A" * 43, "SEGL_OIDC_PRIVATE_KEY": PEM}
+GOOD = {
+    "SEGL_SECRET_KEY": "x" * 40,
+    "SEGL_KEYS": "k1:" + "A" * 43,
+    "SEGL_OIDC_PRIVATE_KEY": PEM,
+    "SEGL_AUDIT_KEYS": "a1:" + "AQEB" * 10 + "AQE",
+}
 
 
 def test_production_needs_every_secret():
     with pytest.raises(ConfigError) as err:
         load({})
-    for name in ("SEGL_SECRET_KEY", "SEGL_KEYS", "SEGL_OIDC_PRIVATE_KEY_FILE"):
+    for name in ("SEGL_SECRET_KEY", "SEGL_KEYS", "SEGL_OIDC_PRIVATE_KEY_FILE", "SEGL_AUDIT_KEYS"):
         assert name in str(err.value)
 
 
@@ -62,7 +67,10 @@ def test_env_file_is_read(tmp_path):
     env_file.write_text(
         "SEGL_ENV=development\nSEGL_SECRET_KEY="
         + "y" * 40
-        + "\nSEGL_KEYS=k1:abc\nSEGL_OIDC_PRIVATE_KEY="
+        + "\nSEGL_KEYS=k1:abc\nSEGL_AUDIT_KEYS=a1:"
+        + "AQEB" * 10
+        + "AQE"
+        + "\nSEGL_OIDC_PRIVATE_KEY="
         + PEM.replace("\n", "\\n")
         + "\n"
     )
@@ -86,3 +94,43 @@ def test_gateway_and_payment_provider_are_named_by_dotted_path():
     )
     assert config.sms_gateway == "mysms.gateway.Sms"
     assert config.payment_provider == "segl.orders.payments.InvoiceProvider"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("SEGL_AUDIT_KEYS", "a1:short", "SEGL_AUDIT_KEYS"),
+        ("SEGL_AUDIT_KEYS", "no key id", "SEGL_AUDIT_KEYS"),
+        ("SEGL_AUDIT_KEYS", "k1:" + "A" * 43, "must not reuse a key of SEGL_KEYS"),
+        ("SEGL_AUDIT_KEYS", "a1:" + "AQEB" * 10 + "AQE,k9:" + "A" * 43, "SEGL_KEYS"),
+        ("SEGL_AUDIT_SIGNING_KEY", PEM, "audit signing key"),
+        ("SEGL_AUDIT_SIGNING_KEY_FILE", "/nonexistent/audit.pem", "SEGL_AUDIT_SIGNING_KEY_FILE"),
+        ("SEGL_AUDIT_SYSLOG", "loghost", "SEGL_AUDIT_SYSLOG"),
+        ("SEGL_AUDIT_CHECKPOINT_SINK", "not a path", "SEGL_AUDIT_CHECKPOINT_SINK"),
+        ("SEGL_AUDIT_PARTITIONS", "0", "SEGL_AUDIT_PARTITIONS"),
+    ],
+)
+def test_audit_settings_are_checked_at_start(name, value, says):
+    with pytest.raises(ConfigError, match=says):
+        load({**GOOD, "SEGL_BASE_URL": "https://id.example", name: value})
+
+
+def test_the_audit_signing_key_is_optional_and_read_from_its_file(tmp_path):
+    from segl.core.checkpoints import generate_signing_key_pem
+
+    config = load({**GOOD, "SEGL_BASE_URL": "https://id.example"})
+    assert config.audit_signing_key is None and config.audit_checkpoint_file is None
+    key_file = tmp_path / "audit.pem"
+    key_file.write_bytes(generate_signing_key_pem())
+    config = load(
+        {
+            **GOOD,
+            "SEGL_BASE_URL": "https://id.example",
+            "SEGL_AUDIT_SIGNING_KEY_FILE": str(key_file),
+            "SEGL_AUDIT_CHECKPOINT_FILE": str(tmp_path / "checkpoints.jsonl"),
+            "SEGL_AUDIT_SYSLOG": "/dev/log",
+        }
+    )
+    assert config.audit_signing_key == key_file.read_text()
+    assert config.audit_checkpoint_file == tmp_path / "checkpoints.jsonl"
+    assert config.audit_syslog == "/dev/log" and config.audit_partitions == 8

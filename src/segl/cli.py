@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from segl.audit.cli_setup import audit_arguments, audit_init_settings
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -65,12 +67,18 @@ def cmd_init(args: argparse.Namespace) -> int:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
+    from segl.config import read_env_file
+
     env_file = Path(args.env_file)
-    if env_file.exists() and not args.force:
+    if env_file.exists() and not args.force:  # keep it; add only what a newer segl needs
+        added = audit_init_settings(env_file.parent, read_env_file(env_file))
+        with env_file.open("a", encoding="utf-8") as handle:
+            handle.writelines(f"{name}={value}\n" for name, value in added.items())
         _out(
             args,
-            {"env_file": str(env_file), "written": False},
-            f"{env_file} exists; keeping it (use --force to replace it)",
+            {"env_file": str(env_file), "written": False, "added": list(added)},
+            f"{env_file} exists; keeping it (use --force to replace it)"
+            + "".join(f"\n  added {name}" for name in added),
         )
         return 0
     env_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -92,6 +100,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         f"SEGL_KEYS=k{_now():%Y%m%d}:{kek}",
         f"SEGL_OIDC_PRIVATE_KEY_FILE={key_file.resolve()}",
         f"SEGL_DATA_DIR={env_file.parent.resolve()}",
+        *(f"{k}={v}" for k, v in audit_init_settings(env_file.parent, {}).items()),
     ]
     if args.env != "production":  # production refuses the demo's secret
         lines.append(f"SEGL_DEMO_RP_SECRET={pysecrets.token_urlsafe(24)}")
@@ -535,26 +544,14 @@ def cmd_device_list(args: argparse.Namespace) -> int:
 # -- audit, demo ----------------------------------------------------------------------------------
 
 
-def cmd_audit_verify(args: argparse.Namespace) -> int:
+def cmd_audit(args: argparse.Namespace) -> int:
     _setup()
-    from segl.audit.services import audit_verify
+    from segl.audit import commands
 
-    count, breaks = audit_verify()
-    data = {
-        "events": count,
-        "ok": not breaks,
-        "breaks": [{"seq": b.seq, "reason": b.reason} for b in breaks],
-    }
-    text = (
-        f"{count} events, chain intact"
-        if not breaks
-        else (
-            f"{count} events, {len(breaks)} problems:\n"
-            + "\n".join(f"  event #{b.seq}: {b.reason}" for b in breaks)
-        )
-    )
-    _out(args, data, text)
-    return 0 if not breaks else 1
+    try:
+        return commands.run(args)
+    except commands.CommandError as exc:
+        return _fail(str(exc))
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
@@ -924,8 +921,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     audit = group("audit", "the audit log")
-    p = add(audit, "verify", cmd_audit_verify, "check the hash chain for tampering")
-    p.add_argument("--json", action="store_true")
+    audit_arguments(lambda name, help_: add(audit, name, cmd_audit, help_))
 
     p = add(sub, "purge", cmd_purge, "delete what ended, clear spent secrets (run hourly)")
     p.add_argument("--keep-hours", type=int, default=24, help="keep what ended this recently")

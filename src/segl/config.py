@@ -12,6 +12,7 @@ import base64
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from segl import keysource
@@ -74,6 +75,12 @@ class Config:
     portal_session_minutes: int = 60
     db_pool_max: int = 8
     db_pool_timeout: int = 10
+    audit_keys: str = ""
+    audit_signing_key: str | None = None
+    audit_checkpoint_file: Path | None = None
+    audit_syslog: str = ""
+    audit_checkpoint_sink: str = ""
+    audit_partitions: int = 8
 
     @property
     def issuer(self) -> str:
@@ -129,6 +136,7 @@ def _test_secrets() -> dict[str, str]:
         "SEGL_KEYS": "test1:" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
         "SEGL_OIDC_PRIVATE_KEY": pem,
         "SEGL_DEMO_RP_SECRET": base64.urlsafe_b64encode(os.urandom(24)).decode(),
+        **audit_test_secrets(),
     }
 
 
@@ -156,6 +164,9 @@ def load(environ: dict[str, str] | None = None) -> Config:
         missing.append("SEGL_KEYS")
     if not env.get("SEGL_OIDC_PRIVATE_KEY") and not env.get("SEGL_OIDC_PRIVATE_KEY_FILE"):
         missing.append("SEGL_OIDC_PRIVATE_KEY_FILE")
+
+    if not env.get("SEGL_AUDIT_KEYS"):
+        missing.append("SEGL_AUDIT_KEYS")
     if missing:
         raise ConfigError(
             "missing settings: "
@@ -223,4 +234,65 @@ def load(environ: dict[str, str] | None = None) -> Config:
         portal_session_minutes=_int(env, "SEGL_PORTAL_SESSION_MINUTES", 60, 5, 24 * 60),
         db_pool_max=_int(env, "SEGL_DB_POOL_MAX", 8, 1, 500),
         db_pool_timeout=_int(env, "SEGL_DB_POOL_TIMEOUT", 10, 1, 300),
+        **audit_settings(env),
     )
+
+
+# -- the audit log (decision 20) ----------------------------------------------------------------
+
+
+def audit_test_secrets() -> dict[str, str]:
+    from segl.core.checkpoints import generate_signing_key_pem
+    from segl.core.secrets import format_key, generate_key
+
+    return {
+        "SEGL_AUDIT_KEYS": format_key("audit-test1", generate_key()),
+        "SEGL_AUDIT_SIGNING_KEY": generate_signing_key_pem().decode("ascii"),
+    }
+
+
+def audit_settings(env: dict[str, str]) -> dict[str, Any]:
+    """The audit keys (required), and where checkpoints are signed and sent (optional)."""
+    from segl.core.checkpoints import load_signing_key
+    from segl.core.secrets import parse_keys
+
+    try:
+        audit_keys = parse_keys(env["SEGL_AUDIT_KEYS"])
+    except ValueError as exc:
+        raise ConfigError(f"SEGL_AUDIT_KEYS: {exc}") from None
+    try:
+        encryption_keys = set(parse_keys(env.get("SEGL_KEYS", "")).values())
+    except ValueError:
+        encryption_keys = set()  # reported where SEGL_KEYS is used
+    if encryption_keys & set(audit_keys.values()):
+        raise ConfigError("SEGL_AUDIT_KEYS must not reuse a key of SEGL_KEYS")
+
+    signing_key = env.get("SEGL_AUDIT_SIGNING_KEY") or None
+    key_file = env.get("SEGL_AUDIT_SIGNING_KEY_FILE")
+    if not signing_key and key_file:
+        try:
+            signing_key = Path(key_file).read_text(encoding="ascii")
+        except (OSError, ValueError):
+            raise ConfigError(f"SEGL_AUDIT_SIGNING_KEY_FILE: cannot read {key_file}") from None
+    if signing_key:
+        try:
+            load_signing_key(signing_key.encode("ascii", "replace"))
+        except ValueError as exc:
+            raise ConfigError(f"the audit signing key: {exc}") from None
+
+    syslog = env.get("SEGL_AUDIT_SYSLOG", "").strip()
+    if syslog and not (syslog.startswith(("/", "udp://", "tcp://"))):
+        raise ConfigError(
+            "SEGL_AUDIT_SYSLOG must be a socket path such as /dev/log, udp://host:port or"
+            f" tcp://host:port, not {syslog!r}"
+        )
+    sink = env.get("SEGL_AUDIT_CHECKPOINT_SINK", "").strip()
+    checkpoint_file = env.get("SEGL_AUDIT_CHECKPOINT_FILE", "").strip()
+    return {
+        "audit_keys": env["SEGL_AUDIT_KEYS"],
+        "audit_signing_key": signing_key,
+        "audit_checkpoint_file": Path(checkpoint_file).resolve() if checkpoint_file else None,
+        "audit_syslog": syslog,
+        "audit_checkpoint_sink": _dotted(env, "SEGL_AUDIT_CHECKPOINT_SINK", "") if sink else "",
+        "audit_partitions": _int(env, "SEGL_AUDIT_PARTITIONS", 8, 1, 64),
+    }

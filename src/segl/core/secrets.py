@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from segl.core.errors import SecretError
 
-__all__ = ["KeyRing", "Secret", "format_key", "generate_key"]
+__all__ = ["KeyRing", "Secret", "format_key", "generate_key", "parse_keys"]
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -71,6 +71,32 @@ def format_key(kid: str, key: bytes) -> str:
     return f"{kid}:{_b64encode(key)}"
 
 
+def parse_keys(value: str) -> dict[str, bytes]:
+    """Read ``"kid1:<base64url key>,kid2:<...>"`` of 256-bit keys, in the order given."""
+    keys: dict[str, bytes] = {}
+    entries = [entry.strip() for entry in value.split(",")]
+    if not value.strip():
+        raise ValueError("the key ring configuration is empty; expected 'kid:<base64url key>'")
+    for position, entry in enumerate(entries, start=1):
+        kid, sep, encoded = entry.partition(":")
+        kid, encoded = kid.strip(), encoded.strip()
+        if not sep or not kid or not encoded:
+            raise ValueError(
+                f"key ring entry {position} is not 'kid:<base64url key>'"
+                " (entries are separated by commas)"
+            )
+        _check_kid(kid)
+        if kid in keys:
+            raise ValueError(f"key id {kid!r} appears twice in the key ring configuration")
+        try:
+            key = _b64decode(encoded.rstrip("="))
+        except ValueError:
+            raise ValueError(f"the key of {kid!r} is not valid base64url") from None
+        _check_key(kid, key)
+        keys[kid] = key
+    return keys
+
+
 class KeyRing:
     """AES-256-GCM under named key-encryption keys; the active one encrypts, all decrypt.
 
@@ -93,27 +119,7 @@ class KeyRing:
     @classmethod
     def from_config(cls, value: str) -> KeyRing:
         """Read ``"kid1:<base64url key>,kid2:<...>"``; the first key is the active one."""
-        keys: dict[str, bytes] = {}
-        entries = [entry.strip() for entry in value.split(",")]
-        if not value.strip():
-            raise ValueError("the key ring configuration is empty; expected 'kid:<base64url key>'")
-        for position, entry in enumerate(entries, start=1):
-            kid, sep, encoded = entry.partition(":")
-            kid, encoded = kid.strip(), encoded.strip()
-            if not sep or not kid or not encoded:
-                raise ValueError(
-                    f"key ring entry {position} is not 'kid:<base64url key>'"
-                    " (entries are separated by commas)"
-                )
-            _check_kid(kid)
-            if kid in keys:
-                raise ValueError(f"key id {kid!r} appears twice in the key ring configuration")
-            try:
-                key = _b64decode(encoded.rstrip("="))
-            except ValueError:
-                raise ValueError(f"the key of {kid!r} is not valid base64url") from None
-            _check_key(kid, key)
-            keys[kid] = key
+        keys = parse_keys(value)
         return cls(keys, active=next(iter(keys)))
 
     @property
