@@ -20,8 +20,10 @@ run: install $(ENV_FILE) compilemessages
 	@echo ""
 	@SEGL_ENV_FILE=$(ENV_FILE) $(BIN)/segl serve --host localhost --port 8000
 
+# Two pytest-xdist workers, each with its own port, data directory and databases (tests/settings.py).
+# Tests go out one by one (--dist load): schemathesis gives its generated tests one node id.
 test: install-dev browser compilemessages lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist load
 
 lint:
 	$(BIN)/ruff check src tests bench

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -24,19 +23,7 @@ os.environ.setdefault("SEGL_ENV", "test")
 os.environ.setdefault("SEGL_DATA_DIR", str(ROOT / "var" / "bench-audit"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "segl.settings")
 
-
-def setup_database() -> None:
-    data = Path(os.environ["SEGL_DATA_DIR"])
-    if "DATABASE_URL" not in os.environ and data.exists():
-        shutil.rmtree(data)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    if "DATABASE_URL" in os.environ:
-        call_command("flush", interactive=False, verbosity=0)
+from bench.database import fresh_database  # noqa: E402
 
 
 def append(count: int, per_transaction: int) -> float:
@@ -88,7 +75,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--per-transaction", type=int, default=1)
     args = parser.parse_args()
-    setup_database()
+    fresh_database()
     from django.db import connection
 
     tenth = args.events // 10

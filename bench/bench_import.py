@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -21,22 +20,14 @@ os.environ.setdefault("SEGL_ENV", "test")
 os.environ.setdefault("SEGL_DATA_DIR", str(ROOT / "var" / "bench-import"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "segl.settings")
 
+from bench.database import fresh_database  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     args = parser.parse_args()
-    data = Path(os.environ["SEGL_DATA_DIR"])
-    if "DATABASE_URL" not in os.environ and data.exists():
-        shutil.rmtree(data)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    if "DATABASE_URL" in os.environ:
-        call_command("flush", interactive=False, verbosity=0)
+    fresh_database()
 
     from segl.authenticators.models import Device
     from segl.authenticators.services import device_import

@@ -11,7 +11,6 @@ import base64
 import hashlib
 import os
 import secrets
-import shutil
 import statistics
 import sys
 import time
@@ -27,19 +26,7 @@ os.environ.setdefault("SEGL_RATE_LIMIT_IP", "1000000")
 os.environ.setdefault("SEGL_RATE_LIMIT_USER", "1000000")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "segl.settings")
 
-
-def setup_database() -> None:
-    data = Path(os.environ["SEGL_DATA_DIR"])
-    if "DATABASE_URL" not in os.environ and data.exists():
-        shutil.rmtree(data)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    if "DATABASE_URL" in os.environ:
-        call_command("flush", interactive=False, verbosity=0)
+from bench.database import fresh_database  # noqa: E402
 
 
 def b64(data: bytes) -> str:
@@ -227,7 +214,7 @@ def main() -> None:
     parser.add_argument("--codes", type=int, default=2000)
     parser.add_argument("--logins", type=int, default=200)
     args = parser.parse_args()
-    setup_database()
+    fresh_database()
     from django.db import connection
 
     code = bench_code_step(args.codes)

@@ -1,19 +1,27 @@
-"""Test settings: segl's own, with per-process secrets and a fixed live-server address."""
+"""Test settings: segl's own, with per-process secrets and a fixed live-server address.
+
+``SEGL_TEST_PORT`` (default 8765) moves the live server, and so the issuer, when two checkouts
+test at once. Each pytest-xdist worker ("gw0", "gw1", …) takes the port 100 above the one
+before it, and a data directory and cache prefix of its own, so workers run side by side.
+"""
 
 import os
 
-# SEGL_TEST_PORT moves the live server (and so the issuer) when two checkouts test at once.
-os.environ.setdefault("SEGL_TEST_PORT", "8765")
-os.environ.setdefault("SEGL_ENV", "test")
-os.environ.setdefault("SEGL_BASE_URL", "http://localhost:" + os.environ["SEGL_TEST_PORT"])
-os.environ.setdefault(
-    "DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost:" + os.environ["SEGL_TEST_PORT"]
+os.environ["SEGL_TEST_PORT"] = str(
+    int(os.environ.get("SEGL_TEST_PORT", "8765"))
+    + 100 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 )
-os.environ.setdefault("SEGL_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
+os.environ.setdefault("SEGL_ENV", "test")
+os.environ["SEGL_BASE_URL"] = "http://localhost:" + os.environ["SEGL_TEST_PORT"]
+os.environ["DJANGO_LIVE_TEST_SERVER_ADDRESS"] = "localhost:" + os.environ["SEGL_TEST_PORT"]
+os.environ["SEGL_DATA_DIR"] = os.path.join(
+    os.path.dirname(__file__), "..", "var", "test", os.environ.get("PYTEST_XDIST_WORKER", "")
+)
 os.environ.setdefault("SEGL_RATE_LIMIT_IP", "100000")
 os.environ.setdefault("SEGL_RATE_LIMIT_USER", "100000")
 
 from segl.settings import *  # noqa: F403
-from segl.settings import OAUTH2_PROVIDER
+from segl.settings import CACHES, OAUTH2_PROVIDER
 
 OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"] = ["http", "https"]
+CACHES["default"]["KEY_PREFIX"] = "segl-test" + os.environ.get("PYTEST_XDIST_WORKER", "")
