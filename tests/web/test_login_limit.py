@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from segl.audit.models import AuditEvent
 from segl.authenticators.models import Device
 from segl.core import otp
 from segl.flows.models import UnknownUserThrottle
@@ -59,6 +60,11 @@ def test_a_hundred_wrong_codes_block_a_real_device_and_an_unknown_user_id_alike(
     assert lengths[:9] == [15, 30, 60, 120, 240, 480, 960, 1440, 1440] and len(lengths) == 33
     assert device.get().failures_total == UnknownUserThrottle.objects.get().failures_total == 100
     assert OutboxMessage.objects.filter(purpose="authenticator_disabled").count() == 1
+    # The decoy writes what the device writes, try for try: the same work, the same trail.
+    for action in ("code.verify", "device.suspend_temporarily", "device.disable"):
+        events = AuditEvent.objects.filter(action=action, at__gte=now)
+        by_device = events.filter(subject=anna.token.serial).count()
+        assert by_device == events.filter(data__unknown_user=True).count() > 0, action
 
 
 def test_a_blocked_password_is_told_at_the_password_step(driver, anna, settings):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from datetime import datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from segl.audit.services import audit_record
 from segl.authenticators.services import code_policy
@@ -42,22 +42,30 @@ def decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> NoReturn:
     """Check a one-time code as a real device would, and fail like it: wrong, or suspended
     after 3 wrong codes in a row for as long as a device is, and blocked at the limit
     on wrong codes since the last success."""
-    data = {"flow": flow.id, "decoy": flow.method, "unknown_user": flow.identity is None}
+    base = {"flow": flow.id, "decoy": flow.method, "unknown_user": flow.identity is None}
     subject = flow.identity.user_id if flow.identity is not None else ""
+
+    def audit(action: str, outcome: str, **data: Any) -> None:
+        audit_record(
+            action=action, outcome=outcome, subject=subject, ip=ip, data={**base, **data}, at=now
+        )
+
     rows = throttles.lock(UnknownUserThrottle, [kind_key(flow, flow.method)], now)
     try:
         throttles.check(rows, now)
     except (Locked, Disabled) as refused:
-        audit_record(
-            action="code.verify", outcome=refused.code, subject=subject, ip=ip, data=data, at=now
-        )
+        audit("code.verify", refused.code)
         raise
     ring = keyring()
     secret = ring.decrypt(ring.encrypt(secrets.token_bytes(20), aad=_DECOY_AAD), aad=_DECOY_AAD)
     with contextlib.suppress(InvalidCode):
         otp.verify_totp(secret, otp.normalise_code(code, 6), now=now, state=otp.TotpState())
     refusal = throttles.count_failure(rows, code_policy(), now)
-    audit_record(
-        action="code.verify", outcome="code_invalid", subject=subject, ip=ip, data=data, at=now
-    )
+    audit("code.verify", "code_invalid")
+    # The same events a real device's lock and block write (authenticators.codes), so that a
+    # decoy does the same work at the same tries.
+    if isinstance(refusal, Disabled):
+        audit("device.disable", "disabled", failures=rows[0].failures_total)
+    elif isinstance(refusal, Locked):
+        audit("device.suspend_temporarily", "locked", until=refusal.until.isoformat())
     raise refusal or InvalidCode("wrong code")
