@@ -126,6 +126,27 @@ def make_device(kind: str = "code_display") -> Token:
     return Token(serial=serial, secret=secret)
 
 
+def make_hotp_device(serial: str, secret: bytes) -> Any:
+    """An event-based (HOTP, RFC 4226) code display in stock, as a vendor's PSKC file has it."""
+    from segl.authenticators.models import Device
+    from segl.authenticators.services import device_import
+
+    seed = TokenSeed(
+        serial=serial,
+        algorithm="hotp",
+        secret=Secret(secret),
+        digits=6,
+        hash_algorithm="SHA1",
+        period=None,
+        t0=0,
+        counter=0,
+        manufacturer="t",
+        model="code_display",
+    )
+    device_import(seeds=[seed], kind_of=lambda s: "code_display", batch="hotp")
+    return Device.objects.get(serial=serial)
+
+
 def make_person(
     user_id: str, *, kinds: tuple[str, ...] = ("code_display",), ial: str = "substantial"
 ) -> Person:

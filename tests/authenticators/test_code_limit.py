@@ -13,16 +13,13 @@ from segl.authenticators.models import Authenticator, Device
 from segl.authenticators.services import (
     DeviceError,
     device_activate,
-    device_import,
     device_resync,
     device_verify_code,
 )
 from segl.core import otp
 from segl.core.errors import Disabled, InvalidCode, Locked, SeglError
-from segl.core.pskc import TokenSeed
-from segl.core.secrets import Secret
 from segl.notify.models import OutboxMessage
-from tests.conftest import PASSWORD, Token, make_device
+from tests.conftest import PASSWORD, Token, make_device, make_hotp_device
 
 pytestmark = pytest.mark.django_db
 
@@ -78,20 +75,7 @@ def test_an_event_token_is_blocked_alike_and_a_resync_does_not_bring_it_back(db)
     """An HOTP token's look-ahead window makes each guess cover about 11 codes: the limit counts
     guesses, so the attacker's chance stays bounded."""
     secret = b"12345678901234567890"
-    seed = TokenSeed(
-        serial="CD0888888888",
-        algorithm="hotp",
-        secret=Secret(secret),
-        digits=6,
-        hash_algorithm="SHA1",
-        period=None,
-        t0=0,
-        counter=0,
-        manufacturer="t",
-        model="code_display",
-    )
-    device_import(seeds=[seed], kind_of=lambda s: "code_display", batch="hotp")
-    device = Device.objects.get(serial=seed.serial)
+    device = make_hotp_device("CD0888888888", secret)
     window = {otp.hotp_code(secret, n) for n in range(100)}
     wrong = next(code for code in WRONG if code not in window)
     now, answers = datetime.now(UTC), []
@@ -105,7 +89,7 @@ def test_an_event_token_is_blocked_alike_and_a_resync_does_not_bring_it_back(db)
     assert len(answers) == 100
     with pytest.raises(DeviceError) as caught:
         codes = otp.hotp_code(secret, 0), otp.hotp_code(secret, 1)
-        device_resync(serial=seed.serial, code1=codes[0], code2=codes[1], now=now)
+        device_resync(serial=device.serial, code1=codes[0], code2=codes[1], now=now)
     assert caught.value.reason == "disabled"
     with pytest.raises(Disabled):
         device_verify_code(

@@ -18,7 +18,7 @@ from segl.core.errors import InvalidCode, Locked, PasswordRejected, ReplayedCode
 from segl.core.pskc import TokenSeed
 from segl.core.secrets import Secret
 from segl.keys import device_aad, keyring
-from tests.conftest import PASSWORD, make_device, make_person
+from tests.conftest import PASSWORD, make_device, make_hotp_device, make_person
 
 
 def _device(token) -> Device:
@@ -265,25 +265,10 @@ def test_unknown_serial(anna):
 
 @pytest.mark.django_db
 def test_hotp_token_look_ahead_and_resync(capsys):
-    from segl.authenticators.services import device_import, device_resync
-    from segl.core.pskc import TokenSeed
-    from segl.core.secrets import Secret
+    from segl.authenticators.services import device_resync
 
     secret = b"12345678901234567890"
-    seed = TokenSeed(
-        serial="CD0999999999",
-        algorithm="hotp",
-        secret=Secret(secret),
-        digits=6,
-        hash_algorithm="SHA1",
-        period=None,
-        t0=0,
-        counter=0,
-        manufacturer="t",
-        model="code_display",
-    )
-    device_import(seeds=[seed], kind_of=lambda s: "code_display", batch="hotp")
-    device = Device.objects.get(serial=seed.serial)
+    device = make_hotp_device("CD0999999999", secret)
     now = datetime.now(UTC)
     usable = ("in_stock",)
     # Within the look-ahead window (pressed 5 times without logging in): accepted.
@@ -299,7 +284,7 @@ def test_hotp_token_look_ahead_and_resync(capsys):
             device_id=device.pk, code=otp.hotp_code(secret, 60), now=now, usable=usable
         )
     device_resync(
-        serial=seed.serial,
+        serial=device.serial,
         code1=otp.hotp_code(secret, 60),
         code2=otp.hotp_code(secret, 61),
         now=now,
