@@ -25,6 +25,24 @@ from tests.conftest import BASE_URL, make_device, make_person
 Prove = Callable[[Authenticator, datetime, bool], None]
 
 
+def new_flow(application: Any, now: datetime) -> Any:
+    """A login as an RP starts one, in browser "b", asking for nothing in particular."""
+    from segl.flows.services import flow_start
+
+    return flow_start(
+        application=application,
+        authorize_uri="/o/authorize/",
+        scopes=["openid"],
+        credentials={},
+        approval_text="",
+        action="log_on",
+        requested_level=None,
+        login_hint="",
+        browser_key="b",
+        now=now,
+    )
+
+
 @dataclass
 class Harness:
     activate: Callable[[Any, datetime], tuple[Authenticator, Prove]]
@@ -48,7 +66,6 @@ def _device_harness(name: str) -> Harness:
 
 def _app_harness() -> Harness:
     from segl.app import services
-    from segl.flows.services import flow_start
     from segl.notify.models import OutboxMessage
     from segl.oidc.services import rp_add
 
@@ -76,18 +93,7 @@ def _app_harness() -> Harness:
 
         def prove(auth: Authenticator, when: datetime, right: bool) -> None:
             # A whole app step: a flow asks, the app unlocks, binds by QR and approves.
-            flow = flow_start(
-                application=application,
-                authorize_uri="/o/authorize/",
-                scopes=["openid"],
-                credentials={},
-                approval_text="",
-                action="log_on",
-                requested_level=None,
-                login_hint="",
-                browser_key="b",
-                now=when,
-            )
+            flow = new_flow(application, when)
             flow.identity = identity
             flow.step, flow.method = "app", "app"
             flow.save()
@@ -185,23 +191,12 @@ def test_every_kind_has_a_decoy_step(name):
     """A user ID with none of this kind (here: nobody's) gets the kind's first step all the
     same (decision 17): ``begin_decoy`` prepares it, and nothing about it is anyone's."""
     from segl.app.models import AppRequest
-    from segl.flows.services import flow_change_method, flow_start, flow_submit_user_id
+    from segl.flows.services import flow_change_method, flow_submit_user_id
     from segl.oidc.services import rp_add
 
     application, _ = rp_add(name="Contract RP", redirect_uris=["https://rp.example/cb"])
     now = datetime.now(UTC)
-    flow = flow_start(
-        application=application,
-        authorize_uri="/o/authorize/",
-        scopes=["openid"],
-        credentials={},
-        approval_text="",
-        action="log_on",
-        requested_level=None,
-        login_hint="",
-        browser_key="b",
-        now=now,
-    )
+    flow = new_flow(application, now)
     flow_submit_user_id(flow_id=flow.id, browser_key="b", user_id="nobody-at-all", now=now)
     flow = flow_change_method(flow_id=flow.id, browser_key="b", method=name, now=now)
     assert (flow.method, flow.step, flow.identity) == (name, KINDS[name].steps[0], None)
