@@ -18,6 +18,7 @@ from django.test import Client
 from django.test.testcases import LiveServerThread
 from jwcrypto import jwk, jwt
 
+from segl import clock as segl_clock
 from segl.core import otp
 from segl.core.pskc import TokenSeed
 from segl.core.secrets import Secret
@@ -37,6 +38,30 @@ class ReusableAddressServer(ThreadedWSGIServer):
 
 
 LiveServerThread.server_class = ReusableAddressServer
+
+
+@pytest.fixture(autouse=True)
+def _segl_time() -> Any:
+    """Every test starts on the machine's time; a test that moved segl's clock leaves it."""
+    segl_clock.reset()
+    yield
+    segl_clock.reset()
+
+
+class Clock:
+    """segl's one clock (``segl.clock``), stopped for the test and moved by it."""
+
+    def __call__(self) -> datetime:
+        return segl_clock.now()
+
+    def advance(self, delta: timedelta) -> None:
+        segl_clock.move(delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    segl_clock.freeze()
+    return Clock()
 
 
 BASE_URL = os.environ["SEGL_BASE_URL"]

@@ -12,10 +12,11 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from segl import clock
 from segl.audit.cli_setup import audit_arguments, audit_init_settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -34,7 +35,7 @@ def _setup() -> None:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def _out(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:

@@ -25,7 +25,8 @@ from django.test import Client
 from django.urls import URLPattern, resolve
 from jwcrypto import jwk
 
-from segl.app import api, clock, urls
+from segl import clock
+from segl.app import api, urls
 from segl.app.models import AppInstance
 from segl.app.views import OPENAPI
 from segl.authenticators.models import Authenticator

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from segl.app import clock
+from segl import clock
 from segl.app.emulator import AppError
 from segl.app.models import AppInstance, DelayedChange
 from segl.audit.models import AuditEvent

@@ -119,7 +119,7 @@ def test_one_time_codes_after_the_24_hour_wait(
     then log in by typing the browser's 4-digit code into the app."""
     from datetime import timedelta
 
-    from segl.app import clock
+    from segl import clock
 
     set_language(page.context, "en")
     app = activated_phone(phone).page

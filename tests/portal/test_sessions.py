@@ -1,13 +1,13 @@
 """How long a portal login lasts, and which change needs a login from the last few minutes.
 
-The portal's clock (``auth.clock``) is moved, as a citizen's afternoon would move it; every
-request goes through the real pages and sessions.
+segl's clock (``segl.clock``, through the ``clock`` fixture) is moved, as a citizen's afternoon
+would move it; every request goes through the real pages and sessions.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,23 +15,15 @@ from django.conf import settings
 
 from segl.audit.models import AuditEvent
 from segl.config import ConfigError, load
-from segl.core.clock import FrozenClock
 from segl.identities.models import Identity
 from segl.portal import auth
-from tests.conftest import PASSWORD, make_person
+from tests.conftest import PASSWORD, Clock, make_person
 from tests.portal.conftest import portal_login
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def clock(monkeypatch) -> FrozenClock:
-    moved = FrozenClock(datetime.now(UTC))
-    monkeypatch.setattr(auth, "clock", moved)
-    return moved
-
-
-def busy_until_logged_out(client, clock: FrozenClock, every: timedelta) -> timedelta:
+def busy_until_logged_out(client, clock: Clock, every: timedelta) -> timedelta:
     """Use the portal every ``every`` (well inside the idle limit) until the login ends."""
     elapsed = timedelta(0)
     while client.get("/portal/history/").status_code == 200:

@@ -13,7 +13,7 @@ from django.core import signing
 from django.test import Client
 
 from segl.flows.models import Flow
-from segl.web.http import new_browser_key
+from segl.http import new_browser_key
 from tests.conftest import LoginDriver, make_person
 
 pytestmark = pytest.mark.django_db

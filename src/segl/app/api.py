@@ -14,14 +14,14 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from segl import clock
 from segl.core.errors import AppProtocolError, FlowError, SeglError
-from segl.web.http import browser_key, client_ip, hit
+from segl.http import browser_key, client_ip, hit
 
-from . import biometrics, clock, doorbell, services
+from . import biometrics, doorbell, services
 from .browser import qr_svg
 from .models import AppInstance
 
@@ -117,7 +117,7 @@ def _proof(request: HttpRequest) -> Any:
         request.headers.get("DPoP", ""),
         method=request.method or "",
         url=_htu(request),
-        now=timezone.now(),  # a proof's freshness is the real time's, whatever the app's clock
+        now=clock.wall(),  # a proof carries the app's own time, never a moved one
     )
 
 

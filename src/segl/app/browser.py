@@ -14,14 +14,14 @@ from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from segl import clock
 from segl.core.errors import FlowStateError, SeglError
 from segl.flows import services as flows
 from segl.flows.models import Flow
 from segl.flows.views import stale_page
-from segl.web.http import browser_key, client_ip, hit, rate_limited
+from segl.http import browser_key, client_ip, hit, rate_limited
 
 from . import decoy, doorbell, services
 
@@ -37,7 +37,7 @@ def step_context(flow: Flow) -> dict[str, Any]:
     """What the app step's page shows, for the flow's current app request. The page shows both
     the QR code and the one-time code, whichever the citizen's app uses: what it shows must not
     depend on what the identity has (decision 17)."""
-    now = timezone.now()
+    now = clock.now()
     request = services.app_request_current(flow)
     state = services.request_state(request, now)
     return {
@@ -65,7 +65,7 @@ def qr(request: HttpRequest, flow_id: str) -> HttpResponse:
         flow = _flow(request, flow_id)
     except (Flow.DoesNotExist, flows.WrongBrowser):
         return HttpResponse(status=404)
-    now = timezone.now()
+    now = clock.now()
     current = services.app_request_current(flow)
     if current is None or services.request_state(current, now) != "pending":
         # Nothing to scan any more (the app has it, or it ended); the page moves on by itself.
@@ -90,7 +90,7 @@ def _state(request: HttpRequest, flow_id: str) -> dict[str, Any]:
     if flow.step != flows.APP_STEP:
         state = "done" if flow.step == "done" else "finished"
     else:
-        state = services.request_state(current, timezone.now())
+        state = services.request_state(current, clock.now())
     return {"state": state, "next": reverse("flows:step", kwargs={"flow_id": flow_id})}
 
 
@@ -129,7 +129,7 @@ def retry(request: HttpRequest, flow_id: str) -> HttpResponse:
                 flows.flow_app_retry(
                     flow_id=flow_id,
                     browser_key=browser_key(request),
-                    now=timezone.now(),
+                    now=clock.now(),
                     ip=client_ip(request),
                 )
             except FlowStateError:

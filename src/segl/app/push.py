@@ -12,9 +12,9 @@ import json
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from segl import clock
 from segl.notify.models import OutboxMessage
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class OutboxPush:
             to=instance.thumbprint,
             text=json.dumps({"event": event, **data}),
             purpose=event,
-            created_at=timezone.now(),
+            created_at=clock.now(),
         )
 
 

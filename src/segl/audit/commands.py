@@ -7,12 +7,12 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from django.conf import settings
 
+from segl import clock
 from segl.core.checkpoints import load_verify_key, public_key_pem
 
 from .anchors import NoSigningKey, audit_checkpoint, checkpoint_sinks
@@ -62,7 +62,7 @@ def checkpoint(*, file: str | None, as_json: bool) -> int:
             " or give --file"
         )
     try:
-        taken = audit_checkpoint(now=datetime.now(UTC), sinks=sinks)
+        taken = audit_checkpoint(now=clock.now(), sinks=sinks)
     except NoSigningKey as exc:
         raise CommandError(str(exc)) from None
     data: dict[str, Any] = {

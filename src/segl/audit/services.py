@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
+from segl import clock
 from segl.core.audit import ChainBreak, chain_mac, event_fields
 
 from .keys import audit_keys
@@ -33,7 +33,7 @@ def audit_record(
         head = partition_lock()
         keys = audit_keys()
         seq = head.seq + 1
-        when = at or timezone.now()
+        when = at or clock.now()
         fields = event_fields(
             seq=seq,
             at=when,

@@ -13,10 +13,10 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from segl.web.http import client_ip
+from segl import clock
+from segl.http import client_ip
 
 from .device_file import DeviceFile
 
@@ -52,7 +52,7 @@ def device_page(request: HttpRequest, serial: str) -> HttpResponse:
     device = DeviceFile.load(_device_path(serial))
     code = ""
     if request.method == "POST":
-        code = device.press(timezone.now())
+        code = device.press(clock.now())
         if device.algorithm == "hotp":
             device.dump(_device_path(serial))
         if request.headers.get("Accept") == "application/json":
@@ -75,7 +75,7 @@ def phone(request: HttpRequest) -> HttpResponse:
         identity = active.filter(user_id=request.POST.get("user_id", "")).first()
         if identity is not None:
             code = activation_code_issue(
-                identity=identity, now=timezone.now(), issued_by="demo", ip=client_ip(request)
+                identity=identity, now=clock.now(), issued_by="demo", ip=client_ip(request)
             )
             issued = {"user_id": identity.user_id, "code": code}
     messages = OutboxMessage.objects.filter(channel="sms").order_by("-id")[:20]

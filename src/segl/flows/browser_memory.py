@@ -13,8 +13,8 @@ from typing import Any
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 
+from segl.http import YEAR, cookie_name, set_site_cookie
 from segl.identities import throttles
-from segl.web.http import YEAR, cookie_name, set_site_cookie
 
 COOKIE = "segl_methods"
 KEEP = 5  # a household shares a computer; a few user IDs are enough

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from segl import clock
 from segl.authenticators.kinds import APP, CODE, PASSWORD
 from segl.authenticators.models import Kind
 from segl.authenticators.services import DeviceError
@@ -27,7 +28,7 @@ from segl.core.errors import (
     ReplayedCode,
     SeglError,
 )
-from segl.web.http import browser_key, client_ip, rate_limited, user_rate_limited
+from segl.http import browser_key, client_ip, rate_limited, user_rate_limited
 
 from . import browser_memory, methods, services
 from .forms import CodeForm, MethodForm, PasswordForm, UserIdForm
@@ -93,11 +94,9 @@ class FlowView(View):
             return _error_page(request, _("Too many attempts. Wait a minute and try again."), 429)
         try:
             if request.method != "POST" and (
-                not self.flow.state.finished and timezone.now() >= self.flow.expires_at
+                not self.flow.state.finished and clock.now() >= self.flow.expires_at
             ):
-                self._flow = services.flow_expire(
-                    flow_id=flow_id, browser_key=key, now=timezone.now()
-                )
+                self._flow = services.flow_expire(flow_id=flow_id, browser_key=key, now=clock.now())
             return super().dispatch(request, *args, **kwargs)
         except (Flow.DoesNotExist, services.WrongBrowser):
             return _error_page(
@@ -109,7 +108,7 @@ class FlowView(View):
                 404,
             )
         except FlowExpired:
-            services.flow_expire(flow_id=flow_id, browser_key=key, now=timezone.now())
+            services.flow_expire(flow_id=flow_id, browser_key=key, now=clock.now())
             return redirect("flows:step", flow_id=flow_id)
         except FlowStateError:
             # A stale form (double submit, back button) or a finished flow: refuse what was
@@ -232,7 +231,7 @@ class StepView(FlowView):
 
     def post(self, request: HttpRequest, flow_id: str) -> HttpResponse:
         step = request.POST.get("step")
-        now = timezone.now()
+        now = clock.now()
         ip = client_ip(request)
         if step not in STEPS_POSTED or self.flow.state.finished or self.flow.step != step:
             raise FlowStateError(f"a form for {step!r} while the flow is at {self.flow.step}")
@@ -344,7 +343,7 @@ class MethodView(FlowView):
             flow_id=flow_id,
             browser_key=self.browser_key,
             method=form.cleaned_data["method"],
-            now=timezone.now(),
+            now=clock.now(),
             ip=client_ip(request),
         )
         return redirect("flows:step", flow_id=flow_id)
@@ -354,6 +353,6 @@ class CancelView(FlowView):
     def post(self, request: HttpRequest, flow_id: str) -> HttpResponse:
         # Cancelling a login that is over would send its outcome to the RP instead: refused.
         services.flow_cancel(
-            flow_id=flow_id, browser_key=self.browser_key, now=timezone.now(), ip=client_ip(request)
+            flow_id=flow_id, browser_key=self.browser_key, now=clock.now(), ip=client_ip(request)
         )
         return redirect("oauth2_provider:finish", flow_id=flow_id)

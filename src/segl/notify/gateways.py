@@ -26,8 +26,9 @@ from typing import Protocol
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from segl import clock
 
 from .models import OutboxMessage
 
@@ -82,7 +83,7 @@ def deliver(message_id: int) -> bool:
     message = OutboxMessage.objects.filter(pk=message_id, sent_at=None).first()
     if message is None:
         return False
-    if message.secret_until is not None and message.secret_until <= timezone.now():
+    if message.secret_until is not None and message.secret_until <= clock.now():
         return False  # a secret that has run out is of no use to anyone: never send it
     carrier = gateway()
     try:
@@ -100,7 +101,7 @@ def deliver(message_id: int) -> bool:
         )
         return False
     sent = OutboxMessage.objects.filter(pk=message.pk)
-    sent.update(sent_at=timezone.now(), attempts=F("attempts") + 1, error="")
+    sent.update(sent_at=clock.now(), attempts=F("attempts") + 1, error="")
     if message.secret_until is not None and not getattr(carrier, "outbox_only", False):
         sent.update(text="")  # on its way to the citizen: no copy of the secret stays here
     return True

@@ -22,7 +22,6 @@ import base64
 from typing import Any
 from urllib.parse import unquote_plus
 
-from django.utils import timezone
 from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.oauth2.rfc6749.endpoints import (
     AuthorizationEndpoint,
@@ -42,6 +41,7 @@ from oauthlib.openid.connect.core.grant_types.dispatchers import (
     AuthorizationTokenGrantDispatcher,
 )
 
+from segl import clock
 from segl.core import pkce
 from segl.core.errors import PkceInvalid
 
@@ -80,7 +80,7 @@ def _refused(request: Any, error: errors.OAuth2Error, *, code: str | None) -> No
         reason=getattr(request, "segl_stage", "request"),
         error=error.error or "invalid_request",
         ip=request_ip(request),
-        now=timezone.now(),
+        now=clock.now(),
     )
 
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from oauthlib.oauth2.rfc6749 import errors
 
+from segl import clock
 from segl.audit.services import audit_record
 
 from .authorization import parameters
@@ -57,5 +57,5 @@ def userinfo_refuse(*, error: str, method: str, ip: str) -> None:
             outcome=REASONS.get(error, "refused"),
             ip=ip,
             data={"error": error, "method": method[:8]},
-            at=timezone.now(),
+            at=clock.now(),
         )

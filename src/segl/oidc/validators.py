@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.utils import timezone
 from oauth2_provider.models import Grant
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
+from segl import clock
 from segl.core.assurance import Level
 
 from .models import AuthContext
@@ -175,7 +175,7 @@ class SeglValidator(OAuth2Validator):
                 context=context,
                 access_token=access_token,
                 ip=str(request.headers.get("REMOTE_ADDR", ""))[:64],
-                now=timezone.now(),
+                now=clock.now(),
             )
         return access_token
 

@@ -9,7 +9,6 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -19,11 +18,12 @@ from oauth2_provider.views import TokenView as LibraryTokenView
 from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.oauth2.rfc6749 import errors
 
+from segl import clock
 from segl.core.approval import MAX_LENGTH as MAX_APPROVAL_TEXT
 from segl.core.assurance import Level
 from segl.flows.models import Action, Flow
 from segl.flows.services import WrongBrowser, flow_expire, flow_get, flow_start
-from segl.web.http import (
+from segl.http import (
     browser_key,
     client_ip,
     new_browser_key,
@@ -90,7 +90,7 @@ class AuthorizeView(OAuthLibMixin, View):
             requested_level=Level.from_key(level) if level else None,
             login_hint=params.get("login_hint", ""),
             browser_key=key,
-            now=timezone.now(),
+            now=clock.now(),
             ip=client_ip(request),
         )
         response = redirect("flows:step", flow_id=flow.id)
@@ -102,7 +102,7 @@ class FinishView(View):
     """The flow is over: send the browser back to the RP with a code or an error, once."""
 
     def get(self, request: HttpRequest, flow_id: str) -> HttpResponse:
-        now = timezone.now()
+        now = clock.now()
         key = browser_key(request)
         try:
             flow = flow_get(flow_id=flow_id, browser_key=key)

@@ -26,8 +26,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from oauth2_provider.models import Application
 
+from segl import clock
 from segl.core.assurance import Level
-from segl.core.clock import Clock, utcnow
 from segl.identities.models import Identity
 from segl.oidc.client import OidcClient
 from segl.oidc.services import RpError, rp_add
@@ -39,11 +39,10 @@ PENDING = "portal_pending"
 IDLE_SECONDS = 15 * 60
 FRESH_SECONDS = 5 * 60
 LEVEL = Level.SUBSTANTIAL
-clock: Clock = utcnow  # where the portal takes the time from; a test moves it
 
 
 def _now() -> int:
-    return int(clock().timestamp())
+    return int(clock.now().timestamp())
 
 
 def lifetime_seconds() -> int:

@@ -9,11 +9,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from segl import clock
 from segl.core.errors import Disabled, Locked
+from segl.http import client_ip
 from segl.identities.models import Person
 from segl.orders.identification import identify_by_passport
 from segl.orders.services import OrderRefused
-from segl.web.http import client_ip
 
 
 def wait_message(exc: Locked) -> str:
@@ -29,7 +30,7 @@ def identify(request: HttpRequest, form: forms.Form) -> tuple[Person | None, int
     data = form.cleaned_data
     try:
         person = identify_by_passport(
-            cpr=data["cpr"], passport=data["passport"], now=timezone.now(), ip=client_ip(request)
+            cpr=data["cpr"], passport=data["passport"], now=clock.now(), ip=client_ip(request)
         )
     except Locked as exc:
         form.add_error(None, wait_message(exc))

@@ -8,14 +8,15 @@ from typing import Any, cast
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from segl import clock
 from segl.authenticators.models import Authenticator
 from segl.authenticators.services import DeviceError
 from segl.core import ordering
 from segl.core.errors import Disabled, Locked, PasswordRejected, SeglError, WrongPassword
+from segl.http import client_ip, hit, rate_limited
 from segl.identities.models import Activity, Identity, Person
 from segl.identities.services import IdentityError, identity_verify_password
 from segl.oidc.client import OidcClientError, Pending
@@ -31,7 +32,6 @@ from segl.orders.services import (
     order_place,
     order_quote,
 )
-from segl.web.http import client_ip, hit, rate_limited
 
 from . import auth, services
 from .forms import (
@@ -140,7 +140,7 @@ def callback(request: HttpRequest) -> HttpResponse:
             {"error": _("The self-service portal needs a login at level Substantial.")},
             status=403,
         )
-    identification_recover(person=identity.person, now=timezone.now(), ip=client_ip(request))
+    identification_recover(person=identity.person, now=clock.now(), ip=client_ip(request))
     return redirect(target)
 
 
@@ -205,7 +205,7 @@ def _draft_view(draft: dict[str, Any]) -> dict[str, Any]:
         person=person,
         delivery=draft["delivery"],
         country=country,
-        now=timezone.now(),
+        now=clock.now(),
     )
     draft["price"] = price  # the price shown is the price the order is placed at
     return {
@@ -259,7 +259,7 @@ def order_confirm(request: HttpRequest) -> HttpResponse:
                 address=draft["address"],
                 country=draft["country"],
                 centre=draft["centre"],
-                now=timezone.now(),
+                now=clock.now(),
                 actor=identity.user_id if identity else "citizen",
                 ip=client_ip(request),
                 expected_price=shown_price,
@@ -331,7 +331,7 @@ def order_cancel(request: HttpRequest, reference: str) -> HttpResponse:
         order_advance(
             reference=found.reference,
             to=Order.Status.CANCELLED,
-            now=timezone.now(),
+            now=clock.now(),
             actor=identity.user_id if identity else "citizen",
             ip=client_ip(request),
         )
@@ -360,7 +360,7 @@ def activate_device(request: HttpRequest) -> HttpResponse:
             {"form": form},
             status=400 if request.method == "POST" else 200,
         )
-    data, now, ip = form.cleaned_data, timezone.now(), client_ip(request)
+    data, now, ip = form.cleaned_data, clock.now(), client_ip(request)
     if rate_limited(request, "portal-activate"):
         form.add_error(None, _("Too many requests. Wait a minute and try again."))
         return _render(request, "activate.html", {"form": form}, status=429)
@@ -455,7 +455,7 @@ def authenticator(request: HttpRequest, pk: int) -> HttpResponse:
                 identity=identity,
                 authenticator_id=pk,
                 name=form.cleaned_data["name"],
-                now=timezone.now(),
+                now=clock.now(),
                 ip=client_ip(request),
             )
         except services.PortalRefused as exc:
@@ -489,7 +489,7 @@ def authenticator_action(request: HttpRequest, pk: int, action: str) -> HttpResp
                 services.report_lost(
                     identity=identity,
                     authenticator_id=pk,
-                    now=timezone.now(),
+                    now=clock.now(),
                     ip=client_ip(request),
                 )
                 auth.end_other_logins(request, identity)
@@ -498,7 +498,7 @@ def authenticator_action(request: HttpRequest, pk: int, action: str) -> HttpResp
                 services.retire(
                     identity=identity,
                     authenticator_id=pk,
-                    now=timezone.now(),
+                    now=clock.now(),
                     ip=client_ip(request),
                 )
                 _notice(request, _("It has been removed from your segl."))
@@ -520,7 +520,7 @@ def password(request: HttpRequest) -> HttpResponse:
     fresh = auth.fresh(request)
     form = PasswordChangeForm(_posted(request), fresh=fresh)
     if request.method == "POST" and form.is_valid():
-        now, ip = timezone.now(), client_ip(request)
+        now, ip = clock.now(), client_ip(request)
         try:
             if not fresh:
                 identity_verify_password(
@@ -569,7 +569,7 @@ def user_id(request: HttpRequest) -> HttpResponse:
             services.change_user_id(
                 identity=identity,
                 new=form.cleaned_data["user_id"],
-                now=timezone.now(),
+                now=clock.now(),
                 ip=client_ip(request),
             )
         except IdentityError:
@@ -593,7 +593,7 @@ def user_id(request: HttpRequest) -> HttpResponse:
 def change_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.cancel_change(
-            identity=_identity(request), change_id=pk, now=timezone.now(), ip=client_ip(request)
+            identity=_identity(request), change_id=pk, now=clock.now(), ip=client_ip(request)
         )
     except services.PortalRefused:
         raise Http404 from None
@@ -623,7 +623,7 @@ def not_me(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             suspended = services.report_not_me(
-                identity=identity, activity_id=pk, now=timezone.now(), ip=client_ip(request)
+                identity=identity, activity_id=pk, now=clock.now(), ip=client_ip(request)
             )
         except services.PortalRefused:
             _notice(request, _("You have already reported this."))
@@ -654,12 +654,10 @@ def fulfilment(request: HttpRequest) -> HttpResponse:
         ip = client_ip(request)
         try:
             if step == "paid":
-                order_mark_paid(
-                    reference=reference, now=timezone.now(), actor=identity.user_id, ip=ip
-                )
+                order_mark_paid(reference=reference, now=clock.now(), actor=identity.user_id, ip=ip)
             else:
                 order_advance(
-                    reference=reference, to=step, now=timezone.now(), actor=identity.user_id, ip=ip
+                    reference=reference, to=step, now=clock.now(), actor=identity.user_id, ip=ip
                 )
         except OrderRefused as exc:
             reasons = {

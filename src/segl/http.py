@@ -1,4 +1,5 @@
-"""Small HTTP helpers shared by the views: the browser cookie, client address, rate limits."""
+"""Small HTTP helpers every face shares (login pages, app API, portal, emulators): the browser
+cookie, the client address, rate limits. Below the faces, so a kind or a journey may use them."""
 
 from __future__ import annotations
 
