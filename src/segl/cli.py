@@ -409,8 +409,8 @@ def cmd_identity_show(args: argparse.Namespace) -> int:
 def cmd_device_activate(args: argparse.Namespace) -> int:
     """Activate a code display or audio code reader for an identified person (seed 001)."""
     _setup()
-    from segl.authenticators.kinds import KINDS
     from segl.authenticators.models import Device
+    from segl.authenticators.registry import KINDS
     from segl.authenticators.services import DeviceError, device_activate
     from segl.core.errors import (
         InvalidCode,

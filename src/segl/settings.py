@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "segl.authenticators",
     "segl.flows",
     "segl.notify",
+    "segl.codedevice",
     "segl.app",
     "segl.orders",
     "segl.oidc",

@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 from jwcrypto import jwk
 
-from segl.authenticators.kinds import KINDS
 from segl.authenticators.models import Authenticator
+from segl.authenticators.registry import KINDS
+from segl.authenticators.services import authenticator_retire, authenticator_suspend
+from segl.codedevice.kind import DeviceProof
 from segl.core import app as protocol
 from segl.core.errors import SeglError
 from tests.conftest import BASE_URL, make_device, make_person
@@ -52,7 +54,8 @@ def _device_harness(name: str) -> Harness:
     def activate(identity: Any, now: datetime) -> tuple[Authenticator, Prove]:
         token = make_device(name)
         kind = KINDS[name]
-        auth = kind.activate(identity=identity, now=now, serial=token.serial, code=token.code(now))
+        proof = DeviceProof(serial=token.serial, code=token.code(now))
+        auth = kind.activate(identity=identity, proof=proof, now=now)
 
         def prove(auth: Authenticator, when: datetime, right: bool) -> None:
             good = token.code(when)
@@ -66,6 +69,8 @@ def _device_harness(name: str) -> Harness:
 
 def _app_harness() -> Harness:
     from segl.app import services
+    from segl.app.kind import AppProof
+    from segl.flows.methods import step_context
     from segl.notify.models import OutboxMessage
     from segl.oidc.services import rp_add
 
@@ -84,10 +89,12 @@ def _app_harness() -> Harness:
         auth = KINDS["app"].activate(
             identity=identity,
             now=now,
-            activation_id=activation.id,
-            temporary_pin=sms.split("pinkode er ")[1][:6],
-            pin="2580",
-            proof=proof,
+            proof=AppProof(
+                activation_id=activation.id,
+                temporary_pin=sms.split("pinkode er ")[1][:6],
+                pin="2580",
+                proof=proof,
+            ),
         )
         application, _ = rp_add(name="Contract RP", redirect_uris=["https://rp.example/cb"])
 
@@ -97,7 +104,7 @@ def _app_harness() -> Harness:
             flow.identity = identity
             flow.step, flow.method = "app", "app"
             flow.save()
-            request = services.app_request_open(flow=flow, now=when)
+            request = services.app_request_open(step=step_context(flow, "app"), now=when)
             instance = services.instance_for(
                 protocol.DpopProof(
                     thumbprint=protocol.thumbprint(protocol.public_jwk(key)),
@@ -162,12 +169,12 @@ def test_activate_prove_suspend_retire(name):
     prove(auth, now, True)
 
     later = now + timedelta(seconds=60)
-    kind.suspend(authenticator=auth, now=later, reason="contract")
+    authenticator_suspend(authenticator_id=auth.pk, now=later, reason="contract")
     auth.refresh_from_db()
     with pytest.raises(SeglError):
         prove(auth, later, True)
 
-    kind.retire(authenticator=auth, now=later)
+    authenticator_retire(authenticator_id=auth.pk, now=later)
     auth.refresh_from_db()
     assert auth.status == Authenticator.Status.RETIRED
     even_later = later + timedelta(seconds=60)

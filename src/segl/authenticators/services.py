@@ -22,6 +22,7 @@ from segl.keys import device_aad, keyring
 from .codes import code_policy, device_verify_code
 from .errors import DeviceError
 from .models import DEVICE_KINDS, Authenticator, Device, Kind
+from .registry import KINDS
 
 IMPORT_BATCH_SIZE = 1000
 
@@ -253,6 +254,8 @@ def authenticator_retire(
             .get(pk=authenticator_id)
         )
         _retire(auth, now=now)
+        if auth.kind in KINDS:  # the kind drops its own state (the app's unlock)
+            KINDS[auth.kind].on_retire(authenticator=auth, now=now)
         audit_record(
             action="authenticator.retire",
             actor=actor,
@@ -278,6 +281,8 @@ def authenticator_suspend(
         if auth.device is not None:
             auth.device.status = Device.Status.SUSPENDED
             auth.device.save(update_fields=["status"])
+        if auth.kind in KINDS:  # the kind drops its own state (the app's unlock)
+            KINDS[auth.kind].on_suspend(authenticator=auth, now=now)
         audit_record(
             action="authenticator.suspend",
             actor=actor,

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from segl.app.models import AppInstance, DelayedChange
+from segl.app.models import DelayedChange
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator, Device
 from segl.authenticators.services import (
@@ -88,7 +88,6 @@ def retire(*, identity: Identity, authenticator_id: int, now: datetime, ip: str 
         if auth.status == Authenticator.Status.RETIRED:
             raise PortalRefused("already_retired")
         authenticator_retire(authenticator_id=auth.pk, now=now, actor="citizen", ip=ip)
-        AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
         tell(identity.person, "authenticator_retired", kind=auth.kind, now=now)
 
 
@@ -101,7 +100,6 @@ def report_lost(*, identity: Identity, authenticator_id: int, now: datetime, ip:
         authenticator_suspend(
             authenticator_id=auth.pk, now=now, reason="lost", actor="citizen", ip=ip
         )
-        AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
         tell(identity.person, "authenticator_lost", kind=auth.kind, now=now)
 
 
@@ -249,19 +247,18 @@ def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: st
             authenticator_suspend(
                 authenticator_id=auth.pk, now=now, reason="fraud", actor="citizen", ip=ip
             )
-            AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
-        audit_record(
-            action="fraud.report",
-            actor="citizen",
-            subject=identity.user_id,
-            ip=ip,
-            data={
-                "flow": activity.flow_id,
-                "rp": activity.client_id,
-                "method": activity.method,
-                "suspended": suspended,
-            },
-            at=now,
-        )
+            audit_record(
+                action="fraud.report",
+                actor="citizen",
+                subject=identity.user_id,
+                ip=ip,
+                data={
+                    "flow": activity.flow_id,
+                    "rp": activity.client_id,
+                    "method": activity.method,
+                    "suspended": suspended,
+                },
+                at=now,
+            )
         tell(identity.person, "fraud_report" if suspended else "fraud_report_recorded", now=now)
     return suspended
