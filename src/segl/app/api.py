@@ -294,7 +294,7 @@ def _pending_payload(instance: AppInstance) -> dict[str, Any] | None:
         return None
     return {
         "id": found.id,
-        "rp_name": found.flow.application.name,
+        "rp_name": services.request_rp_name(found),
         "mode": instance.approval_mode,
         "expires_at": found.expires_at.isoformat(),
     }

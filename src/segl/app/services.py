@@ -10,6 +10,7 @@ erases a counted attempt.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -17,12 +18,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from segl.audit.services import audit_record
+from segl.authenticators.contract import StepContext, StepNotFound
 from segl.authenticators.models import Authenticator, Kind
+from segl.authenticators.registry import flows
 from segl.core import app as protocol
 from segl.core.errors import (
     AppProtocolError,
@@ -32,8 +37,6 @@ from segl.core.errors import (
     SeglError,
     WrongPassword,
 )
-from segl.flows.models import Flow
-from segl.flows.services import APP_STEP, browser_key_hash, flow_app_answered
 from segl.identities.models import Identity
 from segl.identities.passwords import hasher
 from segl.notify.notices import send_temporary_pin, tell
@@ -63,6 +66,7 @@ ONE_TIME_CODES_DELAY = timedelta(hours=24)
 COPY_MINUTES = 3
 COPY_PREFIX = "segl-copy."
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+APP_STEP = Kind.APP.value  # the app's one step in a login
 
 
 class AppRefused(AppProtocolError):
@@ -381,65 +385,65 @@ def _require_pin_unlock(instance: AppInstance, now: datetime) -> None:
 # -- the app's part of a login ----------------------------------------------------------------
 
 
-def _open_requests(identity: Identity) -> Any:
-    return AppRequest.objects.filter(identity=identity, status__in=AppRequest.OPEN)
+def _open_requests(identity_id: UUID) -> QuerySet[AppRequest]:
+    return AppRequest.objects.filter(identity_id=identity_id, status__in=AppRequest.OPEN)
 
 
-def too_many_requests(identity: Identity | None, now: datetime) -> bool:
+def too_many_requests(identity_id: UUID, now: datetime) -> bool:
     """Whether the identity had 5 unanswered requests in the last 10 minutes."""
     unanswered = (
-        AppRequest.objects.filter(identity=identity, created_at__gt=now - REQUEST_WINDOW)
+        AppRequest.objects.filter(identity_id=identity_id, created_at__gt=now - REQUEST_WINDOW)
         .exclude(status__in=(AppRequest.Status.APPROVED, AppRequest.Status.REJECTED))
         .count()
     )
     return unanswered >= REQUESTS_PER_WINDOW
 
 
-def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest | None:
-    """Ask the identity's apps to approve ``flow`` (the caller holds the flow's row lock).
+def app_request_open(*, step: StepContext, now: datetime, ip: str = "") -> AppRequest | None:
+    """Ask the identity's apps to approve the login (the caller holds the flow's row lock).
 
     One open request per identity: a new one cancels the old. At most 5 unanswered requests per
     identity in 10 minutes, so nobody can flood a citizen's phone with requests to approve.
     """
-    identity = flow.identity
-    if identity is None:
+    identity_id = step.identity_id
+    if identity_id is None:
         raise ValueError("an app request needs an identity")
-    Identity.objects.select_for_update().filter(pk=identity.pk).first()
-    if too_many_requests(identity, now):
+    Identity.objects.select_for_update().filter(pk=identity_id).first()
+    if too_many_requests(identity_id, now):
         # Audited and not raised, so that the caller's transaction keeps the record; the step's
         # page sees no open request and says "too many requests".
         audit_record(
             action="app.request",
             outcome="too_many",
-            subject=identity.user_id,
+            subject=step.user_id,
             ip=ip,
-            data={"flow": flow.id},
+            data={"flow": step.flow_id},
             at=now,
         )
         return None
-    _open_requests(identity).update(status=AppRequest.Status.CANCELLED, reason="superseded")
-    expires = min(now + timedelta(seconds=_config().app_request_seconds), flow.expires_at)
+    _open_requests(identity_id).update(status=AppRequest.Status.CANCELLED, reason="superseded")
+    expires = min(now + timedelta(seconds=_config().app_request_seconds), step.expires_at)
     request = AppRequest.objects.create(
         id=secrets.token_urlsafe(24),
-        flow=flow,
-        identity=identity,
+        flow_id=step.flow_id,
+        identity_id=identity_id,
         qr_secret=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         code=protocol.new_binding_code(_config().app_code_length),
         device_token=secrets.token_urlsafe(32),
-        text_sha256=protocol.text_sha256(flow.approval_text),
+        text_sha256=protocol.text_sha256(step.approval_text),
         created_at=now,
         expires_at=expires,
     )
     audit_record(
         action="app.request",
-        subject=identity.user_id,
+        subject=step.user_id,
         ip=ip,
-        data={"flow": flow.id, "request": request.id},
+        data={"flow": step.flow_id, "request": request.id},
         at=now,
     )
-    doorbell.ring(f"identity:{identity.pk}", f"flow:{flow.id}")
+    doorbell.ring(f"identity:{identity_id}", f"flow:{step.flow_id}")
     for instance in AppInstance.objects.filter(
-        authenticator__identity=identity,
+        authenticator__identity_id=identity_id,
         authenticator__status=Authenticator.Status.ACTIVE,
         notifications=True,
     ):
@@ -447,8 +451,16 @@ def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest |
     return request
 
 
-def app_request_current(flow: Flow) -> AppRequest | None:
-    return AppRequest.objects.filter(flow=flow).order_by("-created_at").first()
+def app_request_current(flow_id: str) -> AppRequest | None:
+    return AppRequest.objects.filter(flow_id=flow_id).order_by("-created_at").first()
+
+
+def request_rp_name(request: AppRequest) -> str:
+    """The name of the RP that asked, for the app's list (a purged login has none)."""
+    try:
+        return flows().step_context(flow_id=request.flow_id, kind=APP_STEP).rp_name
+    except StepNotFound:
+        return ""
 
 
 def request_state(request: AppRequest | None, now: datetime) -> str:
@@ -467,13 +479,17 @@ def qr_text(request: AppRequest, now: datetime) -> str:
 
 def pending_for(instance: AppInstance, now: datetime) -> AppRequest | None:
     """The open, unexpired request waiting for this app's identity, if any."""
-    found: AppRequest | None = (
-        _open_requests(instance.authenticator.identity)
-        .filter(expires_at__gt=now, flow__step=APP_STEP, flow__expires_at__gt=now)
+    # Requests expire with their login at the latest; one whose login moved on (cancelled in
+    # the browser, another method chosen) waits for nothing.
+    for found in (
+        _open_requests(instance.authenticator.identity_id)
+        .filter(expires_at__gt=now)
         .order_by("-created_at")
-        .first()
-    )
-    return found
+    ):
+        with contextlib.suppress(StepNotFound):
+            if flows().step_context(flow_id=found.flow_id, kind=APP_STEP).at_kind_step:
+                return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -493,7 +509,7 @@ class Bound:
 
 def _locked_request(
     instance: AppInstance, request_id: str, now: datetime, *, lock_identity: bool = False
-) -> tuple[AppRequest, AppInstance]:
+) -> tuple[AppRequest, AppInstance, StepContext]:
     """The request (of this app's identity) and the app, both under row locks, taken in the
     one order every service uses: flow, identity, request, app."""
     identity_id = instance.authenticator.identity_id
@@ -504,14 +520,13 @@ def _locked_request(
     )
     if flow_id is None:
         raise AppRefused("request_unknown")
-    Flow.objects.select_for_update(of=("self",)).filter(pk=flow_id).first()
+    try:
+        step = flows().step_context(flow_id=flow_id, kind=APP_STEP, lock=True)
+    except StepNotFound:
+        raise AppRefused("request_cancelled") from None  # the login is gone
     if lock_identity:
         Identity.objects.select_for_update().filter(pk=identity_id).first()
-    request = (
-        AppRequest.objects.select_for_update(of=("self",))
-        .select_related("flow__application")
-        .get(pk=str(request_id)[:32])
-    )
+    request = AppRequest.objects.select_for_update(of=("self",)).get(pk=str(request_id)[:32])
     # The app as it is now, not as it was when the request came in.
     instance = (
         AppInstance.objects.select_for_update(of=("self",))
@@ -526,11 +541,11 @@ def _locked_request(
         raise AppRefused("request_answered")
     if request.status == AppRequest.Status.CANCELLED:
         raise AppRefused("request_cancelled")
-    if now >= request.expires_at or now >= request.flow.expires_at:
+    if now >= request.expires_at or now >= step.expires_at:
         raise AppRefused("request_expired")
-    if request.flow.step != APP_STEP:  # cancelled in the browser, or another method chosen
+    if not step.at_kind_step:  # cancelled in the browser, or another method chosen
         raise AppRefused("request_cancelled")
-    return request, instance
+    return request, instance, step
 
 
 def app_request_bind(
@@ -581,7 +596,7 @@ def _bind(
     user_id = instance.authenticator.identity.user_id
     qr, code, device = binding.qr, binding.code, binding.device
     with transaction.atomic():
-        request, instance = _locked_request(instance, request_id, now)
+        request, instance, step = _locked_request(instance, request_id, now)
         _require_unlocked(instance, now)
         if request.status == AppRequest.Status.BOUND:
             raise AppRefused("request_bound")
@@ -590,9 +605,7 @@ def _bind(
             if device is not None:
                 if not hmac.compare_digest(device.encode(), request.device_token.encode()):
                     raise BindingInvalid("device_token_wrong")
-                if not hmac.compare_digest(
-                    request.flow.browser_key_hash, browser_key_hash(binding.browser_key)
-                ):
+                if not step.started_in(binding.browser_key):
                     raise BindingInvalid("other_browser")
             elif instance.approval_mode == ApprovalMode.QR:
                 if qr is None:
@@ -614,8 +627,8 @@ def _bind(
                 request.code_failures += 1
                 if request.code_failures >= CODE_MAX_FAILURES:
                     request.status, request.reason = AppRequest.Status.CANCELLED, "code_wrong"
-                    flow_app_answered(
-                        flow_id=request.flow_id, approved=False, reason="app_code_wrong", now=now
+                    flows().step_failed(
+                        flow_id=request.flow_id, step=APP_STEP, reason="app_code_wrong", now=now
                     )
                     cancelled = AppRefused("request_cancelled")
                     cancelled.audited = True  # just below, as the third wrong code
@@ -637,13 +650,12 @@ def _bind(
             request.save(update_fields=["status", "instance", "channel"])
             doorbell.ring(f"flow:{request.flow_id}")
             audit_record(action="app.bind", subject=user_id, ip=ip, data=data, at=now)
-            flow = request.flow
             return Bound(
                 request=request.id,
                 flow=request.flow_id,
-                rp_name=flow.application.name,
-                action=flow.action,
-                text=flow.approval_text,
+                rp_name=step.rp_name,
+                action=step.action,
+                text=step.approval_text,
                 text_sha256=request.text_sha256,
                 channel=request.channel,
                 expires_at=request.expires_at,
@@ -678,11 +690,7 @@ def _late_fraud_report(
 ) -> None:
     """ "I did not start this" counts even when the request can no longer be answered (the
     fraudster cancelled, or it expired): if this app bound it and signed the report, record it."""
-    request = (
-        AppRequest.objects.select_related("flow__application")
-        .filter(pk=str(request_id)[:32], instance=instance)
-        .first()
-    )
+    request = AppRequest.objects.filter(pk=str(request_id)[:32], instance=instance).first()
     if request is None or not request.channel:
         return
     try:
@@ -700,7 +708,7 @@ def _late_fraud_report(
         ip=ip,
         data={
             "flow": request.flow_id,
-            "rp": request.flow.application.name,
+            "rp": request_rp_name(request),
             "text_sha256": request.text_sha256,
             "late": True,
         },
@@ -712,7 +720,7 @@ def _late_fraud_report(
 def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, ip: str) -> str:
     user_id = instance.authenticator.identity.user_id
     with transaction.atomic():
-        request, instance = _locked_request(instance, request_id, now, lock_identity=True)
+        request, instance, step = _locked_request(instance, request_id, now, lock_identity=True)
         if request.status != AppRequest.Status.BOUND or request.instance_id != instance.pk:
             raise AppRefused("binding_needed")
         _require_unlocked(instance, now)
@@ -736,15 +744,24 @@ def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, 
         # One unlock, one answer: the next login asks for the PIN or biometrics again.
         instance.unlocked_until = None
         instance.save(update_fields=["unlocked_until"])
-        flow_app_answered(
-            flow_id=request.flow_id,
-            approved=approved,
-            reason="" if approved else f"app_{approval.decision}",
-            amr=amr,
-            now=now,
-            ip=ip,
-            authenticator_id=instance.authenticator_id,
-        )
+        if approved:
+            flows().step_passed(
+                flow_id=request.flow_id,
+                step=APP_STEP,
+                authenticator_id=instance.authenticator_id,
+                response=request.id,
+                amr=amr,
+                now=now,
+                ip=ip,
+            )
+        else:
+            flows().step_failed(
+                flow_id=request.flow_id,
+                step=APP_STEP,
+                reason=f"app_{approval.decision}",
+                now=now,
+                ip=ip,
+            )
         audit_record(
             action="app.answer",
             outcome=approval.decision,
@@ -760,7 +777,7 @@ def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, 
                 ip=ip,
                 data={
                     "flow": request.flow_id,
-                    "rp": request.flow.application.name,
+                    "rp": step.rp_name,
                     "text_sha256": request.text_sha256,
                 },
                 at=now,
@@ -1014,15 +1031,17 @@ def copy_finish(
 
 def app_purge(*, now: datetime, keep: timedelta) -> dict[str, int]:
     """Delete what only mattered for a while: seen DPoP proof ids once they could no longer be
-    replayed, and activations, activation codes and copy offers that ended ``keep`` ago. (App
-    requests go with their flows.)"""
+    replayed, and requests, activations, activation codes and copy offers that ended ``keep``
+    ago (a request ends with its login at the latest, so it goes no later than the login)."""
     cutoff = now - keep
     proofs, _ = DpopJti.objects.filter(expires_at__lt=now).delete()
+    requests, _ = AppRequest.objects.filter(expires_at__lt=cutoff).delete()
     activations, _ = AppActivation.objects.filter(expires_at__lt=cutoff).delete()
     codes, _ = ActivationCode.objects.filter(expires_at__lt=cutoff).delete()
     offers, _ = CopyOffer.objects.filter(expires_at__lt=cutoff).delete()
     return {
         "dpop_proof_ids": proofs,
+        "app_requests": requests,
         "app_activations": activations,
         "activation_codes": codes,
         "copy_offers": offers,
