@@ -260,6 +260,7 @@ def test_purge_deletes_what_ended_long_ago_and_keeps_the_rest(capsys, driver, an
     counts = run_json(capsys, "purge")
     assert counts == {
         "dpop_proof_ids": 0,
+        "app_requests": 0,
         "app_activations": 0,
         "activation_codes": 0,
         "copy_offers": 0,
