@@ -247,18 +247,18 @@ def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: st
             authenticator_suspend(
                 authenticator_id=auth.pk, now=now, reason="fraud", actor="citizen", ip=ip
             )
-            audit_record(
-                action="fraud.report",
-                actor="citizen",
-                subject=identity.user_id,
-                ip=ip,
-                data={
-                    "flow": activity.flow_id,
-                    "rp": activity.client_id,
-                    "method": activity.method,
-                    "suspended": suspended,
-                },
-                at=now,
-            )
+        audit_record(
+            action="fraud.report",
+            actor="citizen",
+            subject=identity.user_id,
+            ip=ip,
+            data={
+                "flow": activity.flow_id,
+                "rp": activity.client_id,
+                "method": activity.method,
+                "suspended": suspended,
+            },
+            at=now,
+        )
         tell(identity.person, "fraud_report" if suspended else "fraud_report_recorded", now=now)
     return suspended
