@@ -28,7 +28,7 @@ LAYERS: dict[str, int] = {
             "startup",
             "settings",
             "sqlite",
-            "logging",
+            "logs",
             "metrics",
             "checks",
         ),
@@ -37,7 +37,8 @@ LAYERS: dict[str, int] = {
     # 2: the register and the records
     **dict.fromkeys(("identities", "audit", "notify"), 2),
     # 3: the authenticator contract and device inventory, and each kind in its own folder
-    **dict.fromkeys(("authenticators", "app", "codedevice", "chip"), 3),
+    # (and the waiting rule for weakening changes, on an authenticator of any kind)
+    **dict.fromkeys(("authenticators", "app", "codedevice", "chip", "changes"), 3),
     # 4: journeys
     **dict.fromkeys(("flows", "oidc", "orders"), 4),
     # 5: faces, and the demo things on top of them
