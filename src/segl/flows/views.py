@@ -3,6 +3,7 @@ at, so reloading or going back never confuses it; each POST calls one service.""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -243,7 +244,9 @@ class StepView(FlowView):
             return PasswordForm(request.POST)
         return kind_of(self.flow.method).step_form(step=step, data=request.POST)
 
-    def post_user_id(self, request: HttpRequest, flow_id: str, now: Any, ip: str) -> HttpResponse:
+    def post_user_id(
+        self, request: HttpRequest, flow_id: str, now: datetime, ip: str
+    ) -> HttpResponse:
         form = UserIdForm(request.POST)
         if not form.is_valid():
             return self.render_step(request, form)
