@@ -4,14 +4,17 @@ and is purged by age once the login it belonged to is long over."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("app", "0002_decoy_requests"), ("flows", "0005_decoy_key_for_every_flow")]
-AFTER = [("app", "0003_request_flow_id")]
+MIGRATION = "0003_request_flow_id"
+AFTER = [("app", MIGRATION)]
+# Just before it: what it depends on.
+BEFORE = list(import_module(f"segl.app.migrations.{MIGRATION}").Migration.dependencies)
 
 
 def migrate(target):
