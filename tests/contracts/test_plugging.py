@@ -5,15 +5,68 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.urls import resolve, reverse
+from jwcrypto import jwk
 
 from segl.authenticators.contract import ActivationProof
 from segl.authenticators.registry import KINDS, flows
 from segl.core.errors import SeglError
-from tests.conftest import make_person
-from tests.contracts.test_kinds import HARNESSES, new_flow
+from tests.conftest import BASE_URL, make_device, make_person
+
+BROWSER = "plugging"
+
+
+def activate(name: str, identity: Any, now: datetime) -> Any:
+    """One authenticator of kind ``name`` for ``identity``, activated through the kind."""
+    if name != "app":
+        from segl.codedevice.kind import DeviceProof
+
+        token = make_device(name)
+        proof = DeviceProof(serial=token.serial, code=token.code(now))
+        return KINDS[name].activate(identity=identity, proof=proof, now=now)
+    from segl.app import services
+    from segl.app.kind import AppProof
+    from segl.core import app as protocol
+    from segl.notify.models import OutboxMessage
+
+    code = services.activation_code_issue(identity=identity, now=now)
+    activation = services.activation_start(user_id=identity.user_id, code=code, now=now)
+    sms = OutboxMessage.objects.latest("id").text
+    key = jwk.JWK.generate(kty="EC", crv="P-256")
+    url = BASE_URL + "/app/api/activation/finish"
+    dpop = protocol.make_dpop(key, method="POST", url=url, now=now)
+    app_proof = AppProof(
+        activation_id=activation.id,
+        temporary_pin=sms.split("pinkode er ")[1][:6],
+        pin="2580",
+        proof=protocol.verify_dpop(dpop, method="POST", url=url, now=now),
+    )
+    return KINDS[name].activate(identity=identity, proof=app_proof, now=now)
+
+
+def login_at(name: str, user_id: str, now: datetime) -> Any:
+    """A login in browser BROWSER at the first step of kind ``name``."""
+    from segl.flows.services import flow_change_method, flow_start, flow_submit_user_id
+    from segl.oidc.services import rp_add
+
+    application, _ = rp_add(name="Plug RP", redirect_uris=["https://rp.example/cb"])
+    flow = flow_start(
+        application=application,
+        authorize_uri="/o/authorize/",
+        scopes=["openid"],
+        credentials={},
+        approval_text="",
+        action="log_on",
+        requested_level=None,
+        login_hint="",
+        browser_key=BROWSER,
+        now=now,
+    )
+    flow_submit_user_id(flow_id=flow.id, browser_key=BROWSER, user_id=user_id, now=now)
+    return flow_change_method(flow_id=flow.id, browser_key=BROWSER, method=name, now=now)
 
 
 @pytest.mark.parametrize("name", sorted(KINDS))
@@ -50,22 +103,13 @@ def test_the_flow_mounts_every_kinds_addresses(name):
 @pytest.mark.parametrize("name", sorted(KINDS))
 def test_an_answer_out_of_band_passes_only_what_the_kind_verifies(name):
     """``step_passed`` is not a back door: the kind's verify decides."""
-    from oauth2_provider.models import Application
-
     from segl.flows.models import Flow
-    from segl.flows.services import flow_change_method, flow_submit_user_id
-    from segl.oidc.services import rp_add
 
     kind = KINDS[name]
     person = make_person(f"oob-{name[:10]}", kinds=())
-    past = datetime.now(UTC) - timedelta(minutes=2)
-    auth, _prove = HARNESSES[name].activate(person.identity, past)
-    application, _ = rp_add(name="Plug RP", redirect_uris=["https://rp.example/cb"])
-    assert isinstance(application, Application)
+    auth = activate(name, person.identity, datetime.now(UTC) - timedelta(minutes=2))
     now = datetime.now(UTC)
-    flow = new_flow(application, now)
-    flow_submit_user_id(flow_id=flow.id, browser_key="b", user_id=person.user_id, now=now)
-    flow = flow_change_method(flow_id=flow.id, browser_key="b", method=name, now=now)
+    flow = login_at(name, person.user_id, now)
     step = kind.steps[0]
     assert flow.step == step
     with pytest.raises(SeglError):
@@ -88,7 +132,7 @@ def test_suspending_or_retiring_an_app_anywhere_ends_its_unlock(action):
 
     person = make_person(f"unlock-{action}", kinds=())
     past = datetime.now(UTC) - timedelta(minutes=2)
-    auth, _prove = HARNESSES["app"].activate(person.identity, past)
+    auth = activate("app", person.identity, past)
     later = datetime.now(UTC) + timedelta(minutes=5)
     AppInstance.objects.filter(authenticator=auth).update(unlocked_until=later)
     if action == "suspend":
