@@ -27,7 +27,8 @@ from fido2.webauthn import (
 from segl.audit.services import audit_record
 
 from .models import AppInstance
-from .services import AppRefused, _require_unlocked
+from .services.base import AppRefused
+from .services.unlock import require_unlocked
 
 CEREMONY = timedelta(minutes=2)
 
@@ -78,7 +79,7 @@ def register_begin(*, instance: AppInstance, now: datetime) -> dict[str, Any]:
     """Options for ``navigator.credentials.create``; the app must be unlocked by its PIN."""
     with transaction.atomic():
         instance = _locked(instance)
-        _require_unlocked(instance, now)
+        require_unlocked(instance, now)
         if instance.unlocked_by != "pin":
             raise AppRefused("pin_needed")
         user_id = instance.authenticator.identity.user_id
