@@ -27,7 +27,7 @@ from fido2.webauthn import (
 from segl.audit.services import audit_record
 
 from .models import AppInstance
-from .services.base import AppRefused
+from .services.base import AppRefused, policy
 from .services.unlock import require_unlocked
 
 CEREMONY = timedelta(minutes=2)
@@ -166,9 +166,7 @@ def unlock_finish(
             else:
                 # A biometric unlock does not end a run of wrong PINs: only the PIN does.
                 instance.biometric_sign_count = auth_data.counter
-                instance.unlocked_until = now + timedelta(
-                    seconds=settings.CONFIG.app_unlock_seconds
-                )
+                instance.unlocked_until = now + timedelta(seconds=policy().unlock_seconds)
                 instance.unlocked_by = "biometrics"
                 instance.save(
                     update_fields=[

@@ -27,7 +27,7 @@ from .activation import (
 )
 from .answers import app_request_answer
 from .approval_mode import approval_mode_confirm, approval_mode_pending, approval_mode_request
-from .base import COPY_PREFIX, REQUEST_WINDOW, REQUESTS_PER_WINDOW, AppRefused, WrongPin
+from .base import COPY_PREFIX, AppRefused, WrongPin, policy
 from .copy import copy_confirm, copy_finish, copy_offer, copy_scan, copy_status
 from .dpop import dpop_accept, instance_for
 from .lifecycle import app_purge, app_retire
@@ -46,8 +46,6 @@ from .unlock import app_unlock
 
 __all__ = [
     "COPY_PREFIX",
-    "REQUESTS_PER_WINDOW",
-    "REQUEST_WINDOW",
     "AppRefused",
     "Binding",
     "Bound",
@@ -74,6 +72,7 @@ __all__ = [
     "dpop_accept",
     "instance_for",
     "pending_for",
+    "policy",
     "qr_text",
     "request_state",
     "too_many_requests",

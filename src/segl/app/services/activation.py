@@ -26,15 +26,7 @@ from ..models import (
     CopyOffer,
 )
 from ..push import push
-from .base import (
-    ACTIVATION_CODE_DAYS,
-    ACTIVATION_MINUTES,
-    CODE_ALPHABET,
-    MAX_APPS,
-    TEMPORARY_PIN_MAX_FAILURES,
-    AppRefused,
-    sha256_hex,
-)
+from .base import CODE_ALPHABET, AppRefused, policy, sha256_hex
 
 # -- activation -----------------------------------------------------------------------------------
 
@@ -53,7 +45,7 @@ def activation_code_issue(
         code_hash=sha256_hex(raw),
         issued_by=issued_by,
         created_at=now,
-        expires_at=now + timedelta(days=ACTIVATION_CODE_DAYS),
+        expires_at=now + timedelta(days=policy().activation_code_days),
     )
     audit_record(
         action="app.activation_code",
@@ -76,7 +68,7 @@ def new_activation(identity: Identity, via: str, now: datetime) -> tuple[AppActi
         via=via,
         temporary_pin_hash=sha256_hex(pin),
         created_at=now,
-        expires_at=now + timedelta(minutes=ACTIVATION_MINUTES),
+        expires_at=now + timedelta(minutes=policy().activation_minutes),
     )
     send_temporary_pin(to=identity.person.phone, pin=pin, now=now, until=activation.expires_at)
     return activation, pin
@@ -164,7 +156,7 @@ def activation_finish(
         given = sha256_hex(str(temporary_pin).strip())
         if not hmac.compare_digest(given, activation.temporary_pin_hash):
             activation.failures += 1
-            if activation.failures >= TEMPORARY_PIN_MAX_FAILURES:
+            if activation.failures >= policy().temporary_pin_max_failures:
                 activation.expires_at = now
                 failure = AppRefused("activation_expired")
             else:
@@ -198,7 +190,7 @@ def activation_finish(
             active = Authenticator.objects.filter(
                 identity=identity, kind=Kind.APP, status=Authenticator.Status.ACTIVE
             ).count()
-            if active >= MAX_APPS:
+            if active >= policy().max_apps:
                 raise AppRefused("too_many_apps")
             if AppInstance.objects.filter(thumbprint=proof.thumbprint).exists():
                 raise AppRefused("key_in_use")

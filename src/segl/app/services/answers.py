@@ -22,9 +22,7 @@ from ..models import (
     AppInstance,
     AppRequest,
 )
-from .base import (
-    AppRefused,
-)
+from .base import AppRefused
 from .requests import locked_request
 from .unlock import require_unlocked
 

@@ -14,10 +14,7 @@ from ..models import (
     ApprovalMode,
     DelayedChange,
 )
-from .base import (
-    ONE_TIME_CODES_DELAY,
-    AppRefused,
-)
+from .base import AppRefused, policy
 from .unlock import require_pin_unlock, require_unlocked
 
 # -- settings: QR or one-time codes (a delayed change) --------------------------------------------
@@ -49,7 +46,7 @@ def approval_mode_request(*, instance: AppInstance, mode: str, now: datetime, ip
                     instance=instance,
                     what=DelayedChange.What.ONE_TIME_CODES,
                     requested_at=now,
-                    effective_at=now + ONE_TIME_CODES_DELAY,
+                    effective_at=now + policy().weakening_delay,
                 )
                 tell(instance.authenticator.identity.person, "delayed_change_requested", now=now)
             result = "pending"

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 
-from segl.core.errors import (
-    AppProtocolError,
-)
+from segl.config import AppPolicy
+from segl.core.errors import AppProtocolError
 
-MAX_APPS = 3
-PIN_MAX_FAILURES = 5
-CODE_MAX_FAILURES = 3
-TEMPORARY_PIN_MAX_FAILURES = 3
-REQUESTS_PER_WINDOW = 5
-REQUEST_WINDOW = timedelta(minutes=10)
-ACTIVATION_MINUTES = 10
-ACTIVATION_CODE_DAYS = 7
-ONE_TIME_CODES_DELAY = timedelta(hours=24)
-COPY_MINUTES = 3
 COPY_PREFIX = "segl-copy."
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -41,8 +28,10 @@ class WrongPin(AppProtocolError):
         self.remaining = remaining
 
 
-def config() -> Any:
-    return settings.CONFIG
+def policy() -> AppPolicy:
+    """The app's rules in numbers (``SEGL_APP_*``), as configured now."""
+    app: AppPolicy = settings.CONFIG.app
+    return app
 
 
 def sha256_hex(text: str) -> str:

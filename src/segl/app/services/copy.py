@@ -20,13 +20,7 @@ from ..models import (
     CopyOffer,
 )
 from .activation import new_activation
-from .base import (
-    CODE_MAX_FAILURES,
-    COPY_MINUTES,
-    COPY_PREFIX,
-    AppRefused,
-    sha256_hex,
-)
+from .base import COPY_PREFIX, AppRefused, policy, sha256_hex
 from .unlock import require_pin_unlock
 
 # -- activate on another phone (copy from an existing app, seed 002) ----------------------------
@@ -46,7 +40,7 @@ def copy_offer(*, instance: AppInstance, now: datetime, ip: str = "") -> tuple[C
             instance=instance,
             token_hash=sha256_hex(token),
             created_at=now,
-            expires_at=now + timedelta(minutes=COPY_MINUTES),
+            expires_at=now + timedelta(minutes=policy().copy_minutes),
         )
         audit_record(
             action="app.copy_offer",
@@ -123,7 +117,7 @@ def copy_confirm(
             return offer
         offer.code_failures += 1
         failure = AppRefused("copy_code_wrong")
-        if offer.code_failures >= CODE_MAX_FAILURES:
+        if offer.code_failures >= policy().code_max_failures:
             offer.state = CopyOffer.State.CANCELLED
             failure = AppRefused("copy_expired")
         offer.save(update_fields=["code_failures", "state"])
@@ -156,7 +150,7 @@ def copy_finish(
         identity = offer.instance.authenticator.identity
         if identity.user_id.casefold() != user_id.strip().casefold():
             offer.code_failures += 1
-            if offer.code_failures >= CODE_MAX_FAILURES:
+            if offer.code_failures >= policy().code_max_failures:
                 offer.state = CopyOffer.State.CANCELLED
             offer.save(update_fields=["code_failures", "state"])
             failure = AppRefused("user_id_wrong")

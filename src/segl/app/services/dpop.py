@@ -18,10 +18,7 @@ from ..models import (
     AppInstance,
     DpopJti,
 )
-from .base import (
-    AppRefused,
-    sha256_hex,
-)
+from .base import AppRefused, sha256_hex
 
 # -- who is asking: DPoP ----------------------------------------------------------------------
 

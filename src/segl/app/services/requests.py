@@ -29,13 +29,7 @@ from ..models import (
     ApprovalMode,
 )
 from ..push import push
-from .base import (
-    CODE_MAX_FAILURES,
-    REQUEST_WINDOW,
-    REQUESTS_PER_WINDOW,
-    AppRefused,
-    config,
-)
+from .base import AppRefused, policy
 from .unlock import require_unlocked
 
 # -- the app's part of a login ----------------------------------------------------------------
@@ -48,11 +42,11 @@ def _open_requests(identity: Identity) -> Any:
 def too_many_requests(identity: Identity | None, now: datetime) -> bool:
     """Whether the identity had 5 unanswered requests in the last 10 minutes."""
     unanswered = (
-        AppRequest.objects.filter(identity=identity, created_at__gt=now - REQUEST_WINDOW)
+        AppRequest.objects.filter(identity=identity, created_at__gt=now - policy().request_window)
         .exclude(status__in=(AppRequest.Status.APPROVED, AppRequest.Status.REJECTED))
         .count()
     )
-    return unanswered >= REQUESTS_PER_WINDOW
+    return unanswered >= policy().requests_per_window
 
 
 def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest | None:
@@ -78,13 +72,13 @@ def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest |
         )
         return None
     _open_requests(identity).update(status=AppRequest.Status.CANCELLED, reason="superseded")
-    expires = min(now + timedelta(seconds=config().app_request_seconds), flow.expires_at)
+    expires = min(now + timedelta(seconds=policy().request_seconds), flow.expires_at)
     request = AppRequest.objects.create(
         id=secrets.token_urlsafe(24),
         flow=flow,
         identity=identity,
         qr_secret=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        code=protocol.new_binding_code(config().app_code_length),
+        code=protocol.new_binding_code(policy().code_length),
         device_token=secrets.token_urlsafe(32),
         text_sha256=protocol.text_sha256(flow.approval_text),
         created_at=now,
@@ -262,7 +256,7 @@ def _bind(
                     flow_id=request.flow_id,
                     secret=base64.urlsafe_b64decode(request.qr_secret),
                     now=now,
-                    max_age=timedelta(seconds=config().app_qr_max_age_seconds),
+                    max_age=timedelta(seconds=policy().qr_max_age_seconds),
                 )
             else:
                 if code is None:
@@ -272,7 +266,7 @@ def _bind(
             failure = exc
             if exc.reason == "code_wrong":
                 request.code_failures += 1
-                if request.code_failures >= CODE_MAX_FAILURES:
+                if request.code_failures >= policy().code_max_failures:
                     request.status, request.reason = AppRequest.Status.CANCELLED, "code_wrong"
                     flow_app_answered(
                         flow_id=request.flow_id, approved=False, reason="app_code_wrong", now=now

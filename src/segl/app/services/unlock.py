@@ -18,12 +18,7 @@ from segl.notify.notices import tell
 from ..models import (
     AppInstance,
 )
-from .base import (
-    PIN_MAX_FAILURES,
-    AppRefused,
-    WrongPin,
-    config,
-)
+from .base import AppRefused, WrongPin, policy
 
 # -- unlock ---------------------------------------------------------------------------------------
 
@@ -45,8 +40,11 @@ def app_unlock(*, instance_id: int, pin: str, now: datetime, ip: str = "") -> da
                 hasher().verify(instance.pin_hash, str(pin))
             except WrongPassword:
                 instance.pin_failures += 1
-                failure, outcome = WrongPin(PIN_MAX_FAILURES - instance.pin_failures), "pin_wrong"
-                if instance.pin_failures >= PIN_MAX_FAILURES:
+                failure, outcome = (
+                    WrongPin(policy().pin_max_failures - instance.pin_failures),
+                    "pin_wrong",
+                )
+                if instance.pin_failures >= policy().pin_max_failures:
                     instance.locked_at = now
                     Authenticator.objects.filter(pk=instance.authenticator_id).update(
                         status=Authenticator.Status.SUSPENDED
@@ -57,7 +55,7 @@ def app_unlock(*, instance_id: int, pin: str, now: datetime, ip: str = "") -> da
                 instance.save(update_fields=["pin_failures", "locked_at", "unlocked_until"])
             else:
                 instance.pin_failures = 0
-                instance.unlocked_until = now + timedelta(seconds=config().app_unlock_seconds)
+                instance.unlocked_until = now + timedelta(seconds=policy().unlock_seconds)
                 instance.unlocked_by = "pin"
                 instance.save(update_fields=["pin_failures", "unlocked_until", "unlocked_by"])
                 audit_record(action="app.unlock", subject=user_id, ip=ip, data={}, at=now)
