@@ -1,5 +1,6 @@
-"""The app's protocol: the QR code and one-time code that bind the app to the browser, key
-thumbprints, DPoP proofs (RFC 9449) and signed approvals."""
+"""The app's protocol (segl.core.binding, .jose, .dpop, .approval): the QR code and one-time code
+that bind the app to the browser, key thumbprints (RFC 7638), DPoP proofs (RFC 9449) and signed
+approvals."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,25 +19,26 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from jwcrypto import jwk, jws
 
-from segl.core.app import (
+from segl.core.approval import (
     DECISIONS,
+    MAX_LENGTH,
+    REFUSED_CATEGORIES,
     Approval,
+    sign_approval,
+    text_sha256,
+    verify_approval,
+)
+from segl.core.binding import (
     QrScan,
     check_binding_code,
     check_qr,
-    make_dpop,
     new_binding_code,
     parse_qr,
-    public_jwk,
     qr_payload,
-    sign_approval,
-    text_sha256,
-    thumbprint,
-    verify_approval,
-    verify_dpop,
 )
-from segl.core.approval import MAX_LENGTH, REFUSED_CATEGORIES
+from segl.core.dpop import make_dpop, verify_dpop
 from segl.core.errors import AppProtocolError, ApprovalTextRefused, BindingInvalid, ProofInvalid
+from segl.core.jose import public_jwk, thumbprint
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 T = int(NOW.timestamp())
@@ -405,6 +408,17 @@ def test_any_code_accepts_itself_and_no_other(length: int, data: st.DataObject) 
 
 
 # -- thumbprints (RFC 7638) -----------------------------------------------------------------------
+
+RFC7638 = json.loads(
+    (Path(__file__).parents[1] / "vectors" / "rfc7638_thumbprint.json").read_text()
+)
+
+
+def test_the_thumbprint_of_the_rfc7638_example_key_is_the_rfcs() -> None:
+    """RFC 7638 §3.1: the example RSA key, its canonical JSON, and its thumbprint."""
+    assert thumbprint(RFC7638["jwk"]) == RFC7638["thumbprint"]
+    canonical = RFC7638["canonical"].encode()
+    assert _b64(hashlib.sha256(canonical).digest()) == RFC7638["thumbprint"]
 
 
 def test_the_thumbprint_is_jwcryptos_sha256_thumbprint() -> None:

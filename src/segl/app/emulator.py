@@ -39,7 +39,8 @@ from fido2.webauthn import (
 )
 from jwcrypto import jwk
 
-from segl.core import app as protocol
+from segl.core.approval import Approval, sign_approval, text_sha256
+from segl.core.dpop import make_dpop
 
 
 def read_qr_image(path: Path) -> str:
@@ -288,7 +289,7 @@ class AppEmulator:
         url = f"{self.base_url}/app/api/{path}"
         headers = {"Cookie": cookie} if cookie else {}
         if key is not None:
-            headers["DPoP"] = protocol.make_dpop(key, method=method, url=url, now=self.clock())
+            headers["DPoP"] = make_dpop(key, method=method, url=url, now=self.clock())
         status, answer = self.transport.request(
             method, url + (f"?{query}" if query else ""), body=body, headers=headers
         )
@@ -407,14 +408,14 @@ class AppEmulator:
         )
 
     def sign(self, user_id: str, shown: dict[str, Any], decision: str) -> str:
-        approval = protocol.Approval(
+        approval = Approval(
             request=shown["request"],
             flow=shown["flow"],
-            text_sha256=protocol.text_sha256(shown["text"]),
+            text_sha256=text_sha256(shown["text"]),
             channel=shown["channel"],
             decision=decision,
         )
-        return protocol.sign_approval(self.registration(user_id).key, approval, now=self.clock())
+        return sign_approval(self.registration(user_id).key, approval, now=self.clock())
 
     def answer(self, user_id: str, shown: dict[str, Any], decision: str = "approve") -> str:
         """Swipe to approve, press Reject, or say "I did not start this" (``fraud``)."""

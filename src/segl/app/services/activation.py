@@ -11,7 +11,7 @@ from django.db import transaction
 
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator, Kind
-from segl.core import app as protocol
+from segl.core.dpop import DpopProof
 from segl.core.errors import (
     SeglError,
 )
@@ -135,7 +135,7 @@ def activation_finish(
     activation_id: str,
     temporary_pin: str,
     pin: str,
-    proof: protocol.DpopProof,
+    proof: DpopProof,
     now: datetime,
     name: str = "",
     notifications: bool = False,

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import transaction
 
 from segl.audit.services import audit_record
-from segl.core import app as protocol
+from segl.core.approval import verify_approval
 from segl.core.errors import (
     AppProtocolError,
     FlowError,
@@ -61,7 +61,7 @@ def _late_fraud_report(
     if request is None or not request.channel:
         return
     try:
-        approval = protocol.verify_approval(signed, instance.public_key)
+        approval = verify_approval(signed, instance.public_key)
     except ProofInvalid:
         return
     if approval.decision != "fraud" or not (
@@ -91,7 +91,7 @@ def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, 
         if request.status != AppRequest.Status.BOUND or request.instance_id != instance.pk:
             raise AppRefused("binding_needed")
         require_unlocked(instance, now)
-        approval = protocol.verify_approval(signed, instance.public_key)
+        approval = verify_approval(signed, instance.public_key)
         if not (
             hmac.compare_digest(approval.request, request.id)
             and hmac.compare_digest(approval.flow, request.flow_id)

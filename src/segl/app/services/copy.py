@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from segl.audit.services import audit_record
-from segl.core import app as protocol
+from segl.core.dpop import DpopProof
 from segl.core.errors import (
     SeglError,
 )
@@ -62,7 +62,7 @@ def _live_offer(offer: CopyOffer | None, now: datetime, *states: str) -> CopyOff
     return offer
 
 
-def copy_scan(*, qr: str, proof: protocol.DpopProof, now: datetime, ip: str = "") -> CopyOffer:
+def copy_scan(*, qr: str, proof: DpopProof, now: datetime, ip: str = "") -> CopyOffer:
     """The new app scanned the old app's QR code with its new key; it gets the short code."""
     token = qr.strip()[len(COPY_PREFIX) :] if qr.strip().startswith(COPY_PREFIX) else ""
     with transaction.atomic():
@@ -132,9 +132,7 @@ def copy_confirm(
     raise failure
 
 
-def copy_finish(
-    *, user_id: str, proof: protocol.DpopProof, now: datetime, ip: str = ""
-) -> AppActivation:
+def copy_finish(*, user_id: str, proof: DpopProof, now: datetime, ip: str = "") -> AppActivation:
     """The new app gives the user ID; a temporary PIN goes by SMS, as for any activation."""
     with transaction.atomic():
         found = (

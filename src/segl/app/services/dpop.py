@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator
-from segl.core import app as protocol
+from segl.core.dpop import DpopProof, verify_dpop
 from segl.core.errors import (
     ProofInvalid,
 )
@@ -23,9 +23,9 @@ from .base import AppRefused, sha256_hex
 # -- who is asking: DPoP ----------------------------------------------------------------------
 
 
-def dpop_accept(proof: Any, *, method: str, url: str, now: datetime) -> protocol.DpopProof:
+def dpop_accept(proof: Any, *, method: str, url: str, now: datetime) -> DpopProof:
     """Verify a DPoP proof and accept its ``jti`` once (RFC 9449 §11.1)."""
-    checked = protocol.verify_dpop(proof, method=method, url=url, now=now)
+    checked = verify_dpop(proof, method=method, url=url, now=now)
     try:
         with transaction.atomic():
             DpopJti.objects.create(
@@ -37,7 +37,7 @@ def dpop_accept(proof: Any, *, method: str, url: str, now: datetime) -> protocol
     return checked
 
 
-def instance_for(proof: protocol.DpopProof, *, ip: str = "") -> AppInstance:
+def instance_for(proof: DpopProof, *, ip: str = "") -> AppInstance:
     """The app instance whose key signed the proof; it must be active and not locked."""
     instance = (
         AppInstance.objects.select_related("authenticator__identity")

@@ -13,7 +13,8 @@ from django.db import transaction
 
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator
-from segl.core import app as protocol
+from segl.core.approval import text_sha256
+from segl.core.binding import check_binding_code, check_qr, new_binding_code, parse_qr, qr_payload
 from segl.core.errors import (
     BindingInvalid,
     SeglError,
@@ -78,9 +79,9 @@ def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest |
         flow=flow,
         identity=identity,
         qr_secret=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        code=protocol.new_binding_code(policy().code_length),
+        code=new_binding_code(policy().code_length),
         device_token=secrets.token_urlsafe(32),
-        text_sha256=protocol.text_sha256(flow.approval_text),
+        text_sha256=text_sha256(flow.approval_text),
         created_at=now,
         expires_at=expires,
     )
@@ -116,7 +117,7 @@ def request_state(request: AppRequest | None, now: datetime) -> str:
 
 def qr_text(request: AppRequest, now: datetime) -> str:
     secret = base64.urlsafe_b64decode(request.qr_secret)
-    return protocol.qr_payload(request.flow_id, int(now.timestamp()), secret)
+    return qr_payload(request.flow_id, int(now.timestamp()), secret)
 
 
 def pending_for(instance: AppInstance, now: datetime) -> AppRequest | None:
@@ -251,8 +252,8 @@ def _bind(
             elif instance.approval_mode == ApprovalMode.QR:
                 if qr is None:
                     raise BindingInvalid("qr_needed")
-                protocol.check_qr(
-                    protocol.parse_qr(qr),
+                check_qr(
+                    parse_qr(qr),
                     flow_id=request.flow_id,
                     secret=base64.urlsafe_b64decode(request.qr_secret),
                     now=now,
@@ -261,7 +262,7 @@ def _bind(
             else:
                 if code is None:
                     raise BindingInvalid("code_needed")
-                protocol.check_binding_code(code, request.code)
+                check_binding_code(code, request.code)
         except BindingInvalid as exc:
             failure = exc
             if exc.reason == "code_wrong":
