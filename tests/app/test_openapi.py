@@ -26,7 +26,9 @@ from django.urls import URLPattern, resolve
 from jwcrypto import jwk
 
 from segl import clock
-from segl.app import api, urls
+from segl.app import urls
+from segl.app.api import base as api
+from segl.app.api import login
 from segl.app.models import AppInstance
 from segl.app.views import OPENAPI
 from segl.authenticators.models import Authenticator
@@ -128,8 +130,8 @@ class Registered:
 @pytest.fixture
 def registered(db: Any, monkeypatch: pytest.MonkeyPatch) -> Registered:
     # A long-poll waits for a request that never comes: keep ``wait`` short, but on its path.
-    monkeypatch.setattr(api, "LONG_POLL_SECONDS", 0.05)
-    monkeypatch.setattr(api, "POLL_INTERVAL", 0.01)
+    monkeypatch.setattr(login, "LONG_POLL_SECONDS", 0.05)
+    monkeypatch.setattr(login, "POLL_INTERVAL", 0.01)
     person = make_person("openapi-app-1")
     app = emulator()
     activate(app, person)

@@ -19,12 +19,7 @@ Code outside the app imports the names below from here; inside the app, from the
 module.
 """
 
-from .activation import (
-    activation_code_issue,
-    activation_finish,
-    activation_start,
-    check_pin_policy,
-)
+from .activation import activation_code_issue, activation_finish, activation_start, check_pin_policy
 from .answers import app_request_answer
 from .approval_mode import approval_mode_confirm, approval_mode_pending, approval_mode_request
 from .base import COPY_PREFIX, AppRefused, WrongPin, policy

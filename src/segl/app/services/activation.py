@@ -12,23 +12,14 @@ from django.db import transaction
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator, Kind
 from segl.core.dpop import DpopProof
-from segl.core.errors import (
-    SeglError,
-)
+from segl.core.errors import SeglError
 from segl.identities.models import Identity
 from segl.identities.passwords import hasher
 from segl.notify.notices import send_temporary_pin, tell
 
-from ..models import (
-    ActivationCode,
-    AppActivation,
-    AppInstance,
-    CopyOffer,
-)
+from ..models import ActivationCode, AppActivation, AppInstance, CopyOffer
 from ..push import push
 from .base import CODE_ALPHABET, AppRefused, policy, sha256_hex
-
-# -- activation -----------------------------------------------------------------------------------
 
 
 def _normalise_activation_code(code: str) -> str:
@@ -38,7 +29,7 @@ def _normalise_activation_code(code: str) -> str:
 def activation_code_issue(
     *, identity: Identity, now: datetime, issued_by: str = "", ip: str = ""
 ) -> str:
-    """A one-use code, valid 7 days, with which the identity can activate an app."""
+    """A one-use code, valid 7 days by default, with which the identity can activate an app."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
     ActivationCode.objects.create(
         identity=identity,

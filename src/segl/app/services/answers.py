@@ -9,19 +9,12 @@ from django.db import transaction
 
 from segl.audit.services import audit_record
 from segl.core.approval import verify_approval
-from segl.core.errors import (
-    AppProtocolError,
-    FlowError,
-    ProofInvalid,
-)
+from segl.core.errors import AppProtocolError, FlowError, ProofInvalid
 from segl.flows.services import flow_app_answered
 from segl.notify.notices import tell
 
 from .. import doorbell
-from ..models import (
-    AppInstance,
-    AppRequest,
-)
+from ..models import AppInstance, AppRequest
 from .base import AppRefused
 from .requests import locked_request
 from .unlock import require_unlocked

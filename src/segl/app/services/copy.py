@@ -10,24 +10,16 @@ from django.db import transaction
 
 from segl.audit.services import audit_record
 from segl.core.dpop import DpopProof
-from segl.core.errors import (
-    SeglError,
-)
+from segl.core.errors import SeglError
 
-from ..models import (
-    AppActivation,
-    AppInstance,
-    CopyOffer,
-)
+from ..models import AppActivation, AppInstance, CopyOffer
 from .activation import new_activation
 from .base import COPY_PREFIX, AppRefused, policy, sha256_hex
 from .unlock import require_pin_unlock
 
-# -- activate on another phone (copy from an existing app, seed 002) ----------------------------
-
 
 def copy_offer(*, instance: AppInstance, now: datetime, ip: str = "") -> tuple[CopyOffer, str]:
-    """The old app shows a QR code, valid 3 minutes, for the new app to scan."""
+    """The old app shows a QR code, valid 3 minutes by default, for the new app to scan."""
     require_pin_unlock(instance, now)
     with transaction.atomic():
         CopyOffer.objects.filter(
@@ -93,7 +85,8 @@ def copy_confirm(
     *, instance: AppInstance, offer_id: str, code: str, now: datetime, ip: str = ""
 ) -> CopyOffer:
     """The citizen types the new app's short code into the old app: the two phones are
-    together (the proximity check, in place of Bluetooth). 3 wrong codes cancel the copy."""
+    together (the proximity check, in place of Bluetooth). 3 wrong codes (by default) cancel
+    the copy."""
     require_pin_unlock(instance, now)
     failure: SeglError
     with transaction.atomic():

@@ -10,17 +10,10 @@ from django.db import IntegrityError, transaction
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator
 from segl.core.dpop import DpopProof, verify_dpop
-from segl.core.errors import (
-    ProofInvalid,
-)
+from segl.core.errors import ProofInvalid
 
-from ..models import (
-    AppInstance,
-    DpopJti,
-)
+from ..models import AppInstance, DpopJti
 from .base import AppRefused, sha256_hex
-
-# -- who is asking: DPoP ----------------------------------------------------------------------
 
 
 def dpop_accept(proof: Any, *, method: str, url: str, now: datetime) -> DpopProof:

@@ -9,13 +9,7 @@ from django.db import transaction
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator
 
-from ..models import (
-    ActivationCode,
-    AppActivation,
-    AppInstance,
-    CopyOffer,
-    DpopJti,
-)
+from ..models import ActivationCode, AppActivation, AppInstance, CopyOffer, DpopJti
 from .unlock import require_unlocked
 
 

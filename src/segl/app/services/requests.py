@@ -15,25 +15,16 @@ from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator
 from segl.core.approval import text_sha256
 from segl.core.binding import check_binding_code, check_qr, new_binding_code, parse_qr, qr_payload
-from segl.core.errors import (
-    BindingInvalid,
-    SeglError,
-)
+from segl.core.errors import BindingInvalid, SeglError
 from segl.flows.models import Flow
 from segl.flows.services import APP_STEP, browser_key_hash, flow_app_answered
 from segl.identities.models import Identity
 
 from .. import doorbell
-from ..models import (
-    AppInstance,
-    AppRequest,
-    ApprovalMode,
-)
+from ..models import AppInstance, AppRequest, ApprovalMode
 from ..push import push
 from .base import AppRefused, policy
 from .unlock import require_unlocked
-
-# -- the app's part of a login ----------------------------------------------------------------
 
 
 def _open_requests(identity: Identity) -> Any:
@@ -41,7 +32,7 @@ def _open_requests(identity: Identity) -> Any:
 
 
 def too_many_requests(identity: Identity | None, now: datetime) -> bool:
-    """Whether the identity had 5 unanswered requests in the last 10 minutes."""
+    """Whether the identity had too many unanswered requests lately (5 in 10 minutes by default)."""
     unanswered = (
         AppRequest.objects.filter(identity=identity, created_at__gt=now - policy().request_window)
         .exclude(status__in=(AppRequest.Status.APPROVED, AppRequest.Status.REJECTED))
@@ -54,7 +45,8 @@ def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest |
     """Ask the identity's apps to approve ``flow`` (the caller holds the flow's row lock).
 
     One open request per identity: a new one cancels the old. At most 5 unanswered requests per
-    identity in 10 minutes, so nobody can flood a citizen's phone with requests to approve.
+    identity in 10 minutes (by default), so nobody can flood a citizen's phone with requests to
+    approve.
     """
     identity = flow.identity
     if identity is None:

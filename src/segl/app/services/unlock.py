@@ -8,23 +8,16 @@ from django.db import transaction
 
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator
-from segl.core.errors import (
-    SeglError,
-    WrongPassword,
-)
+from segl.core.errors import SeglError, WrongPassword
 from segl.identities.passwords import hasher
 from segl.notify.notices import tell
 
-from ..models import (
-    AppInstance,
-)
+from ..models import AppInstance
 from .base import AppRefused, WrongPin, policy
-
-# -- unlock ---------------------------------------------------------------------------------------
 
 
 def app_unlock(*, instance_id: int, pin: str, now: datetime, ip: str = "") -> datetime:
-    """Check the PIN; 5 wrong in a row lock the app until it is activated again."""
+    """Check the PIN; 5 wrong in a row (by default) lock the app until it is activated again."""
     failure: SeglError
     with transaction.atomic():
         instance = (
