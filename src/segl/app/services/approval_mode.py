@@ -7,48 +7,51 @@ from datetime import datetime
 from django.db import transaction
 
 from segl.audit.services import audit_record
-from segl.notify.notices import tell
-
-from ..models import (
-    AppInstance,
-    ApprovalMode,
-    DelayedChange,
+from segl.changes.models import DelayedChange
+from segl.changes.services import (
+    ChangeRefused,
+    change_confirm,
+    change_pending,
+    change_request,
+    change_withdraw,
 )
+
+from ..models import AppInstance, ApprovalMode
 from .base import AppRefused, policy
 from .unlock import require_pin_unlock, require_unlocked
 
-# -- settings: QR or one-time codes (a delayed change) --------------------------------------------
+ONE_TIME_CODES = DelayedChange.What.ONE_TIME_CODES
 
 
 def approval_mode_request(*, instance: AppInstance, mode: str, now: datetime, ip: str = "") -> str:
-    """Switching to one-time codes weakens protection: it waits 24 hours, then needs confirming.
-    Switching back to QR codes strengthens it: at once, and it cancels a pending switch."""
+    """Switching to one-time codes weakens protection: it waits (24 hours by default), then
+    needs confirming. Switching back to QR codes strengthens it: at once,
+    and it cancels a pending switch."""
     user_id = instance.authenticator.identity.user_id
     if mode == ApprovalMode.CODE:
         require_pin_unlock(instance, now)
     else:
         require_unlocked(instance, now)
     with transaction.atomic():
-        instance = AppInstance.objects.select_for_update().get(pk=instance.pk)
-        pending = instance.changes.filter(
-            what=DelayedChange.What.ONE_TIME_CODES, confirmed_at=None, cancelled_at=None
+        instance = (
+            AppInstance.objects.select_for_update()
+            .select_related("authenticator__identity__person")
+            .get(pk=instance.pk)
         )
         if mode == ApprovalMode.QR:
-            pending.update(cancelled_at=now)
+            change_withdraw(authenticator=instance.authenticator, what=ONE_TIME_CODES, now=now)
             instance.approval_mode = ApprovalMode.QR
             instance.save(update_fields=["approval_mode"])
             result = "qr"
         elif mode == ApprovalMode.CODE:
             if instance.approval_mode == ApprovalMode.CODE:
                 return "code"
-            if not pending.exists():
-                DelayedChange.objects.create(
-                    instance=instance,
-                    what=DelayedChange.What.ONE_TIME_CODES,
-                    requested_at=now,
-                    effective_at=now + policy().weakening_delay,
-                )
-                tell(instance.authenticator.identity.person, "delayed_change_requested", now=now)
+            change_request(
+                authenticator=instance.authenticator,
+                what=ONE_TIME_CODES,
+                delay=policy().weakening_delay,
+                now=now,
+            )
             result = "pending"
         else:
             raise AppRefused("mode_unknown")
@@ -64,30 +67,24 @@ def approval_mode_request(*, instance: AppInstance, mode: str, now: datetime, ip
 
 
 def approval_mode_pending(instance: AppInstance) -> DelayedChange | None:
-    return (
-        instance.changes.filter(
-            what=DelayedChange.What.ONE_TIME_CODES, confirmed_at=None, cancelled_at=None
-        )
-        .order_by("-requested_at")
-        .first()
-    )
+    return change_pending(authenticator=instance.authenticator, what=ONE_TIME_CODES)
 
 
 def approval_mode_confirm(*, instance: AppInstance, now: datetime, ip: str = "") -> str:
-    """Confirm the switch to one-time codes, once its 24 hours have passed."""
+    """Confirm the switch to one-time codes, once its wait is over."""
     require_pin_unlock(instance, now)
     with transaction.atomic():
-        instance = AppInstance.objects.select_for_update().get(pk=instance.pk)
-        change = approval_mode_pending(instance)
-        if change is None:
-            raise AppRefused("nothing_to_confirm")
-        if now < change.effective_at:
-            raise AppRefused("not_yet")
-        change.confirmed_at = now
-        change.save(update_fields=["confirmed_at"])
+        instance = (
+            AppInstance.objects.select_for_update()
+            .select_related("authenticator__identity__person")
+            .get(pk=instance.pk)
+        )
+        try:
+            change_confirm(authenticator=instance.authenticator, what=ONE_TIME_CODES, now=now)
+        except ChangeRefused as exc:
+            raise AppRefused(exc.reason) from None
         instance.approval_mode = ApprovalMode.CODE
         instance.save(update_fields=["approval_mode"])
-        tell(instance.authenticator.identity.person, "delayed_change_effective", now=now)
         audit_record(
             action="app.approval_mode",
             outcome="code",
