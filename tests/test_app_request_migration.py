@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-MIGRATION = "0003_request_flow_id"
+MIGRATION = "0004_request_flow_id"
 AFTER = [("app", MIGRATION)]
 # Just before it: what it depends on.
 BEFORE = list(import_module(f"segl.app.migrations.{MIGRATION}").Migration.dependencies)

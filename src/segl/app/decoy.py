@@ -13,8 +13,6 @@ import base64
 import secrets
 from datetime import datetime, timedelta
 
-from django.conf import settings
-
 from segl.audit.services import audit_record
 from segl.authenticators.contract import StepContext
 from segl.authenticators.registry import flows
@@ -27,7 +25,7 @@ from .models import AppRequest
 def _unanswered(key: str, now: datetime) -> int:
     return (
         AppRequest.objects.filter(
-            identity=None, decoy_key=key, created_at__gt=now - services.REQUEST_WINDOW
+            identity=None, decoy_key=key, created_at__gt=now - services.policy().request_window
         )
         .exclude(status__in=(AppRequest.Status.APPROVED, AppRequest.Status.REJECTED))
         .count()
@@ -42,7 +40,7 @@ def decoy_request_open(*, step: StepContext, now: datetime, ip: str = "") -> App
     flows().decoy_lock(key=key, now=now)
     data = {"flow": step.flow_id, "decoy": True, "unknown_user": step.identity_id is None}
     subject = step.user_id
-    if _unanswered(key, now) >= services.REQUESTS_PER_WINDOW:
+    if _unanswered(key, now) >= services.policy().requests_per_window:
         audit_record(
             action="app.request", outcome="too_many", subject=subject, ip=ip, data=data, at=now
         )
@@ -50,18 +48,18 @@ def decoy_request_open(*, step: StepContext, now: datetime, ip: str = "") -> App
     AppRequest.objects.filter(identity=None, decoy_key=key, status__in=AppRequest.OPEN).update(
         status=AppRequest.Status.CANCELLED, reason="superseded"
     )
-    config = settings.CONFIG
+    policy = services.policy()
     request = AppRequest.objects.create(
         id=secrets.token_urlsafe(24),
         flow_id=step.flow_id,
         identity=None,
         decoy_key=key,
         qr_secret=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        code=protocol.new_binding_code(config.app_code_length),
+        code=protocol.new_binding_code(policy.code_length),
         device_token=secrets.token_urlsafe(32),
         text_sha256=protocol.text_sha256(step.approval_text),
         created_at=now,
-        expires_at=min(now + timedelta(seconds=config.app_request_seconds), step.expires_at),
+        expires_at=min(now + timedelta(seconds=policy.request_seconds), step.expires_at),
     )
     audit_record(
         action="app.request",
@@ -80,4 +78,4 @@ def too_many_requests(step: StepContext, now: datetime) -> bool:
     identity's real ones if it has an app, else its decoy's."""
     if step.authenticator_id is not None and step.identity_id is not None:
         return services.too_many_requests(step.identity_id, now)
-    return _unanswered(step.decoy_key, now) >= services.REQUESTS_PER_WINDOW
+    return _unanswered(step.decoy_key, now) >= services.policy().requests_per_window

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("app", "0002_decoy_requests"),
+        ("app", "0003_delayedchange_moves_to_changes"),
         ("flows", "0005_decoy_key_for_every_flow"),
     ]
 
