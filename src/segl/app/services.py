@@ -10,6 +10,7 @@ erases a counted attempt.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -23,6 +24,7 @@ from django.db import IntegrityError, transaction
 
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator, Kind
+from segl.authenticators.services import authenticator_retire, authenticator_suspend
 from segl.core import app as protocol
 from segl.core.errors import (
     AppProtocolError,
@@ -30,6 +32,7 @@ from segl.core.errors import (
     FlowError,
     ProofInvalid,
     SeglError,
+    TransitionRefused,
     WrongPassword,
 )
 from segl.flows.models import Flow
@@ -348,9 +351,14 @@ def app_unlock(*, instance_id: int, pin: str, now: datetime, ip: str = "") -> da
                 failure, outcome = WrongPin(PIN_MAX_FAILURES - instance.pin_failures), "pin_wrong"
                 if instance.pin_failures >= PIN_MAX_FAILURES:
                     instance.locked_at = now
-                    Authenticator.objects.filter(pk=instance.authenticator_id).update(
-                        status=Authenticator.Status.SUSPENDED
-                    )
+                    # One already suspended or retired stays so; the app is locked all the same.
+                    with contextlib.suppress(TransitionRefused):
+                        authenticator_suspend(
+                            authenticator_id=instance.authenticator_id,
+                            now=now,
+                            reason="app_locked",
+                            ip=ip,
+                        )
                     failure, outcome = AppRefused("app_locked"), "locked"
                     tell(instance.authenticator.identity.person, "app_locked", now=now)
                 instance.unlocked_until = None
@@ -1033,8 +1041,8 @@ def app_retire(*, instance: AppInstance, now: datetime, ip: str = "") -> None:
     """The citizen removes this user ID from the app: its authenticator is retired."""
     _require_unlocked(instance, now)
     with transaction.atomic():
-        Authenticator.objects.filter(pk=instance.authenticator_id).update(
-            status=Authenticator.Status.RETIRED, retired_at=now
+        authenticator_retire(
+            authenticator_id=instance.authenticator_id, now=now, actor="citizen", ip=ip
         )
         AppInstance.objects.filter(pk=instance.pk).update(unlocked_until=None)
         audit_record(
