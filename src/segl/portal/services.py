@@ -242,9 +242,8 @@ def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: st
         activity.save(update_fields=["reported_at"])
         # Locked before its status is read, so the suspension below cannot be refused by a
         # change another tab made in between (segl.core.lifecycle).
-        auth = (
-            Authenticator.objects.select_for_update().filter(pk=activity.authenticator_id).first()
-        )
+        used = activity.authenticator_id
+        auth = Authenticator.objects.select_for_update().filter(pk=used).first() if used else None
         suspended = auth is not None and auth.status == Authenticator.Status.ACTIVE
         if suspended and auth is not None:
             authenticator_suspend(
