@@ -160,7 +160,7 @@ def test_identity_create_refuses_bad_input_and_creates_nothing(capsys):
         "--user-id",
         "someone",
     )
-    assert code == 2 and "nothing was created" in err
+    assert code == 2 and "That is not a CPR number" in err and "Nothing was created." in err
     code, _, err = run(
         capsys,
         "identity",
@@ -174,7 +174,7 @@ def test_identity_create_refuses_bad_input_and_creates_nothing(capsys):
         "--user-id",
         "x",
     )
-    assert code == 2 and "user_id_length" in err
+    assert code == 2 and "A user ID has 4 to 64 characters" in err and "user_id_length" in err
     assert not Identity.objects.exists()
 
 
