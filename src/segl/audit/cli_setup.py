@@ -67,5 +67,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         return run_command(args)
     except CommandError as exc:
-        print(f"segl: {exc}", file=sys.stderr)
+        text = str(exc)  # what to do, said as a sentence
+        print(f"segl: {text[:1].upper()}{text[1:].rstrip('.')}.", file=sys.stderr)
         return 2

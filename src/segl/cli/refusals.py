@@ -125,7 +125,8 @@ SENTENCES: Final[dict[str, str]] = {
         " code."
     ),
     "app:too_many_apps": (
-        "{user_id} already has 3 active apps. Remove one ('segl app retire') before adding another."
+        "The user ID {user_id} already has 3 active apps. Remove one ('segl app retire') before"
+        " adding another."
     ),
     "app:unlock_needed": "The app must be unlocked with the PIN code first. Try again.",
     "app:pin_needed": "This needs an unlock with the PIN code, not biometrics. Try again.",
@@ -160,6 +161,23 @@ SENTENCES: Final[dict[str, str]] = {
         "segl did not accept the app's signature. Check that the computer's clock is right"
         " and that --url is segl's own address."
     ),
+    "app:biometrics_failed": "The biometrics did not work. Unlock with the PIN code.",
+    "app:biometrics_expired": "The biometric unlock took too long. Try again.",
+    "app:biometrics_cloned": "These biometrics cannot be trusted. Unlock with the PIN code.",
+    "app:biometrics_not_set_up": "This app has no biometrics set up. Unlock with the PIN code.",
+    "app:copy_code_wrong": "The code is not correct. Check the new app's code and try again.",
+    "app:copy_expired": "The QR code has expired. Show a new one on the old app.",
+    "app:copy_state": "Enter the code in the old app first.",
+    "app:copy_unknown": "No such copy is waiting. Start again on the old app.",
+    "app:user_id_wrong": "That is not the user ID of the old app. Give the old app's user ID.",
+    "app:key_in_use": "This key is already in use. Give another --state file and activate again.",
+    "app:key_mismatch": "The app's key does not match. Give the --state file of its activation.",
+    "app:device_token_wrong": "That link is not for this login.",
+    "app:qr_text": "Only the text of an offer to copy the app can be shown as a QR code here.",
+    "app:request_malformed": (
+        "segl did not understand the app's request. Check that --url is segl's own address and"
+        " that this segl command is as new as the server."
+    ),
     "app:unknown_app": (
         "This app holds no user ID {user_id}. Activate it first ('segl app activate'), or give"
         " the --state file that holds it."
@@ -172,7 +190,9 @@ SENTENCES: Final[dict[str, str]] = {
         " code's text with --qr."
     ),
     "app:no_qr_in_picture": "No QR code was found in {path}. Take a sharper picture of it.",
-    "app:unreachable": "segl cannot be reached at {url}. Is it running, and is --url right?",
+    "app:unreachable": (
+        "segl cannot be reached at {url}. Check that it is running and that --url is its address."
+    ),
     # Relying parties, purge, the demo and files.
     "rp:invalid": "{detail}. Nothing was registered.",
     "purge:keep": "--keep-hours and --outbox-days must be at least 1.",
@@ -183,17 +203,27 @@ SENTENCES: Final[dict[str, str]] = {
 _FALLBACK: Final = "segl refused this, for a reason this command does not know."
 
 
+class _Details(dict[str, object]):
+    """A detail left out reads as its name in capitals (USER_ID), never as a crash."""
+
+    def __missing__(self, name: str) -> str:
+        return name.upper()
+
+
 def sentence(key: str, *, then: str = "", **details: object) -> str:
     """The sentence for ``area:code`` with ``details`` filled in, ``then`` (what did not
     happen), and the code in brackets."""
     template = SENTENCES.get(key)
-    text = _FALLBACK if template is None else template.format(**details)
+    text = _FALLBACK if template is None else template.format_map(_Details(details))
     return " ".join(filter(None, [text, then, f"({key.partition(':')[2]})"]))
+
+
+_MALFORMED: Final = ("body_not_json", "body_not_object", "body_too_large")
 
 
 def app_sentence(reason: str, error: str, **details: object) -> str:
     """The sentence for a refusal of the app's API: its ``reason``, else its ``error``."""
-    for key in (f"app:{reason}", f"app:{error}"):
-        if key in SENTENCES:
-            return sentence(key, **details).removesuffix(f"({key[4:]})") + f"({reason})"
-    return sentence(f"app:{reason}")
+    malformed = reason in _MALFORMED or reason.endswith("_missing")
+    keys = ["app:request_malformed"] if malformed else [f"app:{reason}", f"app:{error}"]
+    found = next((key for key in keys if key in SENTENCES), keys[0])
+    return sentence(found, **details).removesuffix(f"({found[4:]})") + f"({reason})"
