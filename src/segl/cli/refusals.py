@@ -83,6 +83,11 @@ SENTENCES: Final[dict[str, str]] = {
         "The PSKC file's device model {model!r} (serial {serial}) is not a kind segl knows, so"
         " nothing was imported. Give the kind with --kind code_display or --kind audio_code_reader."
     ),
+    "tokens:serial_taken": (
+        "Serial {serial} is already in the inventory, so nothing was imported. A file is"
+        " imported once; 'segl factory make' numbers a new batch on from the device files in"
+        " its --out folder (var after make run)."
+    ),
     "tokens:serial_form": (
         "No activation could find serial {serial!r}: {rule}. So nothing was imported; ask the"
         " vendor for a corrected file."

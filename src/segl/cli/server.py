@@ -68,6 +68,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         import secrets as pysecrets
 
         lines.append(f"SEGL_DEMO_RP_SECRET={pysecrets.token_urlsafe(24)}")
+        # Time to take a screenshot and run 'segl app approve --image' (production: 5 s).
+        lines.append("SEGL_APP_QR_MAX_AGE_SECONDS=30")
     env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env_file.chmod(0o600)
     out(args, {"env_file": str(env_file), "written": True}, f"wrote {env_file}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import secrets as pysecrets
 import sys
 from pathlib import Path
@@ -118,6 +119,9 @@ def cmd_tokens_import(args: argparse.Namespace) -> int:
                 actor="cli",
             )
     except DeviceError as exc:
+        taken = re.fullmatch(r"serial (\S+) is already in the inventory", str(exc))
+        if taken:
+            return refuse("tokens:serial_taken", serial=taken[1])
         return fail(f"{str(exc)[:1].upper()}{str(exc)[1:]}, so nothing was imported.")
     out(
         args,
