@@ -218,9 +218,12 @@ class _Details(dict[str, object]):
 def sentence(key: str, *, then: str = "", **details: object) -> str:
     """The sentence for ``area:code`` with ``details`` filled in, ``then`` (what did not
     happen), and the code in brackets."""
+    return " ".join(filter(None, [_text(key, details), then, f"({key.partition(':')[2]})"]))
+
+
+def _text(key: str, details: dict[str, object]) -> str:
     template = SENTENCES.get(key)
-    text = _FALLBACK if template is None else template.format_map(_Details(details))
-    return " ".join(filter(None, [text, then, f"({key.partition(':')[2]})"]))
+    return _FALLBACK if template is None else template.format_map(_Details(details))
 
 
 _MALFORMED: Final = ("body_not_json", "body_not_object", "body_too_large")
@@ -231,4 +234,4 @@ def app_sentence(reason: str, error: str, **details: object) -> str:
     malformed = reason in _MALFORMED or reason.endswith("_missing")
     keys = ["app:request_malformed"] if malformed else [f"app:{reason}", f"app:{error}"]
     found = next((key for key in keys if key in SENTENCES), keys[0])
-    return sentence(found, **details).removesuffix(f"({found[4:]})") + f"({reason})"
+    return f"{_text(found, details)} ({reason})"
