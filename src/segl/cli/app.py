@@ -35,7 +35,8 @@ def register(commands: Commands) -> None:
     p.add_argument("--code", required=True, help="the activation code")
     p.add_argument("--temporary-pin", help="from the SMS (asked for when left out)")
     _emulated(p)
-    _approve_arguments(command(app, "approve", cmd_approve, "answer a waiting login", django=False))
+    help_ = "answer a waiting login with the emulated app"
+    _approve_arguments(command(app, "approve", cmd_approve, help_, django=False))
 
     p = command(app, "mode", cmd_mode, "approve with QR codes or one-time codes", django=False)
     p.add_argument("user_id")
@@ -54,7 +55,7 @@ def register(commands: Commands) -> None:
 
 
 def _emulated(p: argparse.ArgumentParser, *, pin: bool = True) -> None:
-    p.set_defaults(django=False)
+    """The emulated app's options; it speaks HTTP to segl, so it needs no database here."""
     if pin:
         p.add_argument("--pin-file", help="the PIN code (asked for when left out)")
     p.add_argument("--url", help="segl's address (default: $SEGL_BASE_URL)")
