@@ -67,6 +67,5 @@ def run(args: argparse.Namespace) -> int:
     try:
         return run_command(args)
     except CommandError as exc:
-        text = str(exc)  # what to do, said as a sentence
-        print(f"segl: {text[:1].upper()}{text[1:].rstrip('.')}.", file=sys.stderr)
+        print(f"segl: {exc}", file=sys.stderr)
         return 2
