@@ -19,6 +19,6 @@ def cmd_load(args: argparse.Namespace) -> int:
     try:
         summary = load_demo(now=now())
     except DemoOff as exc:
-        return fail(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+        return fail(f"{exc}.")
     out(args, summary, summary["text"])
     return 0
