@@ -47,13 +47,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(("urls", "asgi", "wsgi"), 6),
 }
 DEMO = {"demo", "demo_rp"}
-# Imports that break a rule and are being removed by work under way (the front page stops
-# naming the demo). Once one has gone, delete its line: a listed import that no longer exists
-# fails the test, so the list only shrinks.
-WAITING = {
-    "segl.web.views imports segl.demo",
-    "segl.web.views imports segl.demo.DEMO_PASSWORD",
-}
+WAITING: set[str] = set()  # imports that break a rule and are being removed (none now)
 
 
 def _imports() -> list[tuple[str, str, str]]:
