@@ -50,11 +50,13 @@ $(ENV_FILE): | install
 	$(BIN)/segl init --env-file $(ENV_FILE)
 
 compilemessages:
-	@$(BIN)/pybabel compile --statistics -d $(LOCALE) -D django 2>&1 | grep -v '^$$' || true
+	@$(BIN)/pybabel compile --statistics -d $(LOCALE) -D 'django djangojs' 2>&1 | grep -v '^$$' || true
 
 # Needs GNU gettext: regenerates the .po catalogues from the source.
 messages:
 	cd src/segl && SEGL_ENV=test ../../$(BIN)/django-admin makemessages --settings=segl.settings -l da --no-obsolete
+	cd src/segl && SEGL_ENV=test ../../$(BIN)/django-admin makemessages --settings=segl.settings -l da --no-obsolete \
+	  -d djangojs --ignore 'app/static/app/vendor/*'
 
 # Debian's Chromium, for the end-to-end tests (Playwright cannot download browsers here).
 browser:

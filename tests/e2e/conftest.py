@@ -59,14 +59,38 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+# Every page reports each Content-Security-Policy refusal (a Trusted Types sink included) to the
+# test, whatever the console says about it.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__seglCspViolation(`${event.effectiveDirective} refused ${event.blockedURI || "(inline)"}`
+    + ` at ${event.sourceFile}:${event.lineNumber}: ${event.sample}`);
+});
+"""
+
+
 @dataclass
 class Journal:
     """What the browser complained about: script errors, CSP refusals, resources that failed.
 
-    An error page's own status (a 404 page is meant to be a 404) is not a complaint.
+    An error page's own status (a 404 page is meant to be a 404) is not a complaint. A CSP
+    refusal fails every test, whether or not it asserts on ``errors``.
     """
 
     errors: list[str] = dataclasses.field(default_factory=list)
+    violations: list[str] = dataclasses.field(default_factory=list)
+
+    def attach(self, context: BrowserContext) -> None:
+        """Watch every page the context opens from now on."""
+        context.expose_binding("__seglCspViolation", self._violation)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("page", self.watch)
+
+    def _violation(self, source: dict[str, Any], text: str) -> None:
+        page = source.get("page")
+        entry = f"{page.url if page else '?'}: CSP {text}"
+        self.violations.append(entry)
+        self.errors.append(entry)
 
     def watch(self, page: Page) -> None:
         page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: {exc}"))
@@ -86,8 +110,12 @@ class Journal:
 
 
 @pytest.fixture
-def journal() -> Journal:
-    return Journal()
+def journal() -> Iterator[Journal]:
+    journal = Journal()
+    yield journal
+    assert journal.violations == [], "the Content-Security-Policy refused:\n" + "\n".join(
+        journal.violations
+    )
 
 
 @pytest.fixture
@@ -98,7 +126,7 @@ def context(
         base_url=BASE_URL, locale="da-DK", viewport={"width": 1000, "height": 900}
     )
     context.set_default_timeout(10_000)
-    context.on("page", journal.watch)
+    journal.attach(context)
     yield context
     report = getattr(request.node, "report_call", None) or getattr(
         request.node, "report_setup", None

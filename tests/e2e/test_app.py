@@ -38,8 +38,7 @@ def start_login(page: Page, user_id: str) -> None:
 
 @pytest.fixture
 def phone(browser: Browser, demo: Demo, journal: Journal):
-    context = phone_context(browser)
-    context.on("page", journal.watch)
+    context = phone_context(browser, journal)
     yield PhoneApp(context.new_page())
     context.close()
 
@@ -177,9 +176,11 @@ def test_same_device_opens_the_app_and_returns(phone: PhoneApp, demo: Demo, jour
     assert journal.errors == []
 
 
-def test_copy_to_another_phone(browser: Browser, phone: PhoneApp, demo: Demo, tmp_path: Path):
+def test_copy_to_another_phone(
+    browser: Browser, phone: PhoneApp, demo: Demo, journal: Journal, tmp_path: Path
+):
     old = activated_phone(phone).page
-    new_context = phone_context(browser)
+    new_context = phone_context(browser, journal)
     new = new_context.new_page()
     try:
         old.get_by_role("link", name="App settings").click()
