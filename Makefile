@@ -25,6 +25,15 @@ run: install $(ENV_FILE) compilemessages
 test: install-dev browser compilemessages lint typecheck
 	$(BIN)/pytest -q -n 2 --dist load
 
+# The fast loop while working: every test but the browser ones, on two workers (after
+# `make install-dev` once; it does not reinstall, to stay quick).
+unit: compilemessages
+	$(BIN)/pytest -q -n 2 --dist load --ignore=tests/e2e
+
+# Only the end-to-end tests: Debian's Chromium against the live server, on two workers.
+e2e: browser compilemessages
+	$(BIN)/pytest -q -n 2 --dist load tests/e2e
+
 lint:
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
