@@ -25,6 +25,15 @@ run: install $(ENV_FILE) compilemessages
 test: install-dev browser compilemessages lint typecheck
 	$(BIN)/pytest -q -n 2 --dist load
 
+# The fast loop while working: every test but the browser ones, on two workers (after
+# `make install-dev` once; it does not reinstall, to stay quick).
+unit: compilemessages
+	$(BIN)/pytest -q -n 2 --dist load --ignore=tests/e2e
+
+# Only the end-to-end tests: Debian's Chromium against the live server, on two workers.
+e2e: browser compilemessages
+	$(BIN)/pytest -q -n 2 --dist load tests/e2e
+
 lint:
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -51,11 +60,13 @@ $(ENV_FILE): | install
 	$(BIN)/segl init --env-file $(ENV_FILE)
 
 compilemessages:
-	@$(BIN)/pybabel compile --statistics -d $(LOCALE) -D django 2>&1 | grep -v '^$$' || true
+	@$(BIN)/pybabel compile --statistics -d $(LOCALE) -D 'django djangojs' 2>&1 | grep -v '^$$' || true
 
 # Needs GNU gettext: regenerates the .po catalogues from the source.
 messages:
 	cd src/segl && SEGL_ENV=test ../../$(BIN)/django-admin makemessages --settings=segl.settings -l da --no-obsolete
+	cd src/segl && SEGL_ENV=test ../../$(BIN)/django-admin makemessages --settings=segl.settings -l da --no-obsolete \
+	  -d djangojs --ignore 'app/static/app/vendor/*'
 
 # Debian's Chromium, for the end-to-end tests (Playwright cannot download browsers here).
 browser:

@@ -96,6 +96,15 @@ class Rp:
         return {k: v for k, v in params.items() if v is not None}, verifier
 
 
+def wrong_codes(secret: bytes, now: datetime, count: int = 1) -> list[str]:
+    """``count`` well-formed codes that are wrong for the previous, current and next time step
+    at ``now``: the verifier accepts one step either side (RFC 6238 §5.2). One step more each
+    side, in case the clock passes a step boundary before the code is checked."""
+    near = {otp.totp_code(secret, now + timedelta(seconds=30 * k)) for k in range(-2, 3)}
+    found = [code for code in (digit * 6 for digit in "0123456789") if code not in near]
+    return found[:count]
+
+
 @dataclass
 class Token:
     """A device whose seed the test knows, so it can make codes as the device would."""
@@ -108,6 +117,13 @@ class Token:
     def code(self, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
         return otp.totp_code(self.secret, now + timedelta(seconds=30 * self.step_offset))
+
+    def wrong_codes(self, count: int = 1, now: datetime | None = None) -> list[str]:
+        """Codes the verifier refuses at ``now`` (segl's clock): see ``wrong_codes``."""
+        return wrong_codes(self.secret, now or segl_clock.now(), count)
+
+    def wrong_code(self, now: datetime | None = None) -> str:
+        return self.wrong_codes(1, now)[0]
 
 
 @dataclass

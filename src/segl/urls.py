@@ -3,7 +3,7 @@ the demo is on (``SEGL_DEMO``, never in production): otherwise they do not exist
 
 from django.conf import settings
 from django.urls import include, path
-from django.views.i18n import set_language
+from django.views.i18n import JavaScriptCatalog, set_language
 from oauth2_provider import views as oauth_views
 
 from segl.oidc import views as oidc_views
@@ -36,6 +36,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
+    # The words of segl's scripts (the app), from the "djangojs" catalogue in the page's language.
+    path("i18n/js/", JavaScriptCatalog.as_view(domain="djangojs"), name="javascript-catalog"),
     path("o/", include(oidc_patterns)),
     path("login/", include("segl.flows.urls")),
     path("app/", include("segl.app.urls")),

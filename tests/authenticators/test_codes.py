@@ -72,7 +72,7 @@ def test_three_wrong_codes_in_a_row_suspend_for_15_minutes(anna):
     now = datetime.now(UTC)
     device = _device(anna.token)
     good = otp.totp_code(anna.token.secret, now)
-    wrong = [c for c in ("000000", "111111", "222222", "333333") if c != good]
+    wrong = anna.token.wrong_codes(3, now)
     for code in wrong[:2]:
         with pytest.raises(InvalidCode):
             device_verify_code(device_id=device.pk, code=code, now=now)
@@ -92,8 +92,7 @@ def test_a_right_code_resets_the_count(anna):
     now = datetime.now(UTC)
     device = _device(anna.token)
     good = otp.totp_code(anna.token.secret, now)
-    wrong = [c for c in ("000000", "111111", "222222") if c != good]
-    for code in wrong[:2]:
+    for code in anna.token.wrong_codes(2, now):
         with pytest.raises(InvalidCode):
             device_verify_code(device_id=device.pk, code=code, now=now)
     device_verify_code(device_id=device.pk, code=good, now=now)
@@ -106,8 +105,7 @@ def test_suspension_time_is_configurable(anna, settings):
     try:
         now = datetime.now(UTC)
         device = _device(anna.token)
-        good = otp.totp_code(anna.token.secret, now)
-        wrong = [c for c in ("000000", "111111", "222222", "333333") if c != good]
+        wrong = anna.token.wrong_codes(3, now)
         for code in wrong[:2]:
             with pytest.raises(InvalidCode):
                 device_verify_code(device_id=device.pk, code=code, now=now)
@@ -143,11 +141,8 @@ def test_drift_is_learnt_per_token(anna):
 def test_failures_are_audited(anna):
     now = datetime.now(UTC)
     device = _device(anna.token)
-    good = otp.totp_code(anna.token.secret, now)
     with pytest.raises(InvalidCode):
-        device_verify_code(
-            device_id=device.pk, code="000000" if good != "000000" else "1" * 6, now=now
-        )
+        device_verify_code(device_id=device.pk, code=anna.token.wrong_code(now), now=now)
     event = AuditEvent.objects.filter(action="code.verify").last()
     assert event.outcome == "code_invalid" and event.subject == anna.token.serial
 
@@ -201,13 +196,9 @@ def test_activation_retires_the_old_device_of_the_kind(anna):
 def test_activation_needs_the_code_shown(anna):
     new = make_device()
     now = datetime.now(UTC)
-    good = new.code(now)
     with pytest.raises(InvalidCode):
         device_activate(
-            identity=anna.identity,
-            serial=new.serial,
-            code="000000" if good != "000000" else "111111",
-            now=now,
+            identity=anna.identity, serial=new.serial, code=new.wrong_code(now), now=now
         )
     assert _device(new).status == "in_stock"
     assert Authenticator.objects.filter(identity=anna.identity, status="active").count() == 1

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.e2e.conftest import Journal
 from tests.e2e.support import BASE_URL
 
 PHONE = {
@@ -22,10 +23,11 @@ PHONE = {
 }
 
 
-def phone_context(browser: Browser, language: str = "en") -> BrowserContext:
+def phone_context(browser: Browser, journal: Journal, language: str = "en") -> BrowserContext:
     context = browser.new_context(base_url=BASE_URL, locale="da-DK", **PHONE)
     context.add_cookies([{"name": "django_language", "value": language, "url": BASE_URL}])
     context.set_default_timeout(10_000)
+    journal.attach(context)
     return context
 
 

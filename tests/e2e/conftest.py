@@ -59,14 +59,34 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+# Every page reports each Content-Security-Policy refusal (a Trusted Types sink included) to the
+# test in a console message of its own, whatever else the browser logs about it.
+# (A console message, not an exposed binding: a binding kept a held navigation from settling.)
+VIOLATION = "CSP violation: "
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} refused`
+    + ` ${event.blockedURI || "(inline)"} at ${event.sourceFile}:${event.lineNumber}:`
+    + ` ${event.sample}`);
+});
+"""
+
+
 @dataclass
 class Journal:
     """What the browser complained about: script errors, CSP refusals, resources that failed.
 
-    An error page's own status (a 404 page is meant to be a 404) is not a complaint.
+    An error page's own status (a 404 page is meant to be a 404) is not a complaint. A CSP
+    refusal fails every test, whether or not it asserts on ``errors``.
     """
 
     errors: list[str] = dataclasses.field(default_factory=list)
+    violations: list[str] = dataclasses.field(default_factory=list)
+
+    def attach(self, context: BrowserContext) -> None:
+        """Watch every page the context opens from now on."""
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("page", self.watch)
 
     def watch(self, page: Page) -> None:
         page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: {exc}"))
@@ -75,6 +95,8 @@ class Journal:
     def _console(self, page: Page, msg: ConsoleMessage) -> None:
         if msg.type != "error":
             return
+        if msg.text.startswith(VIOLATION):
+            self.violations.append(f"{page.url}: {msg.text}")
         failed_load = msg.text.startswith("Failed to load resource")
         own_status = failed_load and msg.location.get("url") == page.url
         # The app API answers a refusal with a 4xx and a reason the app shows; not a fault.
@@ -86,8 +108,12 @@ class Journal:
 
 
 @pytest.fixture
-def journal() -> Journal:
-    return Journal()
+def journal() -> Iterator[Journal]:
+    journal = Journal()
+    yield journal
+    assert journal.violations == [], "the Content-Security-Policy refused:\n" + "\n".join(
+        journal.violations
+    )
 
 
 @pytest.fixture
@@ -98,7 +124,7 @@ def context(
         base_url=BASE_URL, locale="da-DK", viewport={"width": 1000, "height": 900}
     )
     context.set_default_timeout(10_000)
-    context.on("page", journal.watch)
+    journal.attach(context)
     yield context
     report = getattr(request.node, "report_call", None) or getattr(
         request.node, "report_setup", None

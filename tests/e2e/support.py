@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
 
+from segl import clock
 from segl.emulators.device_file import DeviceFile
 
 BASE_URL = os.environ["SEGL_BASE_URL"]
@@ -23,12 +23,18 @@ PERIOD = 30
 SIX_DIGITS = re.compile(r"^[0-9]{6}$")
 
 
+def current_step() -> int:
+    """The TOTP time step (RFC 6238 §4.2) of segl's clock, which the emulator pages use too."""
+    return int(clock.now().timestamp()) // PERIOD
+
+
 @dataclass
 class Device:
     """One demo device: its emulator page, opened in its own tab as a citizen would.
 
-    The server accepts each TOTP time step once, so before showing a code the device waits for
-    a step later than the last one it gave out.
+    The server accepts each TOTP time step once, so before showing a code again the device
+    moves segl's clock on to the next step: the live server runs in the test's process, and the
+    emulator page and the server both read that clock (``segl.clock``), so no test sleeps.
     """
 
     context: BrowserContext
@@ -48,17 +54,18 @@ class Device:
         self._tab.bring_to_front()
         return self._tab
 
-    def wait_for_fresh_step(self) -> None:
+    def move_to_fresh_step(self) -> None:
+        """Move segl's clock to the start of the step after the last code shown, if not there."""
         if self.last_step is None:
             return
-        wait = (self.last_step + 1) * PERIOD - time.time()
-        if wait > 0:
-            time.sleep(wait + 0.2)
+        ahead = (self.last_step + 1) * PERIOD - clock.now().timestamp()
+        if ahead > 0:
+            clock.move(timedelta(seconds=ahead))
 
     def step_of(self, code: str) -> int:
         """The time step that shows ``code``, computed from the device file."""
         device = DeviceFile.load(self.path)
-        now = int(time.time()) // PERIOD
+        now = current_step()
         for step in (now, now - 1, now + 1):
             if device.press(datetime.fromtimestamp(step * PERIOD, UTC)) == code:
                 return step
@@ -69,7 +76,7 @@ class Device:
 
     def read_code(self, press: Any) -> str:
         """Press the button with ``press(tab)`` and read the LCD; remember the step used."""
-        self.wait_for_fresh_step()
+        self.move_to_fresh_step()
         tab = self.tab()
         # Pressing posts the form: read the LCD of the page that comes back.
         with tab.expect_navigation():
@@ -84,9 +91,10 @@ class Device:
         return self.read_code(lambda tab: tab.locator("form.device button").click())
 
     def wrong_code(self) -> str:
-        """A well-formed code that no nearby time step shows."""
+        """A well-formed code that no nearby time step shows: the verifier accepts the steps
+        either side of the current one, and the clock may move on a step before it is typed."""
         device = DeviceFile.load(self.path)
-        now = int(time.time()) // PERIOD
+        now = current_step()
         shown = {
             device.press(datetime.fromtimestamp(step * PERIOD, UTC))
             for step in range(now - 2, now + 4)

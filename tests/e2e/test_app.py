@@ -38,8 +38,7 @@ def start_login(page: Page, user_id: str) -> None:
 
 @pytest.fixture
 def phone(browser: Browser, demo: Demo, journal: Journal):
-    context = phone_context(browser)
-    context.on("page", journal.watch)
+    context = phone_context(browser, journal)
     yield PhoneApp(context.new_page())
     context.close()
 
@@ -177,9 +176,11 @@ def test_same_device_opens_the_app_and_returns(phone: PhoneApp, demo: Demo, jour
     assert journal.errors == []
 
 
-def test_copy_to_another_phone(browser: Browser, phone: PhoneApp, demo: Demo, tmp_path: Path):
+def test_copy_to_another_phone(
+    browser: Browser, phone: PhoneApp, demo: Demo, journal: Journal, tmp_path: Path
+):
     old = activated_phone(phone).page
-    new_context = phone_context(browser)
+    new_context = phone_context(browser, journal)
     new = new_context.new_page()
     try:
         old.get_by_role("link", name="App settings").click()
@@ -255,3 +256,46 @@ def test_unlock_with_biometrics(page: Page, phone: PhoneApp, demo: Demo, tmp_pat
     page.wait_for_url("**/demo-bank/callback/?*")
     amr = page.locator('[data-claim="amr"]').inner_text()
     assert "user" in amr and "pin" not in amr, amr
+
+
+def test_the_app_speaks_danish_from_the_catalogue_with_trusted_types_required(
+    browser: Browser, demo: Demo, journal: Journal
+):
+    """The app's words come from segl's message catalogue in the page's language, and the page
+    runs with Trusted Types required: an HTML sink refuses a string, and the harness hears of
+    the refusal (which is why no other test can pass with one)."""
+    context = phone_context(browser, journal, "da")
+    app = context.new_page()
+    try:
+        response = app.goto("/app/")
+        assert response is not None
+        csp = response.headers["content-security-policy"]
+        assert "require-trusted-types-for 'script'; trusted-types segl-app" in csp
+        expect(app.get_by_role("heading", level=1)).to_have_text("Aktivér din segl-app")
+        app.get_by_role("link", name="Jeg har en aktiveringskode").click()
+        app.get_by_label("Bruger-ID").fill("demo-anna")
+        app.get_by_label("Aktiveringskode").fill("ABCD-EFGH-JKLM")
+        app.get_by_role("button", name="Fortsæt").click()
+        expect(app.locator("[data-error-summary] h2")).to_have_text("Der er et problem")
+        expect(app.locator("[data-error-summary] li")).to_have_text(
+            "Bruger-ID eller aktiveringskode er forkert, eller koden er brugt."
+        )
+        expect(app.get_by_role("link", name="Tilbage")).to_be_visible()
+        assert journal.violations == []
+
+        refused = app.evaluate(
+            """() => { try { document.body.innerHTML = "<b>markup</b>"; return false; }
+                       catch (error) { return error instanceof TypeError; } }"""
+        )
+        assert refused, "innerHTML took a string: Trusted Types are not required"
+        expect(app.locator("[data-error-summary]")).to_be_visible()
+        for _ in range(50):
+            if journal.violations:
+                break
+            app.wait_for_timeout(100)
+        assert len(journal.violations) == 1, journal.violations
+        assert "require-trusted-types-for" in journal.violations[0]
+        journal.violations.clear()  # the one refusal this test asked for
+    finally:
+        app.goto("about:blank")
+        context.close()

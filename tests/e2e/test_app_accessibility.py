@@ -51,8 +51,7 @@ def phone(browser: Browser, demo: Demo, journal: Journal, request: pytest.Fixtur
     contexts: list[BrowserContext] = []
 
     def make(language: str) -> Page:
-        context = phone_context(browser, language)
-        context.on("page", journal.watch)
+        context = phone_context(browser, journal, language)
         contexts.append(context)
         return context.new_page()
 

@@ -54,8 +54,7 @@ class Review:
 def review(browser: Browser, page: Page, demo: Demo, journal: Journal, tmp_path: Path):
     from segl.app.models import AppRequest
 
-    context = phone_context(browser)
-    context.on("page", journal.watch)
+    context = phone_context(browser, journal)
     phone = PhoneApp(context.new_page())
     try:
         set_language(page.context, "en")

@@ -4,15 +4,14 @@ desktop, with no sideways scrolling; and one portal journey by keyboard only."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from segl.core.clock import FrozenClock
+from segl import clock
 from segl.demo import DEMO_PASSWORD
 from segl.orders.models import Order
-from segl.portal import auth
 from tests.e2e.conftest import Demo, Journal, set_language
 from tests.e2e.support import Device, PageReport, tab_to
 
@@ -41,7 +40,7 @@ def login(page: Page, device: Device, user_id: str) -> None:
     ("language", "width"), [("da", 320), ("en", 1000)], ids=["da-phone", "en-desktop"]
 )
 def test_every_portal_page_passes_axe_and_reflows(
-    page: Page, demo: Demo, journal: Journal, language: str, width: int, monkeypatch
+    page: Page, demo: Demo, journal: Journal, language: str, width: int
 ) -> None:
     set_language(page.context, language)
     page.set_viewport_size({"width": width, "height": 800})
@@ -121,7 +120,7 @@ def test_every_portal_page_passes_axe_and_reflows(
     submit(page)
     report.check(page, "change user ID with an error")
     # Six minutes on (the live server runs in this process): the change asks for a new login.
-    monkeypatch.setattr(auth, "clock", FrozenClock(datetime.now(UTC) + timedelta(minutes=6)))
+    clock.move(timedelta(minutes=6))
     page.goto("/portal/user-id/")
     expect(page.locator("form[action$='/portal/login/'] input[name=next]")).to_have_value(
         "/portal/user-id/"

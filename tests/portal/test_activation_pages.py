@@ -75,7 +75,7 @@ def test_a_device_still_in_stock_cannot_be_activated_on_the_portal(logged_in):
 
 def test_a_wrong_code_activates_nothing(logged_in, eva):
     token = shipped_device(eva)
-    wrong = str((int(token.code()) + 1) % 1000000).zfill(6)
+    wrong = token.wrong_code()
     response = logged_in.post("/portal/activate/device/", form(token, code=wrong))
     assert response.status_code == 400
     assert "one-time code is not correct" in response.content.decode()

@@ -80,7 +80,7 @@ def test_a_device_blocked_by_wrong_codes_is_shown_and_replaced_by_a_new_one(clie
     now = datetime.now(UTC)
     for _ in range(100):
         try:
-            device_verify_code(device_id=blocked.pk, code="000000", now=now)
+            device_verify_code(device_id=blocked.pk, code=eva.token.wrong_code(now), now=now)
         except Locked as exc:
             now = exc.until
         except SeglError:

@@ -86,7 +86,7 @@ def test_nobody_can_report_or_see_another_persons_history(eva, driver):
 def test_a_failed_login_is_not_in_the_history(eva, driver):
     url, *_ = driver.start()
     driver.user_id(url, eva.user_id)
-    driver.code(url, "000000")
+    driver.code(url, eva.token.wrong_code())
     assert not Activity.objects.exists()
 
 

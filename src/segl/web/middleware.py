@@ -10,7 +10,8 @@ from segl.database import is_busy
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    "form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; "
+    "require-trusted-types-for 'script'; trusted-types segl-app"
 )
 
 

@@ -8,33 +8,34 @@
 //   question, which is not a button, so no stray Enter can carry on to approve.
 // The swipe track is hidden from assistive technology: it cannot be operated from there, and
 // its hint names the button that can.
-import { esc } from "./html.js";
-import { t } from "./i18n.js";
+import { h } from "./dom.js";
+import { fill, gettext } from "./i18n.js";
 
 // A release counts as "at the end" within the last 5 % of the handle's travel, so a finger
 // need not hit the very last pixel; anything short of it is letting go early.
 const END = 0.95;
 
-export function approveHtml(rp) {
-  return `<div class="approve">
-    <p class="hint" id="swipe-hint">${esc(t("swipe_hint"))}</p>
-    <div class="swipe" data-swipe aria-hidden="true">
-      <span class="swipe__label">${esc(t("swipe_to_approve"))}</span>
-      <span class="swipe__handle" data-swipe-handle>→</span>
-    </div>
-    <p><button class="button button--secondary" type="button" data-approve-start
-      aria-expanded="false" aria-controls="approve-confirm">${esc(t("approve_without_swipe"))}</button></p>
-    <div class="approve-confirm" id="approve-confirm" data-approve-confirm hidden>
-      <p class="approve-confirm__question" tabindex="-1" data-approve-question>${esc(t("approve_question", { rp }))}</p>
-      <div class="button-row">
-        <button class="button button--approve" type="button" data-approve>${esc(t("approve_yes"))}</button>
-        <button class="button button--secondary" type="button" data-approve-cancel>${esc(t("cancel"))}</button>
-      </div>
-    </div>
-  </div>`;
+export function approveControls(rp) {
+  const button = (text, attributes) => h("button", { type: "button", ...attributes }, text);
+  return h("div", { class: "approve" },
+    h("p", { class: "hint", id: "swipe-hint" },
+      gettext("Drag the arrow all the way to the right and let go. If you cannot swipe, use Approve without swiping.")),
+    h("div", { class: "swipe", "data-swipe": true, "aria-hidden": "true" },
+      h("span", { class: "swipe__label" }, gettext("Swipe to approve")),
+      h("span", { class: "swipe__handle", "data-swipe-handle": true }, "→")),
+    h("p", {}, button(gettext("Approve without swiping"), {
+      class: "button button--secondary", "data-approve-start": true,
+      "aria-expanded": "false", "aria-controls": "approve-confirm"
+    })),
+    h("div", { class: "approve-confirm", id: "approve-confirm", "data-approve-confirm": true, hidden: true },
+      h("p", { class: "approve-confirm__question", tabindex: "-1", "data-approve-question": true },
+        fill(gettext("Do you approve the request from %(rp)s?"), { rp })),
+      h("div", { class: "button-row" },
+        button(gettext("Yes, approve"), { class: "button button--approve", "data-approve": true }),
+        button(gettext("Cancel"), { class: "button button--secondary", "data-approve-cancel": true }))));
 }
 
-// Wires the controls approveHtml made; onApprove runs once, after a completed act only.
+// Wires the controls approveControls made; onApprove runs once, after a completed act only.
 export function wireApprove(container, onApprove) {
   let approved = false;
   const approve = () => {

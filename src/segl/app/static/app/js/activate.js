@@ -1,0 +1,154 @@
+// Activating the app: with an activation code and the temporary PIN code from the SMS, then a
+// PIN code of one's own, biometrics and notifications (seed 002).
+import { ApiError, call } from "./api.js";
+import { h } from "./dom.js";
+import { gettext } from "./i18n.js";
+import { newKeyPair, registrations } from "./keys.js";
+import {
+  errorSummary, field, form, go, hash, linkButton, page, paragraph, pinField, reasonText,
+  registration, session, shield, show, submit, userIdField
+} from "./screen.js";
+
+export function welcome() {
+  show(page(gettext("Activate your segl app"), [
+    paragraph(gettext("Choose how you want to activate the app on this phone.")),
+    linkButton("#activate", gettext("I have an activation code")),
+    linkButton("#copy-new", gettext("Copy from another segl app"), true)
+  ]));
+}
+
+export function activateStart(errors = [], values = {}) {
+  const fieldError = (name) => errors.find((e) => e.field === name)?.text;
+  show(page(gettext("Activate your segl app"), [
+    errorSummary(errors),
+    h("form", { "data-form": true, novalidate: true },
+      userIdField(fieldError("user_id"), values.user_id),
+      field({
+        name: "activation_code", label: gettext("Activation code"),
+        hint: gettext("The code you got from segl or at the citizen service centre, for example ABCD-EFGH-JKLM."),
+        error: fieldError("activation_code"), value: values.activation_code
+      }),
+      submit(gettext("Continue")))
+  ], { back: "#" }));
+  form(async (data) => {
+    try {
+      const answer = await call("POST", "activation/start", { body: data });
+      session.activation = answer.activation;
+      session.activationUserId = data.user_id.trim();
+      session.pendingKey = null;
+      go("#create-pin");
+    } catch (error) {
+      activateStart([{ field: "activation_code", text: reasonText(error) }], data);
+    }
+  });
+}
+
+export function createPin(errors = []) {
+  if (!session.activation) { return go("#"); }
+  const fieldError = (name) => errors.find((e) => e.field === name)?.text;
+  show(page(gettext("Create your PIN code"), [
+    errorSummary(errors),
+    h("form", { "data-form": true, novalidate: true },
+      field({
+        name: "temporary_pin", label: gettext("Temporary PIN code"),
+        hint: gettext("We have sent you a temporary PIN code by SMS."),
+        error: fieldError("temporary_pin"), inputmode: "numeric", autocomplete: "one-time-code",
+        width: "input--short"
+      }),
+      pinField("pin", gettext("PIN code"),
+        gettext("4 to 6 digits. You will need this PIN code every time you use the app. Never share it with others."),
+        fieldError("pin"), "new-password"),
+      pinField("pin_again", gettext("Repeat the PIN code"), undefined, fieldError("pin_again"),
+        "new-password"),
+      submit(gettext("Continue")))
+  ]));
+  form(async (data) => {
+    if (data.pin !== data.pin_again) {
+      return createPin([{ field: "pin_again", text: gettext("The two PIN codes are not the same.") }]);
+    }
+    session.pendingKey = session.pendingKey || await newKeyPair();
+    try {
+      const answer = await call("POST", "activation/finish", {
+        body: {
+          activation: session.activation,
+          temporary_pin: data.temporary_pin.trim(),
+          pin: data.pin,
+          name: gettext("segl app"),
+          notifications: false
+        },
+        keyPair: session.pendingKey
+      });
+      const reg = {
+        id: answer.user_id.toLowerCase(), userId: answer.user_id, keyPair: session.pendingKey
+      };
+      await registrations.put(reg);
+      session.activation = null;
+      session.pendingKey = null;
+      // Unlocked by the PIN just chosen, so that biometrics can be set up next.
+      await call("POST", "unlock", { body: { pin: data.pin }, keyPair: reg.keyPair });
+      go(await biometricsAvailable()
+        ? hash("biometrics", answer.user_id)
+        : hash("notifications", answer.user_id));
+    } catch (error) {
+      const name = error.reason === "temporary_pin_wrong" ? "temporary_pin" : "pin";
+      if (error.reason === "activation_expired") { session.activation = null; }
+      createPin([{ field: name, text: reasonText(error) }]);
+    }
+  });
+}
+
+async function biometricsAvailable() {
+  return Boolean(window.PublicKeyCredential && PublicKeyCredential.parseCreationOptionsFromJSON &&
+    await PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable().catch(() => false));
+}
+
+export const biometricsFailed = () => gettext("Fingerprint or face recognition did not work. Use your PIN code.");
+export const useBiometrics = () => gettext("Use fingerprint or face recognition");
+
+// Two answers to a question: the first as the main button, the second beside it.
+function twoAnswers(first, second) {
+  return h("form", { "data-form": true },
+    submit(first.text, { name: "answer", value: first.value }), " ",
+    submit(second.text, { name: "answer", value: second.value, class: "button button--secondary" }));
+}
+
+export async function biometrics(userId, errors = []) {
+  const reg = await registration(userId);
+  show(page(gettext("Use fingerprint or face recognition?"), [
+    errorSummary(errors),
+    paragraph(gettext("You can unlock the app with your fingerprint or face instead of your PIN code. You still need the PIN code now and then.")),
+    twoAnswers({ value: "use", text: useBiometrics() }, { value: "later", text: gettext("Not now") })
+  ]));
+  form(async (_data, submitter) => {
+    if (!submitter || submitter.value !== "use") {
+      return go(hash("notifications", reg.userId));
+    }
+    try {
+      const begun = await call("POST", "biometrics/register", { keyPair: reg.keyPair });
+      const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(begun.options);
+      const credential = await navigator.credentials.create({ publicKey });
+      await call("POST", "biometrics/register/finish",
+        { body: { credential: credential.toJSON() }, keyPair: reg.keyPair });
+      await registrations.put({ ...reg, biometrics: true });
+      go(hash("notifications", reg.userId));
+    } catch (error) {
+      biometrics(userId, [{ text: error instanceof ApiError ? reasonText(error) : biometricsFailed() }]);
+    }
+  });
+}
+
+export function notifications(userId) {
+  show(page(gettext("Set up notifications"), [
+    paragraph(gettext("segl will tell you when a login waits for you in the app.")),
+    twoAnswers({ value: "allow", text: gettext("Allow notifications") },
+      { value: "later", text: gettext("Not now") })
+  ]));
+  form(async (_data, submitter) => {
+    if (submitter && submitter.value === "allow" && "Notification" in window) {
+      await Notification.requestPermission().catch(() => "denied");
+    }
+    show(shield(gettext("Your segl app is activated"), gettext("The app is ready to use."),
+      linkButton(hash("unlock", userId), gettext("OK"))));
+  });
+}
+
