@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from segl.flows.forms import SeglForm, UserIdForm
 from segl.orders.services import centres
 
+from .refusals import refusal
+
 KIND_CHOICES = [
     ("code_display", _("Code display")),
     ("audio_code_reader", _("Audio code reader")),
@@ -24,12 +26,6 @@ COUNTRIES = [
     ("DE", _("Germany")),
     ("GB", _("United Kingdom")),
 ]
-PASSWORD_ERRORS = {
-    "too_short": _("Your password must be at least 8 characters long"),
-    "too_long": _("Your password can be at most 64 characters long"),
-    "common": _("This password is too common. Choose one that is harder to guess"),
-    "user_id": _("Your password must not contain your user ID"),
-}
 
 
 def _text(
@@ -180,7 +176,7 @@ class NewPasswordFields(SeglForm):
         return data
 
     def reject_password(self, reason: str) -> None:
-        self.add_error("new_password", PASSWORD_ERRORS.get(reason, _("Choose another password")))
+        self.add_error("new_password", refusal(f"password_{reason}", default="password_refused"))
 
 
 class ActivateForm(IdentifyFields, NewPasswordFields):
