@@ -8,7 +8,7 @@ person it names is read again when it is quoted and placed.
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -60,7 +60,7 @@ class Quote:
     abroad: bool
 
     def as_context(self) -> dict[str, Any]:
-        return {**{f: getattr(self, f) for f in self.__dataclass_fields__}, "draft": self.draft}
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def draft_make(
