@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "segl.emulators",
     "segl.portal",
     "segl.demo_rp",
+    "segl.demo",
 ]
 
 MIDDLEWARE = [

@@ -204,10 +204,7 @@ def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: st
     was suspended (what was used may have been retired or blocked already)."""
     with transaction.atomic():
         activity = (
-            Activity.objects.select_for_update(of=("self",))
-            .select_related("authenticator")
-            .filter(pk=activity_id, identity=identity)
-            .first()
+            Activity.objects.select_for_update().filter(pk=activity_id, identity=identity).first()
         )
         if activity is None:
             raise PortalRefused("not_found")
@@ -215,7 +212,10 @@ def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: st
             raise PortalRefused("already_reported")
         activity.reported_at = now
         activity.save(update_fields=["reported_at"])
-        auth = activity.authenticator
+        # Locked before its status is read, so the suspension below cannot be refused by a
+        # change another tab made in between (segl.core.lifecycle).
+        used = activity.authenticator_id
+        auth = Authenticator.objects.select_for_update().filter(pk=used).first() if used else None
         suspended = auth is not None and auth.status == Authenticator.Status.ACTIVE
         if suspended and auth is not None:
             authenticator_suspend(

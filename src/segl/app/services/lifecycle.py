@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from segl.audit.services import audit_record
-from segl.authenticators.models import Authenticator
+from segl.authenticators.services import authenticator_retire
 
 from ..models import ActivationCode, AppActivation, AppInstance, CopyOffer, DpopJti
 from .unlock import require_unlocked
@@ -34,8 +34,8 @@ def app_retire(*, instance: AppInstance, now: datetime, ip: str = "") -> None:
     """The citizen removes this user ID from the app: its authenticator is retired."""
     require_unlocked(instance, now)
     with transaction.atomic():
-        Authenticator.objects.filter(pk=instance.authenticator_id).update(
-            status=Authenticator.Status.RETIRED, retired_at=now
+        authenticator_retire(
+            authenticator_id=instance.authenticator_id, now=now, actor="citizen", ip=ip
         )
         AppInstance.objects.filter(pk=instance.pk).update(unlocked_until=None)
         audit_record(
