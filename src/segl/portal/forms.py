@@ -272,3 +272,26 @@ class RenameForm(SeglForm):
         error_messages={"required": _("Enter a name"), "max_length": _("At most 64 characters")},
         widget=forms.TextInput(attrs={"aria-describedby": "id_name-hint"}),
     )
+
+
+class PhoneForm(SeglForm):
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=32,
+        help_text=_(
+            "The temporary PIN code for the segl app is sent here by SMS. "
+            "8 digits, or + and the country code first, for example +299 123456."
+        ),
+        error_messages={
+            "required": _("Enter your mobile number"),
+            "max_length": _("This is too long"),
+        },
+        widget=forms.TextInput(
+            attrs={
+                "type": "tel",
+                "autocomplete": "tel",
+                "spellcheck": "false",
+                "aria-describedby": "id_phone-hint",
+            }
+        ),
+    )

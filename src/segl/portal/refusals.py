@@ -85,6 +85,11 @@ REFUSALS: dict[str, Promise] = {
     "user_id_invalid": _("Use 4 to 64 letters, digits and . - _ #"),
     "user_id_same": _("This is already your user ID"),
     "user_id_taken": _("This user ID is taken. Choose another."),
+    # Mobile numbers.
+    "phone": _(
+        "Enter a mobile number of 8 digits, or + and the country code first, "
+        "for example +299 123456"
+    ),
 }
 
 

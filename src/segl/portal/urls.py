@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("password/", account.password, name="password"),
     path("user-id/", account.user_id, name="user_id"),
+    path("phone/", account.phone, name="phone"),
     path("changes/<int:pk>/cancel/", devices.change_cancel, name="change_cancel"),
     path("history/", history.history, name="history"),
     path("history/<int:pk>/not-me/", history.not_me, name="not_me"),

@@ -1,4 +1,4 @@
-"""The citizen's account: password and user ID."""
+"""The citizen's account: password, user ID and mobile number."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from django.views.decorators.http import require_http_methods
 from segl import clock
 from segl.core.errors import Disabled, Locked, PasswordRejected, WrongPassword
 from segl.http import client_ip
-from segl.identities.services import IdentityError
+from segl.identities.services import IdentityError, identity_phone_set
 
 from .. import auth, services
-from ..forms import PasswordChangeForm, UserIdChangeForm
+from ..forms import PasswordChangeForm, PhoneForm, UserIdChangeForm
 from ..refusals import refusal
 from .common import identity_of, notice, page, posted
 
@@ -74,3 +74,31 @@ def user_id(request: HttpRequest) -> HttpResponse:
             notice(request, _("Your user ID has been changed."))
             return redirect("portal:home")
     return page(request, "user_id.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@auth.fresh_login_required
+@require_http_methods(["GET", "POST"])
+def phone(request: HttpRequest) -> HttpResponse:
+    """The mobile number the app's temporary PIN code goes to: whoever can change it can
+    activate an app, so it asks for a recent login, as a new user ID does."""
+    identity = identity_of(request)
+    form = PhoneForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            identity_phone_set(
+                identity=identity,
+                phone=form.cleaned_data["phone"],
+                now=clock.now(),
+                actor="citizen",
+            )
+        except IdentityError as exc:
+            form.add_error("phone", refusal(exc))
+        else:
+            notice(request, _("Your mobile number has been changed."))
+            return redirect("portal:home")
+    return page(
+        request,
+        "phone.html",
+        {"form": form, "phone": identity.person.phone},
+        status=400 if form.errors else 200,
+    )
