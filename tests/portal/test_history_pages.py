@@ -103,7 +103,6 @@ def test_the_history_names_the_device_whose_code_was_accepted(eva, driver):
         code=new.code(),
         password=PASSWORD,
         now=datetime.now(UTC),
-        logged_in=True,
     )
     assert driver.password(url).status_code == 302
     assert Activity.objects.get(identity=eva.identity).authenticator == used

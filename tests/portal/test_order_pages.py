@@ -7,7 +7,7 @@ import re
 import pytest
 
 from segl.orders.models import Order
-from segl.portal.views import DRAFT
+from segl.portal.views.orders import DRAFT
 from tests.conftest import make_person
 from tests.portal.conftest import english, portal_login
 

@@ -16,7 +16,8 @@ from segl.notify.notices import tell
 from segl.orders.models import Order
 from segl.orders.services import order_advance, order_mark_paid, order_place
 from segl.portal import auth
-from segl.portal.views import DRAFT, PLACED, USER_ID_TRIES_PER_HOUR
+from segl.portal.services import USER_ID_TRIES_PER_HOUR
+from segl.portal.views.orders import DRAFT, PLACED
 from tests.app.conftest import activate, emulator
 from tests.conftest import PASSWORD, make_device, make_person
 from tests.portal.conftest import english, portal_login, shipped_device

@@ -4,18 +4,18 @@ A vendor ships a batch of tokens as one PSKC file: a ``KeyContainer`` with one `
 per device (its serial number and its HOTP or TOTP key). segl imports seeds only from such
 files, and its device factory writes them (:mod:`segl.core.pskc_writer`).
 
-How the work is split with python-pskc (``pskc``):
+How the work is split:
 
-* python-pskc does the cryptography: it reads the ``EncryptionKey`` and ``MACMethod`` headers,
-  derives the PBKDF2 key (§6.2) and decrypts the MAC key and every value (AES-CBC, AES key
-  wrap, …, §6.1). It also writes files.
 * This module streams the document through defusedxml (no DTDs, no entities, no external
-  references), reads each ``KeyPackage`` itself, one at a time, and checks each ``ValueMAC``
-  in constant time before anything is decrypted. python-pskc's own reader builds the whole
-  tree and looks up some forty paths per key: about 60 s and 1.2 GB for 100,000 devices,
-  where this takes about 16 s and holds one key package at a time.
+  references) and reads each ``KeyPackage`` itself, one at a time. python-pskc's own reader
+  builds the whole tree and looks up some forty paths per key: about 60 s and 1.2 GB for
+  100,000 devices, where this takes about 16 s and holds one key package at a time.
+* :mod:`segl.core.pskc_encryption` unlocks the file (§6) with python-pskc's cryptography and
+  checks each ``ValueMAC`` in constant time before anything is decrypted.
 * :mod:`segl.core.pskc_binding` checks what ties each seed to its serial number, which the
   ValueMAC does not.
+* :mod:`segl.core.pskc_seed` holds what a key package carries (:class:`TokenSeed`) and the rules
+  a seed must meet.
 
 Every problem raises :class:`~segl.core.errors.PskcError` naming the key, and nothing is
 returned unless every key in the file is good.
@@ -25,35 +25,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
-import hmac
 import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Final, Literal, get_args
+from typing import Final
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
-from pskc import PSKC
-from pskc.algorithms import normalise_algorithm
-from pskc.encryption import algorithm_key_lengths, decrypt
-from pskc.exceptions import PSKCError
-from pskc.parser import PSKCParser
-from pskc.xml import remove_namespaces
 
 from segl.core.errors import PskcError
 from segl.core.otp import Algorithm
 from segl.core.pskc_binding import PackageChecks
+from segl.core.pskc_encryption import Encrypted, KeyProtection
+from segl.core.pskc_seed import PSKC_NS, SERIAL, XENC_NS, TokenAlgorithm, TokenSeed, check_seed
 from segl.core.secrets import Secret
 
-__all__ = ["TokenAlgorithm", "TokenSeed", "parse_pskc"]
-
-TokenAlgorithm = Literal["totp", "hotp"]
-
-PSKC_NS: Final = "urn:ietf:params:xml:ns:keyprov:pskc"
-XENC_NS: Final = "http://www.w3.org/2001/04/xmlenc#"
+# The data types are imported from here by the importer, the emulators and the tests.
+__all__ = ["PSKC_NS", "XENC_NS", "TokenAlgorithm", "TokenSeed", "parse_pskc"]
 
 # The HOTP URI of RFC 6030 and its figures (":hotp"), the TOTP URIs of the PSKC algorithm
 # profiles draft (":totp", "#totp"), and the forms of earlier drafts that vendors still ship.
@@ -65,25 +54,8 @@ _ALGORITHM_URIS: Final[dict[str, TokenAlgorithm]] = {
     f"{PSKC_NS}#totp": "totp",
     "http://www.ietf.org/keyprov/pskc#totp": "totp",
 }
-_HASHES: Final[tuple[str, ...]] = get_args(Algorithm)
 _HASH_NAMES: Final[dict[str, Algorithm]] = {"SHA1": "SHA1", "SHA256": "SHA256", "SHA512": "SHA512"}
-_MIN_SECRET_BYTES = 16  # RFC 4226 §4, R6: "at least 128 bits"
-_MAX_SECRET_BYTES = 128
-_MIN_DIGITS, _MAX_DIGITS = 6, 8  # RFC 4226 §5.3
-_MAX_COUNTER = 2**64 - 1  # RFC 4226 §5.1: an 8-byte counter
-_MAX_PERIOD = 86_400
-# A file sets its own PBKDF2 cost; refuse one that would keep the importer busy for hours.
-_MAX_PBKDF2_ITERATIONS = 10_000_000
-# The MAC algorithms of RFC 6030 §6.1.1 (xmldsig, xmldsig-more) that are still sound.
-_HMAC_DIGESTS: Final[dict[str, str]] = {
-    "http://www.w3.org/2000/09/xmldsig#hmac-sha1": "sha1",
-    "http://www.w3.org/2001/04/xmldsig-more#hmac-sha224": "sha224",
-    "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256": "sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#hmac-sha384": "sha384",
-    "http://www.w3.org/2001/04/xmldsig-more#hmac-sha512": "sha512",
-}
 _INTEGER = re.compile(r"[0-9]{1,20}")
-_SERIAL = re.compile(r"[^\x00-\x1f\x7f]{1,64}")  # printable, as on the device's label
 
 _CONTAINER = f"{{{PSKC_NS}}}KeyContainer"
 _ENCRYPTION_KEY = f"{{{PSKC_NS}}}EncryptionKey"
@@ -120,30 +92,6 @@ _DATA_FIELDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class TokenSeed:
-    """One device's seed and OTP parameters, as carried by a PSKC ``KeyPackage``.
-
-    ``period`` and ``t0`` are the TOTP time step X and T0 (RFC 6238 §4.1), carried in the
-    ``TimeInterval`` and ``Time`` data elements; ``period`` is ``None`` for HOTP. ``counter`` is
-    the HOTP moving factor (``Counter``).
-    """
-
-    serial: str
-    algorithm: TokenAlgorithm
-    secret: Secret
-    digits: int = 6
-    hash_algorithm: Algorithm = "SHA1"
-    period: int | None = 30
-    t0: int = 0
-    counter: int = 0
-    manufacturer: str | None = None
-    model: str | None = None
-
-
-# --- reading -----------------------------------------------------------------------------
-
-
 def parse_pskc(
     data: bytes,
     *,
@@ -178,24 +126,12 @@ def parse_pskc(
     return seeds
 
 
-@dataclass(frozen=True)
-class _Encrypted:
-    algorithm: str | None
-    cipher: bytes
-    mac: bytes | None
-
-
 class _Reader:
-    """The state of one import: the header python-pskc read, and the keys it unlocked."""
+    """The state of one import: the file's key protection and the binding checks."""
 
     def __init__(self, *, passphrase: bytes | None, psk: bytes | None) -> None:
-        self.passphrase = passphrase
-        self.psk = psk
-        self.pskc = PSKC()
-        self.saw_encryption_key = False
-        self.key: bytes | None = None
-        self._mac_key: bytes | None = None
-        self.checks = PackageChecks(self._keys)
+        self.protection = KeyProtection(passphrase=passphrase, psk=psk)
+        self.checks = PackageChecks(self.protection.keys)
 
     # The document -------------------------------------------------------------------------
 
@@ -220,14 +156,14 @@ class _Reader:
                 tag = element.tag
                 if tag == _KEY_PACKAGE:
                     if not in_packages:
-                        self._unlock()
+                        self.protection.unlock()
                         in_packages = True
                     yield element
                     element.clear()  # keep memory flat: this package is done
                 elif tag in (_ENCRYPTION_KEY, _MAC_METHOD):
                     if in_packages:
                         raise PskcError(f"{_local(tag)} must come before the first KeyPackage")
-                    self._header(element)
+                    self.protection.header(element)
         except DefusedXmlException:
             raise PskcError(
                 "the file declares a DTD or entities; PSKC files have neither"
@@ -253,53 +189,6 @@ class _Reader:
             if child.tag not in _CONTAINER_CHILDREN:
                 raise PskcError(f"unexpected element {_local(child.tag)} in the KeyContainer")
 
-    def _header(self, element: Element) -> None:
-        name = _local(element.tag)
-        try:
-            # python-pskc reads the header without namespaces; give it a copy to strip.
-            element = copy.deepcopy(element)
-        except RecursionError:
-            raise PskcError(f"the {name} is nested too deeply") from None
-        remove_namespaces(element)
-        try:
-            if element.tag == "EncryptionKey":
-                PSKCParser.parse_encryption(self.pskc.encryption, element)
-            else:
-                PSKCParser.parse_mac_method(self.pskc.mac, element)
-        except (PSKCError, ValueError, TypeError, binascii.Error) as exc:
-            raise PskcError(f"cannot read the {element.tag}: {exc}") from None
-        if element.tag == "EncryptionKey":
-            self.saw_encryption_key = True
-
-    def _unlock(self) -> None:
-        """Derive or take the file's encryption key, as the caller told us to (§6.1, §6.2)."""
-        encryption = self.pskc.encryption
-        derivation = encryption.derivation
-        if derivation.algorithm is not None:
-            if self.passphrase is None:
-                raise PskcError(
-                    "the file is encrypted with a passphrase (PBKDF2); give the passphrase"
-                )
-            iterations = derivation.pbkdf2_iterations or 0
-            if iterations > _MAX_PBKDF2_ITERATIONS:
-                raise PskcError(
-                    f"the file asks for {iterations} PBKDF2 iterations;"
-                    f" the limit is {_MAX_PBKDF2_ITERATIONS}"
-                )
-            try:
-                encryption.derive_key(self.passphrase)
-            except (PSKCError, ValueError, TypeError) as exc:
-                raise PskcError(f"cannot derive the file key: {exc}") from None
-            self.key = encryption.key
-        elif self.passphrase is not None and self.saw_encryption_key:
-            raise PskcError(
-                "the file is encrypted with a pre-shared key, not a passphrase; give the key"
-            )
-        elif self.psk is not None:
-            encryption.key = self.key = self.psk
-
-    # One key package ------------------------------------------------------------------------
-
     def seed(self, package: Element, position: int) -> TokenSeed:
         serial = manufacturer = model = None
         info = package.find(_DEVICE_INFO)
@@ -317,7 +206,7 @@ class _Reader:
                 f"key {key.get('Id') or position!r}: no DeviceInfo/SerialNo; a device is"
                 " activated with the serial number printed on it"
             )
-        if not _SERIAL.fullmatch(serial):
+        if not SERIAL.fullmatch(serial):
             raise PskcError(f"key {label}: the serial number is empty, too long or not printable")
 
         uri = key.get("Algorithm")
@@ -358,7 +247,7 @@ class _Reader:
             model=model,
         )
         try:
-            _check_seed(seed)
+            check_seed(seed)
         except ValueError as exc:
             raise PskcError(f"key {label}: {exc}") from None
         self.checks.check(
@@ -366,7 +255,7 @@ class _Reader:
             serial=serial,
             secret=secret,
             cipher=encrypted.cipher if encrypted else None,
-            mac=lambda message: self._mac(message, label),
+            mac=lambda message: self.protection.mac(message, label),
             label=label,
         )
         return seed
@@ -396,10 +285,10 @@ class _Reader:
             hash_algorithm = _hash_name(name, label)
         return digits, hash_algorithm
 
-    def _secret(self, plain: str | None, encrypted: _Encrypted | None, label: str) -> bytes:
+    def _secret(self, plain: str | None, encrypted: Encrypted | None, label: str) -> bytes:
         if encrypted is not None:
-            return self._open(encrypted, label, "Secret")
-        if self.passphrase is not None or self.psk is not None:
+            return self.protection.open(encrypted, label, "Secret")
+        if self.protection.expected:
             raise PskcError(
                 f"key {label}: the secret is not encrypted, but the file was expected to be;"
                 " refusing to import a plaintext seed"
@@ -414,7 +303,7 @@ class _Reader:
             return None
         plain, encrypted = _value(element, label, field)
         if encrypted is not None:
-            raw = self._open(encrypted, label, field)
+            raw = self.protection.open(encrypted, label, field)
             # Encrypted integers are ASCII digits or big-endian bytes, as python-pskc writes.
             return int(raw) if raw.isdigit() else int.from_bytes(raw, "big")
         text = (plain or "").strip()
@@ -422,74 +311,8 @@ class _Reader:
             raise PskcError(f"key {label}: {field} {text!r} is not a non-negative integer")
         return int(text)
 
-    def _open(self, value: _Encrypted, label: str, field: str) -> bytes:
-        if self.key is None:
-            raise PskcError(
-                f"key {label}: the {field} is encrypted; give the passphrase or pre-shared key"
-            )
-        algorithm = normalise_algorithm(value.algorithm) or self.pskc.encryption.algorithm
-        if algorithm is None:
-            raise PskcError(f"key {label}: the {field} has no EncryptionMethod")
-        try:
-            algorithm_key_lengths(algorithm)
-        except PSKCError:
-            raise PskcError(
-                f"key {label}: unsupported encryption algorithm {algorithm!r}"
-            ) from None
-        if self.pskc.encryption.algorithm is None:
-            # A MACKey without its own EncryptionMethod uses the file's algorithm.
-            self.pskc.encryption.algorithm = algorithm
-        # RFC 6030 §6.1.1: with an encryption algorithm that has no integrity check of its own
-        # (CBC), a MAC MUST be carried in ValueMAC; it covers the CipherValue (IV and
-        # ciphertext), and is checked before anything is decrypted.
-        if value.mac is not None or algorithm.endswith("-cbc"):
-            if value.mac is None:
-                raise PskcError(f"key {label}: the {field} is CBC-encrypted but has no ValueMAC")
-            expected = self._mac(value.cipher, label)
-            if not hmac.compare_digest(expected, value.mac):
-                raise PskcError(
-                    f"key {label}: the MAC of the {field} does not match; the file was altered,"
-                    " or the passphrase or key is wrong"
-                )
-        try:
-            return decrypt(algorithm, self.key, value.cipher, self.pskc.encryption.iv)
-        except (PSKCError, ValueError) as exc:
-            raise PskcError(
-                f"key {label}: cannot decrypt the {field} ({exc}); the passphrase or key is"
-                " wrong, or the file was altered"
-            ) from None
 
-    def _mac(self, message: bytes, label: str) -> bytes:
-        algorithm = self.pskc.mac.algorithm
-        if algorithm is None:
-            raise PskcError(f"key {label}: the file has a ValueMAC but no MACMethod")
-        digest = _HMAC_DIGESTS.get(algorithm)
-        if digest is None:
-            raise PskcError(f"unsupported MAC algorithm {algorithm!r}")
-        return hmac.digest(self._file_mac_key(), message, digest)
-
-    def _file_mac_key(self) -> bytes:
-        if self._mac_key is None:
-            try:
-                # The MAC key is itself encrypted under the file key (§6.1.1); decrypt it once.
-                self._mac_key = self.pskc.mac.key
-            except (PSKCError, ValueError) as exc:
-                raise PskcError(
-                    f"cannot decrypt the MAC key ({exc}); the passphrase or key is wrong,"
-                    " or the file was altered"
-                ) from None
-            if not self._mac_key:
-                raise PskcError("the file has a MACMethod but no MAC key")
-        return self._mac_key
-
-    def _keys(self) -> tuple[bytes, bytes] | None:
-        """The MAC key and the file key, for :class:`PackageChecks`; None if either is not."""
-        if self.key is None or self.pskc.mac.algorithm is None:
-            return None
-        return self._file_mac_key(), self.key
-
-
-def _value(element: Element, label: str, field: str) -> tuple[str | None, _Encrypted | None]:
+def _value(element: Element, label: str, field: str) -> tuple[str | None, Encrypted | None]:
     """A data element's PlainValue text, or its EncryptedValue and ValueMAC (RFC 6030 §4.2)."""
     plain = element.find(_PLAIN_VALUE)
     encrypted = element.find(_ENCRYPTED_VALUE)
@@ -505,7 +328,7 @@ def _value(element: Element, label: str, field: str) -> tuple[str | None, _Encry
     mac = None
     if mac_element is not None:
         mac = _base64(_text(mac_element), label, f"{field} ValueMAC")
-    return None, _Encrypted(algorithm=algorithm, cipher=cipher, mac=mac)
+    return None, Encrypted(algorithm=algorithm, cipher=cipher, mac=mac)
 
 
 def _data_fields(data: Element | None, label: str) -> dict[str, Element]:
@@ -570,25 +393,3 @@ def _base64(text: str | None, label: str, what: str) -> bytes:
 
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
-
-
-def _check_seed(seed: TokenSeed) -> None:
-    """What a seed must be to be imported or written; ``ValueError`` says what is wrong."""
-    secret = seed.secret.reveal()
-    if not _MIN_SECRET_BYTES <= len(secret) <= _MAX_SECRET_BYTES:
-        # RFC 4226 §4, R6: "The length of the shared secret MUST be at least 128 bits."
-        raise ValueError(
-            f"the secret is {len(secret) * 8} bits; it must be"
-            f" {_MIN_SECRET_BYTES * 8} to {_MAX_SECRET_BYTES * 8} bits"
-        )
-    if not _MIN_DIGITS <= seed.digits <= _MAX_DIGITS:
-        raise ValueError(f"codes of {seed.digits} digits are not supported (6 to 8)")
-    if seed.hash_algorithm not in _HASHES:
-        raise ValueError(f"unsupported hash {seed.hash_algorithm!r}")
-    if not 0 <= seed.counter <= _MAX_COUNTER:
-        raise ValueError("the counter must be 0 to 2**64 - 1")
-    if seed.algorithm == "totp":
-        if seed.period is None or not 1 <= seed.period <= _MAX_PERIOD:
-            raise ValueError(f"the time step must be 1 to {_MAX_PERIOD} seconds")
-        if seed.t0 < 0:
-            raise ValueError("T0 must not be negative")

@@ -19,8 +19,8 @@ from pskc.device import Device
 from pskc.serialiser import PSKCSerialiser
 from pskc.xml import tostring
 
-from segl.core.pskc import _SERIAL, PSKC_NS, XENC_NS, TokenAlgorithm, TokenSeed, _check_seed
 from segl.core.pskc_binding import SEGL_NS, add_binding, binding_message, factory_mac_key
+from segl.core.pskc_seed import PSKC_NS, SERIAL, XENC_NS, TokenAlgorithm, TokenSeed, check_seed
 
 __all__ = ["write_pskc"]
 
@@ -68,13 +68,13 @@ def _check(seeds: Sequence[TokenSeed]) -> None:
     serials: set[str] = set()
     secrets: set[bytes] = set()
     for seed in seeds:
-        _check_label("serial", seed.serial, _SERIAL)
+        _check_label("serial", seed.serial, SERIAL)
         _check_label("manufacturer", seed.manufacturer, _LABEL)
         _check_label("model", seed.model, _LABEL)
         if seed.algorithm not in _WRITE_URIS:
             raise ValueError(f"{seed.serial}: unsupported algorithm {seed.algorithm!r}")
         try:
-            _check_seed(seed)
+            check_seed(seed)
         except ValueError as exc:
             raise ValueError(f"{seed.serial}: {exc}") from None
         if seed.serial in serials:

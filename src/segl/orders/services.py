@@ -285,6 +285,14 @@ def order_mark_paid(*, reference: str, now: datetime, actor: str, ip: str = "") 
     return order
 
 
+def order_step(*, reference: str, to: str, now: datetime, actor: str, ip: str = "") -> Order:
+    """One step on the fulfilment page: ``paid`` records the payment of an invoice, any other
+    ``to`` is the status the order moves to."""
+    if to == "paid":
+        return order_mark_paid(reference=reference, now=now, actor=actor, ip=ip)
+    return order_advance(reference=reference, to=to, now=now, actor=actor, ip=ip)
+
+
 def order_summary(order: Order) -> dict[str, Any]:
     return {
         "reference": order.reference,

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from segl.flows.forms import SeglForm, UserIdForm
 from segl.orders.services import centres
 
+from .refusals import refusal
+
 KIND_CHOICES = [
     ("code_display", _("Code display")),
     ("audio_code_reader", _("Audio code reader")),
@@ -24,12 +26,6 @@ COUNTRIES = [
     ("DE", _("Germany")),
     ("GB", _("United Kingdom")),
 ]
-PASSWORD_ERRORS = {
-    "too_short": _("Your password must be at least 8 characters long"),
-    "too_long": _("Your password can be at most 64 characters long"),
-    "common": _("This password is too common. Choose one that is harder to guess"),
-    "user_id": _("Your password must not contain your user ID"),
-}
 
 
 def _text(
@@ -180,7 +176,7 @@ class NewPasswordFields(SeglForm):
         return data
 
     def reject_password(self, reason: str) -> None:
-        self.add_error("new_password", PASSWORD_ERRORS.get(reason, _("Choose another password")))
+        self.add_error("new_password", refusal(f"password_{reason}", default="password_refused"))
 
 
 class ActivateForm(IdentifyFields, NewPasswordFields):
@@ -275,4 +271,27 @@ class RenameForm(SeglForm):
         help_text=_("So you can tell your apps apart, for example “Anna's phone”."),
         error_messages={"required": _("Enter a name"), "max_length": _("At most 64 characters")},
         widget=forms.TextInput(attrs={"aria-describedby": "id_name-hint"}),
+    )
+
+
+class PhoneForm(SeglForm):
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=32,
+        help_text=_(
+            "The temporary PIN code for the segl app is sent here by SMS. "
+            "8 digits, or + and the country code first, for example +299 123456."
+        ),
+        error_messages={
+            "required": _("Enter your mobile number"),
+            "max_length": _("This is too long"),
+        },
+        widget=forms.TextInput(
+            attrs={
+                "type": "tel",
+                "autocomplete": "tel",
+                "spellcheck": "false",
+                "aria-describedby": "id_phone-hint",
+            }
+        ),
     )

@@ -20,9 +20,13 @@ from segl.changes.models import DelayedChange
 from segl.changes.services import ChangeRefused, change_cancel, changes_pending
 from segl.core.errors import SeglError
 from segl.core.serials import normalise_serial
-from segl.identities.models import Activity, Identity
-from segl.identities.services import check_user_id, identity_set_password
+from segl.http import hit
+from segl.identities.models import Activity, Identity, Person
+from segl.identities.services import check_user_id, identity_set_password, identity_verify_password
 from segl.notify.notices import tell
+
+# Whether a user ID is taken is worth knowing to someone guessing them: a few an hour.
+USER_ID_TRIES_PER_HOUR = 10
 
 
 class PortalRefused(SeglError):
@@ -44,22 +48,6 @@ def _own_locked(identity: Identity, authenticator_id: int) -> Authenticator:
     if auth is None:
         raise PortalRefused("not_found")
     return auth
-
-
-def authenticators_of(identity: Identity) -> list[Authenticator]:
-    """Active and suspended ones first, newest first; retired ones after."""
-    rows = list(
-        Authenticator.objects.select_related("device", "app")
-        .filter(identity=identity)
-        .order_by("-activated_at")
-    )
-    return sorted(rows, key=lambda a: a.status == Authenticator.Status.RETIRED)
-
-
-def needs_backup(identity: Identity) -> bool:
-    """Only one active authenticator: losing it means a trip to a citizen service centre."""
-    active = Authenticator.objects.filter(identity=identity, status=Authenticator.Status.ACTIVE)
-    return active.exclude(device__disabled_at__isnull=False).count() <= 1
 
 
 def rename_app(
@@ -112,18 +100,26 @@ class Activated:
 
 def activate_device(
     *,
-    identity: Identity,
+    identity: Identity | None,
+    person: Person | None = None,
     serial: str,
     code: str,
     password: str,
     now: datetime,
-    logged_in: bool,
     ip: str = "",
 ) -> Activated:
-    """Seed 001: the serial from the back, the code shown or read aloud, a new password. Only a
-    device sent out on an order can be activated here, and only by the person it went to. A
-    device from an order placed without identification needs a login (decision 14): a CPR
-    number and a passport number are things others can know."""
+    """Seed 001: the serial from the back, the code shown or read aloud, a new password. The
+    citizen is logged in (``identity``) or identified by CPR number and passport number
+    (``person``, whose segl the device joins: ``no_identity`` if they have none in use).
+
+    Only a device sent out on an order can be activated here, and only by the person it went
+    to. A device from an order placed without identification needs a login (decision 14): a
+    CPR number and a passport number are things others can know."""
+    logged_in = identity is not None
+    if identity is None:
+        identity = Identity.objects.filter(person=person).first() if person else None
+        if identity is None or not identity.is_active:
+            raise PortalRefused("no_identity")
     serial = normalise_serial(serial)
     device = Device.objects.filter(serial=serial).first()
     if device is None or device.status != Device.Status.ASSIGNED:
@@ -151,13 +147,20 @@ def activate_device(
     return Activated(auth, [a.device.serial for a in previous if a.device is not None])
 
 
-def change_password(*, identity: Identity, new: str, now: datetime, ip: str = "") -> None:
-    """The caller has checked the current password or a fresh login."""
+def change_password(
+    *, identity: Identity, current: str | None, new: str, now: datetime, ip: str = ""
+) -> None:
+    """``current`` is the password the citizen typed, or None after a fresh login (which
+    proved as much)."""
+    if current is not None:
+        identity_verify_password(identity_id=identity.pk, password=current, now=now, ip=ip)
     identity_set_password(identity=identity, password=new, now=now, actor="citizen", ip=ip)
     tell(identity.person, "password_changed", now=now)
 
 
 def change_user_id(*, identity: Identity, new: str, now: datetime, ip: str = "") -> str:
+    if hit(f"portal-user-id:{identity.pk}", USER_ID_TRIES_PER_HOUR, window=3600):
+        raise PortalRefused("user_id_tries")
     user_id = check_user_id(new)
     if user_id == identity.user_id:
         raise PortalRefused("user_id_same")
@@ -191,14 +194,6 @@ def cancel_change(*, identity: Identity, change_id: int, now: datetime, ip: str 
         change_cancel(identity=identity, change_id=change_id, now=now, ip=ip)
     except ChangeRefused:
         raise PortalRefused("not_found") from None
-
-
-def history(identity: Identity, *, limit: int = 100) -> list[Activity]:
-    return list(
-        Activity.objects.select_related("authenticator__device", "authenticator__app")
-        .filter(identity=identity)
-        .order_by("-at", "-pk")[:limit]
-    )
 
 
 def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: str = "") -> bool:
