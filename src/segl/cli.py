@@ -135,7 +135,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="warning",
-        proxy_headers=True,
+        # segl reads X-Forwarded-For itself, from SEGL_TRUSTED_PROXIES only (segl.http).
+        proxy_headers=False,
     )
     return 0
 

@@ -9,8 +9,9 @@ process, since a test database does not outlive it.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,13 @@ from urllib.parse import urlsplit
 from segl import keysource
 
 ENVIRONMENTS = ("production", "development", "test")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def secret(**kwargs: Any) -> Any:
+    """A field whose value never appears in the configuration's repr (or a log of it)."""
+    return field(repr=False, **kwargs)
 
 
 class ConfigError(Exception):
@@ -43,11 +51,13 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Config:
+    """Every setting, typed. The secrets are fields that no repr shows."""
+
     env: str
     debug: bool
-    secret_key: str
-    keyring: str
-    oidc_private_key: str
+    secret_key: str = secret()
+    keyring: str = secret()
+    oidc_private_key: str = secret()
     base_url: str
     allowed_hosts: tuple[str, ...]
     database_url: str
@@ -60,7 +70,7 @@ class Config:
     rate_limit_ip_per_minute: int
     rate_limit_user_per_minute: int
     demo: bool
-    demo_rp_secret: str
+    demo_rp_secret: str = secret()
     app_code_length: int = 4
     app_request_seconds: int = 120
     app_unlock_seconds: int = 300
@@ -75,12 +85,15 @@ class Config:
     portal_session_minutes: int = 60
     db_pool_max: int = 8
     db_pool_timeout: int = 10
-    audit_keys: str = ""
-    audit_signing_key: str | None = None
+    audit_keys: str = secret(default="")
+    audit_signing_key: str | None = secret(default=None)
     audit_checkpoint_file: Path | None = None
     audit_syslog: str = ""
     audit_checkpoint_sink: str = ""
     audit_partitions: int = 8
+    trusted_proxies: tuple[Network, ...] = ()
+    log_level: str = "INFO"
+    metrics_token: str = secret(default="")
 
     @property
     def issuer(self) -> str:
@@ -119,6 +132,37 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _networks(env: dict[str, str], name: str) -> tuple[Network, ...]:
+    """Addresses and networks, comma-separated: ``10.0.0.5, 10.1.0.0/16, fd00::/8``."""
+    networks = []
+    for entry in env.get(name, "").split(","):
+        if not entry.strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=True))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list IP addresses or networks such as 10.0.0.5 or 10.1.0.0/16,"
+                f" separated by commas; {entry.strip()!r} is not one"
+            ) from None
+    return tuple(networks)
+
+
+def operations_settings(env: dict[str, str]) -> dict[str, Any]:
+    """Running segl: proxies in front of it, its logs, its metrics (decision 26)."""
+    level = env.get("SEGL_LOG_LEVEL", "").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"SEGL_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+    token = env.get("SEGL_METRICS_TOKEN", "").strip()
+    if token and len(token) < 32:
+        raise ConfigError("SEGL_METRICS_TOKEN must be at least 32 characters (or not set)")
+    return {
+        "trusted_proxies": _networks(env, "SEGL_TRUSTED_PROXIES"),
+        "log_level": level,
+        "metrics_token": token,
+    }
 
 
 def _test_secrets() -> dict[str, str]:
@@ -235,6 +279,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         db_pool_max=_int(env, "SEGL_DB_POOL_MAX", 8, 1, 500),
         db_pool_timeout=_int(env, "SEGL_DB_POOL_TIMEOUT", 10, 1, 300),
         **audit_settings(env),
+        **operations_settings(env),
     )
 
 
