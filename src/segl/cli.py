@@ -128,6 +128,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _fail(f"refusing to start in production: {exc}")
     if warning:
         print(f"segl: warning: {warning}", file=sys.stderr)
+    from segl.metrics import prepare_workers
+
+    prepare_workers(settings.CONFIG.data_dir, args.workers)  # one set of metrics for them all
     print(f"segl is serving {settings.CONFIG.base_url}/ (Ctrl+C stops it)", flush=True)
     uvicorn.run(
         "segl.asgi:application",

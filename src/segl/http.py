@@ -88,6 +88,15 @@ def client_address(meta: Mapping[str, Any]) -> str:
     return forwarded_client(peer, str(meta.get("HTTP_X_FORWARDED_FOR", "")), trusted)
 
 
+def peer_is_trusted(meta: Mapping[str, Any]) -> bool:
+    """Whether the direct peer is one of ``SEGL_TRUSTED_PROXIES``."""
+    trusted = settings.CONFIG.trusted_proxies
+    if not trusted:
+        return False
+    peer = _address(str(meta.get("REMOTE_ADDR", "")))
+    return peer is not None and _in(peer, tuple(trusted))
+
+
 def forwarded_client(peer: str, forwarded_for: str, trusted: Iterable[Any]) -> str:
     """The client behind ``peer``: X-Forwarded-For walked from the right while each hop is a
     trusted proxy; the first hop that is not one is the client.

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from oauth2_provider import views as oauth_views
 
 from segl.oidc import views as oidc_views
+from segl.web import operations
 from segl.web import views as web_views
 
 oidc_patterns = (
@@ -29,6 +30,7 @@ oidc_patterns = (
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("metrics", operations.metrics, name="metrics"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("o/", include(oidc_patterns)),
     path("login/", include("segl.flows.urls")),
