@@ -77,9 +77,9 @@ def serving(env: dict[str, str], port: int, *argv: str, log: Path | None = None)
                 output.seek(0)
                 raise AssertionError(f"segl serve stopped: {output.read()}")
             try:
-                requests.get(url + "/healthz", timeout=1)
+                requests.get(url + "/healthz", timeout=10)  # a fresh worker's first is slow
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         else:
             raise AssertionError("segl serve did not answer within 30 seconds")
