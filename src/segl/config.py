@@ -23,11 +23,6 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def secret(**kwargs: Any) -> Any:
-    """A field whose value never appears in the configuration's repr (or a log of it)."""
-    return field(repr=False, **kwargs)
-
-
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable and what it wants."""
 
@@ -51,13 +46,14 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Config:
-    """Every setting, typed. The secrets are fields that no repr shows."""
+    """Every setting, typed. The secrets are ``repr=False``: no repr, and so no log or error
+    page that prints the configuration, shows them."""
 
     env: str
     debug: bool
-    secret_key: str = secret()
-    keyring: str = secret()
-    oidc_private_key: str = secret()
+    secret_key: str = field(repr=False)
+    keyring: str = field(repr=False)
+    oidc_private_key: str = field(repr=False)
     base_url: str
     allowed_hosts: tuple[str, ...]
     database_url: str
@@ -70,7 +66,7 @@ class Config:
     rate_limit_ip_per_minute: int
     rate_limit_user_per_minute: int
     demo: bool
-    demo_rp_secret: str = secret()
+    demo_rp_secret: str = field(repr=False)
     app_code_length: int = 4
     app_request_seconds: int = 120
     app_unlock_seconds: int = 300
@@ -85,15 +81,15 @@ class Config:
     portal_session_minutes: int = 60
     db_pool_max: int = 8
     db_pool_timeout: int = 10
-    audit_keys: str = secret(default="")
-    audit_signing_key: str | None = secret(default=None)
+    audit_keys: str = field(repr=False, default="")
+    audit_signing_key: str | None = field(repr=False, default=None)
     audit_checkpoint_file: Path | None = None
     audit_syslog: str = ""
     audit_checkpoint_sink: str = ""
     audit_partitions: int = 8
     trusted_proxies: tuple[Network, ...] = ()
     log_level: str = "INFO"
-    metrics_token: str = secret(default="")
+    metrics_token: str = field(repr=False, default="")
 
     @property
     def issuer(self) -> str:
