@@ -51,7 +51,8 @@ class RequestLogMiddleware:
             if request_log.isEnabledFor(logging.INFO):
                 fields = {
                     "method": request.method,
-                    "path": request.path,  # never the query string: codes and tokens travel there
+                    # Never the query string: codes and tokens travel there.
+                    "path": request.path[:512],
                     "status": response.status_code,
                     "duration_ms": round(duration * 1000, 1),
                     "client": client_ip(request),
