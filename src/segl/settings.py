@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "segl.audit",
     "segl.identities",
     "segl.authenticators",
+    "segl.changes",
     "segl.flows",
     "segl.notify",
     "segl.app",

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from segl.app.models import DelayedChange
 from segl.audit.models import AuditEvent
 from segl.authenticators.models import Authenticator
+from segl.changes.models import DelayedChange
 from segl.flows.models import Flow
 from segl.identities.models import Identity
 from segl.notify.models import OutboxMessage

@@ -13,8 +13,6 @@ import base64
 import secrets
 from datetime import datetime, timedelta
 
-from django.conf import settings
-
 from segl.audit.services import audit_record
 from segl.authenticators.models import Kind
 from segl.core import app as protocol
@@ -30,7 +28,7 @@ from .models import AppRequest
 def _unanswered(key: str, now: datetime) -> int:
     return (
         AppRequest.objects.filter(
-            identity=None, decoy_key=key, created_at__gt=now - services.REQUEST_WINDOW
+            identity=None, decoy_key=key, created_at__gt=now - services.policy().request_window
         )
         .exclude(status__in=(AppRequest.Status.APPROVED, AppRequest.Status.REJECTED))
         .count()
@@ -45,7 +43,7 @@ def decoy_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest
     throttles.lock(UnknownUserThrottle, [key], now)
     data = {"flow": flow.id, "decoy": True, "unknown_user": flow.identity is None}
     subject = flow.identity.user_id if flow.identity is not None else ""
-    if _unanswered(key, now) >= services.REQUESTS_PER_WINDOW:
+    if _unanswered(key, now) >= services.policy().requests_per_window:
         audit_record(
             action="app.request", outcome="too_many", subject=subject, ip=ip, data=data, at=now
         )
@@ -53,18 +51,18 @@ def decoy_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest
     AppRequest.objects.filter(identity=None, decoy_key=key, status__in=AppRequest.OPEN).update(
         status=AppRequest.Status.CANCELLED, reason="superseded"
     )
-    config = settings.CONFIG
+    policy = services.policy()
     request = AppRequest.objects.create(
         id=secrets.token_urlsafe(24),
         flow=flow,
         identity=None,
         decoy_key=key,
         qr_secret=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        code=protocol.new_binding_code(config.app_code_length),
+        code=protocol.new_binding_code(policy.code_length),
         device_token=secrets.token_urlsafe(32),
         text_sha256=protocol.text_sha256(flow.approval_text),
         created_at=now,
-        expires_at=min(now + timedelta(seconds=config.app_request_seconds), flow.expires_at),
+        expires_at=min(now + timedelta(seconds=policy.request_seconds), flow.expires_at),
     )
     audit_record(
         action="app.request",
@@ -83,4 +81,4 @@ def too_many_requests(flow: Flow, now: datetime) -> bool:
     identity's real ones if it has an app, else its decoy's."""
     if owned_authenticator(flow, Kind.APP.value) is not None:
         return services.too_many_requests(flow.identity, now)
-    return _unanswered(kind_key(flow, Kind.APP.value), now) >= services.REQUESTS_PER_WINDOW
+    return _unanswered(kind_key(flow, Kind.APP.value), now) >= services.policy().requests_per_window

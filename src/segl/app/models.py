@@ -175,20 +175,3 @@ class DpopJti(models.Model):
 
     def __str__(self) -> str:
         return f"DPoP jti {self.jti_hash[:8]}"
-
-
-class DelayedChange(models.Model):
-    """A change that weakens protection waits out its delay, then needs confirming."""
-
-    class What(models.TextChoices):
-        ONE_TIME_CODES = "one_time_codes", _("Approve with one-time codes")
-
-    instance = models.ForeignKey(AppInstance, on_delete=models.CASCADE, related_name="changes")
-    what = models.CharField(max_length=32, choices=What.choices)
-    requested_at = models.DateTimeField()
-    effective_at = models.DateTimeField()
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.what} from {self.effective_at:%Y-%m-%d %H:%M}"

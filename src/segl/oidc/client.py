@@ -20,6 +20,8 @@ from urllib.parse import urlencode
 
 from jwcrypto import jwk, jwt
 
+from segl.core.approval import text_sha256
+
 
 class OidcClientError(Exception):
     """The login did not complete; ``error`` is the OAuth error code when segl sent one."""
@@ -145,7 +147,7 @@ class OidcClient:
         claims: dict[str, Any] = json.loads(token.claims)
         if not secrets.compare_digest(claims.get("nonce", ""), pending.nonce):
             raise OidcClientError("nonce does not match")
-        expected = hashlib.sha256(pending.approval_text.encode()).hexdigest()
+        expected = text_sha256(pending.approval_text)
         if claims.get("segl_approval_sha256") != expected:
             raise OidcClientError("the approved text is not the text that was asked for")
         if claims.get("auth_time", 0) < time.time() - 600:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from segl.app.models import AppInstance, DelayedChange
+from segl.app.models import AppInstance
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator, Device
 from segl.authenticators.services import (
@@ -17,6 +17,8 @@ from segl.authenticators.services import (
     authenticator_suspend,
     device_activate,
 )
+from segl.changes.models import DelayedChange
+from segl.changes.services import ChangeRefused, change_cancel, changes_pending
 from segl.core.errors import SeglError
 from segl.core.serials import normalise_serial
 from segl.identities.models import Activity, Identity
@@ -184,39 +186,14 @@ def change_user_id(*, identity: Identity, new: str, now: datetime, ip: str = "")
 
 
 def pending_changes(identity: Identity) -> list[DelayedChange]:
-    return list(
-        DelayedChange.objects.select_related("instance__authenticator")
-        .filter(
-            instance__authenticator__identity=identity,
-            instance__authenticator__status=Authenticator.Status.ACTIVE,
-            confirmed_at=None,
-            cancelled_at=None,
-        )
-        .order_by("effective_at")
-    )
+    return changes_pending(identity=identity)
 
 
 def cancel_change(*, identity: Identity, change_id: int, now: datetime, ip: str = "") -> None:
-    with transaction.atomic():
-        change = (
-            DelayedChange.objects.select_for_update()
-            .filter(pk=change_id, instance__authenticator__identity=identity)
-            .first()
-        )
-        if change is None or change.confirmed_at or change.cancelled_at:
-            raise PortalRefused("not_found")
-        change.cancelled_at = now
-        change.save(update_fields=["cancelled_at"])
-        audit_record(
-            action="app.approval_mode",
-            outcome="cancelled",
-            actor="citizen",
-            subject=identity.user_id,
-            ip=ip,
-            data={"change": change.pk},
-            at=now,
-        )
-        tell(identity.person, "delayed_change_cancelled", now=now)
+    try:
+        change_cancel(identity=identity, change_id=change_id, now=now, ip=ip)
+    except ChangeRefused:
+        raise PortalRefused("not_found") from None
 
 
 def history(identity: Identity, *, limit: int = 100) -> list[Activity]:
