@@ -40,8 +40,9 @@ $(VENV)/.created:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@touch $@
 
+# The emulator extra reads QR codes from pictures: the README's `segl app approve --image`.
 install: $(VENV)/.created
-	@$(BIN)/python -m pip install --quiet -e .
+	@$(BIN)/python -m pip install --quiet -e '.[emulator]'
 
 install-dev: $(VENV)/.created
 	@$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -36,12 +36,14 @@ INSTALLED_APPS = [
     "segl.changes",
     "segl.flows",
     "segl.notify",
+    "segl.codedevice",
     "segl.app",
     "segl.orders",
     "segl.oidc",
     "segl.emulators",
     "segl.portal",
     "segl.demo_rp",
+    "segl.demo",
 ]
 
 MIDDLEWARE = [

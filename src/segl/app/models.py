@@ -11,7 +11,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from segl.authenticators.models import Authenticator
-from segl.flows.models import Flow
 from segl.identities.models import Identity
 
 
@@ -98,7 +97,8 @@ class AppRequest(models.Model):
     OPEN = (Status.PENDING, Status.BOUND)
 
     id = models.CharField(max_length=32, primary_key=True)
-    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="app_requests")
+    # The login's id as a plain value: the app sits below the flow and never joins its table.
+    flow_id = models.CharField(max_length=32, db_index=True)
     identity = models.ForeignKey(
         Identity,
         null=True,

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from segl.app.models import AppInstance
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator, Device
 from segl.authenticators.services import (
@@ -90,7 +89,6 @@ def retire(*, identity: Identity, authenticator_id: int, now: datetime, ip: str 
         if auth.status == Authenticator.Status.RETIRED:
             raise PortalRefused("already_retired")
         authenticator_retire(authenticator_id=auth.pk, now=now, actor="citizen", ip=ip)
-        AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
         tell(identity.person, "authenticator_retired", kind=auth.kind, now=now)
 
 
@@ -103,7 +101,6 @@ def report_lost(*, identity: Identity, authenticator_id: int, now: datetime, ip:
         authenticator_suspend(
             authenticator_id=auth.pk, now=now, reason="lost", actor="citizen", ip=ip
         )
-        AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
         tell(identity.person, "authenticator_lost", kind=auth.kind, now=now)
 
 
@@ -209,10 +206,7 @@ def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: st
     was suspended (what was used may have been retired or blocked already)."""
     with transaction.atomic():
         activity = (
-            Activity.objects.select_for_update(of=("self",))
-            .select_related("authenticator")
-            .filter(pk=activity_id, identity=identity)
-            .first()
+            Activity.objects.select_for_update().filter(pk=activity_id, identity=identity).first()
         )
         if activity is None:
             raise PortalRefused("not_found")
@@ -220,13 +214,15 @@ def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: st
             raise PortalRefused("already_reported")
         activity.reported_at = now
         activity.save(update_fields=["reported_at"])
-        auth = activity.authenticator
+        # Locked before its status is read, so the suspension below cannot be refused by a
+        # change another tab made in between (segl.core.lifecycle).
+        used = activity.authenticator_id
+        auth = Authenticator.objects.select_for_update().filter(pk=used).first() if used else None
         suspended = auth is not None and auth.status == Authenticator.Status.ACTIVE
         if suspended and auth is not None:
             authenticator_suspend(
                 authenticator_id=auth.pk, now=now, reason="fraud", actor="citizen", ip=ip
             )
-            AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
         audit_record(
             action="fraud.report",
             actor="citizen",

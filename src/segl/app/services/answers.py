@@ -8,15 +8,15 @@ from datetime import datetime
 from django.db import transaction
 
 from segl.audit.services import audit_record
+from segl.authenticators.registry import flows
 from segl.core.approval import verify_approval
 from segl.core.errors import AppProtocolError, FlowError, ProofInvalid
-from segl.flows.services import flow_app_answered
 from segl.notify.notices import tell
 
 from .. import doorbell
 from ..models import AppInstance, AppRequest
 from .base import AppRefused
-from .requests import locked_request
+from .requests import APP_STEP, locked_request, request_rp_name
 from .unlock import require_unlocked
 
 
@@ -46,11 +46,7 @@ def _late_fraud_report(
 ) -> None:
     """ "I did not start this" counts even when the request can no longer be answered (the
     fraudster cancelled, or it expired): if this app bound it and signed the report, record it."""
-    request = (
-        AppRequest.objects.select_related("flow__application")
-        .filter(pk=str(request_id)[:32], instance=instance)
-        .first()
-    )
+    request = AppRequest.objects.filter(pk=str(request_id)[:32], instance=instance).first()
     if request is None or not request.channel:
         return
     try:
@@ -68,7 +64,7 @@ def _late_fraud_report(
         ip=ip,
         data={
             "flow": request.flow_id,
-            "rp": request.flow.application.name,
+            "rp": request_rp_name(request),
             "text_sha256": request.text_sha256,
             "late": True,
         },
@@ -80,7 +76,7 @@ def _late_fraud_report(
 def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, ip: str) -> str:
     user_id = instance.authenticator.identity.user_id
     with transaction.atomic():
-        request, instance = locked_request(instance, request_id, now, lock_identity=True)
+        request, instance, step = locked_request(instance, request_id, now, lock_identity=True)
         if request.status != AppRequest.Status.BOUND or request.instance_id != instance.pk:
             raise AppRefused("binding_needed")
         require_unlocked(instance, now)
@@ -104,15 +100,24 @@ def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, 
         # One unlock, one answer: the next login asks for the PIN or biometrics again.
         instance.unlocked_until = None
         instance.save(update_fields=["unlocked_until"])
-        flow_app_answered(
-            flow_id=request.flow_id,
-            approved=approved,
-            reason="" if approved else f"app_{approval.decision}",
-            amr=amr,
-            now=now,
-            ip=ip,
-            authenticator_id=instance.authenticator_id,
-        )
+        if approved:
+            flows().step_passed(
+                flow_id=request.flow_id,
+                step=APP_STEP,
+                authenticator_id=instance.authenticator_id,
+                response=request.id,
+                amr=amr,
+                now=now,
+                ip=ip,
+            )
+        else:
+            flows().step_failed(
+                flow_id=request.flow_id,
+                step=APP_STEP,
+                reason=f"app_{approval.decision}",
+                now=now,
+                ip=ip,
+            )
         audit_record(
             action="app.answer",
             outcome=approval.decision,
@@ -128,7 +133,7 @@ def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, 
                 ip=ip,
                 data={
                     "flow": request.flow_id,
-                    "rp": request.flow.application.name,
+                    "rp": step.rp_name,
                     "text_sha256": request.text_sha256,
                 },
                 at=now,

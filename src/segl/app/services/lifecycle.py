@@ -7,23 +7,32 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from segl.audit.services import audit_record
-from segl.authenticators.models import Authenticator
+from segl.authenticators.services import authenticator_retire
 
-from ..models import ActivationCode, AppActivation, AppInstance, CopyOffer, DpopJti
+from ..models import (
+    ActivationCode,
+    AppActivation,
+    AppInstance,
+    AppRequest,
+    CopyOffer,
+    DpopJti,
+)
 from .unlock import require_unlocked
 
 
 def app_purge(*, now: datetime, keep: timedelta) -> dict[str, int]:
     """Delete what only mattered for a while: seen DPoP proof ids once they could no longer be
-    replayed, and activations, activation codes and copy offers that ended ``keep`` ago. (App
-    requests go with their flows.)"""
+    replayed, and requests, activations, activation codes and copy offers that ended ``keep``
+    ago (a request ends with its login at the latest, so it goes no later than the login)."""
     cutoff = now - keep
     proofs, _ = DpopJti.objects.filter(expires_at__lt=now).delete()
+    requests, _ = AppRequest.objects.filter(expires_at__lt=cutoff).delete()
     activations, _ = AppActivation.objects.filter(expires_at__lt=cutoff).delete()
     codes, _ = ActivationCode.objects.filter(expires_at__lt=cutoff).delete()
     offers, _ = CopyOffer.objects.filter(expires_at__lt=cutoff).delete()
     return {
         "dpop_proof_ids": proofs,
+        "app_requests": requests,
         "app_activations": activations,
         "activation_codes": codes,
         "copy_offers": offers,
@@ -34,8 +43,8 @@ def app_retire(*, instance: AppInstance, now: datetime, ip: str = "") -> None:
     """The citizen removes this user ID from the app: its authenticator is retired."""
     require_unlocked(instance, now)
     with transaction.atomic():
-        Authenticator.objects.filter(pk=instance.authenticator_id).update(
-            status=Authenticator.Status.RETIRED, retired_at=now
+        authenticator_retire(
+            authenticator_id=instance.authenticator_id, now=now, actor="citizen", ip=ip
         )
         AppInstance.objects.filter(pk=instance.pk).update(unlocked_until=None)
         audit_record(

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from segl.audit.services import audit_record
-from segl.authenticators.models import Authenticator
+from segl.authenticators.contract import StepContext, StepNotFound
+from segl.authenticators.models import Authenticator, Kind
+from segl.authenticators.registry import flows
 from segl.core.approval import text_sha256
 from segl.core.binding import check_binding_code, check_qr, new_binding_code, parse_qr, qr_payload
 from segl.core.errors import BindingInvalid, SeglError
-from segl.flows.models import Flow
-from segl.flows.services import APP_STEP, browser_key_hash, flow_app_answered
 from segl.identities.models import Identity
 
 from .. import doorbell
@@ -26,67 +29,71 @@ from ..push import push
 from .base import AppRefused, policy
 from .unlock import require_unlocked
 
-
-def _open_requests(identity: Identity) -> Any:
-    return AppRequest.objects.filter(identity=identity, status__in=AppRequest.OPEN)
+APP_STEP = Kind.APP.value  # the app's one step in a login
 
 
-def too_many_requests(identity: Identity | None, now: datetime) -> bool:
+def _open_requests(identity_id: UUID) -> QuerySet[AppRequest]:
+    return AppRequest.objects.filter(identity_id=identity_id, status__in=AppRequest.OPEN)
+
+
+def too_many_requests(identity_id: UUID, now: datetime) -> bool:
     """Whether the identity had too many unanswered requests lately (5 in 10 minutes by default)."""
     unanswered = (
-        AppRequest.objects.filter(identity=identity, created_at__gt=now - policy().request_window)
+        AppRequest.objects.filter(
+            identity_id=identity_id, created_at__gt=now - policy().request_window
+        )
         .exclude(status__in=(AppRequest.Status.APPROVED, AppRequest.Status.REJECTED))
         .count()
     )
     return unanswered >= policy().requests_per_window
 
 
-def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest | None:
-    """Ask the identity's apps to approve ``flow`` (the caller holds the flow's row lock).
+def app_request_open(*, step: StepContext, now: datetime, ip: str = "") -> AppRequest | None:
+    """Ask the identity's apps to approve the login (the caller holds the flow's row lock).
 
     One open request per identity: a new one cancels the old. At most 5 unanswered requests per
     identity in 10 minutes (by default), so nobody can flood a citizen's phone with requests to
     approve.
     """
-    identity = flow.identity
-    if identity is None:
+    identity_id = step.identity_id
+    if identity_id is None:
         raise ValueError("an app request needs an identity")
-    Identity.objects.select_for_update().filter(pk=identity.pk).first()
-    if too_many_requests(identity, now):
+    Identity.objects.select_for_update().filter(pk=identity_id).first()
+    if too_many_requests(identity_id, now):
         # Audited and not raised, so that the caller's transaction keeps the record; the step's
         # page sees no open request and says "too many requests".
         audit_record(
             action="app.request",
             outcome="too_many",
-            subject=identity.user_id,
+            subject=step.user_id,
             ip=ip,
-            data={"flow": flow.id},
+            data={"flow": step.flow_id},
             at=now,
         )
         return None
-    _open_requests(identity).update(status=AppRequest.Status.CANCELLED, reason="superseded")
-    expires = min(now + timedelta(seconds=policy().request_seconds), flow.expires_at)
+    _open_requests(identity_id).update(status=AppRequest.Status.CANCELLED, reason="superseded")
+    expires = min(now + timedelta(seconds=policy().request_seconds), step.expires_at)
     request = AppRequest.objects.create(
         id=secrets.token_urlsafe(24),
-        flow=flow,
-        identity=identity,
+        flow_id=step.flow_id,
+        identity_id=identity_id,
         qr_secret=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         code=new_binding_code(policy().code_length),
         device_token=secrets.token_urlsafe(32),
-        text_sha256=text_sha256(flow.approval_text),
+        text_sha256=text_sha256(step.approval_text),
         created_at=now,
         expires_at=expires,
     )
     audit_record(
         action="app.request",
-        subject=identity.user_id,
+        subject=step.user_id,
         ip=ip,
-        data={"flow": flow.id, "request": request.id},
+        data={"flow": step.flow_id, "request": request.id},
         at=now,
     )
-    doorbell.ring(f"identity:{identity.pk}", f"flow:{flow.id}")
+    doorbell.ring(f"identity:{identity_id}", f"flow:{step.flow_id}")
     for instance in AppInstance.objects.filter(
-        authenticator__identity=identity,
+        authenticator__identity_id=identity_id,
         authenticator__status=Authenticator.Status.ACTIVE,
         notifications=True,
     ):
@@ -94,8 +101,16 @@ def app_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest |
     return request
 
 
-def app_request_current(flow: Flow) -> AppRequest | None:
-    return AppRequest.objects.filter(flow=flow).order_by("-created_at").first()
+def app_request_current(flow_id: str) -> AppRequest | None:
+    return AppRequest.objects.filter(flow_id=flow_id).order_by("-created_at").first()
+
+
+def request_rp_name(request: AppRequest) -> str:
+    """The name of the RP that asked, for the app's list (a purged login has none)."""
+    try:
+        return flows().step_context(flow_id=request.flow_id, kind=APP_STEP).rp_name
+    except StepNotFound:
+        return ""
 
 
 def request_state(request: AppRequest | None, now: datetime) -> str:
@@ -114,13 +129,14 @@ def qr_text(request: AppRequest, now: datetime) -> str:
 
 def pending_for(instance: AppInstance, now: datetime) -> AppRequest | None:
     """The open, unexpired request waiting for this app's identity, if any."""
-    found: AppRequest | None = (
-        _open_requests(instance.authenticator.identity)
-        .filter(expires_at__gt=now, flow__step=APP_STEP, flow__expires_at__gt=now)
-        .order_by("-created_at")
-        .first()
-    )
-    return found
+    # Requests expire with their login at the latest; one whose login moved on (cancelled in
+    # the browser, another method chosen) waits for nothing.
+    waiting = _open_requests(instance.authenticator.identity_id).filter(expires_at__gt=now)
+    for found in waiting.order_by("-created_at"):
+        with contextlib.suppress(StepNotFound):
+            if flows().step_context(flow_id=found.flow_id, kind=APP_STEP).at_kind_step:
+                return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -140,7 +156,7 @@ class Bound:
 
 def locked_request(
     instance: AppInstance, request_id: str, now: datetime, *, lock_identity: bool = False
-) -> tuple[AppRequest, AppInstance]:
+) -> tuple[AppRequest, AppInstance, StepContext]:
     """The request (of this app's identity) and the app, both under row locks, taken in the
     one order every service uses: flow, identity, request, app."""
     identity_id = instance.authenticator.identity_id
@@ -151,14 +167,13 @@ def locked_request(
     )
     if flow_id is None:
         raise AppRefused("request_unknown")
-    Flow.objects.select_for_update(of=("self",)).filter(pk=flow_id).first()
+    try:
+        step = flows().step_context(flow_id=flow_id, kind=APP_STEP, lock=True)
+    except StepNotFound:
+        raise AppRefused("request_cancelled") from None  # the login is gone
     if lock_identity:
         Identity.objects.select_for_update().filter(pk=identity_id).first()
-    request = (
-        AppRequest.objects.select_for_update(of=("self",))
-        .select_related("flow__application")
-        .get(pk=str(request_id)[:32])
-    )
+    request = AppRequest.objects.select_for_update(of=("self",)).get(pk=str(request_id)[:32])
     # The app as it is now, not as it was when the request came in.
     instance = (
         AppInstance.objects.select_for_update(of=("self",))
@@ -173,11 +188,11 @@ def locked_request(
         raise AppRefused("request_answered")
     if request.status == AppRequest.Status.CANCELLED:
         raise AppRefused("request_cancelled")
-    if now >= request.expires_at or now >= request.flow.expires_at:
+    if now >= request.expires_at or now >= step.expires_at:
         raise AppRefused("request_expired")
-    if request.flow.step != APP_STEP:  # cancelled in the browser, or another method chosen
+    if not step.at_kind_step:  # cancelled in the browser, or another method chosen
         raise AppRefused("request_cancelled")
-    return request, instance
+    return request, instance, step
 
 
 def app_request_bind(
@@ -228,7 +243,7 @@ def _bind(
     user_id = instance.authenticator.identity.user_id
     qr, code, device = binding.qr, binding.code, binding.device
     with transaction.atomic():
-        request, instance = locked_request(instance, request_id, now)
+        request, instance, step = locked_request(instance, request_id, now)
         require_unlocked(instance, now)
         if request.status == AppRequest.Status.BOUND:
             raise AppRefused("request_bound")
@@ -237,9 +252,7 @@ def _bind(
             if device is not None:
                 if not hmac.compare_digest(device.encode(), request.device_token.encode()):
                     raise BindingInvalid("device_token_wrong")
-                if not hmac.compare_digest(
-                    request.flow.browser_key_hash, browser_key_hash(binding.browser_key)
-                ):
+                if not step.started_in(binding.browser_key):
                     raise BindingInvalid("other_browser")
             elif instance.approval_mode == ApprovalMode.QR:
                 if qr is None:
@@ -261,8 +274,8 @@ def _bind(
                 request.code_failures += 1
                 if request.code_failures >= policy().code_max_failures:
                     request.status, request.reason = AppRequest.Status.CANCELLED, "code_wrong"
-                    flow_app_answered(
-                        flow_id=request.flow_id, approved=False, reason="app_code_wrong", now=now
+                    flows().step_failed(
+                        flow_id=request.flow_id, step=APP_STEP, reason="app_code_wrong", now=now
                     )
                     cancelled = AppRefused("request_cancelled")
                     cancelled.audited = True  # just below, as the third wrong code
@@ -284,13 +297,12 @@ def _bind(
             request.save(update_fields=["status", "instance", "channel"])
             doorbell.ring(f"flow:{request.flow_id}")
             audit_record(action="app.bind", subject=user_id, ip=ip, data=data, at=now)
-            flow = request.flow
             return Bound(
                 request=request.id,
                 flow=request.flow_id,
-                rp_name=flow.application.name,
-                action=flow.action,
-                text=flow.approval_text,
+                rp_name=step.rp_name,
+                action=step.action,
+                text=step.approval_text,
                 text_sha256=request.text_sha256,
                 channel=request.channel,
                 expires_at=request.expires_at,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 
 from django.db import transaction
 
 from segl.audit.services import audit_record
-from segl.authenticators.models import Authenticator
-from segl.core.errors import SeglError, WrongPassword
+from segl.authenticators.services import authenticator_suspend
+from segl.core.errors import SeglError, TransitionRefused, WrongPassword
 from segl.identities.passwords import hasher
 from segl.notify.notices import tell
 
@@ -39,9 +40,14 @@ def app_unlock(*, instance_id: int, pin: str, now: datetime, ip: str = "") -> da
                 )
                 if instance.pin_failures >= policy().pin_max_failures:
                     instance.locked_at = now
-                    Authenticator.objects.filter(pk=instance.authenticator_id).update(
-                        status=Authenticator.Status.SUSPENDED
-                    )
+                    # One already suspended or retired stays so; the app is locked all the same.
+                    with contextlib.suppress(TransitionRefused):
+                        authenticator_suspend(
+                            authenticator_id=instance.authenticator_id,
+                            now=now,
+                            reason="app_locked",
+                            ip=ip,
+                        )
                     failure, outcome = AppRefused("app_locked"), "locked"
                     tell(instance.authenticator.identity.person, "app_locked", now=now)
                 instance.unlocked_until = None
