@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ from django.test.testcases import LiveServerThread
 from jwcrypto import jwk, jwt
 
 from segl import clock as segl_clock
+from segl.config import Config
 from segl.core import otp
 from segl.core.pskc import TokenSeed
 from segl.core.secrets import Secret
@@ -62,6 +64,35 @@ class Clock:
 def clock() -> Clock:
     segl_clock.freeze()
     return Clock()
+
+
+class Configure:
+    """Calling it swaps in a changed copy of the configuration (``settings.CONFIG``) for the
+    rest of the test; the loaded one comes back afterwards. Never mutate it in place."""
+
+    def __call__(self, **changes: Any) -> Config:
+        from django.conf import settings
+
+        settings.CONFIG = dataclasses.replace(settings.CONFIG, **changes)
+        _forget_derived()
+        return settings.CONFIG
+
+
+def _forget_derived() -> None:
+    """What a process builds once from the configuration is built again from the new one."""
+    from segl.keys import keyring
+
+    keyring.cache_clear()
+
+
+@pytest.fixture
+def config() -> Any:
+    from django.conf import settings
+
+    loaded = settings.CONFIG
+    yield Configure()
+    settings.CONFIG = loaded
+    _forget_derived()
 
 
 BASE_URL = os.environ["SEGL_BASE_URL"]

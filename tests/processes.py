@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,24 +57,29 @@ def production_env(directory: Path, *, base_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def serving(env: dict[str, str], port: int, *argv: str) -> Iterator[str]:
-    """``segl serve`` on ``port`` until the block ends; yields its address once it answers."""
+def serving(env: dict[str, str], port: int, *argv: str, log: Path | None = None) -> Iterator[str]:
+    """``segl serve`` on ``port`` until the block ends; yields its address once it answers.
+
+    What it prints (its log lines too) goes to the file ``log``, or else to a temporary one:
+    never to a pipe nobody reads, which a busy server would fill and then wait on."""
+    output = log.open("w+", encoding="utf-8") if log else tempfile.TemporaryFile("w+")  # noqa: SIM115
     process = subprocess.Popen(
         [SEGL, "serve", "--host", "localhost", "--port", str(port), *argv],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=output,
+        stderr=output,
         text=True,
     )
     url = f"http://localhost:{port}"
     try:
         for _ in range(300):
             if process.poll() is not None:
-                raise AssertionError(f"segl serve stopped: {process.stderr.read()}")
+                output.seek(0)
+                raise AssertionError(f"segl serve stopped: {output.read()}")
             try:
-                requests.get(url + "/healthz", timeout=1)
+                requests.get(url + "/healthz", timeout=10)  # a fresh worker's first is slow
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         else:
             raise AssertionError("segl serve did not answer within 30 seconds")
@@ -85,8 +91,7 @@ def serving(env: dict[str, str], port: int, *argv: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        process.stdout.close()
-        process.stderr.close()
+        output.close()
 
 
 def refused_start(env: dict[str, str], port: int, *argv: str) -> subprocess.CompletedProcess:

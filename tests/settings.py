@@ -19,6 +19,8 @@ os.environ["SEGL_DATA_DIR"] = os.path.join(
 )
 os.environ.setdefault("SEGL_RATE_LIMIT_IP", "100000")
 os.environ.setdefault("SEGL_RATE_LIMIT_USER", "100000")
+# A line a request would bury a failing test's output; the log's own tests turn it up.
+os.environ.setdefault("SEGL_LOG_LEVEL", "ERROR")
 
 from segl.settings import *  # noqa: F403
 from segl.settings import CACHES, OAUTH2_PROVIDER

@@ -6,7 +6,6 @@ says otherwise; checkpoints are in tests/test_audit_checkpoints.py.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -153,17 +152,17 @@ def test_the_same_chain_resealed_as_the_writer_would_verifies(settings):
 
 
 @pytest.mark.django_db
-def test_keys_rotate_and_old_events_stay_verifiable(settings):
+def test_keys_rotate_and_old_events_stay_verifiable(settings, config):
     first = _chained(2)
     old = settings.CONFIG.audit_keys
     new = format_key("audit-new", generate_key())
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, audit_keys=f"{new},{old}")
+    config(audit_keys=f"{new},{old}")
     event = audit_record(action="test", subject="after rotation")
     assert event.kid == "audit-new"
     assert event.partition == first
     assert audit_verify() == (3, [])
     # Dropping the old key leaves its events unverifiable, and says which key is missing.
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, audit_keys=new)
+    config(audit_keys=new)
     breaks = audit_verify()[1]
     assert breaks[0].seq == 1 and "audit-test1" in breaks[0].reason
 

@@ -6,7 +6,6 @@ the audit key; a checkpoint taken before either can.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import os
@@ -123,14 +122,14 @@ def test_a_forged_or_changed_checkpoint_line_is_a_problem(checkpoints, capsys):
     assert "checkpoint line 3: not a checkpoint" in out
 
 
-def test_an_auditor_verifies_with_the_public_key_alone(checkpoints, capsys, settings, tmp_path):
+def test_an_auditor_verifies_with_the_public_key_alone(checkpoints, capsys, config, tmp_path):
     _chained(2)
     checkpoint(checkpoints)
     capsys.readouterr()
     assert main(["audit", "public-key"]) == 0
     public = tmp_path / "audit.pub"
     public.write_text(capsys.readouterr().out)
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, audit_signing_key=None)
+    config(audit_signing_key=None)
     assert main(["audit", "verify", "--checkpoints", str(checkpoints)]) == 2
     assert "--public-key" in capsys.readouterr().err
     args = ["audit", "verify", "--checkpoints", str(checkpoints), "--public-key", str(public)]
@@ -141,8 +140,8 @@ def test_an_auditor_verifies_with_the_public_key_alone(checkpoints, capsys, sett
     assert "SEGL_AUDIT_SIGNING_KEY_FILE" in capsys.readouterr().err
 
 
-def test_the_configured_checkpoint_file_is_used(checkpoints, capsys, settings):
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, audit_checkpoint_file=checkpoints)
+def test_the_configured_checkpoint_file_is_used(checkpoints, capsys, config):
+    config(audit_checkpoint_file=checkpoints)
     partition = _chained(3)
     assert main(["audit", "checkpoint"]) == 0
     audit_record(action="test")
@@ -162,15 +161,13 @@ def test_a_missing_checkpoint_file_named_on_the_command_line_is_an_error(tmp_pat
 
 
 def test_checkpoints_go_to_syslog_and_a_syslog_copy_verifies(
-    checkpoints, capsys, settings, monkeypatch
+    checkpoints, capsys, config, monkeypatch
 ):
     port = int(os.environ["SEGL_TEST_PORT"]) + 11
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
         server.bind(("127.0.0.1", port))
         server.settimeout(5)
-        settings.CONFIG = dataclasses.replace(
-            settings.CONFIG, audit_syslog=f"udp://127.0.0.1:{port}"
-        )
+        config(audit_syslog=f"udp://127.0.0.1:{port}")
         partition = _chained(4)
         checkpoint(checkpoints)
         datagram = server.recv(65536).decode()
@@ -185,18 +182,14 @@ def test_checkpoints_go_to_syslog_and_a_syslog_copy_verifies(
 
 
 def test_a_plug_in_sink_gets_each_line_and_a_failing_one_fails_the_command(
-    checkpoints, capsys, settings
+    checkpoints, capsys, config
 ):
     ListSink.lines = []
-    settings.CONFIG = dataclasses.replace(
-        settings.CONFIG, audit_checkpoint_sink="tests.audit_sinks.ListSink"
-    )
+    config(audit_checkpoint_sink="tests.audit_sinks.ListSink")
     _chained(1)
     checkpoint(checkpoints)
     assert ListSink.lines == [checkpoints.read_text().strip()]
-    settings.CONFIG = dataclasses.replace(
-        settings.CONFIG, audit_checkpoint_sink="tests.audit_sinks.BrokenSink"
-    )
+    config(audit_checkpoint_sink="tests.audit_sinks.BrokenSink")
     capsys.readouterr()
     assert main(["audit", "checkpoint", "--file", str(checkpoints)]) == 1
     assert "FAILED tests.audit_sinks.BrokenSink: bucket unreachable" in capsys.readouterr().err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -186,20 +185,19 @@ def test_check_reports_ok(capsys):
 
 
 @pytest.mark.django_db
-def test_check_fails_for_several_workers_without_redis_in_production(capsys, settings, monkeypatch):
+def test_check_fails_for_several_workers_without_redis_in_production(capsys, config, monkeypatch):
     # Set for the end-to-end tests in this process; production's own checks refuse it.
     monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
-    config = settings.CONFIG
-    settings.CONFIG = dataclasses.replace(config, env="production", redis_url=None)
+    config(env="production", redis_url=None)
     code, out, _ = run(capsys, "check", "--workers", "2", "--json")
     data = json.loads(out)
     assert code == 1 and data["ok"] is False
     assert data["cache"].startswith("failed: 2 workers without REDIS_URL")
     assert run_json(capsys, "check")["cache"] == "in-process"  # one worker: its own cache is all
-    settings.CONFIG = dataclasses.replace(config, env="production", redis_url="redis://r:6379/0")
+    config(env="production", redis_url="redis://r:6379/0")
     assert run_json(capsys, "check", "--workers", "4")["cache"] == "redis"
     # Elsewhere (a developer trying workers) it is a warning.
-    settings.CONFIG = dataclasses.replace(config, env="development", redis_url=None)
+    config(env="development", redis_url=None)
     data = run_json(capsys, "check", "--workers", "2")
     assert data["ok"] is True and "(warning: 2 workers without REDIS_URL" in data["cache"]
 

@@ -61,18 +61,15 @@ def test_a_right_password_ends_the_run_of_wrong_ones(anna):
     assert Identity.objects.get(pk=anna.identity.pk).password_failures == 4
 
 
-def test_the_password_lock_time_is_configurable(anna, settings):
-    object.__setattr__(settings.CONFIG, "password_lock_minutes", 3)
-    try:
-        now = datetime.now(UTC)
-        for _ in range(4):
-            with pytest.raises(WrongPassword):
-                verify(anna, WRONG, now)
-        with pytest.raises(Locked) as locked:
+def test_the_password_lock_time_is_configurable(anna, config):
+    config(password_lock_minutes=3)
+    now = datetime.now(UTC)
+    for _ in range(4):
+        with pytest.raises(WrongPassword):
             verify(anna, WRONG, now)
-        assert locked.value.until == now + timedelta(minutes=3)
-    finally:
-        object.__setattr__(settings.CONFIG, "password_lock_minutes", 15)
+    with pytest.raises(Locked) as locked:
+        verify(anna, WRONG, now)
+    assert locked.value.until == now + timedelta(minutes=3)
 
 
 def test_wrong_passwords_are_counted_and_audited_even_though_they_raise(anna):

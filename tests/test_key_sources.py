@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from segl.authenticators.models import Device
 from segl.config import ConfigError, load
 from segl.core.secrets import KeyRing
-from segl.keys import device_aad, keyring
+from segl.keys import device_aad
 from tests.conftest import make_person
 from tests.kms import KID, make_kms
 from tests.processes import PORT, production_env, segl
@@ -62,14 +61,12 @@ def test_key_sources_are_checked(extra, message):
 
 
 @pytest.fixture
-def kms(tmp_path, monkeypatch, settings):
+def kms(tmp_path, monkeypatch, config):
     """segl's key ring from the test key service, for this test only."""
     monkeypatch.setenv("TEST_KMS_DIR", str(tmp_path))
     data_key = make_kms(tmp_path)
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, keyring="", key_provider=PROVIDER)
-    keyring.cache_clear()
-    yield data_key
-    keyring.cache_clear()
+    config(keyring="", key_provider=PROVIDER)
+    return data_key
 
 
 @pytest.mark.django_db

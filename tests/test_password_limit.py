@@ -30,11 +30,9 @@ def verify(identity: Identity, password: str, now: datetime) -> SeglError | None
 
 
 @pytest.fixture
-def low_limit(settings):
+def low_limit(config):
     """The lowest limit that may be configured: each wrong password costs an Argon2 hash."""
-    object.__setattr__(settings.CONFIG, "failure_limit", 10)
-    yield
-    object.__setattr__(settings.CONFIG, "failure_limit", 100)
+    config(failure_limit=10)
 
 
 def block(identity: Identity) -> tuple[list[SeglError | None], datetime]:

@@ -9,6 +9,7 @@ process, since a test database does not outlive it.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +20,8 @@ from urllib.parse import urlsplit
 from segl import keysource
 
 ENVIRONMENTS = ("production", "development", "test")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(Exception):
@@ -44,11 +47,14 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Config:
+    """Every setting, typed. The secrets are ``repr=False``: no repr, and so no log or error
+    page that prints the configuration, shows them."""
+
     env: str
     debug: bool
-    secret_key: str
-    keyring: str
-    oidc_private_key: str
+    secret_key: str = field(repr=False)
+    keyring: str = field(repr=False)
+    oidc_private_key: str = field(repr=False)
     base_url: str
     allowed_hosts: tuple[str, ...]
     database_url: str
@@ -61,7 +67,7 @@ class Config:
     rate_limit_ip_per_minute: int
     rate_limit_user_per_minute: int
     demo: bool
-    demo_rp_secret: str
+    demo_rp_secret: str = field(repr=False)
     price_code_display_ore: int = 4176
     price_audio_code_reader_ore: int = 4171
     price_chip_ore: int = 15000
@@ -72,12 +78,15 @@ class Config:
     portal_session_minutes: int = 60
     db_pool_max: int = 8
     db_pool_timeout: int = 10
-    audit_keys: str = ""
-    audit_signing_key: str | None = None
+    audit_keys: str = field(repr=False, default="")
+    audit_signing_key: str | None = field(repr=False, default=None)
     audit_checkpoint_file: Path | None = None
     audit_syslog: str = ""
     audit_checkpoint_sink: str = ""
     audit_partitions: int = 8
+    trusted_proxies: tuple[Network, ...] = ()
+    log_level: str = "INFO"
+    metrics_token: str = field(repr=False, default="")
     app: AppPolicy = field(default_factory=lambda: AppPolicy())
 
     @property
@@ -117,6 +126,37 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _networks(env: dict[str, str], name: str) -> tuple[Network, ...]:
+    """Addresses and networks, comma-separated: ``10.0.0.5, 10.1.0.0/16, fd00::/8``."""
+    networks = []
+    for entry in env.get(name, "").split(","):
+        if not entry.strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=True))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list IP addresses or networks such as 10.0.0.5 or 10.1.0.0/16,"
+                f" separated by commas; {entry.strip()!r} is not one"
+            ) from None
+    return tuple(networks)
+
+
+def operations_settings(env: dict[str, str]) -> dict[str, Any]:
+    """Running segl: proxies in front of it, its logs, its metrics (decision 26)."""
+    level = env.get("SEGL_LOG_LEVEL", "").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"SEGL_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+    token = env.get("SEGL_METRICS_TOKEN", "").strip()
+    if token and len(token) < 32:
+        raise ConfigError("SEGL_METRICS_TOKEN must be at least 32 characters (or not set)")
+    return {
+        "trusted_proxies": _networks(env, "SEGL_TRUSTED_PROXIES"),
+        "log_level": level,
+        "metrics_token": token,
+    }
 
 
 def _test_secrets() -> dict[str, str]:
@@ -229,6 +269,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         db_pool_max=_int(env, "SEGL_DB_POOL_MAX", 8, 1, 500),
         db_pool_timeout=_int(env, "SEGL_DB_POOL_TIMEOUT", 10, 1, 300),
         **audit_settings(env),
+        **operations_settings(env),
         app=app_policy(env),
     )
 

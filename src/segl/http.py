@@ -4,7 +4,10 @@ cookie, the client address, rate limits. Below the faces, so a kind or a journey
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -64,8 +67,81 @@ def set_browser_cookie(response: HttpResponse, key: str) -> None:
     set_site_cookie(response, BROWSER_COOKIE, key)
 
 
+# More hops than any real chain of proxies: a longer header is not walked.
+MAX_HOPS = 16
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
 def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+    """The address of the client: the direct peer, or behind trusted proxies the address the
+    nearest of them saw (``SEGL_TRUSTED_PROXIES``, :func:`client_address`)."""
+    return client_address(request.META)
+
+
+def client_address(meta: Mapping[str, Any]) -> str:
+    """:func:`client_ip` from a WSGI/ASGI environ (``request.META``, or what django-oauth-toolkit
+    passes on as an oauthlib request's headers)."""
+    peer = str(meta.get("REMOTE_ADDR", ""))[:64]
+    trusted = settings.CONFIG.trusted_proxies
+    if not trusted:
+        return peer
+    return forwarded_client(peer, str(meta.get("HTTP_X_FORWARDED_FOR", "")), trusted)
+
+
+def peer_is_trusted(meta: Mapping[str, Any]) -> bool:
+    """Whether the direct peer is one of ``SEGL_TRUSTED_PROXIES``."""
+    trusted = settings.CONFIG.trusted_proxies
+    if not trusted:
+        return False
+    peer = _address(str(meta.get("REMOTE_ADDR", "")))
+    return peer is not None and _in(peer, tuple(trusted))
+
+
+def forwarded_client(peer: str, forwarded_for: str, trusted: Iterable[Any]) -> str:
+    """The client behind ``peer``: X-Forwarded-For walked from the right while each hop is a
+    trusted proxy; the first hop that is not one is the client.
+
+    Only the right end of the header was written by proxies segl trusts; whatever a client
+    sent itself stands further left and is never reached while a trusted proxy appended after
+    it. A hop that is not an address (garbage, ``unknown``, an overlong header) stops the walk
+    at the last address a trusted proxy vouched for, which cannot be chosen by the client.
+    """
+    networks = tuple(trusted)
+    current = _address(peer)
+    if current is None or not _in(current, networks):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",")] if forwarded_for.strip() else []
+    if len(hops) > MAX_HOPS:
+        return str(current)
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            return str(current)
+        current = address
+        if not _in(current, networks):
+            return str(current)
+    return str(current)  # every hop a proxy of ours: the leftmost is as far as is known
+
+
+def _address(text: str) -> Address | None:
+    """An address as proxies write it: ``192.0.2.1``, ``2001:db8::1``, ``[2001:db8::1]:443``
+    or ``192.0.2.1:443``; ``None`` for anything else."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _in(address: Address, networks: tuple[Any, ...]) -> bool:
+    return any(address.version == net.version and address in net for net in networks)
 
 
 def hit(key: str, limit: int, window: int = 60) -> bool:

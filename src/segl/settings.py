@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "segl.web.middleware.RequestLogMiddleware",  # first: it times and logs all the others
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -179,13 +180,21 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
 
+# JSON lines on standard error (segl.logs): segl.request, segl.security, and every other
+# record, Django's errors included. SEGL_LOG_LEVEL sets segl's own level.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"segl": {"level": "INFO"}, "django.request": {"level": "ERROR"}},
+    "formatters": {"json": {"()": "segl.logs.JsonFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {"segl": {"level": CONFIG.log_level}, "django.request": {"level": "ERROR"}},
 }
 CSRF_FAILURE_VIEW = "segl.web.views.csrf_failure"
 

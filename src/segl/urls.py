@@ -7,6 +7,7 @@ from django.views.i18n import JavaScriptCatalog, set_language
 from oauth2_provider import views as oauth_views
 
 from segl.oidc import views as oidc_views
+from segl.web import operations
 from segl.web import views as web_views
 
 oidc_patterns = (
@@ -35,6 +36,7 @@ if settings.CONFIG.demo:  # the front page says how to try the demo, and lists i
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("metrics", operations.metrics, name="metrics"),
     path("i18n/setlang/", set_language, name="set_language"),
     # The words of segl's scripts (the app), from the "djangojs" catalogue in the page's language.
     path("i18n/js/", JavaScriptCatalog.as_view(domain="djangojs"), name="javascript-catalog"),

@@ -462,13 +462,11 @@ def test_a_biometric_unlock_cannot_weaken_the_app(bo):
     assert bo.app.set_approval_mode(bo.user_id, "qr")["approval_mode"] == "qr"
 
 
-def test_each_app_key_has_its_own_rate_limit(bo, settings):
-    import dataclasses
-
+def test_each_app_key_has_its_own_rate_limit(bo, config):
     from django.core.cache import cache
 
     cache.clear()  # the counts of the tests before this one
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, rate_limit_ip_per_minute=2)
+    config(rate_limit_ip_per_minute=2)
     for _ in range(4):  # twice the login pages' budget per key
         bo.app.me(bo.user_id)
     error = refused(bo.app.me, bo.user_id)

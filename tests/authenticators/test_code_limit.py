@@ -97,19 +97,16 @@ def test_an_event_token_is_blocked_alike_and_a_resync_does_not_bring_it_back(db)
         )
 
 
-def test_the_suspensions_grow_from_the_configured_length_to_a_day(anna, settings):
-    object.__setattr__(settings.CONFIG, "code_lock_minutes", 10)
-    try:
-        start = datetime.now(UTC)
-        device = Device.objects.get(serial=anna.token.serial)
-        now, lengths = start, []
-        while len(lengths) < 10:
-            refusal = answer(device, wrong_code(anna.token, now), now)
-            if isinstance(refusal, Locked):
-                lengths.append(int((refusal.until - now).total_seconds()) // 60)
-                now = refusal.until
-    finally:
-        object.__setattr__(settings.CONFIG, "code_lock_minutes", 15)
+def test_the_suspensions_grow_from_the_configured_length_to_a_day(anna, config):
+    config(code_lock_minutes=10)
+    start = datetime.now(UTC)
+    device = Device.objects.get(serial=anna.token.serial)
+    now, lengths = start, []
+    while len(lengths) < 10:
+        refusal = answer(device, wrong_code(anna.token, now), now)
+        if isinstance(refusal, Locked):
+            lengths.append(int((refusal.until - now).total_seconds()) // 60)
+            now = refusal.until
     assert lengths == [10, 20, 40, 80, 160, 320, 640, 1280, 1440, 1440]
 
 
@@ -128,12 +125,9 @@ def test_a_right_code_ends_the_running_total(anna):
     assert (device.failures, device.failures_total) == (0, 0)
 
 
-def test_a_lower_configured_limit_blocks_sooner(anna, settings):
-    object.__setattr__(settings.CONFIG, "failure_limit", 10)
-    try:
-        answers, _ = fail_until_blocked(anna.token, datetime.now(UTC))
-    finally:
-        object.__setattr__(settings.CONFIG, "failure_limit", 100)
+def test_a_lower_configured_limit_blocks_sooner(anna, config):
+    config(failure_limit=10)
+    answers, _ = fail_until_blocked(anna.token, datetime.now(UTC))
     assert len(answers) == 10 and isinstance(answers[-1], Disabled)
 
 

@@ -100,20 +100,17 @@ def test_a_right_code_resets_the_count(anna):
 
 
 @pytest.mark.django_db
-def test_suspension_time_is_configurable(anna, settings):
-    object.__setattr__(settings.CONFIG, "code_lock_minutes", 2)
-    try:
-        now = datetime.now(UTC)
-        device = _device(anna.token)
-        wrong = anna.token.wrong_codes(3, now)
-        for code in wrong[:2]:
-            with pytest.raises(InvalidCode):
-                device_verify_code(device_id=device.pk, code=code, now=now)
-        with pytest.raises(Locked) as locked:
-            device_verify_code(device_id=device.pk, code=wrong[2], now=now)
-        assert locked.value.until == now + timedelta(minutes=2)
-    finally:
-        object.__setattr__(settings.CONFIG, "code_lock_minutes", 15)
+def test_suspension_time_is_configurable(anna, config):
+    config(code_lock_minutes=2)
+    now = datetime.now(UTC)
+    device = _device(anna.token)
+    wrong = anna.token.wrong_codes(3, now)
+    for code in wrong[:2]:
+        with pytest.raises(InvalidCode):
+            device_verify_code(device_id=device.pk, code=code, now=now)
+    with pytest.raises(Locked) as locked:
+        device_verify_code(device_id=device.pk, code=wrong[2], now=now)
+    assert locked.value.until == now + timedelta(minutes=2)
 
 
 @pytest.mark.django_db
@@ -284,29 +281,21 @@ def test_hotp_token_look_ahead_and_resync(capsys):
 
 
 @pytest.mark.django_db
-def test_key_rotation_re_encrypts_every_seed(anna, settings):
+def test_key_rotation_re_encrypts_every_seed(anna, settings, config):
     from segl.authenticators.services import devices_rotate_seeds
     from segl.core.errors import SecretError
     from segl.core.secrets import KeyRing, format_key, generate_key
-    from segl.keys import keyring as cached
 
     original = settings.CONFIG.keyring
     before = _device(anna.token).seed
-    object.__setattr__(
-        settings.CONFIG, "keyring", format_key("k2", generate_key()) + "," + original
-    )
-    cached.cache_clear()
-    try:
-        assert devices_rotate_seeds() == Device.objects.count()
-        after = _device(anna.token).seed
-        assert after != before and after.startswith("v1.k2.")
-        assert keyring().decrypt(after, aad=device_aad(anna.token.serial)) == anna.token.secret
-        assert devices_rotate_seeds() == 0
-        with pytest.raises(SecretError):  # the old key alone no longer reads it
-            KeyRing.from_config(original).decrypt(after, aad=device_aad(anna.token.serial))
-    finally:
-        object.__setattr__(settings.CONFIG, "keyring", original)
-        cached.cache_clear()
+    config(keyring=format_key("k2", generate_key()) + "," + original)
+    assert devices_rotate_seeds() == Device.objects.count()
+    after = _device(anna.token).seed
+    assert after != before and after.startswith("v1.k2.")
+    assert keyring().decrypt(after, aad=device_aad(anna.token.serial)) == anna.token.secret
+    assert devices_rotate_seeds() == 0
+    with pytest.raises(SecretError):  # the old key alone no longer reads it
+        KeyRing.from_config(original).decrypt(after, aad=device_aad(anna.token.serial))
 
 
 @pytest.mark.django_db

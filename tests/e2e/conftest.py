@@ -170,7 +170,7 @@ class Demo:
 def demo(
     live_server: Any,
     transactional_db: None,
-    settings: Any,
+    config: Any,
     tmp_path: Path,
     context: BrowserContext,
 ) -> Demo:
@@ -184,7 +184,7 @@ def demo(
 
     assert live_server.url == BASE_URL, "the issuer in the tokens must be the live server"
     device_dir = tmp_path / "factory" / "devices"
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, device_dir=device_dir)
+    config(device_dir=device_dir)
     load_demo(now=datetime.now(UTC))
     serials = {
         (a.identity.user_id, a.kind): a.device.serial

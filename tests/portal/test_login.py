@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -164,12 +163,12 @@ def test_a_whole_login_through_segl_ends_logged_in_to_the_portal(server, client)
     assert again.status_code == 400 and auth.SESSION not in client.session
 
 
-def test_the_registration_follows_a_new_secret_key_and_address(db, settings):
+def test_the_registration_follows_a_new_secret_key_and_address(db, settings, config):
     from django.contrib.auth.hashers import check_password
 
     auth.ensure_registered()
     settings.SECRET_KEY = "another secret key, as after a rotation, long enough to be used"
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, base_url="https://id.example")
+    config(base_url="https://id.example")
     auth.ensure_registered()
     app = Application.objects.get(client_id=auth.CLIENT_ID)
     assert check_password(auth.client_secret(), app.client_secret)

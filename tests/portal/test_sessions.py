@@ -6,7 +6,6 @@ would move it; every request goes through the real pages and sessions.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -45,10 +44,8 @@ def test_a_busy_login_ends_an_hour_after_the_login(client, eva, clock):
     assert auth.SESSION not in client.session
 
 
-def test_the_lifetime_is_configuration(client, eva, clock, monkeypatch):
-    monkeypatch.setattr(
-        settings, "CONFIG", dataclasses.replace(settings.CONFIG, portal_session_minutes=20)
-    )
+def test_the_lifetime_is_configuration(client, eva, clock, config):
+    config(portal_session_minutes=20)
     portal_login(client, eva)
     assert busy_until_logged_out(client, clock, timedelta(minutes=5)) == timedelta(minutes=25)
 

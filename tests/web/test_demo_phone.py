@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from segl.notify.models import OutboxMessage
@@ -12,8 +10,8 @@ from tests.conftest import make_person
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_phone_gives_activation_codes_and_shows_the_sms(client, settings):
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, demo=True)
+def test_the_demo_phone_gives_activation_codes_and_shows_the_sms(client, config):
+    config(demo=True)
     person = make_person("phone-demo-1")
     page = client.post("/emulator/phone/", {"user_id": person.user_id}).content.decode()
     assert "Activation code for phone-demo-1" in page
@@ -25,8 +23,8 @@ def test_the_demo_phone_gives_activation_codes_and_shows_the_sms(client, setting
     assert OutboxMessage.objects.get().text in page.replace("&#x27;", "'")
 
 
-def test_without_demo_data_there_is_no_demo_phone(client, settings):
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, demo=False)
+def test_without_demo_data_there_is_no_demo_phone(client, config):
+    config(demo=False)
     person = make_person("phone-demo-2")
     assert client.get("/emulator/phone/").status_code == 404
     assert client.post("/emulator/phone/", {"user_id": person.user_id}).status_code == 404
@@ -35,19 +33,17 @@ def test_without_demo_data_there_is_no_demo_phone(client, settings):
     assert not ActivationCode.objects.exists()
 
 
-def test_without_the_demo_no_emulator_page_answers(client, settings, tmp_path):
+def test_without_the_demo_no_emulator_page_answers(client, config, tmp_path):
     from segl.emulators import make_batch
 
     (serial,) = make_batch("code_display", 1, tmp_path, passphrase=b"p").serials
-    settings.CONFIG = dataclasses.replace(
-        settings.CONFIG, demo=True, device_dir=tmp_path / "devices"
-    )
+    config(demo=True, device_dir=tmp_path / "devices")
     assert serial in client.get("/emulator/").content.decode()
     pressed = client.post(f"/emulator/{serial}/", HTTP_ACCEPT="application/json")
     assert pressed.status_code == 200 and len(pressed.json()["code"]) == 6
 
     # The demo's pages refuse by themselves too, should their URLs ever be routed.
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, demo=False)
+    config(demo=False)
     assert client.get("/emulator/").status_code == 404
     assert client.get(f"/emulator/{serial}/").status_code == 404
     assert client.post(f"/emulator/{serial}/", HTTP_ACCEPT="application/json").status_code == 404

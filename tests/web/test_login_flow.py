@@ -139,33 +139,30 @@ def test_a_lock_outlives_the_flow_for_unknown_user_ids_too(driver, anna):
     assert "nobody" not in row.key.lower() and row.locked_until > timezone.now()
 
 
-def test_a_wrong_code_after_the_suspension_ends_is_only_wrong(driver, anna, settings):
+def test_a_wrong_code_after_the_suspension_ends_is_only_wrong(driver, anna, config):
     from segl.core import otp
     from segl.core.errors import SeglError
     from segl.flows.services import flow_submit_step
 
-    object.__setattr__(settings.CONFIG, "code_lock_minutes", 2)
-    try:
-        url, _, _ = driver.start()
-        driver.user_id(url, anna.user_id)
-        key = driver.client.cookies["segl_browser"].value
-        t0 = timezone.now()
-        times = [t0] * 3 + [t0 + timedelta(minutes=2)]  # the lock ends at t0 + 2 minutes
-        valid = {
-            otp.totp_code(anna.token.secret, t + timedelta(seconds=30 * d))
-            for t in times
-            for d in (-1, 0, 1)
-        }
-        wrong = next(f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in valid)
-        answers = []
-        for when in times:
-            with pytest.raises(SeglError) as caught:
-                flow_submit_step(
-                    flow_id=_flow_id(url), browser_key=key, step="code", response=wrong, now=when
-                )
-            answers.append(caught.value.code)
-    finally:
-        object.__setattr__(settings.CONFIG, "code_lock_minutes", 15)
+    config(code_lock_minutes=2)
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    key = driver.client.cookies["segl_browser"].value
+    t0 = timezone.now()
+    times = [t0] * 3 + [t0 + timedelta(minutes=2)]  # the lock ends at t0 + 2 minutes
+    valid = {
+        otp.totp_code(anna.token.secret, t + timedelta(seconds=30 * d))
+        for t in times
+        for d in (-1, 0, 1)
+    }
+    wrong = next(f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in valid)
+    answers = []
+    for when in times:
+        with pytest.raises(SeglError) as caught:
+            flow_submit_step(
+                flow_id=_flow_id(url), browser_key=key, step="code", response=wrong, now=when
+            )
+        answers.append(caught.value.code)
     assert answers == ["code_invalid", "code_invalid", "locked", "code_invalid"]
     assert AuditEvent.objects.filter(action="device.suspend_temporarily").count() == 1
 
@@ -282,11 +279,11 @@ def test_danish_labels(driver, anna):
     assert "Skift identifikationsmetode" in page and "Annuller" in page
 
 
-def test_rate_limit_per_user_id(driver, anna, settings):
+def test_rate_limit_per_user_id(driver, anna, config):
     from django.core.cache import cache
 
     cache.clear()
-    object.__setattr__(settings.CONFIG, "rate_limit_user_per_minute", 2)
+    config(rate_limit_user_per_minute=2)
     try:
         statuses = []
         for _ in range(3):
@@ -294,17 +291,16 @@ def test_rate_limit_per_user_id(driver, anna, settings):
             statuses.append(driver.user_id(url, anna.user_id).status_code)
         assert statuses == [302, 302, 429]
     finally:
-        object.__setattr__(settings.CONFIG, "rate_limit_user_per_minute", 100000)
         cache.clear()
 
 
-def test_rate_limit_per_ip(driver, settings):
+def test_rate_limit_per_ip(driver, config):
     from urllib.parse import urlencode
 
     from django.core.cache import cache
 
     cache.clear()
-    object.__setattr__(settings.CONFIG, "rate_limit_ip_per_minute", 2)
+    config(rate_limit_ip_per_minute=2)
     try:
         statuses = []
         for _ in range(3):
@@ -316,7 +312,6 @@ def test_rate_limit_per_ip(driver, settings):
         other = driver.client.get("/o/authorize/?" + urlencode(params), REMOTE_ADDR="10.9.8.7")
         assert other.status_code == 302
     finally:
-        object.__setattr__(settings.CONFIG, "rate_limit_ip_per_minute", 100000)
         cache.clear()
 
 
@@ -420,11 +415,11 @@ def test_another_browser_can_neither_see_nor_finish_the_flow(driver, anna):
     assert "code" in result and result["state"] == [params["state"]]
 
 
-def test_the_rate_limit_per_user_id_ignores_case_and_spaces(driver, anna, settings):
+def test_the_rate_limit_per_user_id_ignores_case_and_spaces(driver, anna, config):
     from django.core.cache import cache
 
     cache.clear()
-    object.__setattr__(settings.CONFIG, "rate_limit_user_per_minute", 2)
+    config(rate_limit_user_per_minute=2)
     try:
         statuses = []
         for typed in ("anna-1234", "ANNA-1234", " Anna-1234 "):
@@ -432,17 +427,16 @@ def test_the_rate_limit_per_user_id_ignores_case_and_spaces(driver, anna, settin
             statuses.append(driver.user_id(url, typed).status_code)
         assert statuses == [302, 302, 429]
     finally:
-        object.__setattr__(settings.CONFIG, "rate_limit_user_per_minute", 100000)
         cache.clear()
 
 
-def test_the_login_pages_are_rate_limited_per_ip(driver, anna, settings):
+def test_the_login_pages_are_rate_limited_per_ip(driver, anna, config):
     from django.core.cache import cache
 
     url, _, _ = driver.start()
     driver.user_id(url, anna.user_id)
     cache.clear()
-    object.__setattr__(settings.CONFIG, "rate_limit_ip_per_minute", 2)
+    config(rate_limit_ip_per_minute=2)
     try:
         # Codes of the wrong shape: refused without counting against the device.
         statuses = [driver.code(url, "12a").status_code for _ in range(3)]
@@ -451,7 +445,6 @@ def test_the_login_pages_are_rate_limited_per_ip(driver, anna, settings):
         other = driver.client.post(url, {"step": "code", "code": "12a"}, REMOTE_ADDR="10.9.8.7")
         assert other.status_code == 200
     finally:
-        object.__setattr__(settings.CONFIG, "rate_limit_ip_per_minute", 100000)
         cache.clear()
 
 
@@ -471,50 +464,47 @@ def test_a_suspended_authenticator_gets_only_a_decoy_step(driver, db):
     assert AuditEvent.objects.filter(action="code.verify", data__decoy="audio_code_reader").exists()
 
 
-def test_an_unknown_user_id_locks_exactly_like_a_real_token(driver, anna, settings):
+def test_an_unknown_user_id_locks_exactly_like_a_real_token(driver, anna, config):
     """Within one login, the same wrong codes at the same times give the same answers and audit
     outcomes for a known user ID (its code display) and an unknown one (the decoy)."""
     from segl.core import otp
     from segl.core.errors import SeglError
     from segl.flows.services import flow_submit_step
 
-    object.__setattr__(settings.CONFIG, "code_lock_minutes", 2)
-    try:
-        t0 = timezone.now()
-        times = [t0] * 3 + [t0 + timedelta(minutes=1)] + [t0 + timedelta(minutes=2)] * 3
-        valid = {
-            otp.totp_code(anna.token.secret, t + timedelta(seconds=30 * d))
-            for t in times
-            for d in (-1, 0, 1)
-        }
-        wrong = next(f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in valid)
-        answers = {}
-        for user_id in (anna.user_id, "nobody-here"):
-            url, _, _ = driver.start()
-            driver.user_id(url, user_id)
-            key = driver.client.cookies["segl_browser"].value
-            seen = []
-            for when in times:
-                try:
-                    flow_submit_step(
-                        flow_id=_flow_id(url),
-                        browser_key=key,
-                        step="code",
-                        response=wrong,
-                        now=when,
-                    )
-                except SeglError as exc:
-                    seen.append(exc.code)
-            outcomes = list(
-                AuditEvent.objects.filter(action="code.verify", at__gte=t0)
-                .filter(data__flow=_flow_id(url))
-                .values_list("outcome", flat=True)
-            )
-            answers[user_id] = (seen, outcomes)
-        assert answers[anna.user_id][0][:4] == ["code_invalid", "code_invalid", "locked", "locked"]
-        assert answers["nobody-here"] == answers[anna.user_id]
-    finally:
-        object.__setattr__(settings.CONFIG, "code_lock_minutes", 15)
+    config(code_lock_minutes=2)
+    t0 = timezone.now()
+    times = [t0] * 3 + [t0 + timedelta(minutes=1)] + [t0 + timedelta(minutes=2)] * 3
+    valid = {
+        otp.totp_code(anna.token.secret, t + timedelta(seconds=30 * d))
+        for t in times
+        for d in (-1, 0, 1)
+    }
+    wrong = next(f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in valid)
+    answers = {}
+    for user_id in (anna.user_id, "nobody-here"):
+        url, _, _ = driver.start()
+        driver.user_id(url, user_id)
+        key = driver.client.cookies["segl_browser"].value
+        seen = []
+        for when in times:
+            try:
+                flow_submit_step(
+                    flow_id=_flow_id(url),
+                    browser_key=key,
+                    step="code",
+                    response=wrong,
+                    now=when,
+                )
+            except SeglError as exc:
+                seen.append(exc.code)
+        outcomes = list(
+            AuditEvent.objects.filter(action="code.verify", at__gte=t0)
+            .filter(data__flow=_flow_id(url))
+            .values_list("outcome", flat=True)
+        )
+        answers[user_id] = (seen, outcomes)
+    assert answers[anna.user_id][0][:4] == ["code_invalid", "code_invalid", "locked", "locked"]
+    assert answers["nobody-here"] == answers[anna.user_id]
 
 
 def test_expiring_a_live_flow_changes_nothing(driver, anna):

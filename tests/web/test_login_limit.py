@@ -67,20 +67,17 @@ def test_a_hundred_wrong_codes_block_a_real_device_and_an_unknown_user_id_alike(
         assert by_device == events.filter(data__unknown_user=True).count() > 0, action
 
 
-def test_a_blocked_password_is_told_at_the_password_step(driver, anna, settings):
+def test_a_blocked_password_is_told_at_the_password_step(driver, anna, config):
     from segl.core.errors import SeglError
     from segl.identities.services import identity_verify_password
 
-    object.__setattr__(settings.CONFIG, "failure_limit", 10)  # each wrong password costs Argon2
-    try:
-        now = timezone.now() - timedelta(days=2)
-        for _ in range(10):
-            try:
-                identity_verify_password(identity_id=anna.identity.pk, password="no", now=now)
-            except SeglError as exc:
-                now = getattr(exc, "until", now)
-    finally:
-        object.__setattr__(settings.CONFIG, "failure_limit", 100)
+    config(failure_limit=10)  # each wrong password costs Argon2
+    now = timezone.now() - timedelta(days=2)
+    for _ in range(10):
+        try:
+            identity_verify_password(identity_id=anna.identity.pk, password="no", now=now)
+        except SeglError as exc:
+            now = getattr(exc, "until", now)
     url, _, _ = driver.start()
     driver.user_id(url, anna.user_id)
     driver.code(url, anna.token.code())

@@ -10,6 +10,8 @@ from django.db import transaction
 
 from segl import clock
 from segl.core.audit import ChainBreak, chain_mac, event_fields
+from segl.logs import security_event
+from segl.metrics import count_event
 
 from .keys import audit_keys
 from .models import AuditEvent
@@ -62,7 +64,23 @@ def audit_record(
             digest=digest,
         )
         partition_advance(head, seq=seq, digest=digest)
-        return event
+    # Logged and counted once it is kept: an event rolled back with its transaction never was.
+    transaction.on_commit(lambda: _observe(event), robust=True)
+    return event
+
+
+def _observe(event: AuditEvent) -> None:
+    """The security log's line and the metrics' count of one committed event."""
+    data = event.data if isinstance(event.data, dict) else {}
+    security_event(
+        action=event.action,
+        outcome=event.outcome,
+        actor=event.actor,
+        subject=event.subject,
+        ip=event.ip,
+        data=data,
+    )
+    count_event(event.action, event.outcome, data)
 
 
 def audit_verify() -> tuple[int, list[ChainBreak]]:

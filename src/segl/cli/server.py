@@ -117,6 +117,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return fail(f"Refusing to start in production: {exc}.")
     if warning:
         print(f"segl: warning: {warning}", file=sys.stderr)
+    from segl.metrics import prepare_workers
+
+    prepare_workers(settings.CONFIG.data_dir, args.workers)  # one set of metrics for them all
     print(f"segl is serving {settings.CONFIG.base_url}/ (Ctrl+C stops it)", flush=True)
     uvicorn.run(
         "segl.asgi:application",
@@ -124,7 +127,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="warning",
-        proxy_headers=True,
+        # segl reads X-Forwarded-For itself, from SEGL_TRUSTED_PROXIES only (segl.http).
+        proxy_headers=False,
     )
     return 0
 

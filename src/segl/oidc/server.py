@@ -44,6 +44,7 @@ from oauthlib.openid.connect.core.grant_types.dispatchers import (
 from segl import clock
 from segl.core import pkce
 from segl.core.errors import PkceInvalid
+from segl.http import client_address
 
 from . import userinfo
 from .authorization import PRE_AUTH, parameters
@@ -54,7 +55,7 @@ GRANT_TYPE = "authorization_code"
 
 def request_ip(request: Any) -> str:
     """The client's address as the Django request had it (django-oauth-toolkit passes META)."""
-    return str(request.headers.get("REMOTE_ADDR", ""))[:64]
+    return client_address(request.headers)
 
 
 def claimed_client(request: Any) -> str:

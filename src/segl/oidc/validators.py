@@ -18,6 +18,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from segl import clock
 from segl.core.assurance import Level
+from segl.http import client_address
 
 from .models import AuthContext
 from .redemption import code_hash, code_redeem
@@ -174,7 +175,7 @@ class SeglValidator(OAuth2Validator):
             code_redeem(
                 context=context,
                 access_token=access_token,
-                ip=str(request.headers.get("REMOTE_ADDR", ""))[:64],
+                ip=client_address(request.headers),
                 now=clock.now(),
             )
         return access_token

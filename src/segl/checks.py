@@ -1,0 +1,116 @@
+"""Django system checks of segl's configuration: what an operator should fix, and how.
+
+:mod:`segl.config` refuses what cannot work (a missing key, a malformed address) and
+:mod:`segl.startup` what must not serve production; these checks name what works but is unwise,
+each with an id and a hint. ``segl check`` and ``segl manage check`` run them; an error fails
+the check, a warning is shown. Registered by :class:`segl.web.apps.WebConfig`.
+
+=========  ===========================================================================
+segl.E001  SEGL_DEBUG is on in production
+segl.E002  SEGL_SECRET_KEY is weak (few different characters, or a placeholder)
+segl.E003  SEGL_TRUSTED_PROXIES trusts every address
+segl.W001  production is served over plain http (only localhost is allowed that)
+segl.W002  production without REDIS_URL
+segl.W003  SEGL_TRUSTED_PROXIES trusts a very wide network
+segl.W004  production behind a TLS proxy, but no SEGL_TRUSTED_PROXIES
+=========  ===========================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from segl.config import Config
+
+# Wider than this, a network holds addresses that are not the operator's proxies.
+WIDEST_IPV4_PREFIX = 16
+WIDEST_IPV6_PREFIX = 48
+_PLACEHOLDERS = ("django-insecure", "changeme", "change-me", "secret", "xxxxxxxx")
+
+
+@register(Tags.security)
+def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    config: Config = settings.CONFIG
+    return [*_production(config), *_secret_key(config), *_proxies(config)]
+
+
+def _production(config: Config) -> list[CheckMessage]:
+    if config.env != "production":
+        return []
+    messages: list[CheckMessage] = []
+    if config.debug:
+        messages.append(
+            Error(
+                "SEGL_DEBUG is on in production.",
+                hint="Error pages would show code and settings to anyone; remove SEGL_DEBUG.",
+                id="segl.E001",
+            )
+        )
+    if not config.base_url.startswith("https://"):
+        messages.append(
+            Warning(
+                f"production is served over plain http ({config.base_url}).",
+                hint="Serve segl behind a TLS proxy and set SEGL_BASE_URL to its https address.",
+                id="segl.W001",
+            )
+        )
+    if not config.redis_url:
+        messages.append(
+            Warning(
+                "production without REDIS_URL: each process keeps its own cache.",
+                hint="Rate limits and the app's doorbell are then counted per process; set "
+                "REDIS_URL to a Redis server every worker and node shares.",
+                id="segl.W002",
+            )
+        )
+    if config.base_url.startswith("https://") and not config.trusted_proxies:
+        messages.append(
+            Warning(
+                "segl is reached over https, through a proxy, but SEGL_TRUSTED_PROXIES is empty.",
+                hint="Every client then has the proxy's address, in rate limits and the audit "
+                "log; list the proxy's address in SEGL_TRUSTED_PROXIES.",
+                id="segl.W004",
+            )
+        )
+    return messages
+
+
+def _secret_key(config: Config) -> list[CheckMessage]:
+    key = config.secret_key
+    if len(set(key)) >= 5 and not key.lower().startswith(_PLACEHOLDERS):
+        return []
+    return [
+        Error(
+            "SEGL_SECRET_KEY is weak: too few different characters, or a placeholder.",
+            hint="Use 'segl init' to write a fresh one, or any 48 random bytes in base64.",
+            id="segl.E002",
+        )
+    ]
+
+
+def _proxies(config: Config) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for network in config.trusted_proxies:
+        widest = WIDEST_IPV4_PREFIX if network.version == 4 else WIDEST_IPV6_PREFIX
+        if network.prefixlen == 0:
+            messages.append(
+                Error(
+                    f"SEGL_TRUSTED_PROXIES trusts every address ({network}).",
+                    hint="Any client could then choose the address segl sees in "
+                    "X-Forwarded-For; list only your proxies' addresses.",
+                    id="segl.E003",
+                )
+            )
+        elif network.prefixlen < widest:
+            messages.append(
+                Warning(
+                    f"SEGL_TRUSTED_PROXIES trusts a very wide network ({network}).",
+                    hint="A client inside it could choose the address segl sees; list the "
+                    "proxies' own addresses or a narrow network.",
+                    id="segl.W003",
+                )
+            )
+    return messages
