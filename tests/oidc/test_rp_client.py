@@ -4,6 +4,7 @@ they arrive: at the live server."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import Counter
 from urllib.parse import parse_qs, urlsplit
@@ -104,3 +105,13 @@ def test_the_demo_bank_checks_the_approved_text_through_the_same_client(served, 
     expected = hashlib.sha256(query["approval_text"][0].encode()).hexdigest()
     assert expected in page.content.decode()
     assert (served[DISCOVERY], served[KEYS]) == (1, 1)
+
+
+def test_a_login_while_segl_cannot_be_reached_says_so(db, client, settings):
+    # Nothing listens on the discard port: the discovery document cannot be read.
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, base_url="http://127.0.0.1:9")
+    rp.forget()
+    response = client.post("/portal/login/")
+    assert response.status_code == 503
+    assert "could not be reached" in response.content.decode()
+    assert auth.PENDING not in client.session

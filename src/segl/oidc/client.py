@@ -64,9 +64,9 @@ _lock = threading.Lock()
 _apps: dict[tuple[str, str, str], tuple[float, DjangoOAuth2App]] = {}
 
 
-def _app(issuer: str, client_id: str, client_secret: str) -> DjangoOAuth2App:
+def _app(key: tuple[str, str, str], client_secret: str) -> DjangoOAuth2App:
     """The shared Authlib client of one registration; a new one after a secret change."""
-    key = (issuer, client_id, hashlib.sha256(client_secret.encode()).hexdigest())
+    issuer, client_id, _ = key
     now = time.monotonic()
     with _lock:
         cached = _apps.get(key)
@@ -96,7 +96,8 @@ class OidcClient:
         self.issuer = issuer
         self.client_id = client_id
         self.redirect_uri = redirect_uri
-        self._app = _app(issuer, client_id, client_secret)
+        self._key = (issuer, client_id, hashlib.sha256(client_secret.encode()).hexdigest())
+        self._app = _app(self._key, client_secret)
 
     def _metadata(self) -> dict[str, Any]:
         try:
@@ -104,7 +105,8 @@ class OidcClient:
         except requests.RequestException as exc:
             raise OidcClientError(f"the discovery document could not be read: {exc}") from None
         if metadata.get("issuer") != self.issuer:
-            forget()
+            with _lock:  # read it again next time: the issuer may be mid-move
+                _apps.pop(self._key, None)
             raise OidcClientError("the discovery document names another issuer")
         return metadata
 
