@@ -21,6 +21,8 @@ import json
 import subprocess
 import sys
 import tempfile
+import textwrap
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,11 @@ def run_pip_audit(lock: Path, ignore: list[str]) -> tuple[dict[str, Any] | None,
         return json.loads(report.read_text()), ""
 
 
+def _general(reason: str, name: str) -> str:
+    """pip-audit's reason without the package's own name and version, to count alike ones."""
+    return reason.split(f": {name} (")[0]
+
+
 def verdict(report: dict[str, Any], *, strict: bool) -> tuple[int, list[str]]:
     """The exit code and what to print for a pip-audit JSON report."""
     dependencies = report.get("dependencies", [])
@@ -81,11 +88,17 @@ def verdict(report: dict[str, Any], *, strict: bool) -> tuple[int, list[str]]:
                 + f"; fixed in {fixes}"
             )
     if skipped:
+        reasons = Counter(_general(d["skip_reason"], d["name"]) for d in skipped)
         lines.append(
             f"NOT AUDITED: {len(skipped)} of {len(dependencies)} locked packages; the "
-            "vulnerability data for these releases could not be had:"
+            "vulnerability data for these releases could not be had ("
+            + "; ".join(f"{n}: {reason}" for reason, n in reasons.most_common())
+            + "):"
         )
-        lines += [f"  {d['name']}: {d['skip_reason']}" for d in skipped]
+        names = ", ".join(d["name"] for d in skipped)
+        lines += textwrap.wrap(
+            names, width=96, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+        )
     if vulnerable:
         lines.append(
             f"{len(vulnerable)} locked package(s) with known vulnerabilities: upgrade them "
