@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import Counter
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings as django_settings
 from django.core.signals import request_started
 
+from segl.core.assurance import Level
 from segl.demo_rp import views as demo_bank
 from segl.oidc import client as rp
 from segl.oidc.services import rp_add
@@ -115,3 +116,24 @@ def test_a_login_while_segl_cannot_be_reached_says_so(db, client, settings):
     assert response.status_code == 503
     assert "could not be reached" in response.content.decode()
     assert auth.PENDING not in client.session
+
+
+def test_an_id_token_below_the_level_asked_for_is_refused(served, client):
+    """The authorization request passes through the browser, which can drop ``acr_values``:
+    the client checks the ``acr`` it gets against the level it asked for."""
+    person = make_person("low-level", ial="low")
+    start = urlsplit(client.post("/portal/login/")["Location"])
+    query = parse_qs(start.query)
+    assert query.pop("acr_values") == [Level.SUBSTANTIAL.uri]
+    login = client.get(f"{start.path}?{urlencode(query, doseq=True)}")["Location"]
+    flow_id = login.rstrip("/").split("/")[-1]
+    client.post(login, {"step": "user_id", "user_id": person.user_id})
+    client.post(login, {"step": "code", "code": person.token.code()})
+    client.post(login, {"step": "password", "password": PASSWORD})
+    back = urlsplit(client.get(f"/o/finish/{flow_id}/")["Location"])
+    assert "code" in parse_qs(back.query)
+    done = client.get(f"{back.path}?{back.query}")
+    assert served[TOKEN] == 1  # segl issued an ID token (at Low) ...
+    assert done.status_code == 400  # ... which the client refused before the portal saw it
+    assert "did not complete" in done.content.decode()
+    assert auth.SESSION not in client.session
