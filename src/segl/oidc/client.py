@@ -102,7 +102,7 @@ class OidcClient:
     def _metadata(self) -> dict[str, Any]:
         try:
             metadata: dict[str, Any] = self._app.load_server_metadata()
-        except requests.RequestException as exc:
+        except (requests.RequestException, ValueError) as exc:  # ValueError: not JSON
             raise OidcClientError(f"the discovery document could not be read: {exc}") from None
         if metadata.get("issuer") != self.issuer:
             with _lock:  # read it again next time: the issuer may be mid-move
