@@ -22,14 +22,14 @@ import hmac
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.django_client import DjangoOAuth2App, OAuth
-from joserfc.errors import JoseError
 
 from segl.core.assurance import Level, requested_level
+
+if TYPE_CHECKING:
+    from authlib.integrations.django_client import DjangoOAuth2App
 
 # Discovery is read again after this long; a key rotation needs no wait (unknown key id).
 METADATA_SECONDS = 24 * 60 * 60
@@ -66,6 +66,10 @@ _apps: dict[tuple[str, str, str], tuple[float, DjangoOAuth2App]] = {}
 
 def _app(key: tuple[str, str, str], client_secret: str) -> DjangoOAuth2App:
     """The shared Authlib client of one registration; a new one after a secret change."""
+    # Imported on the first login, not when the URLs load: it is a second or more of a busy
+    # server's first answer otherwise.
+    from authlib.integrations.django_client import OAuth
+
     issuer, client_id, _ = key
     now = time.monotonic()
     with _lock:
@@ -136,6 +140,9 @@ class OidcClient:
 
     def finish(self, *, pending: Pending, params: dict[str, str]) -> dict[str, Any]:
         """Check the callback, redeem the code and return the verified ID token claims."""
+        from authlib.integrations.base_client import OAuthError
+        from joserfc.errors import JoseError
+
         if not hmac.compare_digest(params.get("state", "").encode(), pending.state.encode()):
             raise OidcClientError("state does not match")
         if params.get("iss") != self.issuer:
