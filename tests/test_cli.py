@@ -118,6 +118,7 @@ def test_import_is_all_or_nothing(capsys, tmp_path: Path):
         capsys, "tokens", "import", made["pskc"], "--passphrase-file", made["passphrase_file"]
     )
     assert code == 2 and "already in the inventory" in err and "nothing was imported" in err
+    assert "numbers a new batch on from the device files in its --out folder" in err
     assert Device.objects.count() == 2
 
 
@@ -160,7 +161,7 @@ def test_identity_create_refuses_bad_input_and_creates_nothing(capsys):
         "--user-id",
         "someone",
     )
-    assert code == 2 and "nothing was created" in err
+    assert code == 2 and "That is not a CPR number" in err and "Nothing was created." in err
     code, _, err = run(
         capsys,
         "identity",
@@ -174,7 +175,7 @@ def test_identity_create_refuses_bad_input_and_creates_nothing(capsys):
         "--user-id",
         "x",
     )
-    assert code == 2 and "user_id_length" in err
+    assert code == 2 and "A user ID has 4 to 64 characters" in err and "user_id_length" in err
     assert not Identity.objects.exists()
 
 
@@ -208,6 +209,8 @@ def test_init_writes_secrets_once(capsys, tmp_path: Path):
     assert run_json(capsys, "init", "--env-file", str(env_file))["written"] is True
     text = env_file.read_text()
     assert "SEGL_SECRET_KEY=" in text and "SEGL_KEYS=" in text
+    # A demo's picture of a QR code may be 30 seconds old: time for 'segl app approve --image'.
+    assert "\nSEGL_APP_QR_MAX_AGE_SECONDS=30\n" in text
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
     assert run_json(capsys, "init", "--env-file", str(env_file))["written"] is False
     assert env_file.read_text() == text
@@ -236,6 +239,7 @@ def test_init_for_production_writes_no_demo_secret(capsys, tmp_path: Path):
     assert run_json(capsys, "init", "--env", "production", "--env-file", str(env_file))["written"]
     assert "SEGL_ENV=production" in env_file.read_text()
     assert "SEGL_DEMO_RP_SECRET" not in env_file.read_text()
+    assert "SEGL_APP_QR_MAX_AGE_SECONDS" not in env_file.read_text()
 
 
 def test_purge_deletes_what_ended_long_ago_and_keeps_the_rest(capsys, driver, anna):
@@ -260,6 +264,7 @@ def test_purge_deletes_what_ended_long_ago_and_keeps_the_rest(capsys, driver, an
     counts = run_json(capsys, "purge")
     assert counts == {
         "dpop_proof_ids": 0,
+        "app_requests": 0,
         "app_activations": 0,
         "activation_codes": 0,
         "copy_offers": 0,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import base64
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,10 +62,6 @@ class Config:
     rate_limit_user_per_minute: int
     demo: bool
     demo_rp_secret: str
-    app_code_length: int = 4
-    app_request_seconds: int = 120
-    app_unlock_seconds: int = 300
-    app_qr_max_age_seconds: int = 5
     price_code_display_ore: int = 4176
     price_audio_code_reader_ore: int = 4171
     price_chip_ore: int = 15000
@@ -81,6 +78,7 @@ class Config:
     audit_syslog: str = ""
     audit_checkpoint_sink: str = ""
     audit_partitions: int = 8
+    app: AppPolicy = field(default_factory=lambda: AppPolicy())
 
     @property
     def issuer(self) -> str:
@@ -220,10 +218,6 @@ def load(environ: dict[str, str] | None = None) -> Config:
         rate_limit_user_per_minute=_int(env, "SEGL_RATE_LIMIT_USER", 10, 1, 1_000_000),
         demo=_bool(env, "SEGL_DEMO", name != "production"),
         demo_rp_secret=env.get("SEGL_DEMO_RP_SECRET", ""),
-        app_code_length=_int(env, "SEGL_APP_CODE_LENGTH", 4, 4, 10),
-        app_request_seconds=_int(env, "SEGL_APP_REQUEST_SECONDS", 120, 30, 600),
-        app_unlock_seconds=_int(env, "SEGL_APP_UNLOCK_SECONDS", 300, 30, 3600),
-        app_qr_max_age_seconds=_int(env, "SEGL_APP_QR_MAX_AGE_SECONDS", 5, 2, 30),
         price_code_display_ore=_int(env, "SEGL_PRICE_CODE_DISPLAY_ORE", 4176, 0, 10**7),
         price_audio_code_reader_ore=_int(env, "SEGL_PRICE_AUDIO_CODE_READER_ORE", 4171, 0, 10**7),
         price_chip_ore=_int(env, "SEGL_PRICE_CHIP_ORE", 15000, 0, 10**7),
@@ -235,6 +229,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         db_pool_max=_int(env, "SEGL_DB_POOL_MAX", 8, 1, 500),
         db_pool_timeout=_int(env, "SEGL_DB_POOL_TIMEOUT", 10, 1, 300),
         **audit_settings(env),
+        app=app_policy(env),
     )
 
 
@@ -296,3 +291,64 @@ def audit_settings(env: dict[str, str]) -> dict[str, Any]:
         "audit_checkpoint_sink": _dotted(env, "SEGL_AUDIT_CHECKPOINT_SINK", "") if sink else "",
         "audit_partitions": _int(env, "SEGL_AUDIT_PARTITIONS", 8, 1, 64),
     }
+
+
+# -- the segl app's policy (decision 25) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppPolicy:
+    """The segl app's rules in numbers, each from ``SEGL_APP_<NAME>`` (upper case)."""
+
+    code_length: int = 4  # digits of the one-time code the browser shows
+    request_seconds: int = 120  # to answer a login in the app
+    unlock_seconds: int = 300  # an unlock by PIN or biometrics lasts
+    qr_max_age_seconds: int = 5  # the oldest QR code scan accepted
+    max_apps: int = 3  # active apps per identity
+    pin_max_failures: int = 5  # wrong PINs in a row lock the app
+    code_max_failures: int = 3  # wrong one-time or proximity codes cancel
+    temporary_pin_max_failures: int = 3  # wrong temporary PINs end an activation
+    requests_per_window: int = 5  # unanswered login requests ...
+    request_window_minutes: int = 10  # ... per identity in this many minutes
+    activation_minutes: int = 10  # the temporary PIN by SMS is valid
+    activation_code_days: int = 7  # an activation code is valid
+    weakening_delay_hours: int = 24  # a change that weakens protection waits
+    copy_minutes: int = 3  # the old app's QR code for a new phone is valid
+
+    @property
+    def request_window(self) -> timedelta:
+        return timedelta(minutes=self.request_window_minutes)
+
+    @property
+    def weakening_delay(self) -> timedelta:
+        return timedelta(hours=self.weakening_delay_hours)
+
+
+# Each setting's lowest and highest value: a lower or higher one is a mistake, not a policy.
+APP_POLICY_BOUNDS: dict[str, tuple[int, int]] = {
+    "code_length": (4, 10),
+    "request_seconds": (30, 600),
+    "unlock_seconds": (30, 3600),
+    "qr_max_age_seconds": (2, 30),
+    "max_apps": (1, 20),
+    "pin_max_failures": (3, 10),
+    "code_max_failures": (1, 10),
+    "temporary_pin_max_failures": (1, 10),
+    "requests_per_window": (1, 100),
+    "request_window_minutes": (1, 24 * 60),
+    "activation_minutes": (1, 60),
+    "activation_code_days": (1, 90),
+    "weakening_delay_hours": (1, 30 * 24),
+    "copy_minutes": (1, 15),
+}
+
+
+def app_policy(env: dict[str, str]) -> AppPolicy:
+    """Read ``SEGL_APP_*``; today's rules where a variable is not set."""
+    defaults = AppPolicy()
+    return AppPolicy(
+        **{
+            name: _int(env, f"SEGL_APP_{name.upper()}", getattr(defaults, name), low, high)
+            for name, (low, high) in APP_POLICY_BOUNDS.items()
+        }
+    )

@@ -33,14 +33,17 @@ INSTALLED_APPS = [
     "segl.audit",
     "segl.identities",
     "segl.authenticators",
+    "segl.changes",
     "segl.flows",
     "segl.notify",
+    "segl.codedevice",
     "segl.app",
     "segl.orders",
     "segl.oidc",
     "segl.emulators",
     "segl.portal",
     "segl.demo_rp",
+    "segl.demo",
 ]
 
 MIDDLEWARE = [

@@ -26,8 +26,14 @@ oidc_patterns = (
     "oauth2_provider",
 )
 
+home = web_views.home
+if settings.CONFIG.demo:  # the front page says how to try the demo, and lists its people
+    from segl.demo import views as demo_views
+
+    home = demo_views.home
+
 urlpatterns = [
-    path("", web_views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("o/", include(oidc_patterns)),

@@ -10,7 +10,7 @@ import pytest
 from segl.app.emulator import AppError
 from segl.app.models import AppRequest
 from segl.audit.models import AuditEvent
-from segl.core import app as protocol
+from segl.core.approval import text_sha256
 from segl.flows.models import Flow
 from segl.notify.models import OutboxMessage
 from tests.app.conftest import PIN
@@ -64,7 +64,7 @@ def test_whole_login_with_the_app_gives_verified_claims(driver, bo):
     claims = driver.verified_claims(token.json()["id_token"])
     assert claims["amr"] == ["swk", "pin", "mfa"]
     assert claims["acr"].endswith("/Substantial")
-    assert claims["segl_approval_sha256"] == protocol.text_sha256("Pay 100 DKK to Carla")
+    assert claims["segl_approval_sha256"] == text_sha256("Pay 100 DKK to Carla")
     assert claims["nonce"] == params["nonce"]
 
 
@@ -87,7 +87,7 @@ def test_i_did_not_start_this_rejects_and_records_a_fraud_report(driver, bo):
     assert Flow.objects.get(pk=_flow_id(url)).failure == "app_fraud"
     report = AuditEvent.objects.get(action="fraud.report")
     assert report.subject == bo.user_id
-    assert report.data["text_sha256"] == protocol.text_sha256("Transfer 5000 DKK")
+    assert report.data["text_sha256"] == text_sha256("Transfer 5000 DKK")
     notice = OutboxMessage.objects.get(purpose="fraud_reported_in_app", channel="sms")
     assert notice.to == bo.person.identity.person.phone
 

@@ -26,11 +26,14 @@ from django.urls import URLPattern, resolve
 from jwcrypto import jwk
 
 from segl import clock
-from segl.app import api, urls
+from segl.app import urls
+from segl.app.api import base as api
+from segl.app.api import login
 from segl.app.models import AppInstance
 from segl.app.views import OPENAPI
 from segl.authenticators.models import Authenticator
-from segl.core import app as protocol
+from segl.core.dpop import make_dpop
+from segl.core.jose import b64, public_jwk, sign_jws
 from tests.app.conftest import PIN, activate, emulator
 from tests.conftest import make_person
 
@@ -127,8 +130,8 @@ class Registered:
 @pytest.fixture
 def registered(db: Any, monkeypatch: pytest.MonkeyPatch) -> Registered:
     # A long-poll waits for a request that never comes: keep ``wait`` short, but on its path.
-    monkeypatch.setattr(api, "LONG_POLL_SECONDS", 0.05)
-    monkeypatch.setattr(api, "POLL_INTERVAL", 0.01)
+    monkeypatch.setattr(login, "LONG_POLL_SECONDS", 0.05)
+    monkeypatch.setattr(login, "POLL_INTERVAL", 0.01)
     person = make_person("openapi-app-1")
     app = emulator()
     activate(app, person)
@@ -151,7 +154,7 @@ def prove(case: schemathesis.Case, key: jwk.JWK) -> None:
     if not needs_proof(case.operation):
         return
     path = case.operation.schema.get_full_path(case.formatted_path)
-    case.headers["DPoP"] = protocol.make_dpop(
+    case.headers["DPoP"] = make_dpop(
         key, method=case.method, url=settings.CONFIG.base_url + path, now=datetime.now(UTC)
     )
 
@@ -272,19 +275,19 @@ def _minimal_body(operation: schemathesis.APIOperation) -> dict[str, Any] | None
 
 
 def _b64json(value: Any) -> str:
-    return protocol._b64(json.dumps(value).encode())
+    return b64(json.dumps(value).encode())
 
 
 def _proof(key: jwk.JWK, method: str, url: str, *, age: timedelta = timedelta(0)) -> str:
-    return protocol.make_dpop(key, method=method, url=url, now=datetime.now(UTC) - age)
+    return make_dpop(key, method=method, url=url, now=datetime.now(UTC) - age)
 
 
 def _bad_proofs(key: jwk.JWK, method: str, url: str) -> dict[str, str | None]:
     """Proofs the server must refuse with 401, each for its own reason."""
     header, claims, signature = _proof(key, method, url).split(".")
-    typ = {"typ": "JWT", "alg": "ES256", "jwk": protocol.public_jwk(key)}
+    typ = {"typ": "JWT", "alg": "ES256", "jwk": public_jwk(key)}
     claims_now = {"jti": "a" * 16, "htm": method, "htu": url, "iat": int(time.time())}
-    hs256 = {"typ": "dpop+jwt", "alg": "HS256", "jwk": protocol.public_jwk(key)}
+    hs256 = {"typ": "dpop+jwt", "alg": "HS256", "jwk": public_jwk(key)}
     private = {"typ": "dpop+jwt", "alg": "ES256", "jwk": json.loads(key.export_private())}
     return {
         "none": None,
@@ -294,14 +297,14 @@ def _bad_proofs(key: jwk.JWK, method: str, url: str) -> dict[str, str | None]:
         "not_json": "bm90IGpzb24.e30.AAAA",
         "too_long": "a" * 4000 + "." + "b" * 100 + ".c",
         "forged_signature": f"{header}.{claims}.{signature[::-1]}",
-        "wrong_type": protocol._sign(key, typ, claims_now),
+        "wrong_type": sign_jws(key, typ, claims_now),
         "wrong_algorithm": f"{_b64json(hs256)}.{_b64json(claims_now)}.AAAA",
         "private_key": f"{_b64json(private)}.{_b64json(claims_now)}.AAAA",
         "other_url": _proof(key, method, url + "/elsewhere"),
         "other_method": _proof(key, "PUT", url),
         "stale": _proof(key, method, url, age=timedelta(minutes=5)),
         "from_the_future": _proof(key, method, url, age=-timedelta(minutes=5)),
-        "short_jti": protocol._sign(key, typ | {"typ": "dpop+jwt"}, claims_now | {"jti": "x"}),
+        "short_jti": sign_jws(key, typ | {"typ": "dpop+jwt"}, claims_now | {"jti": "x"}),
     }
 
 

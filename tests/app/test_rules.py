@@ -12,7 +12,9 @@ from segl.app import services
 from segl.app.emulator import AppError
 from segl.app.models import AppInstance, AppRequest
 from segl.authenticators.models import Authenticator
-from segl.core import app as protocol
+from segl.core.approval import Approval, sign_approval
+from segl.core.binding import qr_payload
+from segl.core.dpop import make_dpop
 from segl.flows.models import Flow
 from segl.notify.models import OutboxMessage
 from tests.app.conftest import PIN, AppUser, activate, emulator
@@ -79,7 +81,7 @@ def test_a_forged_qr_code_is_refused(driver, bo):
     url, _, _ = start_app_login(driver, bo)
     bo.app.unlock(bo.user_id, PIN)
     request_id = bo.app.pending(bo.user_id)["id"]
-    forged = protocol.qr_payload(_flow_id(url), int(datetime.now(UTC).timestamp()), b"k" * 32)
+    forged = qr_payload(_flow_id(url), int(datetime.now(UTC).timestamp()), b"k" * 32)
     assert refused(bo.app.bind, bo.user_id, request_id, qr=forged).reason == "qr_forged"
 
 
@@ -171,14 +173,14 @@ def test_an_approval_with_another_channel_proof_is_refused(driver, bo):
 def test_an_approval_signed_by_another_key_is_refused(driver, bo):
     _url, shown = bound(driver, bo)
     other = jwk.JWK.generate(kty="EC", crv="P-256")
-    approval = protocol.Approval(
+    approval = Approval(
         request=shown["request"],
         flow=shown["flow"],
         text_sha256=shown["text_sha256"],
         channel=shown["channel"],
         decision="approve",
     )
-    signed = protocol.sign_approval(other, approval, now=datetime.now(UTC))
+    signed = sign_approval(other, approval, now=datetime.now(UTC))
     key = bo.app.registration(bo.user_id).key
     error = refused(
         bo.app.call, "POST", f"requests/{shown['request']}/answer", {"approval": signed}, key=key
@@ -344,7 +346,7 @@ def test_a_dpop_proof_is_accepted_once(bo):
     client = Client()
     key = bo.app.registration(bo.user_id).key
     url = bo.app.base_url + "/app/api/me"
-    proof = protocol.make_dpop(key, method="GET", url=url, now=datetime.now(UTC))
+    proof = make_dpop(key, method="GET", url=url, now=datetime.now(UTC))
     assert client.get("/app/api/me", headers={"DPoP": proof}).status_code == 200
     again = client.get("/app/api/me", headers={"DPoP": proof})
     assert (again.status_code, again.json()["reason"]) == (401, "jti_replayed")
@@ -352,7 +354,7 @@ def test_a_dpop_proof_is_accepted_once(bo):
 
 def test_a_dpop_proof_for_another_address_is_refused(bo):
     key = bo.app.registration(bo.user_id).key
-    proof = protocol.make_dpop(
+    proof = make_dpop(
         key, method="GET", url=bo.app.base_url + "/app/api/requests/pending", now=datetime.now(UTC)
     )
     response = Client().get("/app/api/me", headers={"DPoP": proof})
@@ -363,7 +365,7 @@ def test_bad_json_gets_a_clear_error_not_a_500(bo):
     key = bo.app.registration(bo.user_id).key
     url = bo.app.base_url + "/app/api/unlock"
     for body in (b"{not json", b"[1, 2]", b'{"pin": 1234}', b"x" * 20000):
-        proof = protocol.make_dpop(key, method="POST", url=url, now=datetime.now(UTC))
+        proof = make_dpop(key, method="POST", url=url, now=datetime.now(UTC))
         response = Client().post(
             "/app/api/unlock", body, content_type="application/json", headers={"DPoP": proof}
         )

@@ -9,8 +9,9 @@ import pytest
 
 from segl import clock
 from segl.app.emulator import AppError
-from segl.app.models import AppInstance, DelayedChange
+from segl.app.models import AppInstance
 from segl.audit.models import AuditEvent
+from segl.changes.models import DelayedChange
 from tests.app.conftest import PIN
 from tests.app.test_login_with_app import current_qr, start_app_login
 

@@ -1,203 +1,161 @@
-"""The contract every authenticator kind keeps: activate, prove, suspend, retire.
+"""The contract every authenticator kind keeps, run against every registered kind.
 
-Each registered kind must have a *harness* here that knows how to make what the citizen holds
-and how the citizen proves possession with it; a kind without one fails the first test, so no
-kind joins without passing the contract.
+Each rule is parametrised over the registry (``KINDS``): a new kind is held to all of them by
+registering it and writing its harness (``harnesses.py``); a kind without one fails the first
+test, so no kind joins without passing the contract.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
-from jwcrypto import jwk
 
-from segl.authenticators.kinds import KINDS
 from segl.authenticators.models import Authenticator
-from segl.core import app as protocol
-from segl.core.errors import SeglError
-from tests.conftest import BASE_URL, make_device, make_person
+from segl.authenticators.registry import KINDS
+from segl.authenticators.services import (
+    authenticator_reinstate,
+    authenticator_retire,
+    authenticator_suspend,
+)
+from segl.core.errors import TransitionRefused
+from tests.conftest import make_person
 
-# prove(authenticator, now, right) raises SeglError when the kind refuses the proof.
-Prove = Callable[[Authenticator, datetime, bool], None]
+from .harnesses import HARNESSES, Harness, Refused, login_at
 
+pytestmark = pytest.mark.django_db
 
-def new_flow(application: Any, now: datetime) -> Any:
-    """A login as an RP starts one, in browser "b", asking for nothing in particular."""
-    from segl.flows.services import flow_start
-
-    return flow_start(
-        application=application,
-        authorize_uri="/o/authorize/",
-        scopes=["openid"],
-        credentials={},
-        approval_text="",
-        action="log_on",
-        requested_level=None,
-        login_hint="",
-        browser_key="b",
-        now=now,
-    )
+# Long enough that a one-time code of the last proof is not the current one.
+LATER = timedelta(seconds=90)
 
 
-@dataclass
-class Harness:
-    activate: Callable[[Any, datetime], tuple[Authenticator, Prove]]
+def kinds() -> list[str]:
+    return sorted(KINDS)
 
 
-def _device_harness(name: str) -> Harness:
-    def activate(identity: Any, now: datetime) -> tuple[Authenticator, Prove]:
-        token = make_device(name)
-        kind = KINDS[name]
-        auth = kind.activate(identity=identity, now=now, serial=token.serial, code=token.code(now))
-
-        def prove(auth: Authenticator, when: datetime, right: bool) -> None:
-            good = token.code(when)
-            code = good if right else ("000000" if good != "000000" else "111111")
-            kind.verify(authenticator=auth, step=kind.steps[0], response=code, now=when)
-
-        return auth, prove
-
-    return Harness(activate=activate)
+def start(name: str, clock, user_id: str = "") -> tuple[Harness, Authenticator]:
+    """The kind's harness and an authenticator of the kind, activated a while ago."""
+    harness = HARNESSES[name]()
+    person = make_person(user_id or f"contract-{name[:10]}", kinds=())
+    auth = harness.activate(person.identity, harness.issue(person.identity, clock()), clock())
+    assert (auth.kind, auth.status) == (name, Authenticator.Status.ACTIVE)
+    clock.advance(LATER)
+    return harness, auth
 
 
-def _app_harness() -> Harness:
-    from segl.app import services
-    from segl.notify.models import OutboxMessage
-    from segl.oidc.services import rp_add
-
-    def activate(identity: Any, now: datetime) -> tuple[Authenticator, Prove]:
-        code = services.activation_code_issue(identity=identity, now=now)
-        activation = services.activation_start(user_id=identity.user_id, code=code, now=now)
-        sms = OutboxMessage.objects.latest("id").text
-        key = jwk.JWK.generate(kty="EC", crv="P-256")
-        url = BASE_URL + "/app/api/activation/finish"
-        proof = protocol.verify_dpop(
-            protocol.make_dpop(key, method="POST", url=url, now=now),
-            method="POST",
-            url=url,
-            now=now,
-        )
-        auth = KINDS["app"].activate(
-            identity=identity,
-            now=now,
-            activation_id=activation.id,
-            temporary_pin=sms.split("pinkode er ")[1][:6],
-            pin="2580",
-            proof=proof,
-        )
-        application, _ = rp_add(name="Contract RP", redirect_uris=["https://rp.example/cb"])
-
-        def prove(auth: Authenticator, when: datetime, right: bool) -> None:
-            # A whole app step: a flow asks, the app unlocks, binds by QR and approves.
-            flow = new_flow(application, when)
-            flow.identity = identity
-            flow.step, flow.method = "app", "app"
-            flow.save()
-            request = services.app_request_open(flow=flow, now=when)
-            instance = services.instance_for(
-                protocol.DpopProof(
-                    thumbprint=protocol.thumbprint(protocol.public_jwk(key)),
-                    jwk=protocol.public_jwk(key),
-                    jti="x" * 16,
-                    iat=0,
-                )
-            )
-            services.app_unlock(instance_id=instance.pk, pin="2580", now=when)
-            instance.refresh_from_db()
-            qr = (
-                services.qr_text(request, when)
-                if right
-                else services.qr_text(request, when - timedelta(minutes=1))
-            )
-            shown = services.app_request_bind(
-                instance=instance, request_id=request.id, qr=qr, now=when
-            )
-            approval = protocol.Approval(
-                request=shown.request,
-                flow=shown.flow,
-                text_sha256=shown.text_sha256,
-                channel=shown.channel,
-                decision="approve",
-            )
-            services.app_request_answer(
-                instance=instance,
-                request_id=request.id,
-                signed=protocol.sign_approval(key, approval, now=when),
-                now=when,
-            )
-            flow.refresh_from_db()
-            assert flow.step == "done"
-
-        return auth, prove
-
-    return Harness(activate=activate)
+def prove(harness: Harness, auth: Authenticator, now) -> None:
+    harness.present(harness.proof(auth, now), now)
 
 
-HARNESSES = {
-    "code_display": _device_harness("code_display"),
-    "audio_code_reader": _device_harness("audio_code_reader"),
-    "app": _app_harness(),
-}
+def refused(harness: Harness, auth: Authenticator, now) -> str:
+    """The reason a whole proof was refused; fails the test if it was not."""
+    with pytest.raises(Refused) as caught:
+        prove(harness, auth, now)
+    return caught.value.reason
 
 
-@pytest.mark.parametrize("name", sorted(KINDS))
+@pytest.mark.parametrize("name", kinds())
 def test_every_kind_has_a_harness(name):
     assert name in HARNESSES
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(KINDS))
-def test_activate_prove_suspend_retire(name):
+@pytest.mark.parametrize("name", kinds())
+def test_a_kind_says_its_steps_and_what_each_adds(name):
     kind = KINDS[name]
     assert kind.steps and set(kind.step_amr) == set(kind.steps)
-    person = make_person(f"contract-{name[:10]}", kinds=())
-    past = datetime.now(UTC) - timedelta(minutes=2)
-    auth, prove = HARNESSES[name].activate(person.identity, past)
-    assert auth.kind == name and auth.status == Authenticator.Status.ACTIVE
-    now = datetime.now(UTC)
-    prove(auth, now, True)
 
-    later = now + timedelta(seconds=60)
-    kind.suspend(authenticator=auth, now=later, reason="contract")
+
+@pytest.mark.parametrize("name", kinds())
+def test_a_right_proof_passes_and_a_wrong_one_is_refused(name, clock):
+    harness, auth = start(name, clock)
+    with pytest.raises(Refused):
+        harness.wrong(auth, clock())
+    prove(harness, auth, clock())
+
+
+@pytest.mark.parametrize("name", kinds())
+def test_the_same_proof_twice_is_refused(name, clock):
+    harness, auth = start(name, clock)
+    proof = harness.proof(auth, clock())
+    harness.present(proof, clock())
+    with pytest.raises(Refused):
+        harness.present(proof, clock())
+
+
+@pytest.mark.parametrize("name", kinds())
+def test_the_kinds_limit_of_wrong_proofs_locks_it(name, clock):
+    harness, auth = start(name, clock)
+    assert harness.limit >= 1
+    for _ in range(harness.limit - 1):
+        with pytest.raises(Refused):
+            harness.wrong(auth, clock())
+    prove(harness, auth, clock())  # one short of the limit: not locked, and the count restarts
+    clock.advance(LATER)
+    for _ in range(harness.limit):
+        with pytest.raises(Refused):
+            harness.wrong(auth, clock())
+    refused(harness, auth, clock())  # now even the right one
+
+
+@pytest.mark.parametrize("name", kinds())
+def test_suspended_refuses_and_reinstated_works_again(name, clock):
+    harness, auth = start(name, clock)
+    authenticator_suspend(authenticator_id=auth.pk, now=clock(), reason="lost")
     auth.refresh_from_db()
-    with pytest.raises(SeglError):
-        prove(auth, later, True)
+    assert auth.status == Authenticator.Status.SUSPENDED
+    refused(harness, auth, clock())
+    with pytest.raises(TransitionRefused):
+        authenticator_suspend(authenticator_id=auth.pk, now=clock(), reason="lost")
 
-    kind.retire(authenticator=auth, now=later)
+    clock.advance(LATER)
+    authenticator_reinstate(authenticator_id=auth.pk, now=clock(), actor="contract")
     auth.refresh_from_db()
-    assert auth.status == Authenticator.Status.RETIRED
-    even_later = later + timedelta(seconds=60)
-    with pytest.raises(SeglError):
-        prove(auth, even_later, True)
+    assert auth.status == Authenticator.Status.ACTIVE
+    prove(harness, auth, clock())
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(KINDS))
-def test_a_wrong_proof_is_refused(name):
-    person = make_person(f"wrong-{name[:10]}", kinds=())
-    past = datetime.now(UTC) - timedelta(minutes=2)
-    auth, prove = HARNESSES[name].activate(person.identity, past)
-    with pytest.raises(SeglError):
-        prove(auth, datetime.now(UTC), False)
+@pytest.mark.parametrize("name", kinds())
+@pytest.mark.parametrize("suspended_first", [False, True], ids=["active", "suspended"])
+def test_retired_stays_retired(name, suspended_first, clock):
+    harness, auth = start(name, clock)
+    if suspended_first:
+        authenticator_suspend(authenticator_id=auth.pk, now=clock(), reason="fraud")
+    authenticator_retire(authenticator_id=auth.pk, now=clock())
+    auth.refresh_from_db()
+    assert (auth.status, auth.retired_at) == (Authenticator.Status.RETIRED, clock())
+    for step in (
+        lambda: authenticator_reinstate(authenticator_id=auth.pk, now=clock()),
+        lambda: authenticator_suspend(authenticator_id=auth.pk, now=clock(), reason="lost"),
+        lambda: authenticator_retire(authenticator_id=auth.pk, now=clock()),
+    ):
+        with pytest.raises(TransitionRefused):
+            step()
+    auth.refresh_from_db()
+    assert (auth.status, auth.retired_at) == (Authenticator.Status.RETIRED, clock())
+    clock.advance(LATER)
+    refused(harness, auth, clock())
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(KINDS))
-def test_every_kind_has_a_decoy_step(name):
+@pytest.mark.parametrize("name", kinds())
+def test_activation_by_the_wrong_person_is_refused(name, clock):
+    harness = HARNESSES[name]()
+    holder = make_person(f"holder-{name[:10]}", kinds=()).identity
+    intruder = make_person(f"intruder-{name[:10]}", kinds=()).identity
+    issued = harness.issue(holder, clock())
+    with pytest.raises(Refused):
+        harness.activate(intruder, issued, clock())
+    assert not Authenticator.objects.filter(identity=intruder).exists()
+    # What the intruder tried is still the holder's to use.
+    auth = harness.activate(holder, issued, clock())
+    assert auth.identity == holder
+
+
+@pytest.mark.parametrize("name", kinds())
+def test_every_kind_has_a_decoy_step(name, clock):
     """A user ID with none of this kind (here: nobody's) gets the kind's first step all the
     same (decision 17): ``begin_decoy`` prepares it, and nothing about it is anyone's."""
     from segl.app.models import AppRequest
-    from segl.flows.services import flow_change_method, flow_submit_user_id
-    from segl.oidc.services import rp_add
 
-    application, _ = rp_add(name="Contract RP", redirect_uris=["https://rp.example/cb"])
-    now = datetime.now(UTC)
-    flow = new_flow(application, now)
-    flow_submit_user_id(flow_id=flow.id, browser_key="b", user_id="nobody-at-all", now=now)
-    flow = flow_change_method(flow_id=flow.id, browser_key="b", method=name, now=now)
+    flow = login_at(name, "nobody-at-all", clock())
     assert (flow.method, flow.step, flow.identity) == (name, KINDS[name].steps[0], None)
     assert not AppRequest.objects.exclude(identity=None).exists()

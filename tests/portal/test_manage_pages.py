@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from segl.app.models import DelayedChange
 from segl.audit.models import AuditEvent
 from segl.authenticators.models import Authenticator
+from segl.changes.models import DelayedChange
 from segl.flows.models import Flow
 from segl.identities.models import Identity
 from segl.notify.models import OutboxMessage
@@ -166,3 +166,18 @@ def test_removing_the_only_way_to_identify_oneself_is_warned_about(logged_in, ev
     assert (
         warning not in logged_in.get(f"/portal/authenticators/{device.pk}/retire/").content.decode()
     )
+
+
+def test_acting_on_a_retired_one_changes_nothing_and_says_so(logged_in, eva):
+    """A second tab, or the back button: retired stays retired (segl.core.lifecycle), and the
+    citizen is told nothing was changed instead of meeting an error page."""
+    auth = device_of(eva)
+    assert logged_in.post(f"/portal/authenticators/{auth.pk}/retire/").status_code == 302
+    told = OutboxMessage.objects.count()
+    for action in ("retire", "lost"):
+        response = logged_in.post(f"/portal/authenticators/{auth.pk}/{action}/", follow=True)
+        assert response.status_code == 200
+        assert "Nothing was changed: it is not in use." in response.content.decode()
+    auth.refresh_from_db()
+    assert (auth.status, auth.device.status) == ("retired", "retired")
+    assert OutboxMessage.objects.count() == told

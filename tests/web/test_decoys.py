@@ -213,7 +213,7 @@ def test_a_decoy_step_never_passes(driver, db):
     page = driver.code(url, tokens[0].code()).content.decode()
     assert "The one-time code is not correct" in page
     driver.post(url + "method/", {"method": "app"})
-    decoy = AppRequest.objects.get(flow__id=url.rstrip("/").split("/")[-1], status="pending")
+    decoy = AppRequest.objects.get(flow_id=url.rstrip("/").split("/")[-1], status="pending")
     assert decoy.identity is None
     mallorys_app.unlock(mallory.user_id, "2580")
     assert mallorys_app.pending(mallory.user_id) is None

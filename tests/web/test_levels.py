@@ -11,7 +11,7 @@ import pytest
 
 from segl.app.kind import AppKind
 from segl.audit.models import AuditEvent
-from segl.authenticators.kinds import KINDS
+from segl.authenticators.registry import KINDS
 from segl.core.assurance import Level
 from segl.flows.models import Flow
 from segl.identities.models import Identity

@@ -10,8 +10,8 @@ class SeglAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from segl.authenticators.kinds import KINDS
+        from segl.authenticators.registry import register
 
         from .kind import AppKind
 
-        KINDS[AppKind.kind] = AppKind()
+        register(AppKind())

@@ -27,7 +27,8 @@ from fido2.webauthn import (
 from segl.audit.services import audit_record
 
 from .models import AppInstance
-from .services import AppRefused, _require_unlocked
+from .services.base import AppRefused, policy
+from .services.unlock import require_unlocked
 
 CEREMONY = timedelta(minutes=2)
 
@@ -78,7 +79,7 @@ def register_begin(*, instance: AppInstance, now: datetime) -> dict[str, Any]:
     """Options for ``navigator.credentials.create``; the app must be unlocked by its PIN."""
     with transaction.atomic():
         instance = _locked(instance)
-        _require_unlocked(instance, now)
+        require_unlocked(instance, now)
         if instance.unlocked_by != "pin":
             raise AppRefused("pin_needed")
         user_id = instance.authenticator.identity.user_id
@@ -165,9 +166,7 @@ def unlock_finish(
             else:
                 # A biometric unlock does not end a run of wrong PINs: only the PIN does.
                 instance.biometric_sign_count = auth_data.counter
-                instance.unlocked_until = now + timedelta(
-                    seconds=settings.CONFIG.app_unlock_seconds
-                )
+                instance.unlocked_until = now + timedelta(seconds=policy().unlock_seconds)
                 instance.unlocked_by = "biometrics"
                 instance.save(
                     update_fields=[

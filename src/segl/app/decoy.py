@@ -13,15 +13,10 @@ import base64
 import secrets
 from datetime import datetime, timedelta
 
-from django.conf import settings
-
 from segl.audit.services import audit_record
-from segl.authenticators.models import Kind
+from segl.authenticators.contract import StepContext
+from segl.authenticators.registry import flows
 from segl.core import app as protocol
-from segl.flows.decoys import kind_key
-from segl.flows.methods import owned_authenticator
-from segl.flows.models import Flow, UnknownUserThrottle
-from segl.identities import throttles
 
 from . import doorbell, services
 from .models import AppRequest
@@ -30,22 +25,22 @@ from .models import AppRequest
 def _unanswered(key: str, now: datetime) -> int:
     return (
         AppRequest.objects.filter(
-            identity=None, decoy_key=key, created_at__gt=now - services.REQUEST_WINDOW
+            identity=None, decoy_key=key, created_at__gt=now - services.policy().request_window
         )
         .exclude(status__in=(AppRequest.Status.APPROVED, AppRequest.Status.REJECTED))
         .count()
     )
 
 
-def decoy_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest | None:
+def decoy_request_open(*, step: StepContext, now: datetime, ip: str = "") -> AppRequest | None:
     """What :func:`services.app_request_open` does, for nobody's apps (the caller holds the
     flow's row lock)."""
-    key = kind_key(flow, Kind.APP.value)
+    key = step.decoy_key
     # One at a time per user ID, as the identity's row lock makes it for a real request.
-    throttles.lock(UnknownUserThrottle, [key], now)
-    data = {"flow": flow.id, "decoy": True, "unknown_user": flow.identity is None}
-    subject = flow.identity.user_id if flow.identity is not None else ""
-    if _unanswered(key, now) >= services.REQUESTS_PER_WINDOW:
+    flows().decoy_lock(key=key, now=now)
+    data = {"flow": step.flow_id, "decoy": True, "unknown_user": step.identity_id is None}
+    subject = step.user_id
+    if _unanswered(key, now) >= services.policy().requests_per_window:
         audit_record(
             action="app.request", outcome="too_many", subject=subject, ip=ip, data=data, at=now
         )
@@ -53,18 +48,18 @@ def decoy_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest
     AppRequest.objects.filter(identity=None, decoy_key=key, status__in=AppRequest.OPEN).update(
         status=AppRequest.Status.CANCELLED, reason="superseded"
     )
-    config = settings.CONFIG
+    policy = services.policy()
     request = AppRequest.objects.create(
         id=secrets.token_urlsafe(24),
-        flow=flow,
+        flow_id=step.flow_id,
         identity=None,
         decoy_key=key,
         qr_secret=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        code=protocol.new_binding_code(config.app_code_length),
+        code=protocol.new_binding_code(policy.code_length),
         device_token=secrets.token_urlsafe(32),
-        text_sha256=protocol.text_sha256(flow.approval_text),
+        text_sha256=protocol.text_sha256(step.approval_text),
         created_at=now,
-        expires_at=min(now + timedelta(seconds=config.app_request_seconds), flow.expires_at),
+        expires_at=min(now + timedelta(seconds=policy.request_seconds), step.expires_at),
     )
     audit_record(
         action="app.request",
@@ -74,13 +69,13 @@ def decoy_request_open(*, flow: Flow, now: datetime, ip: str = "") -> AppRequest
         data={**data, "request": request.id},
         at=now,
     )
-    doorbell.ring(f"flow:{flow.id}")
+    doorbell.ring(f"flow:{step.flow_id}")
     return request
 
 
-def too_many_requests(flow: Flow, now: datetime) -> bool:
+def too_many_requests(step: StepContext, now: datetime) -> bool:
     """Whether the flow's user ID had 5 unanswered app requests in the last 10 minutes: its
     identity's real ones if it has an app, else its decoy's."""
-    if owned_authenticator(flow, Kind.APP.value) is not None:
-        return services.too_many_requests(flow.identity, now)
-    return _unanswered(kind_key(flow, Kind.APP.value), now) >= services.REQUESTS_PER_WINDOW
+    if step.authenticator_id is not None and step.identity_id is not None:
+        return services.too_many_requests(step.identity_id, now)
+    return _unanswered(step.decoy_key, now) >= services.policy().requests_per_window

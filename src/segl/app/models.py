@@ -11,7 +11,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from segl.authenticators.models import Authenticator
-from segl.flows.models import Flow
 from segl.identities.models import Identity
 
 
@@ -98,7 +97,8 @@ class AppRequest(models.Model):
     OPEN = (Status.PENDING, Status.BOUND)
 
     id = models.CharField(max_length=32, primary_key=True)
-    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="app_requests")
+    # The login's id as a plain value: the app sits below the flow and never joins its table.
+    flow_id = models.CharField(max_length=32, db_index=True)
     identity = models.ForeignKey(
         Identity,
         null=True,
@@ -175,20 +175,3 @@ class DpopJti(models.Model):
 
     def __str__(self) -> str:
         return f"DPoP jti {self.jti_hash[:8]}"
-
-
-class DelayedChange(models.Model):
-    """A change that weakens protection waits out its delay, then needs confirming."""
-
-    class What(models.TextChoices):
-        ONE_TIME_CODES = "one_time_codes", _("Approve with one-time codes")
-
-    instance = models.ForeignKey(AppInstance, on_delete=models.CASCADE, related_name="changes")
-    what = models.CharField(max_length=32, choices=What.choices)
-    requested_at = models.DateTimeField()
-    effective_at = models.DateTimeField()
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.what} from {self.effective_at:%Y-%m-%d %H:%M}"

@@ -1,13 +1,15 @@
 """What the ``segl`` command needs of the audit log before Django is set up.
 
 The audit settings ``segl init`` writes (fresh keys for a development or single-node setup),
-and the arguments of ``segl audit``. What the commands do is in :mod:`segl.audit.commands`.
+and ``segl audit``'s commands, registered as every area of the command registers its own
+(:mod:`segl.cli.main`). What the commands do is in :mod:`segl.audit.commands`.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,8 +35,18 @@ def audit_init_settings(folder: Path, existing: Mapping[str, str]) -> dict[str, 
     return added
 
 
-def audit_arguments(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    """The ``segl audit`` subcommands; ``add(name, help)`` makes each one's parser."""
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``segl audit SUBCOMMAND``: each parser sets ``handler`` and ``django`` (it needs the
+    database), as the command line's own areas do."""
+    help_ = "the audit log"
+    audit = commands.add_parser("audit", help=help_, description=help_)
+    sub = audit.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+
+    def add(name: str, help_: str) -> argparse.ArgumentParser:
+        parser = sub.add_parser(name, help=help_, description=help_)
+        parser.set_defaults(handler=run, django=True)
+        return parser
+
     p = add("verify", "check the chains, and against signed checkpoints")
     p.add_argument("--checkpoints", help="checkpoint file, '-' for stdin (default: configured)")
     p.add_argument(
@@ -45,3 +57,15 @@ def audit_arguments(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     p.add_argument("--file", help="append here instead of SEGL_AUDIT_CHECKPOINT_FILE")
     p.add_argument("--json", action="store_true")
     add("public-key", "print the checkpoint signing key's public key, for auditors")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a ``segl audit`` command once Django is set up; a refusal is printed, status 2."""
+    from .commands import CommandError
+    from .commands import run as run_command
+
+    try:
+        return run_command(args)
+    except CommandError as exc:
+        print(f"segl: {exc}", file=sys.stderr)
+        return 2

@@ -11,7 +11,9 @@ from datetime import datetime
 from django.db import transaction
 
 from segl.audit.services import audit_record
-from segl.core import otp, serials
+from segl.core import lifecycle, otp, serials
+from segl.core.errors import TransitionRefused
+from segl.core.lifecycle import Event
 from segl.core.pskc import TokenSeed
 from segl.core.throttle import FailureState
 from segl.identities import failures
@@ -22,8 +24,19 @@ from segl.keys import device_aad, keyring
 from .codes import code_policy, device_verify_code
 from .errors import DeviceError
 from .models import DEVICE_KINDS, Authenticator, Device, Kind
+from .registry import KINDS
 
 IMPORT_BATCH_SIZE = 1000
+
+# A device in stock or on its way to someone: no authenticator yet, only activation is next.
+NOT_ACTIVATED = (Device.Status.IN_STOCK, Device.Status.ASSIGNED)
+
+
+def _life_of(device: Device) -> lifecycle.Status:
+    """Where a device is in its authenticator's life (:mod:`segl.core.lifecycle`)."""
+    if device.status in NOT_ACTIVATED:
+        return lifecycle.Status.NEW
+    return lifecycle.Status(device.status)
 
 
 @dataclass(frozen=True)
@@ -191,28 +204,34 @@ def device_activate(
         device_id=device.pk,
         code=code,
         now=now,
-        usable=(Device.Status.IN_STOCK, Device.Status.ASSIGNED),
+        usable=NOT_ACTIVATED,
         ip=ip,
         actor=actor,
         context={"purpose": "activation"},
     )
     with transaction.atomic():
         device = Device.objects.select_for_update().get(pk=device.pk)
-        if device.status not in (Device.Status.IN_STOCK, Device.Status.ASSIGNED):
-            raise DeviceError(f"device is {device.status}")
+        try:
+            activated = lifecycle.apply(_life_of(device), Event.ACTIVATE)
+        except TransitionRefused:
+            raise DeviceError(f"device is {device.status}") from None
         retired = []
         for old in (
             Authenticator.objects.select_for_update(of=("self",))
             .filter(identity=identity, kind=device.kind, status=Authenticator.Status.ACTIVE)
             .select_related("device")
         ):
-            _retire(old, now=now)
+            _step(old, Event.RETIRE, now=now)
             retired.append(old.device.serial if old.device else str(old.pk))
-        device.status = Device.Status.ACTIVE
+        device.status = activated.value
         device.assigned_to = identity
         device.save(update_fields=["status", "assigned_to"])
         authenticator = Authenticator.objects.create(
-            identity=identity, kind=device.kind, device=device, activated_at=now
+            identity=identity,
+            kind=device.kind,
+            device=device,
+            status=activated.value,
+            activated_at=now,
         )
         if not identity.preferred_method:
             identity.preferred_method = device.kind
@@ -234,90 +253,108 @@ def device_activate(
     return authenticator
 
 
-def _retire(authenticator: Authenticator, *, now: datetime) -> None:
-    authenticator.status = Authenticator.Status.RETIRED
-    authenticator.retired_at = now
-    authenticator.save(update_fields=["status", "retired_at"])
+def _step(authenticator: Authenticator, event: Event, *, now: datetime) -> None:
+    """Move a locked authenticator (and its device) one step in its life (:mod:`segl.core.
+    lifecycle`); a step that does not follow raises :class:`TransitionRefused`, changing
+    nothing."""
+    after = lifecycle.apply(authenticator.status, event)
+    authenticator.status = after.value
+    fields = ["status"]
+    if after is lifecycle.Status.RETIRED:
+        authenticator.retired_at = now
+        fields.append("retired_at")
+    authenticator.save(update_fields=fields)
     if authenticator.device is not None:
-        authenticator.device.status = Device.Status.RETIRED
+        # A device's status follows its authenticator's once it is activated (same values).
+        authenticator.device.status = after.value
         authenticator.device.save(update_fields=["status"])
+    kind = KINDS.get(authenticator.kind)
+    if kind is not None and event is Event.SUSPEND:  # the kind drops its own state (an unlock)
+        kind.on_suspend(authenticator=authenticator, now=now)
+    elif kind is not None and event is Event.RETIRE:
+        kind.on_retire(authenticator=authenticator, now=now)
+
+
+def _locked(authenticator_id: int) -> Authenticator:
+    return (
+        Authenticator.objects.select_for_update(of=("self",))
+        .select_related("device", "identity")
+        .get(pk=authenticator_id)
+    )
+
+
+def _change(
+    *,
+    authenticator_id: int,
+    event: Event,
+    now: datetime,
+    actor: str,
+    ip: str,
+    data: dict[str, str] | None = None,
+) -> Authenticator:
+    """One step under the row lock, audited; a refused step is audited as refused too, so an
+    operator sees who tried to act on what."""
+    with transaction.atomic():
+        auth = _locked(authenticator_id)
+        before = auth.status
+        try:
+            _step(auth, event, now=now)
+        except TransitionRefused as exc:
+            refusal: TransitionRefused | None = exc
+        else:
+            refusal = None
+        audit_record(
+            action=f"authenticator.{event.value}",
+            outcome="ok" if refusal is None else "refused",
+            actor=actor,
+            subject=auth.identity.user_id,
+            ip=ip,
+            data={"kind": auth.kind, **(data or {}), **({"status": before} if refusal else {})},
+            at=now,
+        )
+    if refusal is not None:
+        raise refusal
+    return auth
 
 
 def authenticator_retire(
     *, authenticator_id: int, now: datetime, actor: str = "", ip: str = ""
-) -> None:
-    with transaction.atomic():
-        auth = (
-            Authenticator.objects.select_for_update(of=("self",))
-            .select_related("device", "identity")
-            .get(pk=authenticator_id)
-        )
-        _retire(auth, now=now)
-        audit_record(
-            action="authenticator.retire",
-            actor=actor,
-            subject=auth.identity.user_id,
-            ip=ip,
-            data={"kind": auth.kind},
-            at=now,
-        )
+) -> Authenticator:
+    """Retire for good (replaced, removed by its owner); an active or suspended one."""
+    return _change(
+        authenticator_id=authenticator_id, event=Event.RETIRE, now=now, actor=actor, ip=ip
+    )
 
 
 def authenticator_suspend(
     *, authenticator_id: int, now: datetime, reason: str, actor: str = "", ip: str = ""
-) -> None:
-    """Suspend until reinstated (a device reported lost, fraud); logins with it fail."""
-    with transaction.atomic():
-        auth = (
-            Authenticator.objects.select_for_update(of=("self",))
-            .select_related("device", "identity")
-            .get(pk=authenticator_id)
-        )
-        auth.status = Authenticator.Status.SUSPENDED
-        auth.save(update_fields=["status"])
-        if auth.device is not None:
-            auth.device.status = Device.Status.SUSPENDED
-            auth.device.save(update_fields=["status"])
-        audit_record(
-            action="authenticator.suspend",
-            actor=actor,
-            subject=auth.identity.user_id,
-            ip=ip,
-            data={"kind": auth.kind, "reason": reason},
-            at=now,
-        )
+) -> Authenticator:
+    """Suspend an active one until reinstated (a device reported lost, fraud, an app locked by
+    wrong PINs); logins with it fail."""
+    return _change(
+        authenticator_id=authenticator_id,
+        event=Event.SUSPEND,
+        now=now,
+        actor=actor,
+        ip=ip,
+        data={"reason": reason},
+    )
 
 
 def authenticator_reinstate(
     *, authenticator_id: int, now: datetime, actor: str = "", ip: str = ""
-) -> None:
-    with transaction.atomic():
-        auth = (
-            Authenticator.objects.select_for_update(of=("self",))
-            .select_related("device", "identity")
-            .get(pk=authenticator_id)
-        )
-        if auth.status != Authenticator.Status.SUSPENDED:
-            raise DeviceError(f"authenticator is {auth.status}")
-        auth.status = Authenticator.Status.ACTIVE
-        auth.save(update_fields=["status"])
-        if auth.device is not None:
-            auth.device.status = Device.Status.ACTIVE
-            auth.device.save(update_fields=["status"])
-        audit_record(
-            action="authenticator.reinstate",
-            actor=actor,
-            subject=auth.identity.user_id,
-            ip=ip,
-            data={"kind": auth.kind},
-            at=now,
-        )
+) -> Authenticator:
+    """Make a suspended one active again; a retired one stays retired."""
+    return _change(
+        authenticator_id=authenticator_id, event=Event.REINSTATE, now=now, actor=actor, ip=ip
+    )
 
 
 __all__ = [
     "DeviceError",
     "ImportResult",
     "Kind",
+    "TransitionRefused",
     "authenticator_reinstate",
     "authenticator_retire",
     "authenticator_suspend",

@@ -18,6 +18,8 @@
     ├── ApprovalTextRefused       approval_text_invalid: too long, or a character that would not
     │                             show as itself (``reason`` names it and where)
     ├── PkceInvalid               pkce_invalid: a code challenge or verifier outside RFC 7636
+    ├── TransitionRefused         lifecycle_refused: a step in an authenticator's life that does
+    │                             not follow from its status (``status``, ``event``)
     ├── FlowError                 authentication flows
     │   ├── FlowExpired           flow_expired
     │   └── FlowStateError        flow_state: a step that does not fit where the flow is
@@ -124,6 +126,19 @@ class PkceInvalid(SeglError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class TransitionRefused(SeglError):
+    """A suspend, reinstate, retire or activation that does not follow from where the
+    authenticator is (:mod:`segl.core.lifecycle`); a retired one stays retired."""
+
+    code = "lifecycle_refused"
+
+    def __init__(self, *, status: str, event: str) -> None:
+        super().__init__(f"{event} refused: the authenticator is {status}")
+        self.status = status
+        self.event = event
+        self.reason = f"{status}_cannot_{event}"
 
 
 class FlowError(SeglError):

@@ -7,29 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-
-class SeglForm(forms.Form):
-    """GOV.UK pattern: a field points at its hint and, when wrong, at its error message."""
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            self._mark_invalid(name)
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        if field is not None:
-            self._mark_invalid(field)
-
-    def _mark_invalid(self, name: str) -> None:
-        if name not in self.fields:
-            return
-        attrs = self.fields[name].widget.attrs
-        ids = [i for i in attrs.get("aria-describedby", "").split() if i]
-        error_id = f"id_{name}-error"
-        if error_id not in ids:
-            attrs["aria-describedby"] = " ".join([*ids, error_id])
-        attrs["aria-invalid"] = "true"
+from segl.authenticators.contract import AnswerForm
+from segl.authenticators.forms import SeglForm as SeglForm  # the portal's forms use it too
 
 
 class UserIdForm(SeglForm):
@@ -66,33 +45,9 @@ class MethodForm(SeglForm):
         field.choices = methods
 
 
-class CodeForm(SeglForm):
-    code = forms.CharField(
-        label=_("One-time code"),
-        max_length=20,
-        error_messages={"required": _("Enter the 6-digit one-time code")},
-        widget=forms.TextInput(
-            attrs={
-                "class": "code",
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "spellcheck": "false",
-                "aria-describedby": "id_code-hint",
-            }
-        ),
-    )
+class PasswordForm(AnswerForm):
+    field = "password"
 
-    def clean_code(self) -> str:
-        # The shape is checked here, the same for every user ID; the value by the service.
-        code = "".join(str(self.cleaned_data["code"]).split()).replace("-", "")
-        if not (code.isascii() and code.isdigit() and 6 <= len(code) <= 8):
-            raise forms.ValidationError(
-                _("Enter the one-time code as the 6 digits shown, for example 123456")
-            )
-        return code
-
-
-class PasswordForm(SeglForm):
     password = forms.CharField(
         label=_("Password"),
         max_length=1024,

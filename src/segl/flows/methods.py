@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from segl.authenticators.kinds import KINDS
+from segl.authenticators.contract import StepContext
 from segl.authenticators.models import Authenticator, Device, Kind
+from segl.authenticators.registry import KINDS
 from segl.core.assurance import Level, achieved
 
+from . import decoys
 from .models import Flow
 
 DEFAULT_METHOD: str = Kind.CODE_DISPLAY.value
@@ -69,3 +71,25 @@ def level_reached(flow: Flow, method: str) -> bool:
     if flow.identity is None or method not in KINDS:
         return False
     return achieved(Level.from_key(flow.identity.ial), KINDS[method].level) >= level
+
+
+def step_context(flow: Flow, kind: str, *, owned: bool = True) -> StepContext:
+    """``flow`` as ``kind`` sees it; ``owned=False`` skips looking up the identity's
+    authenticator of the kind (``authenticator_id`` is then None)."""
+    authenticator = owned_authenticator(flow, kind) if owned else None
+    return StepContext(
+        flow_id=flow.id,
+        kind=kind,
+        method=flow.method,
+        step=flow.step,
+        finished=flow.state.finished,
+        identity_id=flow.identity_id,
+        user_id=flow.identity.user_id if flow.identity is not None else "",
+        authenticator_id=authenticator.pk if authenticator is not None else None,
+        decoy_key=decoys.kind_key(flow, kind),
+        browser_key_hash=flow.browser_key_hash,
+        approval_text=flow.approval_text,
+        action=flow.action,
+        rp_name=flow.application.name,
+        expires_at=flow.expires_at,
+    )

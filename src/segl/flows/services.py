@@ -12,7 +12,6 @@ at the end.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
@@ -25,8 +24,9 @@ from django.db import transaction
 from oauth2_provider.models import Application
 
 from segl.audit.services import audit_record
-from segl.authenticators.kinds import APP, PASSWORD, kind_of
+from segl.authenticators.contract import PASSWORD, browser_key_hash
 from segl.authenticators.models import Authenticator
+from segl.authenticators.registry import kind_of
 from segl.core import flows as core
 from segl.core.assurance import Level, achieved
 from segl.core.errors import SeglError
@@ -35,8 +35,6 @@ from segl.identities.services import identity_verify_password
 
 from . import decoys, methods
 from .models import Action, Flow, UnknownUserThrottle
-
-APP_STEP = APP
 
 
 class FlowRefused(SeglError):
@@ -51,10 +49,6 @@ class FlowRefused(SeglError):
 
 class WrongBrowser(SeglError):
     code = "flow_browser"
-
-
-def browser_key_hash(browser_key: str) -> str:
-    return hashlib.sha256(browser_key.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -206,12 +200,12 @@ def _begin(flow: Flow, now: datetime, ip: str, *, quiet: bool = True) -> None:
     authenticator, else its decoy. A method that cannot (the app refuses a flood of requests)
     says so on its page, which offers to try again; the flow itself goes on."""
     kind = kind_of(flow.method)
-    owned = methods.owned_authenticator(flow, flow.method) is not None
+    step = methods.step_context(flow, flow.method)
     with contextlib.suppress(*((SeglError,) if quiet else ())), transaction.atomic():
-        if owned:
-            kind.begin(flow=flow, now=now, ip=ip)
+        if step.authenticator_id is not None:
+            kind.begin(step=step, now=now, ip=ip)
         else:
-            kind.begin_decoy(flow=flow, now=now, ip=ip)
+            kind.begin_decoy(step=step, now=now, ip=ip)
 
 
 def flow_change_method(
@@ -248,8 +242,8 @@ def flow_submit_step(
                 identity_verify_password(
                     identity_id=flow.identity.pk, password=response, now=now, ip=ip, flow_id=flow.id
                 )
-            elif step in (PASSWORD, APP_STEP):
-                raise FlowRefused("method_unavailable")  # the app answers its step itself
+            elif step == PASSWORD or kind.step_form(step=step) is None:
+                raise FlowRefused("method_unavailable")  # e.g. the app answers in the app
             else:
                 auth = methods.owned_authenticator(flow, flow.method)
                 if auth is None:
@@ -260,7 +254,7 @@ def flow_submit_step(
                     response=response,
                     now=now,
                     ip=ip,
-                    context={"flow": flow.id},
+                    flow_id=flow.id,
                 )
                 flow.authenticator = auth
         except SeglError as exc:
@@ -307,31 +301,53 @@ def flow_expire(*, flow_id: str, browser_key: str, now: datetime) -> Flow:
     return flow
 
 
-def flow_app_answered(
+def flow_step_passed(
     *,
     flow_id: str,
-    approved: bool,
+    step: str,
+    authenticator_id: int,
+    response: str,
+    amr: tuple[str, ...],
     now: datetime,
-    reason: str = "",
-    amr: tuple[str, ...] = (),
     ip: str = "",
-    authenticator_id: int | None = None,
 ) -> Flow:
-    """The app answered the flow's app step (the app service holds its request's lock): an
-    approval passes the step, a rejection ends the flow."""
-    flow = (
+    """An answer to ``step`` arrived out of band (the app's approval): the method's kind
+    verifies ``response`` as it recorded it, and the step is passed. The caller holds the flow's
+    row lock (taken first, as every service does) and its own rows' locks."""
+    flow = _locked_flow_any_browser(flow_id)
+    core.expect(flow.state, step, now=now)
+    auth = (
+        Authenticator.objects.select_related("identity")
+        .filter(pk=authenticator_id, identity=flow.identity, kind=flow.method)
+        .first()
+    )
+    if auth is None or flow.identity is None:
+        raise FlowRefused("method_unavailable")
+    kind_of(flow.method).verify(
+        authenticator=auth, step=step, response=response, now=now, ip=ip, flow_id=flow.id
+    )
+    flow.authenticator = auth
+    _save(flow, _passed(flow, step, amr or kind_of(flow.method).step_amr[step], now), now)
+    if flow.step == core.DONE:
+        _done(flow, now=now, ip=ip, authenticator_id=auth.pk)
+    return flow
+
+
+def flow_step_failed(*, flow_id: str, step: str, reason: str, now: datetime, ip: str = "") -> Flow:
+    """The citizen refused out of band (rejected in the app, said "I did not start this"), or
+    the step failed there (3 wrong one-time codes typed into the app): the login ends."""
+    flow = _locked_flow_any_browser(flow_id)
+    core.expect(flow.state, step, now=now)
+    _save(flow, core.fail(flow.state, now=now, reason=reason), now)
+    return flow
+
+
+def _locked_flow_any_browser(flow_id: str) -> Flow:
+    return (
         Flow.objects.select_for_update(of=("self",))
         .select_related("identity", "application")
         .get(pk=flow_id)
     )
-    if approved:
-        _save(flow, _passed(flow, APP_STEP, amr, now), now)
-    else:
-        core.expect(flow.state, APP_STEP, now=now)
-        _save(flow, core.fail(flow.state, now=now, reason=reason or "app_rejected"), now)
-    if flow.step == core.DONE:
-        _done(flow, now=now, ip=ip, authenticator_id=authenticator_id)
-    return flow
 
 
 def _done(flow: Flow, *, now: datetime, ip: str, authenticator_id: int | None = None) -> None:
@@ -376,11 +392,12 @@ def _done(flow: Flow, *, now: datetime, ip: str, authenticator_id: int | None = 
     )
 
 
-def flow_app_retry(*, flow_id: str, browser_key: str, now: datetime, ip: str = "") -> Flow:
-    """Send a new request to the app (after the last one expired or was refused)."""
+def flow_step_retry(*, flow_id: str, browser_key: str, now: datetime, ip: str = "") -> Flow:
+    """Begin the method's first step again: the app sends a new request after the last one
+    expired or was refused."""
     with transaction.atomic():
         flow = _locked_flow(flow_id, browser_key)
-        core.expect(flow.state, APP_STEP, now=now)
+        core.expect(flow.state, kind_of(flow.method).steps[0] if flow.method else "", now=now)
         _begin(flow, now, ip, quiet=False)
     return flow
 

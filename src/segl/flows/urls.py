@@ -1,15 +1,25 @@
-from django.urls import path
+from django.urls import URLPattern, URLResolver, include, path
 
-from segl.app import browser as app_browser
+from segl.authenticators.registry import KINDS
 
 from . import views
 
 app_name = "flows"
+
+
+def _kinds() -> list[URLPattern | URLResolver]:
+    """Every registered kind's own addresses, under ``<flow id>/<its prefix>/`` (the kinds
+    registered themselves when the apps were ready, before any URL is resolved)."""
+    return [
+        path(f"<str:flow_id>/{kind.url_prefix}/", include(list(kind.urlpatterns())))
+        for kind in KINDS.values()
+    ]
+
+
 urlpatterns = [
     path("<str:flow_id>/", views.StepView.as_view(), name="step"),
     path("<str:flow_id>/method/", views.MethodView.as_view(), name="method"),
     path("<str:flow_id>/cancel/", views.CancelView.as_view(), name="cancel"),
-    path("<str:flow_id>/app/qr.svg", app_browser.qr, name="app-qr"),
-    path("<str:flow_id>/app/status", app_browser.status, name="app-status"),
-    path("<str:flow_id>/app/retry/", app_browser.retry, name="app-retry"),
+    path("<str:flow_id>/<str:prefix>/retry/", views.RetryView.as_view(), name="retry"),
+    *_kinds(),
 ]

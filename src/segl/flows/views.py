@@ -3,6 +3,7 @@ at, so reloading or going back never confuses it; each POST calls one service.""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -15,26 +16,16 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from segl import clock
-from segl.authenticators.kinds import APP, CODE, PASSWORD
+from segl.authenticators.contract import PASSWORD, AnswerForm
 from segl.authenticators.models import Kind
-from segl.authenticators.services import DeviceError
+from segl.authenticators.registry import kind_of
 from segl.core import flows as core
-from segl.core.errors import (
-    Disabled,
-    FlowExpired,
-    FlowStateError,
-    InvalidCode,
-    Locked,
-    ReplayedCode,
-    SeglError,
-)
+from segl.core.errors import Disabled, FlowExpired, FlowStateError, Locked, SeglError
 from segl.http import browser_key, client_ip, rate_limited, user_rate_limited
 
 from . import browser_memory, methods, services
-from .forms import CodeForm, MethodForm, PasswordForm, UserIdForm
+from .forms import MethodForm, PasswordForm, UserIdForm
 from .models import Action, Flow
-
-STEPS_POSTED = (core.USER_ID, CODE, PASSWORD)
 
 DONE_HEADINGS = {
     Action.LOG_ON: gettext_lazy("You are logged on"),
@@ -148,30 +139,18 @@ class StepView(FlowView):
         if flow.step == core.USER_ID:
             form = form or UserIdForm(initial={"user_id": flow.login_hint})
             return render(request, "flows/user_id.html", self.context(form=form), status=status)
-        if flow.step == CODE:
-            form = form or CodeForm()
-            return render(
-                request,
-                "flows/code.html",
-                self.context(form=form, code_hint=self.code_hint()),
-                status=status,
-            )
         if flow.step == PASSWORD:
             form = form or PasswordForm()
             return render(request, "flows/password.html", self.context(form=form), status=status)
-        if flow.step == APP:
-            from segl.app.browser import render_step
-
-            return render_step(request, self.context())
-        return _error_page(request, _("This step is not available."), 400)
-
-    def code_hint(self) -> str:
-        if self.flow.method == Kind.AUDIO_CODE_READER:
-            return _(
-                "Press the red button at the bottom right of your audio code reader. Enter "
-                "the 6-digit one-time code it shows or reads aloud."
+        if flow.method and flow.step in kind_of(flow.method).steps:
+            return kind_of(flow.method).render_step(
+                request=request,
+                step=methods.step_context(flow, flow.method),
+                page=self.context(),
+                form=form,
+                status=status,
             )
-        return _("Press the button on your code display. Enter the 6-digit one-time code it shows.")
+        return _error_page(request, _("This step is not available."), 400)
 
     def render_finished(self, request: HttpRequest) -> HttpResponse:
         flow = self.flow
@@ -233,29 +212,14 @@ class StepView(FlowView):
         step = request.POST.get("step")
         now = clock.now()
         ip = client_ip(request)
-        if step not in STEPS_POSTED or self.flow.state.finished or self.flow.step != step:
-            raise FlowStateError(f"a form for {step!r} while the flow is at {self.flow.step}")
+        flow = self.flow
+        if flow.state.finished or flow.step != step:
+            raise FlowStateError(f"a form for {step!r} while the flow is at {flow.step}")
         if step == core.USER_ID:
-            form: Any = UserIdForm(request.POST)
-            if not form.is_valid():
-                return self.render_step(request, form)
-            user_id = form.cleaned_data["user_id"]
-            if user_rate_limited(user_id):
-                form.add_error("user_id", _("Too many attempts. Wait a minute and try again."))
-                return self.render_step(request, form, 429)
-            services.flow_submit_user_id(
-                flow_id=flow_id,
-                browser_key=self.browser_key,
-                user_id=user_id,
-                now=now,
-                ip=ip,
-                remembered=browser_memory.recall(request, user_id),
-            )
-            return redirect("flows:step", flow_id=flow_id)
-        if step == CODE:
-            form, field = CodeForm(request.POST), "code"
-        else:
-            form, field = PasswordForm(request.POST), "password"
+            return self.post_user_id(request, flow_id, now, ip)
+        form = self.answer_form(step, request)
+        if form is None:
+            raise FlowStateError(f"the browser does not answer {step!r}")
         if not form.is_valid():
             return self.render_step(request, form)
         try:
@@ -263,7 +227,7 @@ class StepView(FlowView):
                 flow_id=flow_id,
                 browser_key=self.browser_key,
                 step=step,
-                response=form.cleaned_data[field],
+                response=form.answer(),
                 now=now,
                 ip=ip,
             )
@@ -271,51 +235,54 @@ class StepView(FlowView):
             raise
         except SeglError as exc:
             self.reload()
-            form.add_error(field, self.refusal_message(exc))
+            form.add_error(form.field, self.refusal_message(step, exc))
             return self.render_step(request, form)
         return redirect("flows:step", flow_id=flow_id)
 
-    def refusal_message(self, exc: SeglError) -> str:
-        device = Kind(self.flow.method).label if self.flow.method else ""
+    def answer_form(self, step: str, request: HttpRequest) -> AnswerForm | None:
+        if step == PASSWORD:
+            return PasswordForm(request.POST)
+        return kind_of(self.flow.method).step_form(step=step, data=request.POST)
+
+    def post_user_id(
+        self, request: HttpRequest, flow_id: str, now: datetime, ip: str
+    ) -> HttpResponse:
+        form = UserIdForm(request.POST)
+        if not form.is_valid():
+            return self.render_step(request, form)
+        user_id = form.cleaned_data["user_id"]
+        if user_rate_limited(user_id):
+            form.add_error("user_id", _("Too many attempts. Wait a minute and try again."))
+            return self.render_step(request, form, 429)
+        services.flow_submit_user_id(
+            flow_id=flow_id,
+            browser_key=self.browser_key,
+            user_id=user_id,
+            now=now,
+            ip=ip,
+            remembered=browser_memory.recall(request, user_id),
+        )
+        return redirect("flows:step", flow_id=flow_id)
+
+    def refusal_message(self, step: str, exc: SeglError) -> str:
+        if step != PASSWORD:
+            if isinstance(exc, services.FlowRefused):
+                return _(
+                    "Your %(device)s cannot be used. Choose another identification method or "
+                    "contact segl support."
+                ) % {"device": Kind(self.flow.method).label}
+            return kind_of(self.flow.method).refusal(step=step, error=exc)
         if isinstance(exc, Locked):
-            if self.flow.step == PASSWORD:
-                return _(
-                    "Your password is locked after too many wrong attempts. You can try "
-                    "again at %(time)s."
-                ) % {"time": _local_time(exc.until)}
             return _(
-                "Your %(device)s is suspended because a wrong one-time code was entered 3 "
-                "times in a row. You can try again at %(time)s, or choose another "
-                "identification method."
-            ) % {"device": device, "time": _local_time(exc.until)}
+                "Your password is locked after too many wrong attempts. You can try "
+                "again at %(time)s."
+            ) % {"time": _local_time(exc.until)}
         if isinstance(exc, Disabled):
-            if self.flow.step == PASSWORD:
-                return _(
-                    "Your password is blocked after too many wrong attempts. Log in with the "
-                    "segl app to choose a new one, or visit a citizen service centre."
-                )
             return _(
-                "Your %(device)s is blocked after too many wrong one-time codes. Choose another "
-                "identification method, or activate a new device."
-            ) % {"device": device}
-        if isinstance(exc, ReplayedCode):
-            return _(
-                "That one-time code has already been used. Press the button again to get "
-                "a new code."
+                "Your password is blocked after too many wrong attempts. Log in with the "
+                "segl app to choose a new one, or visit a citizen service centre."
             )
-        if isinstance(exc, InvalidCode):
-            return _(
-                "The one-time code is not correct. Check it and try again, or press the "
-                "button to get a new code."
-            )
-        if isinstance(exc, DeviceError | services.FlowRefused):
-            return _(
-                "Your %(device)s cannot be used. Choose another identification method or "
-                "contact segl support."
-            ) % {"device": device}
-        if self.flow.step == PASSWORD:
-            return _("The password is not correct. Try again.")
-        return _("That did not work. Try again.")
+        return _("The password is not correct. Try again.")
 
 
 class MethodView(FlowView):
@@ -356,3 +323,25 @@ class CancelView(FlowView):
             flow_id=flow_id, browser_key=self.browser_key, now=clock.now(), ip=client_ip(request)
         )
         return redirect("oauth2_provider:finish", flow_id=flow_id)
+
+
+class RetryView(FlowView):
+    """Begin the method's step again ("Send a new request" to the app, after the last one
+    expired or was refused). The step page says where the flow stands, "too many requests"
+    included; a flow no longer at the step refuses the form, as every step does."""
+
+    def post(self, request: HttpRequest, flow_id: str, prefix: str) -> HttpResponse:
+        if self.flow.method and kind_of(self.flow.method).url_prefix != prefix:
+            raise FlowStateError(f"a retry for {prefix!r} while the method is {self.flow.method}")
+        try:
+            services.flow_step_retry(
+                flow_id=flow_id,
+                browser_key=self.browser_key,
+                now=clock.now(),
+                ip=client_ip(request),
+            )
+        except FlowStateError:
+            raise
+        except SeglError:
+            pass  # the step page says why (too many requests, expired)
+        return redirect("flows:step", flow_id=flow_id)

@@ -142,6 +142,33 @@ def identity_create(
     return identity
 
 
+def identity_phone_set(*, identity: Identity, phone: str, now: datetime, actor: str = "") -> str:
+    """Set or change the mobile number temporary PIN codes and notices go to; returns it in
+    international form. The person is told on the number and e-mail they had, so a change they
+    did not make does not go unseen."""
+    number = normalise_phone(phone)
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=identity.person_id)
+        previous = person.phone
+        if previous == number:
+            return number
+        tell(person, "phone_changed", now=now)
+        Person.objects.filter(pk=person.pk).update(phone=number)
+        audit_record(
+            action="identity.phone",
+            actor=actor,
+            subject=identity.user_id,
+            data={"phone": mask_phone(number), "had_phone": bool(previous)},
+            at=now,
+        )
+    return number
+
+
+def mask_phone(number: str) -> str:
+    """A mobile number for the audit log: the country code and the last two digits."""
+    return number[:3] + "*" * (len(number) - 5) + number[-2:]
+
+
 def identity_set_password(
     *, identity: Identity, password: str, now: datetime, actor: str = "", ip: str = ""
 ) -> None:

@@ -40,6 +40,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Adgangskoden til dit segl er ændret.",
         "The password of your segl has been changed.",
     ),
+    "phone_changed": (
+        "Mobilnummeret til dit segl er ændret. Kontakt segl, hvis det ikke var dig.",
+        "The mobile number of your segl has been changed. Contact segl if it was not you.",
+    ),
     "user_id_changed": (
         "Bruger-ID'et til dit segl er ændret.",
         "The user ID of your segl has been changed.",

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from segl.core.approval import text_sha256
 from segl.core.assurance import Level, requested_level
 
 if TYPE_CHECKING:
@@ -171,7 +172,7 @@ class OidcClient:
             raise OidcClientError(f"the ID token did not verify: {exc}") from None
         except (requests.RequestException, ValueError) as exc:
             raise OidcClientError(f"the code could not be redeemed: {exc}") from None
-        expected = hashlib.sha256(pending.approval_text.encode()).hexdigest()
+        expected = text_sha256(pending.approval_text)
         if claims.get("segl_approval_sha256") != expected:
             raise OidcClientError("the approved text is not the text that was asked for")
         if claims.get("auth_time", 0) < time.time() - MAX_LOGIN_AGE_SECONDS:

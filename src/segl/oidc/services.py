@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -15,6 +14,7 @@ from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauthlib.oauth2.rfc6749 import errors
 
 from segl.audit.services import audit_record
+from segl.core.approval import text_sha256
 from segl.core.assurance import Level, reported_level
 from segl.core.errors import SeglError
 from segl.flows.models import Flow
@@ -133,7 +133,7 @@ def oidc_finish(*, flow: Flow, now: datetime) -> str:
             "method": result.method,
             "auth_time": result.auth_time,
             "action": flow.action,
-            "approval_text_sha256": hashlib.sha256(flow.approval_text.encode()).hexdigest(),
+            "approval_text_sha256": text_sha256(flow.approval_text),
         }
         server = get_oauthlib_core().server
         with transaction.atomic():

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from segl.app.models import AppInstance, DelayedChange
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator, Device
 from segl.authenticators.services import (
@@ -17,6 +16,8 @@ from segl.authenticators.services import (
     authenticator_suspend,
     device_activate,
 )
+from segl.changes.models import DelayedChange
+from segl.changes.services import ChangeRefused, change_cancel, changes_pending
 from segl.core.errors import SeglError
 from segl.core.serials import normalise_serial
 from segl.identities.models import Activity, Identity
@@ -88,7 +89,6 @@ def retire(*, identity: Identity, authenticator_id: int, now: datetime, ip: str 
         if auth.status == Authenticator.Status.RETIRED:
             raise PortalRefused("already_retired")
         authenticator_retire(authenticator_id=auth.pk, now=now, actor="citizen", ip=ip)
-        AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
         tell(identity.person, "authenticator_retired", kind=auth.kind, now=now)
 
 
@@ -101,7 +101,6 @@ def report_lost(*, identity: Identity, authenticator_id: int, now: datetime, ip:
         authenticator_suspend(
             authenticator_id=auth.pk, now=now, reason="lost", actor="citizen", ip=ip
         )
-        AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
         tell(identity.person, "authenticator_lost", kind=auth.kind, now=now)
 
 
@@ -184,39 +183,14 @@ def change_user_id(*, identity: Identity, new: str, now: datetime, ip: str = "")
 
 
 def pending_changes(identity: Identity) -> list[DelayedChange]:
-    return list(
-        DelayedChange.objects.select_related("instance__authenticator")
-        .filter(
-            instance__authenticator__identity=identity,
-            instance__authenticator__status=Authenticator.Status.ACTIVE,
-            confirmed_at=None,
-            cancelled_at=None,
-        )
-        .order_by("effective_at")
-    )
+    return changes_pending(identity=identity)
 
 
 def cancel_change(*, identity: Identity, change_id: int, now: datetime, ip: str = "") -> None:
-    with transaction.atomic():
-        change = (
-            DelayedChange.objects.select_for_update()
-            .filter(pk=change_id, instance__authenticator__identity=identity)
-            .first()
-        )
-        if change is None or change.confirmed_at or change.cancelled_at:
-            raise PortalRefused("not_found")
-        change.cancelled_at = now
-        change.save(update_fields=["cancelled_at"])
-        audit_record(
-            action="app.approval_mode",
-            outcome="cancelled",
-            actor="citizen",
-            subject=identity.user_id,
-            ip=ip,
-            data={"change": change.pk},
-            at=now,
-        )
-        tell(identity.person, "delayed_change_cancelled", now=now)
+    try:
+        change_cancel(identity=identity, change_id=change_id, now=now, ip=ip)
+    except ChangeRefused:
+        raise PortalRefused("not_found") from None
 
 
 def history(identity: Identity, *, limit: int = 100) -> list[Activity]:
@@ -232,10 +206,7 @@ def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: st
     was suspended (what was used may have been retired or blocked already)."""
     with transaction.atomic():
         activity = (
-            Activity.objects.select_for_update(of=("self",))
-            .select_related("authenticator")
-            .filter(pk=activity_id, identity=identity)
-            .first()
+            Activity.objects.select_for_update().filter(pk=activity_id, identity=identity).first()
         )
         if activity is None:
             raise PortalRefused("not_found")
@@ -243,13 +214,15 @@ def report_not_me(*, identity: Identity, activity_id: int, now: datetime, ip: st
             raise PortalRefused("already_reported")
         activity.reported_at = now
         activity.save(update_fields=["reported_at"])
-        auth = activity.authenticator
+        # Locked before its status is read, so the suspension below cannot be refused by a
+        # change another tab made in between (segl.core.lifecycle).
+        used = activity.authenticator_id
+        auth = Authenticator.objects.select_for_update().filter(pk=used).first() if used else None
         suspended = auth is not None and auth.status == Authenticator.Status.ACTIVE
         if suspended and auth is not None:
             authenticator_suspend(
                 authenticator_id=auth.pk, now=now, reason="fraud", actor="citizen", ip=ip
             )
-            AppInstance.objects.filter(authenticator=auth).update(unlocked_until=None)
         audit_record(
             action="fraud.report",
             actor="citizen",

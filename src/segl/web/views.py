@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from segl.authenticators.models import Authenticator
 from segl.database import RETRY_AFTER_SECONDS, is_busy
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The front page; with the demo on (and only then), how to try it."""
-    context = {}
-    if settings.CONFIG.demo:
-        from segl.demo import DEMO_PASSWORD
-
-        context = {
-            "demo_password": DEMO_PASSWORD,
-            "demo_authenticators": list(
-                Authenticator.objects.filter(status="active", device__isnull=False)
-                .select_related("identity", "device")
-                .order_by("identity__user_id", "kind")[:20]
-            ),
-        }
-    return render(request, "segl/home.html", context)
+    """The front page. With the demo on, the demo's own page takes its place (segl.demo.views)."""
+    return render(request, "segl/home.html")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -1,8 +1,4 @@
-"""Demo data: synthetic people, identities with activated devices, and Demo Bank.
-
-The devices come from the factory as from a vendor: device files for the emulators and an
-encrypted PSKC file that segl imports. Loading twice changes nothing.
-"""
+"""Loading the demo data (:func:`segl.demo.load_demo`), through the product's services."""
 
 from __future__ import annotations
 
@@ -22,62 +18,12 @@ from segl.core.pskc import parse_pskc
 from segl.demo_rp.views import CLIENT_ID as DEMO_BANK_CLIENT_ID
 from segl.emulators.device_file import DeviceFile, Kind
 from segl.emulators.factory import make_batch
-from segl.identities.models import Identity
+from segl.identities.selectors import identity_by_user_id
 from segl.identities.services import identity_create, person_create
 from segl.oidc.services import rp_add
 from segl.orders.services import operator_grant
 
-DEMO_PASSWORD = "segl demo login"
-
-# Synthetic people; CPR numbers from dates and serials that no register would hand out together.
-PEOPLE: list[dict[str, Any]] = [
-    {
-        "user_id": "demo-anna",
-        "email": "anna@example.dk",
-        "phone": "+4520000001",
-        "cpr": "0103804001",
-        "given_name": "Anna",
-        "family_name": "Jensen",
-        "address": "Nørregade 1, 1165 København K",
-        "passport": "206112233",
-        "devices": ["code_display"],
-    },
-    {
-        "user_id": "demo-bo",
-        "email": "bo@example.dk",
-        "phone": "+4520000002",
-        "cpr": "1507723003",
-        "given_name": "Bo",
-        "family_name": "Nielsen",
-        "address": "Vestergade 12, 8000 Aarhus C",
-        "passport": "206445566",
-        "devices": ["audio_code_reader", "code_display"],
-    },
-    {
-        "user_id": "demo-carla",
-        "email": "carla@example.dk",
-        "phone": "+4520000003",
-        "cpr": "2412994006",
-        "given_name": "Carla",
-        "family_name": "Hansen",
-        "address": "Algade 3, 9000 Aalborg",
-        "passport": "206778899",
-        "devices": ["code_display"],
-    },
-    {
-        # Packs and sends orders on the portal's fulfilment page.
-        "user_id": "demo-ole",
-        "email": "ole@example.dk",
-        "phone": "+4520000004",
-        "cpr": "0906704007",
-        "given_name": "Ole",
-        "family_name": "Petersen",
-        "address": "Torvet 5, 4000 Roskilde",
-        "passport": "206990011",
-        "devices": ["code_display"],
-        "fulfilment": True,
-    },
-]
+from . import DEMO_PASSWORD, PEOPLE, DemoOff
 
 
 def _make_devices(kind: str, count: int, now: datetime) -> list[str]:
@@ -90,11 +36,7 @@ def _make_devices(kind: str, count: int, now: datetime) -> list[str]:
     return list(batch.serials)
 
 
-class DemoOff(Exception):
-    """Demo data is loaded only where the demo runs (``SEGL_DEMO``), never in production."""
-
-
-def load_demo(*, now: datetime) -> dict[str, Any]:
+def load(*, now: datetime) -> dict[str, Any]:
     if not settings.CONFIG.demo:
         raise DemoOff(
             "the demo is off here, so no demo data is loaded: demo people have a published "
@@ -113,7 +55,7 @@ def load_demo(*, now: datetime) -> dict[str, Any]:
             )
             created.append("Demo Bank")
         for entry in PEOPLE:
-            if Identity.objects.filter(user_id__iexact=entry["user_id"]).exists():
+            if identity_by_user_id(entry["user_id"]) is not None:
                 continue
             person = person_create(
                 cpr=entry["cpr"],

@@ -1,217 +1,23 @@
-"""The segl app in Python: the same protocol as the web app, for tests, demos and RP developers.
-
-Its keys live in a state file (one P-256 key per user ID: a household's app holds several,
-seed 003) instead of a phone's key store. It speaks to segl over HTTP, or through any transport
-with the same ``request`` method (Django's test client in tests)::
-
-    app = AppEmulator("http://localhost:8000", state=Path("var/app.json"))
-    activation = app.start_activation("anna-1234", "ABCD-EFGH-JKLM")
-    app.finish_activation(activation, user_id="anna-1234", temporary_pin="123456", pin="2580")
-    app.unlock("anna-1234", "2580")
-    request = app.pending("anna-1234", wait=25)
-    shown = app.bind("anna-1234", request["id"], qr="segl.…")
-    app.answer("anna-1234", shown, "approve")
-"""
+"""The emulated app: its keys, its state file, and every call of the app API."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from fido2.cose import ES256
-from fido2.utils import websafe_decode, websafe_encode
-from fido2.webauthn import (
-    AttestationObject,
-    AttestedCredentialData,
-    AuthenticatorData,
-    CollectedClientData,
-)
 from jwcrypto import jwk
 
-from segl.core import app as protocol
+from segl.core.approval import Approval, sign_approval, text_sha256
+from segl.core.dpop import make_dpop
 
-
-def read_qr_image(path: Path) -> str:
-    """The text of the QR code in a picture (a photo or screenshot), as the app's camera reads
-    it. Needs the ``emulator`` extra (zxing-cpp and Pillow)."""
-    try:
-        import zxingcpp
-        from PIL import Image
-    except ImportError as exc:
-        raise RuntimeError("reading pictures needs: pip install 'segl[emulator]'") from exc
-    with Image.open(path) as image:
-        found = zxingcpp.read_barcodes(image.convert("RGB"))
-    codes = [code.text for code in found if code.text]
-    if not codes:
-        raise ValueError(f"no QR code found in {path}")
-    return str(codes[0])
-
-
-class AppError(Exception):
-    """segl refused a request; ``reason`` is the API's stable reason code."""
-
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        self.status = status
-        self.error = str(body.get("error", "error"))
-        self.reason = str(body.get("reason", self.error))
-        self.body = body
-        super().__init__(f"{status} {self.error}: {self.reason}")
-
-
-class Transport(Protocol):
-    def request(
-        self, method: str, url: str, *, body: dict[str, Any] | None, headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any]]: ...
-
-
-class HttpTransport:
-    """Plain HTTP with the standard library."""
-
-    def __init__(self, timeout: float = 35.0) -> None:
-        self.timeout = timeout
-
-    def request(
-        self, method: str, url: str, *, body: dict[str, Any] | None, headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any]]:
-        data = json.dumps(body).encode() if body is not None else None
-        all_headers = {"Accept": "application/json", **headers}
-        if data is not None:
-            all_headers["Content-Type"] = "application/json"
-        if not url.startswith(("http://", "https://")):
-            raise ValueError("segl is reached over http or https")
-        req = urllib.request.Request(url, data=data, method=method, headers=all_headers)  # noqa: S310
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as response:  # noqa: S310
-                return response.status, json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"{}")
-
-
-class DjangoClientTransport:
-    """Through Django's test client (``django.test.Client``), for tests in process."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-
-    def request(
-        self, method: str, url: str, *, body: dict[str, Any] | None, headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any]]:
-        parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        if method == "GET":
-            response = self.client.get(path, headers=headers)
-        else:
-            response = self.client.generic(
-                method,
-                path,
-                json.dumps(body or {}),
-                content_type="application/json",
-                headers=headers,
-            )
-        return response.status_code, json.loads(response.content or b"{}")
-
-
-class SoftwareAuthenticator:
-    """Stands in for the phone's fingerprint or face reader: a WebAuthn platform authenticator
-    in software (P-256, "none" attestation) that verifies the user unless told not to."""
-
-    def __init__(
-        self,
-        key: ec.EllipticCurvePrivateKey | None = None,
-        credential_id: bytes | None = None,
-        counter: int = 0,
-    ) -> None:
-        self.key = key or ec.generate_private_key(ec.SECP256R1())
-        self.credential_id = credential_id or os.urandom(32)
-        self.counter = counter
-        self.verified = True
-
-    def _flags(self) -> AuthenticatorData.FLAG:
-        flags = AuthenticatorData.FLAG.UP
-        return flags | AuthenticatorData.FLAG.UV if self.verified else flags
-
-    def _cose_key(self) -> ES256:
-        cose: ES256 = ES256.from_cryptography_key(self.key.public_key())  # type: ignore[no-untyped-call]
-        return cose
-
-    def create(self, options: dict[str, Any], origin: str) -> dict[str, Any]:
-        """Answer ``navigator.credentials.create`` (options as the server sent them)."""
-        rp_id = options["rp"]["id"]
-        client = CollectedClientData.create(
-            "webauthn.create", websafe_decode(options["challenge"]), origin
-        )
-        credential = AttestedCredentialData.create(b"\0" * 16, self.credential_id, self._cose_key())
-        auth_data = AuthenticatorData.create(
-            hashlib.sha256(rp_id.encode()).digest(),
-            self._flags() | AuthenticatorData.FLAG.AT,
-            self.counter,
-            credential,
-        )
-        attestation = AttestationObject.create("none", auth_data, {})
-        return {
-            "id": websafe_encode(self.credential_id),
-            "rawId": websafe_encode(self.credential_id),
-            "type": "public-key",
-            "authenticatorAttachment": "platform",
-            "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": websafe_encode(client),
-                "attestationObject": websafe_encode(attestation),
-            },
-        }
-
-    def get(self, options: dict[str, Any], origin: str) -> dict[str, Any]:
-        """Answer ``navigator.credentials.get``."""
-        self.counter += 1
-        client = CollectedClientData.create(
-            "webauthn.get", websafe_decode(options["challenge"]), origin
-        )
-        auth_data = AuthenticatorData.create(
-            hashlib.sha256(options["rpId"].encode()).digest(), self._flags(), self.counter
-        )
-        signature = self.key.sign(
-            bytes(auth_data) + hashlib.sha256(client).digest(), ec.ECDSA(hashes.SHA256())
-        )
-        return {
-            "id": websafe_encode(self.credential_id),
-            "rawId": websafe_encode(self.credential_id),
-            "type": "public-key",
-            "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": websafe_encode(client),
-                "authenticatorData": websafe_encode(auth_data),
-                "signature": websafe_encode(signature),
-            },
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        pem = self.key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        return {
-            "key": pem.decode(),
-            "credential_id": websafe_encode(self.credential_id),
-            "counter": self.counter,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SoftwareAuthenticator:
-        key = serialization.load_pem_private_key(data["key"].encode(), password=None)
-        assert isinstance(key, ec.EllipticCurvePrivateKey)
-        return cls(key, websafe_decode(data["credential_id"]), int(data["counter"]))
+from .biometrics import SoftwareAuthenticator
+from .wire import AppError, HttpTransport, Transport
 
 
 @dataclass
@@ -288,7 +94,7 @@ class AppEmulator:
         url = f"{self.base_url}/app/api/{path}"
         headers = {"Cookie": cookie} if cookie else {}
         if key is not None:
-            headers["DPoP"] = protocol.make_dpop(key, method=method, url=url, now=self.clock())
+            headers["DPoP"] = make_dpop(key, method=method, url=url, now=self.clock())
         status, answer = self.transport.request(
             method, url + (f"?{query}" if query else ""), body=body, headers=headers
         )
@@ -407,14 +213,14 @@ class AppEmulator:
         )
 
     def sign(self, user_id: str, shown: dict[str, Any], decision: str) -> str:
-        approval = protocol.Approval(
+        approval = Approval(
             request=shown["request"],
             flow=shown["flow"],
-            text_sha256=protocol.text_sha256(shown["text"]),
+            text_sha256=text_sha256(shown["text"]),
             channel=shown["channel"],
             decision=decision,
         )
-        return protocol.sign_approval(self.registration(user_id).key, approval, now=self.clock())
+        return sign_approval(self.registration(user_id).key, approval, now=self.clock())
 
     def answer(self, user_id: str, shown: dict[str, Any], decision: str = "approve") -> str:
         """Swipe to approve, press Reject, or say "I did not start this" (``fraud``)."""

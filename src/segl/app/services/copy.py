@@ -1,0 +1,175 @@
+"""Activate on another phone: copy from an existing app (seed 002)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from segl.audit.services import audit_record
+from segl.core.dpop import DpopProof
+from segl.core.errors import SeglError
+
+from ..models import AppActivation, AppInstance, CopyOffer
+from .activation import new_activation
+from .base import COPY_PREFIX, AppRefused, policy, sha256_hex
+from .unlock import require_pin_unlock
+
+
+def copy_offer(*, instance: AppInstance, now: datetime, ip: str = "") -> tuple[CopyOffer, str]:
+    """The old app shows a QR code, valid 3 minutes by default, for the new app to scan."""
+    require_pin_unlock(instance, now)
+    with transaction.atomic():
+        CopyOffer.objects.filter(
+            instance=instance,
+            state__in=(CopyOffer.State.OFFERED, CopyOffer.State.SCANNED, CopyOffer.State.CONFIRMED),
+        ).update(state=CopyOffer.State.CANCELLED)
+        token = secrets.token_urlsafe(32)
+        offer = CopyOffer.objects.create(
+            id=secrets.token_urlsafe(16),
+            instance=instance,
+            token_hash=sha256_hex(token),
+            created_at=now,
+            expires_at=now + timedelta(minutes=policy().copy_minutes),
+        )
+        audit_record(
+            action="app.copy_offer",
+            subject=instance.authenticator.identity.user_id,
+            ip=ip,
+            data={"copy": offer.id},
+            at=now,
+        )
+    return offer, COPY_PREFIX + token
+
+
+def _live_offer(offer: CopyOffer | None, now: datetime, *states: str) -> CopyOffer:
+    if offer is None:
+        raise AppRefused("copy_unknown")
+    if offer.state == CopyOffer.State.CANCELLED or now >= offer.expires_at:
+        raise AppRefused("copy_expired")
+    if offer.state not in states:
+        raise AppRefused("copy_state")
+    return offer
+
+
+def copy_scan(*, qr: str, proof: DpopProof, now: datetime, ip: str = "") -> CopyOffer:
+    """The new app scanned the old app's QR code with its new key; it gets the short code."""
+    token = qr.strip()[len(COPY_PREFIX) :] if qr.strip().startswith(COPY_PREFIX) else ""
+    with transaction.atomic():
+        found = (
+            CopyOffer.objects.select_for_update().filter(token_hash=sha256_hex(token)).first()
+            if token
+            else None
+        )
+        offer = _live_offer(found, now, CopyOffer.State.OFFERED)
+        if AppInstance.objects.filter(thumbprint=proof.thumbprint).exists():
+            raise AppRefused("key_in_use")
+        offer.state = CopyOffer.State.SCANNED
+        offer.new_thumbprint = proof.thumbprint
+        offer.proximity_code = f"{secrets.randbelow(10**6):06d}"
+        offer.save(update_fields=["state", "new_thumbprint", "proximity_code"])
+        audit_record(action="app.copy_scan", ip=ip, data={"copy": offer.id}, at=now)
+    return offer
+
+
+def copy_status(*, instance: AppInstance, offer_id: str) -> CopyOffer:
+    offer = CopyOffer.objects.filter(pk=str(offer_id)[:32], instance=instance).first()
+    if offer is None:
+        raise AppRefused("copy_unknown")
+    return offer
+
+
+def copy_confirm(
+    *, instance: AppInstance, offer_id: str, code: str, now: datetime, ip: str = ""
+) -> CopyOffer:
+    """The citizen types the new app's short code into the old app: the two phones are
+    together (the proximity check, in place of Bluetooth). 3 wrong codes (by default) cancel
+    the copy."""
+    require_pin_unlock(instance, now)
+    failure: SeglError
+    with transaction.atomic():
+        found = (
+            CopyOffer.objects.select_for_update()
+            .filter(pk=str(offer_id)[:32], instance=instance)
+            .first()
+        )
+        offer = _live_offer(found, now, CopyOffer.State.SCANNED)
+        given = "".join(str(code).split())
+        if hmac.compare_digest(given.encode(), offer.proximity_code.encode()):
+            offer.state = CopyOffer.State.CONFIRMED
+            offer.save(update_fields=["state"])
+            audit_record(
+                action="app.copy_confirm",
+                subject=instance.authenticator.identity.user_id,
+                ip=ip,
+                data={"copy": offer.id},
+                at=now,
+            )
+            return offer
+        offer.code_failures += 1
+        failure = AppRefused("copy_code_wrong")
+        if offer.code_failures >= policy().code_max_failures:
+            offer.state = CopyOffer.State.CANCELLED
+            failure = AppRefused("copy_expired")
+        offer.save(update_fields=["code_failures", "state"])
+        audit_record(
+            action="app.copy_confirm",
+            outcome="code_wrong",
+            subject=instance.authenticator.identity.user_id,
+            ip=ip,
+            data={"copy": offer.id},
+            at=now,
+        )
+    raise failure
+
+
+def copy_finish(*, user_id: str, proof: DpopProof, now: datetime, ip: str = "") -> AppActivation:
+    """The new app gives the user ID; a temporary PIN goes by SMS, as for any activation."""
+    with transaction.atomic():
+        found = (
+            CopyOffer.objects.select_for_update()
+            .select_related("instance__authenticator__identity__person")
+            .filter(new_thumbprint=proof.thumbprint)
+            .order_by("-created_at")
+            .first()
+        )
+        offer = _live_offer(found, now, CopyOffer.State.CONFIRMED)
+        if offer.activation_id is not None:
+            raise AppRefused("copy_state")  # one temporary PIN per copy
+        identity = offer.instance.authenticator.identity
+        if identity.user_id.casefold() != user_id.strip().casefold():
+            offer.code_failures += 1
+            if offer.code_failures >= policy().code_max_failures:
+                offer.state = CopyOffer.State.CANCELLED
+            offer.save(update_fields=["code_failures", "state"])
+            failure = AppRefused("user_id_wrong")
+        else:
+            failure = None
+    if failure is not None:
+        audit_record(
+            action="app.copy_finish",
+            outcome="user_id_wrong",
+            subject=identity.user_id,
+            ip=ip,
+            data={"copy": offer.id},
+            at=now,
+        )
+        raise failure
+    with transaction.atomic():
+        offer = CopyOffer.objects.select_for_update().get(pk=offer.pk)
+        offer = _live_offer(offer, now, CopyOffer.State.CONFIRMED)
+        if offer.activation_id is not None:
+            raise AppRefused("copy_state")
+        activation, _pin = new_activation(identity, AppActivation.Via.COPY, now)
+        offer.activation = activation
+        offer.save(update_fields=["activation"])
+        audit_record(
+            action="app.activation_start",
+            subject=identity.user_id,
+            ip=ip,
+            data={"via": "copy", "copy": offer.id},
+            at=now,
+        )
+    return activation

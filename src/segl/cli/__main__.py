@@ -1,0 +1,3 @@
+from segl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""``segl purge``: delete what has served its purpose (run it hourly)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+
+from .base import Commands, command, json_flag, now, out, refuse
+
+
+def register(commands: Commands) -> None:
+    p = command(commands, "purge", cmd_purge, "delete what ended, clear spent secrets (run hourly)")
+    p.add_argument("--keep-hours", type=int, default=24, help="keep what ended this recently")
+    p.add_argument("--outbox-days", type=int, default=30, help="keep messages this long")
+    json_flag(p)
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete ended flows, expired grants and tokens, old messages; clear the text of messages
+    whose one-time secret has run out."""
+    if args.keep_hours < 1 or args.outbox_days < 1:
+        return refuse("purge:keep")
+    from segl.app.services import app_purge
+    from segl.flows.services import flows_purge
+    from segl.notify.retention import outbox_purge
+    from segl.oidc.services import oidc_purge
+
+    keep = timedelta(hours=args.keep_hours)
+    counts = {
+        **app_purge(now=now(), keep=keep),
+        **flows_purge(now=now(), keep=keep),
+        **oidc_purge(now=now(), keep=keep),
+        **outbox_purge(now=now(), keep=timedelta(days=args.outbox_days)),
+    }
+    out(args, counts, ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
+    return 0

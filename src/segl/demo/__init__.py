@@ -1,0 +1,74 @@
+"""Demo data: synthetic people, identities with activated devices, and Demo Bank.
+
+The devices come from the factory as from a vendor: device files for the emulators and an
+encrypted PSKC file that segl imports. Loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+DEMO_PASSWORD = "segl demo login"
+
+# Synthetic people; CPR numbers from dates and serials that no register would hand out together.
+PEOPLE: list[dict[str, Any]] = [
+    {
+        "user_id": "demo-anna",
+        "email": "anna@example.dk",
+        "phone": "+4520000001",
+        "cpr": "0103804001",
+        "given_name": "Anna",
+        "family_name": "Jensen",
+        "address": "Nørregade 1, 1165 København K",
+        "passport": "206112233",
+        "devices": ["code_display"],
+    },
+    {
+        "user_id": "demo-bo",
+        "email": "bo@example.dk",
+        "phone": "+4520000002",
+        "cpr": "1507723003",
+        "given_name": "Bo",
+        "family_name": "Nielsen",
+        "address": "Vestergade 12, 8000 Aarhus C",
+        "passport": "206445566",
+        "devices": ["audio_code_reader", "code_display"],
+    },
+    {
+        "user_id": "demo-carla",
+        "email": "carla@example.dk",
+        "phone": "+4520000003",
+        "cpr": "2412994006",
+        "given_name": "Carla",
+        "family_name": "Hansen",
+        "address": "Algade 3, 9000 Aalborg",
+        "passport": "206778899",
+        "devices": ["code_display"],
+    },
+    {
+        # Packs and sends orders on the portal's fulfilment page.
+        "user_id": "demo-ole",
+        "email": "ole@example.dk",
+        "phone": "+4520000004",
+        "cpr": "0906704007",
+        "given_name": "Ole",
+        "family_name": "Petersen",
+        "address": "Torvet 5, 4000 Roskilde",
+        "passport": "206990011",
+        "devices": ["code_display"],
+        "fulfilment": True,
+    },
+]
+
+
+class DemoOff(Exception):
+    """Demo data is loaded only where the demo runs (``SEGL_DEMO``), never in production."""
+
+
+def load_demo(*, now: datetime) -> dict[str, Any]:
+    """Load the demo people, their devices, Demo Bank and a small stock; ``DemoOff`` with the
+    demo off."""
+    from .loading import load
+
+    return load(now=now)

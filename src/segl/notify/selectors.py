@@ -1,0 +1,25 @@
+"""Reading the outbox: what segl sent through the default gateways."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import OutboxMessage
+
+
+def outbox_messages(*, to: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest messages first (only those to ``to``, when given)."""
+    found = OutboxMessage.objects.order_by("-id")
+    if to:
+        found = found.filter(to=to)
+    return [
+        {
+            "to": m.to,
+            "channel": m.channel,
+            "purpose": m.purpose,
+            "text": m.text,
+            "at": m.created_at,
+            "error": m.error,
+        }
+        for m in found[:limit]
+    ]

@@ -1,0 +1,262 @@
+"""How the contract suite plays the citizen for each kind: the harnesses.
+
+A harness does what the citizen does with the real services and APIs, never by setting state by
+hand: it gets the kind's authenticator issued to someone (a device sent to them, an activation
+code given to them), activates it, makes a proof of possession for a new login and presents it,
+and gets the secret wrong. The suite (``test_kinds.py``) holds every kind to the same rules
+through these five operations; a kind that is registered without a harness here fails it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.test import Client
+
+from segl.authenticators.models import Authenticator
+from segl.authenticators.registry import KINDS
+from segl.codedevice.kind import DeviceProof
+from segl.core.errors import SeglError
+from tests.conftest import Token, make_device
+
+BROWSER = "contract-browser"
+
+
+class Refused(Exception):
+    """The kind refused an activation or a proof; ``reason`` is what it said."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Harness(Protocol):
+    @property
+    def limit(self) -> int:
+        """Wrong proofs in a row after which the kind locks, as its own policy says."""
+
+    def issue(self, holder: Any, now: datetime) -> Any:
+        """Give ``holder`` (an identity) what activates one: a device sent to them, a code."""
+
+    def activate(self, identity: Any, issued: Any, now: datetime) -> Authenticator:
+        """``identity`` activates with ``issued`` as the citizen would; raises :class:`Refused`."""
+
+    def proof(self, auth: Authenticator, now: datetime) -> Any:
+        """Start a new login and make the proof of possession for it, up to presenting it;
+        raises :class:`Refused` if the kind refuses on the way."""
+
+    def present(self, proof: Any, now: datetime) -> None:
+        """Present ``proof``; returns once the login has passed the kind's step, else raises
+        :class:`Refused`."""
+
+    def wrong(self, auth: Authenticator, now: datetime) -> None:
+        """Get the secret wrong once (the code, the PIN); always raises :class:`Refused`."""
+
+
+def application() -> Any:
+    from segl.oidc.models import Application
+    from segl.oidc.services import rp_add
+
+    found = Application.objects.filter(name="Contract RP").first()
+    return found or rp_add(name="Contract RP", redirect_uris=["https://rp.example/cb"])[0]
+
+
+def login_at(method: str, user_id: str, now: datetime) -> Any:
+    """A new login, as an RP starts it and the browser goes on: the user ID, then "Change
+    identification method" to ``method`` unless it is the one shown first."""
+    from segl.flows.services import flow_change_method, flow_start, flow_submit_user_id
+
+    flow = flow_start(
+        application=application(),
+        authorize_uri="/o/authorize/",
+        scopes=["openid"],
+        credentials={},
+        approval_text="",
+        action="log_on",
+        requested_level=None,
+        login_hint="",
+        browser_key=BROWSER,
+        now=now,
+    )
+    flow = flow_submit_user_id(flow_id=flow.id, browser_key=BROWSER, user_id=user_id, now=now)
+    if flow.method != method:
+        flow = flow_change_method(flow_id=flow.id, browser_key=BROWSER, method=method, now=now)
+    assert (flow.method, flow.step) == (method, KINDS[method].steps[0])
+    return flow
+
+
+# -- code display, audio code reader ----------------------------------------------------------
+
+
+@dataclass
+class DeviceHarness:
+    """A device from the inventory, ordered by its holder and sent to them; its codes made from
+    the seed the test imported, as the device would show them."""
+
+    kind: str
+    tokens: dict[int, Token] = field(default_factory=dict)
+
+    @property
+    def limit(self) -> int:
+        from segl.authenticators.codes import code_policy
+
+        return code_policy().max_failures
+
+    def issue(self, holder: Any, now: datetime) -> Token:
+        from segl.orders.services import order_advance, order_place
+
+        token = make_device(self.kind)
+        order = order_place(
+            key=f"contract-{token.serial}",
+            kind=self.kind,
+            person=holder.person,
+            identified_by="login",
+            delivery="post",
+            now=now,
+        )
+        order = order_advance(reference=order.reference, to="packed", now=now, actor="contract")
+        assert order.device.serial == token.serial, "the only device of its kind in stock"
+        return token
+
+    def activate(self, identity: Any, issued: Token, now: datetime) -> Authenticator:
+        try:
+            auth = KINDS[self.kind].activate(
+                identity=identity,
+                proof=DeviceProof(serial=issued.serial, code=issued.code(now)),
+                now=now,
+            )
+        except SeglError as exc:
+            raise Refused(getattr(exc, "reason", exc.code)) from exc
+        self.tokens[auth.pk] = issued
+        return auth
+
+    def proof(self, auth: Authenticator, now: datetime) -> tuple[str, str]:
+        return auth.identity.user_id, self.tokens[auth.pk].code(now)
+
+    def present(self, proof: tuple[str, str], now: datetime) -> None:
+        from segl.flows.services import flow_submit_step
+
+        user_id, code = proof
+        flow = login_at(self.kind, user_id, now)
+        try:
+            flow = flow_submit_step(
+                flow_id=flow.id, browser_key=BROWSER, step="code", response=code, now=now
+            )
+        except SeglError as exc:
+            raise Refused(exc.code) from exc
+        assert flow.step == "password", flow.step
+
+    def wrong(self, auth: Authenticator, now: datetime) -> None:
+        token = self.tokens[auth.pk]
+        # Not the code of any step the verifier looks at (it accepts one step either side).
+        near = {token.code(now + timedelta(seconds=s)) for s in (-30, 0, 30)}
+        wrong = next(f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in near)
+        self.present((auth.identity.user_id, wrong), now)
+        raise AssertionError("a wrong code passed")
+
+
+# -- the segl app --------------------------------------------------------------------------------
+
+
+def temporary_pin(phone: str) -> str:
+    """The temporary PIN code as the phone receives it: the newest message to ``phone`` sent
+    for that purpose, and the one six-digit code in it (in whatever language it is written)."""
+    from segl.notify.models import OutboxMessage
+
+    sms = OutboxMessage.objects.filter(to=phone, purpose="temporary_pin").latest("id")
+    codes = set(re.findall(r"(?<!\d)\d{6}(?!\d)", sms.text))
+    assert len(codes) == 1, "one temporary PIN code in the message"
+    return codes.pop()
+
+
+@dataclass
+class AppHarness:
+    """The app emulator (product code, the real wire format) through the test client: it
+    activates with the code and the temporary PIN from the SMS, unlocks with the PIN it chose,
+    binds to a login by its QR code and signs its approval."""
+
+    pin: str = "2580"
+    wrong_pin: str = "1397"
+    app: Any = None
+
+    def __post_init__(self) -> None:
+        from segl.app.emulator import AppEmulator, DjangoClientTransport
+
+        self.app = AppEmulator(settings.CONFIG.base_url, transport=DjangoClientTransport(Client()))
+
+    @property
+    def limit(self) -> int:
+        from segl.app import services
+
+        return services.policy().pin_max_failures
+
+    def _call(self, call: Callable[[], Any]) -> Any:
+        from segl.app.emulator import AppError
+
+        try:
+            return call()
+        except AppError as exc:
+            raise Refused(exc.reason) from exc
+
+    def issue(self, holder: Any, now: datetime) -> str:
+        from segl.app.services import activation_code_issue
+
+        return activation_code_issue(identity=holder, now=now, issued_by="contract")
+
+    def activate(self, identity: Any, issued: str, now: datetime) -> Authenticator:
+        activation = self._call(lambda: self.app.start_activation(identity.user_id, issued))
+        answer = self._call(
+            lambda: self.app.finish_activation(
+                activation,
+                user_id=identity.user_id,
+                temporary_pin=temporary_pin(identity.person.phone),
+                pin=self.pin,
+            )
+        )
+        assert answer["user_id"] == identity.user_id
+        return Authenticator.objects.filter(identity=identity, kind="app").latest("pk")
+
+    def proof(self, auth: Authenticator, now: datetime) -> tuple[str, str, str, str]:
+        from segl.app.services import app_request_current, qr_text
+
+        user_id = auth.identity.user_id
+        flow = login_at("app", user_id, now)
+        self._call(lambda: self.app.unlock(user_id, self.pin))
+        pending = self._call(lambda: self.app.pending(user_id))
+        if pending is None:
+            raise Refused("nothing_pending")
+        request = app_request_current(flow.id)
+        assert request is not None and pending["id"] == request.id
+        shown = self._call(lambda: self.app.bind(user_id, request.id, qr=qr_text(request, now)))
+        return user_id, flow.id, request.id, self.app.sign(user_id, shown, "approve")
+
+    def present(self, proof: tuple[str, str, str, str], now: datetime) -> None:
+        from segl.flows.models import Flow
+
+        user_id, flow_id, request_id, signed = proof
+        key = self.app.registration(user_id).key
+        answer = self._call(
+            lambda: self.app.call(
+                "POST", f"requests/{request_id}/answer", {"approval": signed}, key=key
+            )
+        )
+        assert answer["status"] == "approved"
+        assert Flow.objects.get(pk=flow_id).step == "done"
+
+    def wrong(self, auth: Authenticator, now: datetime) -> None:
+        # The PIN unlocks the app before it answers anything: no login is needed to get it wrong.
+        user_id = auth.identity.user_id
+        self._call(lambda: self.app.unlock(user_id, self.wrong_pin))
+        raise AssertionError("a wrong PIN unlocked the app")
+
+
+HARNESSES: dict[str, Callable[[], Harness]] = {
+    "code_display": lambda: DeviceHarness("code_display"),
+    "audio_code_reader": lambda: DeviceHarness("audio_code_reader"),
+    "app": AppHarness,
+}
