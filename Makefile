@@ -6,7 +6,7 @@ DATA   := var
 ENV_FILE := $(DATA)/segl.env
 LOCALE := src/segl/locale
 
-.PHONY: run test lint typecheck unit e2e bench messages compilemessages browser install install-dev clean
+.PHONY: run test lint typecheck unit e2e bench messages compilemessages browser install install-dev lock audit clean
 
 run: install $(ENV_FILE) compilemessages
 	@$(BIN)/segl init --env-file $(ENV_FILE) >/dev/null
@@ -49,12 +49,33 @@ $(VENV)/.created:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@touch $@
 
-# The emulator extra reads QR codes from pictures: the README's `segl app approve --image`.
+# The dependencies come from the lock files, pinned with hashes (decision 27); the project itself
+# then goes in without them. requirements.txt: the server with PostgreSQL and the emulator's
+# picture reading; requirements-dev.txt: that and the tools for tests, lint and `make lock`.
+LOCK     := requirements.txt
+DEV_LOCK := requirements-dev.txt
+# `make lock` keeps the pins it can; LOCK_ARGS=--upgrade (or --upgrade-package NAME) moves them.
+LOCK_ARGS ?=
+COMPILE  := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(LOCK_ARGS)
+
 install: $(VENV)/.created
-	@$(BIN)/python -m pip install --quiet -e '.[emulator]'
+	@$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	@$(BIN)/python -m pip install --quiet --no-deps -e .
 
 install-dev: $(VENV)/.created
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	@$(BIN)/python -m pip install --quiet --no-deps -e .
+
+# After a change to the dependencies in pyproject.toml. The runtime lock is drawn from the dev
+# lock, so both pin the same versions.
+lock: install-dev
+	$(COMPILE) --all-extras --output-file $(DEV_LOCK) pyproject.toml
+	$(COMPILE) --extra postgres --extra emulator --constraint $(DEV_LOCK) --output-file $(LOCK) pyproject.toml
+
+# Known vulnerabilities in the locked versions; AUDIT_STRICT=1 also fails when the data cannot be had.
+audit: install-dev
+	$(BIN)/python .ci/audit.py $(DEV_LOCK) $(if $(AUDIT_STRICT),--strict)
 
 $(ENV_FILE): | install
 	$(BIN)/segl init --env-file $(ENV_FILE)

@@ -1,4 +1,7 @@
-"""Demo Bank: a relying party inside the project, to show and test a real login over OIDC."""
+"""Demo Bank: a relying party inside the project, to show and test a real login over OIDC.
+
+It logs in through :mod:`segl.oidc.client` (Authlib), as the portal does: what an RP developer
+can copy, including the approval-text check."""
 
 from __future__ import annotations
 

@@ -1,26 +1,42 @@
-"""A small, strict OpenID Connect client: what an RP developer would write against segl.
+"""How segl's own relying parties (the portal, the Demo Bank) log in over OpenID Connect.
 
-Authorization code flow with PKCE S256, state and nonce; the ID token is verified against the
-issuer's JWKS (signature, ``iss``, ``aud``, ``exp``, ``nonce``) and the approval-text hash is
-checked against the text the RP asked the citizen to approve.
+Authlib does the protocol: discovery, the authorization request with PKCE S256 (RFC 7636),
+state and nonce, the code redemption with the client secret, and the ID token's signature and
+claims (``iss``, ``aud``, ``exp``, ``iat``, ``nonce``, OpenID Connect Core §3.1.3.7). This module
+adds what a segl RP checks on top: the ``iss`` of the response (RFC 9207), the ``acr`` reaching
+the level that was asked for, the approval-text hash (decision 7) and a recent ``auth_time``.
+
+One Authlib client is kept per registration for the life of the process, so the discovery
+document and the signing keys are fetched once, not on every login; the keys are fetched again
+when an ID token names a key the client has not seen (the issuer rotated its key), and the
+discovery document again after :data:`METADATA_SECONDS`.
+
+Errors: every way a login fails raises :class:`OidcClientError`; ``error`` carries the OAuth
+error code when segl sent one (``access_denied``, ``invalid_grant``, …), else it is empty.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
-import secrets
+import hmac
+import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any
 
-from jwcrypto import jwk, jwt
+import requests
 
 from segl.core.approval import text_sha256
+from segl.core.assurance import Level, requested_level
+
+if TYPE_CHECKING:
+    from authlib.integrations.django_client import DjangoOAuth2App
+
+# Discovery is read again after this long; a key rotation needs no wait (unknown key id).
+METADATA_SECONDS = 24 * 60 * 60
+# How old the login at segl may be when the RP receives it.
+MAX_LOGIN_AGE_SECONDS = 600
+TIMEOUT_SECONDS = 10
 
 
 class OidcClientError(Exception):
@@ -33,54 +49,71 @@ class OidcClientError(Exception):
 
 @dataclass(frozen=True)
 class Pending:
-    """What the RP keeps between sending the browser away and getting it back."""
+    """What the RP keeps (in its session) between sending the browser away and getting it back."""
 
     state: str
     nonce: str
     verifier: str
     approval_text: str
+    acr_values: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return self.__dict__.copy()
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+_lock = threading.Lock()
+_apps: dict[tuple[str, str, str], tuple[float, DjangoOAuth2App]] = {}
 
 
-def _http(
-    url: str, *, data: dict[str, str] | None = None, auth: tuple[str, str] | None = None
-) -> Any:
-    body = urlencode(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body)  # noqa: S310 (http(s) URLs only)
-    if auth:
-        basic = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-        request.add_header("Authorization", f"Basic {basic}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        detail = exc.read().decode(errors="replace")[:300]
-        raise OidcClientError(f"{url} answered {exc.code}: {detail}") from None
-    except (urllib.error.URLError, TimeoutError) as exc:
-        raise OidcClientError(f"{url} could not be reached: {exc}") from None
+def _app(key: tuple[str, str, str], client_secret: str) -> DjangoOAuth2App:
+    """The shared Authlib client of one registration; a new one after a secret change."""
+    # Imported on the first login, not when the URLs load: it is a second or more of a busy
+    # server's first answer otherwise.
+    from authlib.integrations.django_client import OAuth
+
+    issuer, client_id, _ = key
+    now = time.monotonic()
+    with _lock:
+        cached = _apps.get(key)
+        if cached is not None and now - cached[0] < METADATA_SECONDS:
+            return cached[1]
+        app = OAuth().register(
+            name=client_id,
+            client_id=client_id,
+            client_secret=client_secret,
+            server_metadata_url=issuer + "/.well-known/openid-configuration",
+            client_kwargs={"code_challenge_method": "S256", "default_timeout": TIMEOUT_SECONDS},
+        )
+        _apps[key] = (now, app)
+        return app
+
+
+def forget() -> None:
+    """Drop every cached discovery document and key set (the next login fetches them)."""
+    with _lock:
+        _apps.clear()
 
 
 class OidcClient:
+    """A handle on the shared client of one registration; cheap to make for each request."""
+
     def __init__(self, *, issuer: str, client_id: str, client_secret: str, redirect_uri: str):
         self.issuer = issuer
         self.client_id = client_id
-        self.client_secret = client_secret
         self.redirect_uri = redirect_uri
-        self._metadata: dict[str, Any] | None = None
+        self._key = (issuer, client_id, hashlib.sha256(client_secret.encode()).hexdigest())
+        self._app = _app(self._key, client_secret)
 
-    @property
-    def metadata(self) -> dict[str, Any]:
-        if self._metadata is None:
-            self._metadata = _http(self.issuer + "/.well-known/openid-configuration")
-            if self._metadata.get("issuer") != self.issuer:
-                raise OidcClientError("the discovery document names another issuer")
-        return self._metadata
+    def _metadata(self) -> dict[str, Any]:
+        try:
+            metadata: dict[str, Any] = self._app.load_server_metadata()
+        except (requests.RequestException, ValueError) as exc:  # ValueError: not JSON
+            raise OidcClientError(f"the discovery document could not be read: {exc}") from None
+        if metadata.get("issuer") != self.issuer:
+            with _lock:  # read it again next time: the issuer may be mid-move
+                _apps.pop(self._key, None)
+            raise OidcClientError("the discovery document names another issuer")
+        return metadata
 
     def authorization_url(
         self,
@@ -90,33 +123,28 @@ class OidcClient:
         acr_values: str = "",
         scope: str = "openid profile",
     ) -> tuple[str, Pending]:
-        pending = Pending(
-            state=secrets.token_urlsafe(16),
-            nonce=secrets.token_urlsafe(16),
-            verifier=secrets.token_urlsafe(48),
-            approval_text=approval_text,
-        )
-        challenge = _b64(hashlib.sha256(pending.verifier.encode()).digest())
-        params = {
-            "response_type": "code",
-            "client_id": self.client_id,
-            "redirect_uri": self.redirect_uri,
-            "scope": scope,
-            "state": pending.state,
-            "nonce": pending.nonce,
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-            "action": action,
-        }
+        self._metadata()
+        extra = {"action": action}
         if approval_text:
-            params["approval_text"] = approval_text
+            extra["approval_text"] = approval_text
         if acr_values:
-            params["acr_values"] = acr_values
-        return self.metadata["authorization_endpoint"] + "?" + urlencode(params), pending
+            extra["acr_values"] = acr_values
+        request = self._app.create_authorization_url(self.redirect_uri, scope=scope, **extra)
+        pending = Pending(
+            state=request["state"],
+            nonce=request["nonce"],
+            verifier=request["code_verifier"],
+            approval_text=approval_text,
+            acr_values=acr_values,
+        )
+        return request["url"], pending
 
     def finish(self, *, pending: Pending, params: dict[str, str]) -> dict[str, Any]:
         """Check the callback, redeem the code and return the verified ID token claims."""
-        if not secrets.compare_digest(params.get("state", ""), pending.state):
+        from authlib.integrations.base_client import OAuthError
+        from joserfc.errors import JoseError
+
+        if not hmac.compare_digest(params.get("state", "").encode(), pending.state.encode()):
             raise OidcClientError("state does not match")
         if params.get("iss") != self.issuer:
             raise OidcClientError("the response names another issuer (RFC 9207)")
@@ -124,32 +152,42 @@ class OidcClient:
             raise OidcClientError(
                 params.get("error_description") or params["error"], error=params["error"]
             )
-        tokens = _http(
-            self.metadata["token_endpoint"],
-            data={
-                "grant_type": "authorization_code",
-                "code": params.get("code", ""),
-                "redirect_uri": self.redirect_uri,
-                "code_verifier": pending.verifier,
-            },
-            auth=(self.client_id, self.client_secret),
-        )
-        keys = jwk.JWKSet.from_json(json.dumps(_http(self.metadata["jwks_uri"])))
+        self._metadata()
         try:
-            token = jwt.JWT(
-                jwt=tokens["id_token"],
-                key=keys,
-                algs=["RS256", "ES256"],
-                check_claims={"iss": self.issuer, "aud": self.client_id, "exp": None},
+            token = self._app.fetch_access_token(
+                redirect_uri=self.redirect_uri,
+                code=params.get("code", ""),
+                code_verifier=pending.verifier,
             )
-        except Exception as exc:  # jwcrypto raises several types for a bad token
+            if "id_token" not in token:
+                raise OidcClientError("the token response has no ID token")
+            claims = dict(
+                self._app.parse_id_token(
+                    token, nonce=pending.nonce, claims_options=self._claims_options(pending)
+                )
+            )
+        except OAuthError as exc:
+            raise OidcClientError(f"the code was refused: {exc}", error=exc.error or "") from None
+        except JoseError as exc:
             raise OidcClientError(f"the ID token did not verify: {exc}") from None
-        claims: dict[str, Any] = json.loads(token.claims)
-        if not secrets.compare_digest(claims.get("nonce", ""), pending.nonce):
-            raise OidcClientError("nonce does not match")
+        except (requests.RequestException, ValueError) as exc:
+            raise OidcClientError(f"the code could not be redeemed: {exc}") from None
         expected = text_sha256(pending.approval_text)
         if claims.get("segl_approval_sha256") != expected:
             raise OidcClientError("the approved text is not the text that was asked for")
-        if claims.get("auth_time", 0) < time.time() - 600:
+        if claims.get("auth_time", 0) < time.time() - MAX_LOGIN_AGE_SECONDS:
             raise OidcClientError("the login is too old")
         return claims
+
+    def _claims_options(self, pending: Pending) -> dict[str, Any]:
+        """Authlib checks ``iss`` and, when a level was asked for, that ``acr`` reaches it."""
+        options: dict[str, Any] = {"iss": {"essential": True, "value": self.issuer}}
+        asked = requested_level(pending.acr_values)
+        if asked is not None:
+
+            def reaches(_claims: object, value: object) -> bool:
+                level = Level.from_uri(str(value))
+                return level is not None and level >= asked
+
+            options["acr"] = {"essential": True, "validate": reaches}
+        return options

@@ -84,6 +84,7 @@ def ensure_registered() -> None:
 
 
 def client() -> OidcClient:
+    """The portal's handle on its OIDC client; discovery and keys are shared between logins."""
     return OidcClient(
         issuer=settings.CONFIG.issuer,
         client_id=CLIENT_ID,
