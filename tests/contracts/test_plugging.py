@@ -29,7 +29,7 @@ def activate(name: str, identity: Any, now: datetime) -> Any:
         return KINDS[name].activate(identity=identity, proof=proof, now=now)
     from segl.app import services
     from segl.app.kind import AppProof
-    from segl.core import app as protocol
+    from segl.core import dpop
     from segl.notify.models import OutboxMessage
 
     code = services.activation_code_issue(identity=identity, now=now)
@@ -37,12 +37,12 @@ def activate(name: str, identity: Any, now: datetime) -> Any:
     sms = OutboxMessage.objects.latest("id").text
     key = jwk.JWK.generate(kty="EC", crv="P-256")
     url = BASE_URL + "/app/api/activation/finish"
-    dpop = protocol.make_dpop(key, method="POST", url=url, now=now)
+    dpop = dpop.make_dpop(key, method="POST", url=url, now=now)
     app_proof = AppProof(
         activation_id=activation.id,
         temporary_pin=sms.split("pinkode er ")[1][:6],
         pin="2580",
-        proof=protocol.verify_dpop(dpop, method="POST", url=url, now=now),
+        proof=dpop.verify_dpop(dpop, method="POST", url=url, now=now),
     )
     return KINDS[name].activate(identity=identity, proof=app_proof, now=now)
 

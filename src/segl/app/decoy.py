@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from segl.audit.services import audit_record
 from segl.authenticators.contract import StepContext
 from segl.authenticators.registry import flows
-from segl.core import app as protocol
+from segl.core.approval import text_sha256
+from segl.core.binding import new_binding_code
 
 from . import doorbell, services
 from .models import AppRequest
@@ -55,9 +56,9 @@ def decoy_request_open(*, step: StepContext, now: datetime, ip: str = "") -> App
         identity=None,
         decoy_key=key,
         qr_secret=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        code=protocol.new_binding_code(policy.code_length),
+        code=new_binding_code(policy.code_length),
         device_token=secrets.token_urlsafe(32),
-        text_sha256=protocol.text_sha256(step.approval_text),
+        text_sha256=text_sha256(step.approval_text),
         created_at=now,
         expires_at=min(now + timedelta(seconds=policy.request_seconds), step.expires_at),
     )

@@ -11,8 +11,8 @@ from django.urls import URLPattern, path
 
 from segl.authenticators.contract import ActivationProof, AnswerForm, StepContext
 from segl.authenticators.models import Authenticator, Kind
-from segl.core import app as protocol
 from segl.core.assurance import Level
+from segl.core.dpop import DpopProof
 from segl.core.errors import SeglError
 from segl.identities.models import Identity
 
@@ -29,7 +29,7 @@ class AppProof(ActivationProof):
     activation_id: str
     temporary_pin: str
     pin: str
-    proof: protocol.DpopProof
+    proof: DpopProof
     name: str = ""
     notifications: bool = False
     ip: str = ""

@@ -10,14 +10,15 @@ from django.db import IntegrityError, transaction
 
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator, Device
+from segl.authenticators.registry import kind_of
 from segl.authenticators.services import (
     DeviceError,
     authenticator_retire,
     authenticator_suspend,
-    device_activate,
 )
 from segl.changes.models import DelayedChange
 from segl.changes.services import ChangeRefused, change_cancel, changes_pending
+from segl.codedevice.kind import DeviceProof
 from segl.core.errors import SeglError
 from segl.core.serials import normalise_serial
 from segl.http import hit
@@ -132,15 +133,8 @@ def activate_device(
             identity=identity, kind=device.kind, status=Authenticator.Status.ACTIVE
         ).select_related("device")
     )
-    auth = device_activate(
-        identity=identity,
-        serial=serial,
-        code=code,
-        password=password,
-        now=now,
-        actor="citizen",
-        ip=ip,
-    )
+    proof = DeviceProof(serial=serial, code=code, password=password, actor="citizen", ip=ip)
+    auth = kind_of(device.kind).activate(identity=identity, proof=proof, now=now)
     tell(identity.person, "new_authenticator", kind=auth.kind, now=now)
     if previous:
         tell(identity.person, "authenticator_retired", kind=auth.kind, now=now)
