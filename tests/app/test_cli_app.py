@@ -158,9 +158,14 @@ def test_approve_from_a_picture_without_the_reader_says_which_extra_before_the_p
 
 def test_make_install_installs_the_picture_reader():
     """`make run` installs through `make install`; the README's `--image` needs the extra."""
-    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    root = Path(__file__).resolve().parents[2]
+    makefile = (root / "Makefile").read_text()
     recipe = makefile.split("\ninstall:", 1)[1].split("\n\n", 1)[0]
-    assert "pip install --quiet -e '.[emulator]'" in recipe
+    assert "--require-hashes -r $(LOCK)" in recipe
+    assert "\nLOCK     := requirements.txt\n" in makefile
+    locked = (root / "requirements.txt").read_text()
+    assert "\nzxing-cpp==" in locked
+    assert "\npillow==" in locked
 
 
 def _activated(capsys, monkeypatch, live_server, tmp_path, user_id: str) -> list[str]:

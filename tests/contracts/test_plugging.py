@@ -15,6 +15,7 @@ from segl.authenticators.contract import ActivationProof
 from segl.authenticators.registry import KINDS, flows
 from segl.core.errors import SeglError
 from tests.conftest import BASE_URL, make_device, make_person
+from tests.contracts.harnesses import temporary_pin
 
 BROWSER = "plugging"
 
@@ -29,20 +30,18 @@ def activate(name: str, identity: Any, now: datetime) -> Any:
         return KINDS[name].activate(identity=identity, proof=proof, now=now)
     from segl.app import services
     from segl.app.kind import AppProof
-    from segl.core import dpop
-    from segl.notify.models import OutboxMessage
+    from segl.core.dpop import make_dpop, verify_dpop
 
     code = services.activation_code_issue(identity=identity, now=now)
     activation = services.activation_start(user_id=identity.user_id, code=code, now=now)
-    sms = OutboxMessage.objects.latest("id").text
     key = jwk.JWK.generate(kty="EC", crv="P-256")
     url = BASE_URL + "/app/api/activation/finish"
-    dpop = dpop.make_dpop(key, method="POST", url=url, now=now)
+    header = make_dpop(key, method="POST", url=url, now=now)
     app_proof = AppProof(
         activation_id=activation.id,
-        temporary_pin=sms.split("pinkode er ")[1][:6],
+        temporary_pin=temporary_pin(identity.person.phone),
         pin="2580",
-        proof=dpop.verify_dpop(dpop, method="POST", url=url, now=now),
+        proof=verify_dpop(header, method="POST", url=url, now=now),
     )
     return KINDS[name].activate(identity=identity, proof=app_proof, now=now)
 
