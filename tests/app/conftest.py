@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,11 +18,14 @@ PIN = "2580"
 
 
 def temporary_pin(phone: str) -> str:
-    """The last temporary PIN sent to ``phone``, read from the SMS outbox."""
+    """The temporary PIN code as the phone receives it: the newest message to ``phone`` sent
+    for that purpose, and the one six-digit code in it (in whatever language it is written)."""
     from segl.notify.models import OutboxMessage
 
     sms = OutboxMessage.objects.filter(to=phone, purpose="temporary_pin").latest("id")
-    return sms.text.split("pinkode er ")[1][:6]
+    codes = set(re.findall(r"(?<!\d)\d{6}(?!\d)", sms.text))
+    assert len(codes) == 1, "one temporary PIN code in the message"
+    return codes.pop()
 
 
 def issue_code(person: Person) -> str:

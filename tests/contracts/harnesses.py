@@ -9,7 +9,6 @@ through these five operations; a kind that is registered without a harness here 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from segl.authenticators.models import Authenticator
 from segl.authenticators.registry import KINDS
 from segl.codedevice.kind import DeviceProof
 from segl.core.errors import SeglError
+from tests.app.conftest import temporary_pin
 from tests.conftest import Token, make_device
 
 BROWSER = "contract-browser"
@@ -161,17 +161,6 @@ class DeviceHarness:
 
 
 # -- the segl app --------------------------------------------------------------------------------
-
-
-def temporary_pin(phone: str) -> str:
-    """The temporary PIN code as the phone receives it: the newest message to ``phone`` sent
-    for that purpose, and the one six-digit code in it (in whatever language it is written)."""
-    from segl.notify.models import OutboxMessage
-
-    sms = OutboxMessage.objects.filter(to=phone, purpose="temporary_pin").latest("id")
-    codes = set(re.findall(r"(?<!\d)\d{6}(?!\d)", sms.text))
-    assert len(codes) == 1, "one temporary PIN code in the message"
-    return codes.pop()
 
 
 @dataclass

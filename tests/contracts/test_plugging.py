@@ -14,8 +14,8 @@ from jwcrypto import jwk
 from segl.authenticators.contract import ActivationProof
 from segl.authenticators.registry import KINDS, flows
 from segl.core.errors import SeglError
+from tests.app.conftest import temporary_pin
 from tests.conftest import BASE_URL, make_device, make_person
-from tests.contracts.harnesses import temporary_pin
 
 BROWSER = "plugging"
 

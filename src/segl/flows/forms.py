@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from segl.authenticators.contract import AnswerForm
-from segl.authenticators.forms import SeglForm as SeglForm  # the portal's forms use it too
+from segl.authenticators.forms import SeglForm
 
 
 class UserIdForm(SeglForm):

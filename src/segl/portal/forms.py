@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from segl.flows.forms import SeglForm, UserIdForm
+from segl.authenticators.forms import SeglForm
+from segl.flows.forms import UserIdForm
 from segl.orders.services import centres
 
 from .refusals import refusal
