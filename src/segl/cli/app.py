@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import importlib.util
 import json
 import os
 import sys
@@ -177,10 +176,11 @@ def read_picture(path: Path) -> str:
     """The QR code's text in a picture; refused, saying how to get the reader, without it."""
     if not path.is_file():
         raise Refused(sentence("file:missing", path=path))
-    if any(importlib.util.find_spec(name) is None for name in ("zxingcpp", "PIL")):
+    from segl.app.emulator.camera import picture_reader_installed, read_qr_image
+
+    if not picture_reader_installed():
         pip = Path(sys.executable).with_name("pip")
         raise Refused(sentence("app:picture_reading", pip=pip, checkout=_checkout()))
-    from segl.app.emulator import read_qr_image
 
     try:
         return read_qr_image(path)

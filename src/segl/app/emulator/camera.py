@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+
+READER = ("zxingcpp", "PIL")  # the ``emulator`` extra: zxing-cpp and Pillow
+
+
+def picture_reader_installed() -> bool:
+    """Whether pictures can be read here, asked before anything else is done."""
+    return all(importlib.util.find_spec(name) is not None for name in READER)
 
 
 def read_qr_image(path: Path) -> str:
@@ -12,7 +20,7 @@ def read_qr_image(path: Path) -> str:
         import zxingcpp
         from PIL import Image
     except ImportError as exc:
-        raise RuntimeError("reading pictures needs: pip install 'segl[emulator]'") from exc
+        raise RuntimeError("reading pictures needs the checkout's emulator extra") from exc
     with Image.open(path) as image:
         found = zxingcpp.read_barcodes(image.convert("RGB"))
     codes = [code.text for code in found if code.text]
