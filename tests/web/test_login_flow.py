@@ -294,6 +294,24 @@ def test_rate_limit_per_user_id(driver, anna, config):
         cache.clear()
 
 
+def test_a_rate_limited_user_id_for_a_flow_past_it_is_refused_as_out_of_date(
+    driver, anna, config
+):
+    """Past the limit, a user ID sent again to a login that has moved on is a form for another
+    step (409), not the user ID page shown over the code step."""
+    from django.core.cache import cache
+
+    cache.clear()
+    config(rate_limit_user_per_minute=1)
+    try:
+        url, _, _ = driver.start()
+        assert driver.user_id(url, anna.user_id).status_code == 302
+        response = driver.user_id(url, anna.user_id)
+        assert response.status_code == 409 and "out of date" in response.content.decode()
+        assert 'name="code"' in driver.client.get(url).content.decode()
+    finally:
+        cache.clear()
+
 def test_rate_limit_per_ip(driver, config):
     from urllib.parse import urlencode
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import ClassVar, Protocol
 from uuid import UUID
 
@@ -61,13 +62,22 @@ class StepContext:
     finished: bool
     identity_id: UUID | None
     user_id: str  # the identity's, or "" for an unknown user ID
-    authenticator_id: int | None  # the identity's usable one of this kind; None: a decoy step
     decoy_key: str  # where a decoy step of this kind keeps its counts (decision 17)
     browser_key_hash: str
     approval_text: str
     action: str
     rp_name: str
     expires_at: datetime
+    # Finds the identity's usable authenticator of this kind (one query, alike for a user ID
+    # with one and without: decision 17), asked only by a kind that needs it.
+    find_authenticator: Callable[[], int | None] = field(
+        default=lambda: None, repr=False, compare=False
+    )
+
+    @cached_property
+    def authenticator_id(self) -> int | None:
+        """The identity's usable authenticator of this kind; None: the step is a decoy."""
+        return self.find_authenticator()
 
     @property
     def at_kind_step(self) -> bool:

@@ -73,10 +73,14 @@ def level_reached(flow: Flow, method: str) -> bool:
     return achieved(Level.from_key(flow.identity.ial), KINDS[method].level) >= level
 
 
-def step_context(flow: Flow, kind: str, *, owned: bool = True) -> StepContext:
-    """``flow`` as ``kind`` sees it; ``owned=False`` skips looking up the identity's
-    authenticator of the kind (``authenticator_id`` is then None)."""
-    authenticator = owned_authenticator(flow, kind) if owned else None
+def step_context(flow: Flow, kind: str) -> StepContext:
+    """``flow`` as ``kind`` sees it. The identity's authenticator of the kind is looked up only
+    if the kind asks (``StepContext.authenticator_id``): showing a code step needs none."""
+
+    def find_authenticator() -> int | None:
+        found = owned_authenticator(flow, kind)
+        return found.pk if found is not None else None
+
     return StepContext(
         flow_id=flow.id,
         kind=kind,
@@ -85,11 +89,11 @@ def step_context(flow: Flow, kind: str, *, owned: bool = True) -> StepContext:
         finished=flow.state.finished,
         identity_id=flow.identity_id,
         user_id=flow.identity.user_id if flow.identity is not None else "",
-        authenticator_id=authenticator.pk if authenticator is not None else None,
         decoy_key=decoys.kind_key(flow, kind),
         browser_key_hash=flow.browser_key_hash,
         approval_text=flow.approval_text,
         action=flow.action,
         rp_name=flow.application.name,
         expires_at=flow.expires_at,
+        find_authenticator=find_authenticator,
     )

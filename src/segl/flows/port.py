@@ -24,12 +24,12 @@ class FlowsPort:
         return step_context(flow, kind)
 
     def browser_step(self, *, flow_id: str, kind: str, browser_key: str) -> StepContext:
-        """Without the authenticator (a long-poll asks this many times a second)."""
+        """For the browser's own requests (a long-poll asks many times a second)."""
         try:
             flow = services.flow_get(flow_id=flow_id, browser_key=browser_key)
         except (Flow.DoesNotExist, services.WrongBrowser) as exc:
             raise StepNotFound("no such login in this browser") from exc
-        return step_context(flow, kind, owned=False)
+        return step_context(flow, kind)
 
     def step_passed(
         self,

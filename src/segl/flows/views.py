@@ -62,8 +62,9 @@ def stale_page(request: HttpRequest, flow: Flow) -> HttpResponse:
 class FlowView(View):
     """Finds the flow for this browser and turns the flow's refusals into pages.
 
-    A GET loads the flow to show it. A POST goes straight to a service, which loads the flow
-    under a row lock and checks the browser; the flow is read again only to show an error.
+    A GET loads the flow to show it. A POST goes to a service, which loads the flow under a row
+    lock and checks the browser and the step; the view reads the flow first only where it needs
+    it (the method's answer form) and again to show an error.
     """
 
     _flow: Flow | None = None
@@ -209,14 +210,12 @@ class StepView(FlowView):
         )
 
     def post(self, request: HttpRequest, flow_id: str) -> HttpResponse:
-        step = request.POST.get("step")
+        step = request.POST.get("step", "")
         now = clock.now()
         ip = client_ip(request)
-        flow = self.flow
-        if flow.state.finished or flow.step != step:
-            raise FlowStateError(f"a form for {step!r} while the flow is at {flow.step}")
         if step == core.USER_ID:
             return self.post_user_id(request, flow_id, now, ip)
+        self.expect(step)
         form = self.answer_form(step, request)
         if form is None:
             raise FlowStateError(f"the browser does not answer {step!r}")
@@ -239,6 +238,12 @@ class StepView(FlowView):
             return self.render_step(request, form)
         return redirect("flows:step", flow_id=flow_id)
 
+    def expect(self, step: str) -> None:
+        """Refuse a form for a step the flow is not at (a double submit, the back button)."""
+        flow = self.flow
+        if flow.state.finished or flow.step != step:
+            raise FlowStateError(f"a form for {step!r} while the flow is at {flow.step}")
+
     def answer_form(self, step: str, request: HttpRequest) -> AnswerForm | None:
         if step == PASSWORD:
             return PasswordForm(request.POST)
@@ -247,11 +252,15 @@ class StepView(FlowView):
     def post_user_id(
         self, request: HttpRequest, flow_id: str, now: datetime, ip: str
     ) -> HttpResponse:
+        # The service checks the step under the flow's row lock, so a valid user ID needs no
+        # read of the flow before it; a page shown again does.
         form = UserIdForm(request.POST)
         if not form.is_valid():
+            self.expect(core.USER_ID)
             return self.render_step(request, form)
         user_id = form.cleaned_data["user_id"]
         if user_rate_limited(user_id):
+            self.expect(core.USER_ID)
             form.add_error("user_id", _("Too many attempts. Wait a minute and try again."))
             return self.render_step(request, form, 429)
         services.flow_submit_user_id(
