@@ -27,67 +27,11 @@ os.environ.setdefault("SEGL_RATE_LIMIT_USER", "1000000")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "segl.settings")
 
 from bench.database import fresh_database  # noqa: E402
+from bench.people import make_people  # noqa: E402
 
 
 def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-_made = 0
-
-
-def make_people(n: int) -> tuple[list[tuple[str, bytes]], str]:
-    """n identities with an active code display each; all share one password hash."""
-    global _made
-    first, _made = _made, _made + n
-    from segl.authenticators.models import Authenticator, Device
-    from segl.authenticators.services import device_import
-    from segl.core.pskc import TokenSeed
-    from segl.core.secrets import Secret
-    from segl.identities.models import Identity, Person
-    from segl.identities.passwords import hasher
-
-    password = "benchmark password " + secrets.token_hex(4)
-    encoded = hasher().hash(password)
-    seeds = [
-        TokenSeed(
-            serial=f"CD{first + i:010d}",
-            algorithm="totp",
-            secret=Secret(secrets.token_bytes(20)),
-            digits=6,
-            hash_algorithm="SHA1",
-            period=30,
-            t0=0,
-            counter=0,
-            manufacturer="bench",
-            model="code_display",
-        )
-        for i in range(n)
-    ]
-    device_import(seeds=seeds, kind_of=lambda s: "code_display", batch="bench")
-    people = []
-    now = datetime.now(UTC)
-    for i, seed in enumerate(seeds, start=first):
-        person = Person.objects.create(
-            cpr=f"{(i % 28) + 1:02d}0190{i:04d}",
-            given_name="B",
-            family_name=str(i),
-            birth_date="1990-01-01",
-        )
-        identity = Identity.objects.create(
-            person=person,
-            user_id=f"bench-{i}",
-            password_hash=encoded,
-            preferred_method="code_display",
-        )
-        device = Device.objects.get(serial=seed.serial)
-        device.status = "active"
-        device.save()
-        Authenticator.objects.create(
-            identity=identity, kind="code_display", device=device, activated_at=now
-        )
-        people.append((identity.user_id, seed.secret.reveal()))
-    return people, password
 
 
 def bench_code_step(count: int) -> dict[str, float]:

@@ -131,6 +131,11 @@ class Site:
     database_url: str
     redis_url: str
     port: int
+    segl: tuple[str, ...] = ()  # the ``segl`` command to run; this Python's when empty
+
+    @property
+    def command(self) -> list[str]:
+        return list(self.segl) or segl_command()
 
     def env(self, settings: dict[str, str] | None = None) -> dict[str, str]:
         """The environment of an administrator's shell: this process's own settings left out."""
@@ -152,17 +157,28 @@ class Site:
         return env
 
 
-def prepare_site(workdir: Path, *, database_url: str, redis_url: str, port: int) -> Site:
-    """``segl init`` (development), ``segl migrate`` and ``segl demo load``."""
+def prepare_site(
+    workdir: Path,
+    *,
+    database_url: str,
+    redis_url: str,
+    port: int,
+    segl: tuple[str, ...] = (),
+    demo: bool = True,
+) -> Site:
+    """``segl init`` (development), ``segl migrate`` and ``segl demo load`` (unless ``demo`` is
+    false), with the ``segl`` command given (another checkout's) or this Python's."""
     workdir.mkdir(parents=True, exist_ok=True)
-    site = Site(workdir=workdir, database_url=database_url, redis_url=redis_url, port=port)
-    for argv in (
+    site = Site(
+        workdir=workdir, database_url=database_url, redis_url=redis_url, port=port, segl=segl
+    )
+    steps = [
         ["init", "--env-file", str(workdir / "segl.env"), "--env", "development", "--force"],
         ["migrate", "--quiet"],
-        ["demo", "load", "--json"],
-    ):
+    ]
+    for argv in [*steps, *([["demo", "load", "--json"]] if demo else [])]:
         done = subprocess.run(
-            [*segl_command(), *argv],
+            [*site.command, *argv],
             env=site.env(),
             cwd=workdir,
             capture_output=True,
@@ -180,7 +196,7 @@ def start_server(site: Site, *, workers: int = 2, settings: dict[str, str] | Non
     argv = ["serve", "--host", "127.0.0.1", "--port", str(site.port), "--workers", str(workers)]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*segl_command(), *argv],
+            [*site.command, *argv],
             env=site.env(settings),
             cwd=site.workdir,
             stdout=out,
@@ -230,8 +246,13 @@ class Browser:
         *,
         accept: str = "text/html",
         timeout: float = 60,
+        extra_headers: dict[str, str] | None = None,
     ) -> Answer:
-        headers = {"Host": f"localhost:{self.server.port}", "Accept": accept}
+        headers = {
+            "Host": f"localhost:{self.server.port}",
+            "Accept": accept,
+            **(extra_headers or {}),
+        }
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None

@@ -25,6 +25,7 @@ FORMS = {
     "code": ("", {"step": "code", "code": "123456"}),
     "code of the wrong shape": ("", {"step": "code", "code": "12a"}),
     "password": ("", {"step": "password", "password": "not the password"}),
+    "empty password": ("", {"step": "password", "password": ""}),
     "no step": ("", {"user_id": "anna-1234"}),
     "an unknown step": ("", {"step": "done", "user_id": "anna-1234"}),
     "change of method": ("method/", {"method": "code_display"}),
@@ -37,7 +38,7 @@ FORMS = {
 BELONGS = {
     *((form, "user_id") for form in ("user ID", "empty user ID")),
     *((form, "code") for form in ("code", "code of the wrong shape")),
-    ("password", "password"),
+    *((form, "password") for form in ("password", "empty password")),
     *(
         (form, state)
         for form in ("change of method", "change of method to nothing")

@@ -215,11 +215,13 @@ class StepView(FlowView):
         ip = client_ip(request)
         if step == core.USER_ID:
             return self.post_user_id(request, flow_id, now, ip)
-        self.expect(step)
+        if step != PASSWORD:
+            self.expect(step)  # a method's own step: its form depends on the flow's method
         form = self.answer_form(step, request)
         if form is None:
             raise FlowStateError(f"the browser does not answer {step!r}")
         if not form.is_valid():
+            self.expect(step)
             return self.render_step(request, form)
         try:
             services.flow_submit_step(
@@ -252,8 +254,8 @@ class StepView(FlowView):
     def post_user_id(
         self, request: HttpRequest, flow_id: str, now: datetime, ip: str
     ) -> HttpResponse:
-        # The service checks the step under the flow's row lock, so a valid user ID needs no
-        # read of the flow before it; a page shown again does.
+        # The service checks the step under the flow's row lock, so a valid user ID (or
+        # password) needs no read of the flow before it; a page shown again does.
         form = UserIdForm(request.POST)
         if not form.is_valid():
             self.expect(core.USER_ID)
