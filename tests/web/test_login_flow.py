@@ -294,9 +294,7 @@ def test_rate_limit_per_user_id(driver, anna, config):
         cache.clear()
 
 
-def test_a_rate_limited_user_id_for_a_flow_past_it_is_refused_as_out_of_date(
-    driver, anna, config
-):
+def test_a_rate_limited_user_id_for_a_flow_past_it_is_refused_as_out_of_date(driver, anna, config):
     """Past the limit, a user ID sent again to a login that has moved on is a form for another
     step (409), not the user ID page shown over the code step."""
     from django.core.cache import cache
@@ -311,6 +309,7 @@ def test_a_rate_limited_user_id_for_a_flow_past_it_is_refused_as_out_of_date(
         assert 'name="code"' in driver.client.get(url).content.decode()
     finally:
         cache.clear()
+
 
 def test_rate_limit_per_ip(driver, config):
     from urllib.parse import urlencode
