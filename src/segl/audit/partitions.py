@@ -6,7 +6,8 @@ partition is the first free one (``FOR UPDATE SKIP LOCKED``), starting from the 
 used last; only when every partition is held does a writer wait, for its own. SQLite runs one
 write transaction at a time anyway (decision 3), so there the thread's partition is simply used.
 
-This is on the path of every audited request, so it is two plain statements, not ORM queries.
+This is on the path of every audited request, so it is three plain statements (find and lock
+the head, insert the event, advance the head), not ORM queries.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.db import connection
 
 from segl.core.audit import GENESIS, LEGACY
 
-from .models import AuditPartition
+from .models import AuditEvent, AuditPartition
 
 _affinity = threading.local()
 
@@ -50,6 +51,22 @@ def partition_lock() -> Head:
     return head
 
 
+def partition_append(event: AuditEvent) -> None:
+    """Insert ``event`` (sealed, not yet saved) into its locked partition's chain: one plain
+    statement, each value prepared by its model field as ``save()`` would."""
+    values = [
+        field.get_db_prep_save(getattr(event, field.attname), connection) for field in _COLUMNS
+    ]
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(_APPEND + ' RETURNING "id"', values)
+            event.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(_APPEND, values)
+            event.pk = cursor.lastrowid
+    event._state.adding, event._state.db = False, connection.alias
+
+
 def partition_advance(head: Head, *, seq: int, digest: str) -> None:
     """Move the locked head to the event just appended."""
     _execute(_ADVANCE, [seq, digest, head.number])
@@ -67,6 +84,11 @@ _FREE_SKIP_LOCKED = (
 _ONE = "SELECT number, seq, digest FROM audit_auditpartition WHERE number = %s"
 _ONE_LOCKED = "SELECT number, seq, digest FROM audit_auditpartition WHERE number = %s FOR UPDATE"
 _ADVANCE = "UPDATE audit_auditpartition SET seq = %s, digest = %s WHERE number = %s"
+# Every column of AuditEvent but its id, named from the model so that the two cannot differ.
+_COLUMNS = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
+_APPEND = "INSERT INTO audit_auditevent ({}) VALUES ({})".format(  # noqa: S608 - no input here
+    ", ".join(f'"{field.column}"' for field in _COLUMNS), ", ".join(["%s"] * len(_COLUMNS))
+)
 
 
 def _first_free(count: int, preferred: int) -> Head | None:

@@ -15,7 +15,7 @@ from segl.metrics import count_event
 
 from .keys import audit_keys
 from .models import AuditEvent
-from .partitions import partition_advance, partition_lock
+from .partitions import partition_advance, partition_append, partition_lock
 from .verify import audit_check
 
 
@@ -49,7 +49,7 @@ def audit_record(
             kid=keys.active,
         )
         digest = chain_mac(keys.keys[keys.active], head.digest, fields)
-        event = AuditEvent.objects.create(
+        event = AuditEvent(
             partition=head.number,
             seq=seq,
             kid=keys.active,
@@ -63,6 +63,7 @@ def audit_record(
             prev_digest=head.digest,
             digest=digest,
         )
+        partition_append(event)
         partition_advance(head, seq=seq, digest=digest)
     # Logged and counted once it is kept: an event rolled back with its transaction never was.
     transaction.on_commit(lambda: _observe(event), robust=True)
