@@ -279,33 +279,43 @@ def _step_requests(target: Target) -> dict[str, Callable[[Login], burst.Answer]]
     }
 
 
-def run_logins(target: Target, count: int) -> None:
-    """``count`` whole logins, every login through one kind of request before the next."""
-    logins = [Login(burst.Browser(target.server), u, s) for u, s in target.take(count)]
-    requests = _step_requests(target)
-    pid = target.server.process.pid
+def run_logins(targets: list[Target], count: int) -> None:
+    """``count`` whole logins on each target, every login through one kind of request before
+    the next; the targets take turns at each kind, so they meet the machine in the same state."""
+    logins = {
+        t.name: [Login(burst.Browser(t.server), u, s) for u, s in t.take(count)] for t in targets
+    }
     for step in STEPS:
-        cpu0 = server_cpu(pid)
-        for login in logins:
-            answer = requests[step](login)
-            login.seconds += answer.seconds
-            target.seconds.setdefault(step, []).append(answer.seconds)
-        target.cpu.setdefault(step, []).append((server_cpu(pid) - cpu0) / count)
-    target.login_seconds.extend(login.seconds for login in logins)
+        for target in targets:
+            request = _step_requests(target)[step]
+            pid = target.server.process.pid
+            cpu0 = server_cpu(pid)
+            for login in logins[target.name]:
+                answer = request(login)
+                login.seconds += answer.seconds
+                target.seconds.setdefault(step, []).append(answer.seconds)
+            target.cpu.setdefault(step, []).append((server_cpu(pid) - cpu0) / count)
+    for target in targets:
+        target.login_seconds.extend(login.seconds for login in logins[target.name])
 
 
-def run_parity(target: Target, count: int) -> None:
-    """The user ID, the code page and a wrong code, for known and unknown user IDs in turn."""
-    requests = _step_requests(target)
-    for user_id, seed in target.take(count):
-        for label, who in (("known", user_id), ("unknown", f"nobody-{secrets.token_hex(6)}")):
-            login = Login(burst.Browser(target.server), who, seed)
-            requests["authorize"](login)
-            requests["user ID page"](login)
-            spent = requests["user ID"](login).seconds + requests["code page"](login).seconds
-            wrong = f"{(int(otp.totp_code(seed, datetime.now(UTC))) + 500_000) % 1_000_000:06d}"
-            refused = _post(login, {"step": "code", "code": wrong}, "a wrong code", status=200)
-            target.parity.setdefault(label, []).append(spent + refused.seconds)
+def run_parity(targets: list[Target], count: int) -> None:
+    """The user ID, the code page and a wrong code, for a known and an unknown user ID in
+    turn, on each target in turn."""
+    people = {t.name: t.take(count) for t in targets}
+    for n in range(count):
+        for target in targets:
+            requests = _step_requests(target)
+            user_id, seed = people[target.name][n]
+            for label, who in (("known", user_id), ("unknown", f"nobody-{secrets.token_hex(6)}")):
+                login = Login(burst.Browser(target.server), who, seed)
+                requests["authorize"](login)
+                requests["user ID page"](login)
+                spent = requests["user ID"](login).seconds + requests["code page"](login).seconds
+                code = int(otp.totp_code(seed, datetime.now(UTC)))
+                wrong = f"{(code + 500_000) % 1_000_000:06d}"
+                refused = _post(login, {"step": "code", "code": wrong}, "a wrong code", status=200)
+                target.parity.setdefault(label, []).append(spent + refused.seconds)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -399,9 +409,9 @@ def main() -> None:
             )
         for round_ in range(args.rounds):
             # Alternate which goes first, so neither always meets a warmer machine.
-            for target in targets if round_ % 2 == 0 else targets[::-1]:
-                run_logins(target, args.logins)
-                run_parity(target, args.parity)
+            order = targets if round_ % 2 == 0 else targets[::-1]
+            run_logins(order, args.logins)
+            run_parity(order, args.parity)
         report(targets, args)
     finally:
         for target in targets:
