@@ -117,7 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--approvals", type=int, default=200)
     args = parser.parse_args()
-    bench_login.setup_database()
+    bench_login.fresh_database()
     from django.db import connection
 
     result = bench_approvals(args.approvals)

@@ -378,8 +378,17 @@ def main() -> None:
         metavar="NAME=VALUE",
         help="a setting for every server, e.g. --set SEGL_LOG_LEVEL=WARNING",
     )
+    parser.add_argument(
+        "--baseline-set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the baseline's server only: with --baseline . it measures what a "
+        "setting costs, e.g. --baseline . --baseline-set SEGL_LOG_LEVEL=WARNING",
+    )
     args = parser.parse_args()
     settings = dict(item.split("=", 1) for item in args.set)
+    baseline_settings = {**settings, **dict(item.split("=", 1) for item in args.baseline_set)}
     cpus = sorted(os.sched_getaffinity(0))
     server_cpus = set() if args.no_pin or len(cpus) < 2 else {cpus[-1]}
     if server_cpus:
@@ -387,7 +396,10 @@ def main() -> None:
     people = args.rounds * (args.logins + args.parity)
     checkouts = [("this checkout", ROOT)]
     if args.baseline is not None:
-        checkouts.append((f"baseline {args.baseline.name}", args.baseline.resolve()))
+        name = args.baseline.resolve().name
+        if args.baseline_set:
+            name += " " + " ".join(args.baseline_set)
+        checkouts.append((f"baseline {name}", args.baseline.resolve()))
     scratch = ROOT / "var" / "bench-http"
     targets: list[Target] = []
     try:
@@ -404,7 +416,7 @@ def main() -> None:
                     people=people,
                     workdir=workdir,
                     server_cpus=server_cpus,
-                    settings=settings,
+                    settings=baseline_settings if n else settings,
                 )
             )
         for round_ in range(args.rounds):

@@ -84,6 +84,15 @@ def test_cpr_numbers_are_cut_to_the_birth_date():
     assert mask("serial CD0000000012 and 12345678901") == "serial CD0000000012 and 12345678901"
 
 
+def test_every_line_has_cpr_numbers_masked_whoever_logged_it():
+    record = logging.LogRecord(
+        "django.request", logging.ERROR, __file__, 1, "Not Found: /x/%s/", ("0101901234",), None
+    )
+    record.segl = {"subject": "010190-1234"}
+    line = JsonFormatter().format(record)
+    assert "1234" not in line and line.count("010190-****") == 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_security_log_tells_what_happened_and_no_secret(driver, logged):
     """A login with a wrong code and a wrong password first, an app activated and a wrong PIN:
