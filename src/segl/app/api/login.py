@@ -21,7 +21,7 @@ from ..models import AppInstance
 from ..services.answers import app_request_answer
 from ..services.base import AppRefused
 from ..services.dpop import instance_for
-from ..services.requests import app_request_bind, pending_for, request_rp_name
+from ..services.requests import app_request_bind, pending_for
 from .base import app_rate_limited, dpop_proof, error, refusal, sync_view, text_field
 
 LONG_POLL_SECONDS = 25
@@ -86,11 +86,12 @@ def _pending_payload(instance: AppInstance) -> dict[str, Any] | None:
     found = pending_for(instance, clock.now())
     if found is None:
         return None
+    request, step = found
     return {
-        "id": found.id,
-        "rp_name": request_rp_name(found),
+        "id": request.id,
+        "rp_name": step.rp_name,
         "mode": instance.approval_mode,
-        "expires_at": found.expires_at.isoformat(),
+        "expires_at": request.expires_at.isoformat(),
     }
 
 

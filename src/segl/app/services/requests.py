@@ -127,15 +127,16 @@ def qr_text(request: AppRequest, now: datetime) -> str:
     return qr_payload(request.flow_id, int(now.timestamp()), secret)
 
 
-def pending_for(instance: AppInstance, now: datetime) -> AppRequest | None:
-    """The open, unexpired request waiting for this app's identity, if any."""
+def pending_for(instance: AppInstance, now: datetime) -> tuple[AppRequest, StepContext] | None:
+    """The open, unexpired request waiting for this app's identity, if any, and its login."""
     # Requests expire with their login at the latest; one whose login moved on (cancelled in
     # the browser, another method chosen) waits for nothing.
     waiting = _open_requests(instance.authenticator.identity_id).filter(expires_at__gt=now)
     for found in waiting.order_by("-created_at"):
         with contextlib.suppress(StepNotFound):
-            if flows().step_context(flow_id=found.flow_id, kind=APP_STEP).at_kind_step:
-                return found
+            step = flows().step_context(flow_id=found.flow_id, kind=APP_STEP)
+            if step.at_kind_step:
+                return found, step
     return None
 
 
