@@ -26,7 +26,6 @@ import os
 import re
 import secrets
 import statistics
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -140,24 +139,12 @@ def start(
         workdir, database_url=database_url, redis_url="", port=port, segl=segl, demo=False
     )
     redirect = f"http://localhost:{port}/bench-rp/callback"
-    made = subprocess.run(
-        [
-            str(python),
-            str(ROOT / "bench" / "people.py"),
-            "--count",
-            str(people),
-            "--redirect-uri",
-            redirect,
-        ],
-        env=site.env(),
-        cwd=workdir,
-        capture_output=True,
+    made = site.run(
+        [python, ROOT / "bench" / "people.py", "--count", people, "--redirect-uri", redirect],
+        what="making people",
         timeout=600,
-        check=False,
     )
-    if made.returncode != 0:
-        raise burst.BurstError(f"making people failed:\n{made.stderr.decode(errors='replace')}")
-    data = json.loads(made.stdout.decode().strip().splitlines()[-1])
+    data = json.loads(made.strip().splitlines()[-1])
     server = burst.start_server(site, workers=1, settings=settings)
     if server_cpus:
         pin(server.process.pid, server_cpus)

@@ -137,6 +137,20 @@ class Site:
     def command(self) -> list[str]:
         return list(self.segl) or segl_command()
 
+    def run(self, argv: list[object], *, what: str, timeout: float = 300) -> str:
+        """Run ``argv`` in the site's folder and settings; its output, or BurstError."""
+        done = subprocess.run(
+            [str(arg) for arg in argv],
+            env=self.env(),
+            cwd=self.workdir,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise BurstError(f"{what} failed:\n{done.stderr.decode(errors='replace')}")
+        return done.stdout.decode()
+
     def env(self, settings: dict[str, str] | None = None) -> dict[str, str]:
         """The environment of an administrator's shell: this process's own settings left out."""
         env = {
@@ -177,16 +191,7 @@ def prepare_site(
         ["migrate", "--quiet"],
     ]
     for argv in [*steps, *([["demo", "load", "--json"]] if demo else [])]:
-        done = subprocess.run(
-            [*site.command, *argv],
-            env=site.env(),
-            cwd=workdir,
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise BurstError(f"segl {argv[0]} failed:\n{done.stderr.decode(errors='replace')}")
+        site.run([*site.command, *argv], what=f"segl {argv[0]}")
     return site
 
 

@@ -10,11 +10,13 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db.utils import ConnectionHandler
 from django.test import Client
 from django.test.testcases import LiveServerThread
 from jwcrypto import jwk, jwt
@@ -331,3 +333,31 @@ def client() -> Client:
 @pytest.fixture
 def driver(client: Client, rp: Rp) -> LoginDriver:
     return LoginDriver(client, rp)
+
+
+@pytest.fixture
+def sqlite(django_db_blocker):
+    """Open SQLite databases of one's own through segl's backend (not the test database); the
+    connections it keeps between requests are closed afterwards."""
+    from segl.sqlite.base import close_idle
+
+    handlers: list[ConnectionHandler] = []
+
+    def open_(path: Path) -> ConnectionHandler:
+        handler = ConnectionHandler(
+            {
+                "default": {
+                    "ENGINE": "segl.sqlite",
+                    "NAME": str(path),
+                    "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;"},
+                }
+            }
+        )
+        handlers.append(handler)
+        return handler
+
+    with django_db_blocker.unblock():
+        yield open_
+        for handler in handlers:
+            handler.close_all()
+    close_idle()

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.db.utils import ConnectionHandler
 from django.utils.module_loading import import_string
 
 from segl.app.services import activation_code_issue, activation_start
@@ -48,30 +47,6 @@ def test_a_fresh_installation_is_private(tmp_path: Path, open_umask):
     assert mode(install) == 0o700 and mode(env_file) == 0o600
     assert mode(data) == 0o700
     assert mode(data / "segl.sqlite3") == 0o600
-
-
-@pytest.fixture
-def sqlite(django_db_blocker):
-    """Open SQLite databases of one's own through segl's backend (not the test database)."""
-    handlers: list[ConnectionHandler] = []
-
-    def open_(path: Path) -> ConnectionHandler:
-        handler = ConnectionHandler(
-            {
-                "default": {
-                    "ENGINE": "segl.sqlite",
-                    "NAME": str(path),
-                    "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;"},
-                }
-            }
-        )
-        handlers.append(handler)
-        return handler
-
-    with django_db_blocker.unblock():
-        yield open_
-        for handler in handlers:
-            handler.close_all()
 
 
 def test_the_database_and_its_wal_files_are_created_private(tmp_path: Path, open_umask, sqlite):

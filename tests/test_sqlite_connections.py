@@ -16,22 +16,9 @@ from segl.sqlite import base
 
 
 @pytest.fixture
-def database(django_db_blocker, tmp_path: Path):
-    """A database of one's own through segl's backend; its kept connections closed after."""
-    handlers: list[ConnectionHandler] = []
-
-    def open_(name: str = "own.sqlite3") -> ConnectionHandler:
-        handler = ConnectionHandler(
-            {"default": {"ENGINE": "segl.sqlite", "NAME": str(tmp_path / name)}}
-        )
-        handlers.append(handler)
-        return handler
-
-    with django_db_blocker.unblock():
-        yield open_
-        for handler in handlers:
-            handler.close_all()
-    base.close_idle()
+def database(sqlite, tmp_path: Path):
+    """A database of one's own through segl's backend."""
+    return lambda: sqlite(tmp_path / "own.sqlite3")
 
 
 def in_a_new_thread(handler: ConnectionHandler, sql: str) -> tuple[sqlite3.Connection, list]:
