@@ -97,9 +97,13 @@ def test_demo_load_refuses_in_production(production):
 
 
 def test_hsts_covers_subdomains_without_preload(production):
-    https = {**production, "SEGL_BASE_URL": f"https://localhost:{PORT + 1}"}
+    # As behind the TLS-terminating proxy that production runs behind, listed as trusted.
+    https = {
+        **production,
+        "SEGL_BASE_URL": f"https://localhost:{PORT + 1}",
+        "SEGL_TRUSTED_PROXIES": "127.0.0.1",
+    }
     with serving(https, PORT + 1) as url:
-        # As behind the TLS-terminating proxy that production runs behind.
         response = requests.get(url + "/", headers={"X-Forwarded-Proto": "https"}, timeout=10)
     hsts = [part.strip() for part in response.headers["Strict-Transport-Security"].split(";")]
     assert hsts == ["max-age=31536000", "includeSubDomains"]

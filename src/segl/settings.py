@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "segl.web.middleware.RequestLogMiddleware",  # first: it times and logs all the others
+    "segl.web.middleware.ForwardedProtoMiddleware",  # before anything asks is_secure()
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 
 from segl.audit.models import AuditEvent
 from segl.config import ConfigError, load
@@ -107,3 +108,16 @@ def test_the_rate_limit_counts_each_client_behind_the_proxy(driver, behind_proxi
     assert through_proxy("203.0.113.8") == 302
     # Nor can the first escape its limit by writing another address in front of its own.
     assert through_proxy("203.0.113.99, 203.0.113.7") == 429
+
+
+@pytest.mark.parametrize(("peer", "secure"), [("198.51.100.9", False), ("10.0.0.1", True)])
+def test_only_a_trusted_proxy_may_say_the_client_used_https(
+    db, client, behind_proxies, peer, secure
+):
+    # As in production with an https:// base URL: HSTS is sent on requests that came by HTTPS.
+    with override_settings(
+        SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"), SECURE_HSTS_SECONDS=31536000
+    ):
+        response = client.get("/healthz", REMOTE_ADDR=peer, HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 200
+    assert ("Strict-Transport-Security" in response.headers) is secure

@@ -65,6 +65,20 @@ class RequestLogMiddleware:
             REQUEST_ID.reset(token)
 
 
+class ForwardedProtoMiddleware:
+    """``X-Forwarded-Proto`` tells Django the client used HTTPS (``SECURE_PROXY_SSL_HEADER``),
+    but only a proxy in ``SEGL_TRUSTED_PROXIES`` may say so: from anyone else it is dropped,
+    as ``X-Forwarded-For`` is ignored (segl.http)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not peer_is_trusted(request.META):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
