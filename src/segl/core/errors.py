@@ -15,6 +15,8 @@
     ├── SecretError               secret_invalid: a ciphertext that does not decrypt (tampered or
     │                             unknown key id)
     ├── CprError                  cpr_invalid: not a CPR number
+    ├── MrzInvalid                mrz_invalid: not a travel document's machine readable zone, or
+    │                             its check digits do not add up (``reason``)
     ├── ApprovalTextRefused       approval_text_invalid: too long, or a character that would not
     │                             show as itself (``reason`` names it and where)
     ├── PkceInvalid               pkce_invalid: a code challenge or verifier outside RFC 7636
@@ -106,6 +108,18 @@ class SecretError(SeglError):
 
 class CprError(SeglError):
     code = "cpr_invalid"
+
+
+class MrzInvalid(SeglError):
+    """Not the machine readable zone of a travel document (ICAO Doc 9303), or one whose check
+    digits do not add up; ``reason`` is ``shape``, ``characters``, ``date`` or
+    ``check_<field>``."""
+
+    code = "mrz_invalid"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ApprovalTextRefused(SeglError):
