@@ -122,19 +122,16 @@ def _td1(first: str, second: str, third: str) -> Mrz:
     _checked(second[0:6], second[6], "birth_date")
     _checked(second[8:14], second[14], "expiry_date")
     _checked(first[5:30] + second[0:7] + second[8:15] + second[18:29], second[29], "composite")
-    surname, given_names = _name(third)
-    return Mrz(
-        format="TD1",
-        document_code=first[0:2].rstrip("<"),
-        issuing_state=first[2:5].rstrip("<"),
-        document_number=number,
-        birth_date=_date(second[0:6]),
-        sex=_sex(second[7]),
-        expiry_date=_date(second[8:14]),
-        nationality=second[15:18].rstrip("<"),
-        optional_data=(optional + second[18:29]).strip("<"),
-        surname=surname,
-        given_names=given_names,
+    return _build(
+        "TD1",
+        first,
+        number,
+        birth=second[0:6],
+        sex=second[7],
+        expiry=second[8:14],
+        nationality=second[15:18],
+        optional=optional + second[18:29],
+        names=third,
     )
 
 
@@ -151,16 +148,42 @@ def _td2_td3(kind: str, first: str, second: str) -> Mrz:
     _checked(second[13:19], second[19], "birth_date")
     _checked(second[21:27], second[27], "expiry_date")
     _checked(composite, second[end], "composite")
-    surname, given_names = _name(first[5:])
+    return _build(
+        kind,
+        first,
+        number,
+        birth=second[13:19],
+        sex=second[20],
+        expiry=second[21:27],
+        nationality=second[10:13],
+        optional=optional,
+        names=first[5:],
+    )
+
+
+def _build(
+    kind: str,
+    first: str,
+    number: str,
+    *,
+    birth: str,
+    sex: str,
+    expiry: str,
+    nationality: str,
+    optional: str,
+    names: str,
+) -> Mrz:
+    """The zone's fields, its check digits already checked; ``first`` is its first line."""
+    surname, given_names = _name(names)
     return Mrz(
         format=kind,
         document_code=first[0:2].rstrip("<"),
         issuing_state=first[2:5].rstrip("<"),
         document_number=number,
-        birth_date=_date(second[13:19]),
-        sex=_sex(second[20]),
-        expiry_date=_date(second[21:27]),
-        nationality=second[10:13].rstrip("<"),
+        birth_date=_date(birth),
+        sex=_sex(sex),
+        expiry_date=_date(expiry),
+        nationality=nationality.rstrip("<"),
         optional_data=optional.strip("<"),
         surname=surname,
         given_names=given_names,
