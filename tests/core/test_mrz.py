@@ -1,5 +1,5 @@
-"""Machine readable zones (ICAO Doc 9303 Parts 3 to 6) and BAC keys (Part 11 Appendix D), with
-the specimens and vectors as data files (tests/vectors/icao9303)."""
+"""Machine readable zones (ICAO Doc 9303 Parts 3 to 6), BAC keys (Part 11 Appendix D) and the MRZ
+in DG1 (Part 10), with the specimens and vectors as data files (tests/vectors/icao9303)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from segl.core.bac import bac_keys
-from segl.core.errors import MrzInvalid
+from segl.core.errors import DocumentRefused, MrzInvalid
+from segl.core.lds import dg1_matches
 from segl.core.mrz import check_digit, parse
 
 VECTORS = Path(__file__).parent.parent / "vectors" / "icao9303"
@@ -118,3 +119,32 @@ def test_an_unused_optional_data_field_may_have_a_filler_for_its_check_digit():
     second = second[:28] + "<" * 14 + "<"
     second += check_digit(second[0:10] + second[13:20] + second[21:43])
     assert parse(first + "\n" + second).optional_data == ""
+
+
+# -- DG1: the MRZ on the chip (Part 10) ----------------------------------------------------------
+
+
+def test_dg1_holds_the_printed_mrz():
+    dg1 = bytes.fromhex(MRZ["dg1"]["hex"])
+    printed = parse("\n".join(DOCUMENTS[MRZ["dg1"]["document"]]["lines"]))
+    assert dg1_matches(dg1, printed) == printed
+
+
+def test_any_single_changed_byte_of_dg1_is_refused():
+    dg1 = bytes.fromhex(MRZ["dg1"]["hex"])
+    printed = parse("\n".join(DOCUMENTS[MRZ["dg1"]["document"]]["lines"]))
+    for position in range(len(dg1)):
+        for value in range(256):
+            if value == dg1[position]:
+                continue
+            changed = dg1[:position] + bytes([value]) + dg1[position + 1 :]
+            with pytest.raises(DocumentRefused) as refused:
+                dg1_matches(changed, printed)
+            assert refused.value.reason in ("chip_data_malformed", "mrz_mismatch")
+
+
+def test_a_dg1_of_another_document_is_a_mismatch():
+    dg1 = bytes.fromhex(MRZ["dg1"]["hex"])
+    td1 = parse("\n".join(DOCUMENTS["TD1 ID card (Part 5)"]["lines"]))
+    with pytest.raises(DocumentRefused, match="mrz_mismatch"):
+        dg1_matches(dg1, td1)

@@ -17,6 +17,8 @@
     ├── CprError                  cpr_invalid: not a CPR number
     ├── MrzInvalid                mrz_invalid: not a travel document's machine readable zone, or
     │                             its check digits do not add up (``reason``)
+    ├── DocumentRefused           document_refused: what a travel document's chip holds does not
+    │                             prove the document (``reason``, for the citizen and operator)
     ├── ApprovalTextRefused       approval_text_invalid: too long, or a character that would not
     │                             show as itself (``reason`` names it and where)
     ├── PkceInvalid               pkce_invalid: a code challenge or verifier outside RFC 7636
@@ -116,6 +118,17 @@ class MrzInvalid(SeglError):
     ``check_<field>``."""
 
     code = "mrz_invalid"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DocumentRefused(SeglError):
+    """A travel document whose chip data does not prove it: ``reason`` says why, e.g.
+    ``chip_data_malformed`` or ``mrz_mismatch`` (the chip's MRZ is not the printed one)."""
+
+    code = "document_refused"
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
