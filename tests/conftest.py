@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlencode, urlsplit
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
@@ -361,3 +361,13 @@ def sqlite(django_db_blocker):
         for handler in handlers:
             handler.close_all()
     close_idle()
+
+
+def log_in_at_segl(client: Client, login: str, person: Any) -> SplitResult:
+    """At segl's login page an RP sent the browser to: the user ID, a code from the person's
+    code display, the password; then finish. Where segl sends the browser back to the RP."""
+    flow_id = login.rstrip("/").split("/")[-1]
+    client.post(login, {"step": "user_id", "user_id": person.user_id})
+    client.post(login, {"step": "code", "code": person.token.code()})
+    client.post(login, {"step": "password", "password": PASSWORD})
+    return urlsplit(client.get(f"/o/finish/{flow_id}/")["Location"])

@@ -20,7 +20,7 @@ from segl.demo_rp import views as demo_bank
 from segl.oidc import client as rp
 from segl.oidc.services import rp_add
 from segl.portal import auth
-from tests.conftest import PASSWORD, make_person
+from tests.conftest import log_in_at_segl, make_person
 
 DISCOVERY = "/o/.well-known/openid-configuration"
 KEYS = "/o/.well-known/jwks.json"
@@ -45,11 +45,7 @@ def log_in_to_the_portal(client, user_id: str) -> None:
     person = make_person(user_id)
     start = client.post("/portal/login/")
     login = client.get(start["Location"])["Location"]
-    flow_id = login.rstrip("/").split("/")[-1]
-    client.post(login, {"step": "user_id", "user_id": person.user_id})
-    client.post(login, {"step": "code", "code": person.token.code()})
-    client.post(login, {"step": "password", "password": PASSWORD})
-    back = urlsplit(client.get(f"/o/finish/{flow_id}/")["Location"])
+    back = log_in_at_segl(client, login, person)
     done = client.get(f"{back.path}?{back.query}")
     assert done.status_code == 302, done.content.decode()
     assert client.session[auth.SESSION]["identity"] == str(person.identity.pk)
@@ -96,11 +92,7 @@ def test_the_demo_bank_checks_the_approved_text_through_the_same_client(served, 
     query = parse_qs(urlsplit(start["Location"]).query)
     assert query["code_challenge_method"] == ["S256"] and query["action"] == ["approve"]
     login = client.get(start["Location"])["Location"]
-    flow_id = login.rstrip("/").split("/")[-1]
-    client.post(login, {"step": "user_id", "user_id": person.user_id})
-    client.post(login, {"step": "code", "code": person.token.code()})
-    client.post(login, {"step": "password", "password": PASSWORD})
-    back = urlsplit(client.get(f"/o/finish/{flow_id}/")["Location"])
+    back = log_in_at_segl(client, login, person)
     page = client.get(f"{back.path}?{back.query}")
     assert page.status_code == 200, page.content.decode()
     expected = hashlib.sha256(query["approval_text"][0].encode()).hexdigest()
@@ -126,11 +118,7 @@ def test_an_id_token_below_the_level_asked_for_is_refused(served, client):
     query = parse_qs(start.query)
     assert query.pop("acr_values") == [Level.SUBSTANTIAL.uri]
     login = client.get(f"{start.path}?{urlencode(query, doseq=True)}")["Location"]
-    flow_id = login.rstrip("/").split("/")[-1]
-    client.post(login, {"step": "user_id", "user_id": person.user_id})
-    client.post(login, {"step": "code", "code": person.token.code()})
-    client.post(login, {"step": "password", "password": PASSWORD})
-    back = urlsplit(client.get(f"/o/finish/{flow_id}/")["Location"])
+    back = log_in_at_segl(client, login, person)
     assert "code" in parse_qs(back.query)
     done = client.get(f"{back.path}?{back.query}")
     assert served[TOKEN] == 1  # segl issued an ID token (at Low) ...

@@ -5,7 +5,6 @@ number again, and activating a new device takes the place of a blocked one."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -13,7 +12,7 @@ from segl.authenticators.models import Authenticator, Device
 from segl.authenticators.services import device_verify_code
 from segl.core.errors import Locked, SeglError
 from segl.orders.identification import identify_by_passport
-from tests.conftest import PASSWORD, make_person
+from tests.conftest import log_in_at_segl, make_person
 from tests.portal.conftest import english, portal_login, shipped_device
 
 pytestmark = pytest.mark.django_db
@@ -65,11 +64,7 @@ def test_a_login_with_segl_opens_identification_by_passport_again(server, client
     # The citizen logs in to the portal with segl: a fresh identification.
     start = client.post("/portal/login/")
     login = client.get(start["Location"])["Location"]
-    flow_id = login.rstrip("/").split("/")[-1]
-    client.post(login, {"step": "user_id", "user_id": person.user_id})
-    client.post(login, {"step": "code", "code": person.token.code()})
-    client.post(login, {"step": "password", "password": PASSWORD})
-    back = urlsplit(client.get(f"/o/finish/{flow_id}/")["Location"])
+    back = log_in_at_segl(client, login, person)
     assert client.get(f"{back.path}?{back.query}").status_code == 302
     client.post("/portal/logout/")
     assert order(client, register.cpr, "206123456").status_code == 302

@@ -12,7 +12,7 @@ from oauth2_provider.models import Application
 
 from segl.core.assurance import Level
 from segl.portal import auth
-from tests.conftest import PASSWORD, make_person
+from tests.conftest import log_in_at_segl, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -146,11 +146,7 @@ def test_a_whole_login_through_segl_ends_logged_in_to_the_portal(server, client)
     person = make_person("eva-live")
     start = client.post("/portal/login/", {"next": "/portal/history/"})
     login = client.get(start["Location"])["Location"]
-    flow_id = login.rstrip("/").split("/")[-1]
-    client.post(login, {"step": "user_id", "user_id": person.user_id})
-    client.post(login, {"step": "code", "code": person.token.code()})
-    client.post(login, {"step": "password", "password": PASSWORD})
-    back = urlsplit(client.get(f"/o/finish/{flow_id}/")["Location"])
+    back = log_in_at_segl(client, login, person)
     assert back.path == "/portal/callback/"
     done = client.get(f"{back.path}?{back.query}")
     assert done.status_code == 302 and done["Location"] == "/portal/history/"

@@ -7,7 +7,6 @@ would move it; every request goes through the real pages and sessions.
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -16,7 +15,7 @@ from segl.audit.models import AuditEvent
 from segl.config import ConfigError, load
 from segl.identities.models import Identity
 from segl.portal import auth
-from tests.conftest import PASSWORD, Clock, make_person
+from tests.conftest import Clock, log_in_at_segl, make_person
 from tests.portal.conftest import portal_login
 
 pytestmark = pytest.mark.django_db
@@ -101,11 +100,7 @@ def test_logging_in_again_leads_back_to_the_change(live_server, transactional_db
 
     start = client.post("/portal/login/", {"next": "/portal/user-id/"})
     login = client.get(start["Location"])["Location"]
-    flow_id = login.rstrip("/").split("/")[-1]
-    client.post(login, {"step": "user_id", "user_id": person.user_id})
-    client.post(login, {"step": "code", "code": person.token.code()})
-    client.post(login, {"step": "password", "password": PASSWORD})
-    back = urlsplit(client.get(f"/o/finish/{flow_id}/")["Location"])
+    back = log_in_at_segl(client, login, person)
     done = client.get(f"{back.path}?{back.query}")
     assert done.status_code == 302 and done["Location"] == "/portal/user-id/"
 
