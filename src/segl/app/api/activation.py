@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from segl import clock
 from segl.http import client_ip
 
+from ..models import AppActivation
 from ..services import activation as services
 from .base import describe, dpop_proof, sync_view, text_field
 
@@ -23,6 +24,11 @@ def activation_start(request: HttpRequest, data: dict[str, Any]) -> JsonResponse
         now=clock.now(),
         ip=client_ip(request),
     )
+    return started(activation)
+
+
+def started(activation: AppActivation) -> JsonResponse:
+    """An activation begun (the temporary PIN is on its way): what the app needs to finish it."""
     return JsonResponse(
         {"activation": activation.id, "expires_at": activation.expires_at.isoformat()},
         status=201,

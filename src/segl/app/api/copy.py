@@ -14,6 +14,7 @@ from ..browser import qr_svg
 from ..models import AppInstance
 from ..services import copy as services
 from ..services.base import COPY_PREFIX, AppRefused
+from .activation import started
 from .base import dpop_proof, sync_view, text_field
 
 
@@ -76,10 +77,7 @@ def copy_finish(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
         now=clock.now(),
         ip=client_ip(request),
     )
-    return JsonResponse(
-        {"activation": activation.id, "expires_at": activation.expires_at.isoformat()},
-        status=201,
-    )
+    return started(activation)
 
 
 @require_POST
