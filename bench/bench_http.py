@@ -97,7 +97,6 @@ class Target:
     """One checkout served: its name in the report, its server and the people made in it."""
 
     name: str
-    checkout: Path
     server: burst.Server
     rp: dict[str, str]
     password: str
@@ -150,7 +149,6 @@ def start(
         pin(server.process.pid, server_cpus)
     return Target(
         name=name,
-        checkout=checkout,
         server=server,
         rp={k: data[k] for k in ("client_id", "client_secret", "redirect_uri")},
         password=data["password"],
