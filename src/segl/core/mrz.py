@@ -194,3 +194,47 @@ def _sex(char: str) -> str:
     if char not in ("F", "M", "<", "X"):
         raise MrzInvalid("characters")
     return "X" if char == "<" else char
+
+
+def _field(value: str, width: int) -> str:
+    text = value.upper().replace(" ", "<")
+    if len(text) > width or not _CHARACTERS.fullmatch(text):
+        raise ValueError(f"{value!r} does not fit {width} MRZ characters")
+    return text.ljust(width, "<")
+
+
+def _with_digit(field: str) -> str:
+    return field + check_digit(field)
+
+
+def write(mrz: Mrz) -> str:
+    """The zone as printed on the document, lines separated by line breaks: the inverse of
+    :func:`parse`, for making documents (the optional data of a TD1 card goes on its first
+    line). A field that does not fit raises ``ValueError``."""
+    width = {"TD3": 44, "TD1": 30, "TD2": 36}[mrz.format]
+    names = _field(f"{mrz.surname}<<{mrz.given_names}".replace(" ", "<"), width - 5 * (width != 30))
+    head = _field(mrz.document_code, 2) + _field(mrz.issuing_state, 3)
+    dates = [_with_digit(_field(mrz.birth_date, 6)), "<" if mrz.sex == "X" else mrz.sex]
+    dates.append(_with_digit(_field(mrz.expiry_date, 6)))
+    born, sex, expires = dates
+    nationality = _field(mrz.nationality, 3)
+    if mrz.format == "TD3":
+        optional = _with_digit(_field(mrz.optional_data, 14))
+        second = _with_digit(_field(mrz.document_number, 9)) + nationality + born + sex
+        second += expires + optional
+        checked = second[0:10] + second[13:20] + second[21:43]
+        return f"{head}{names}\n{second}{check_digit(checked)}"
+    number = mrz.document_number
+    if len(number) > 9:  # the rest of the number, then its check digit, opens the optional data
+        number_field = _field(number[:9], 9) + "<"
+        optional_head = number[9:] + check_digit(_field(number, len(number))) + "<"
+    else:
+        number_field, optional_head = _with_digit(_field(number, 9)), ""
+    if mrz.format == "TD2":
+        optional = _field(optional_head + mrz.optional_data, 7)
+        second = number_field + nationality + born + sex + expires + optional
+        return f"{head}{names}\n{second}{check_digit(second[0:10] + second[13:20] + second[21:35])}"
+    first = head + number_field + _field(optional_head + mrz.optional_data, 15)
+    second = born + sex + expires + nationality + "<" * 11
+    composite = check_digit(first[5:30] + second[0:7] + second[8:15] + second[18:29])
+    return f"{first}\n{second}{composite}\n{names}"
