@@ -88,6 +88,11 @@ class Config:
     log_level: str = "INFO"
     metrics_token: str = field(repr=False, default="")
     app: AppPolicy = field(default_factory=lambda: AppPolicy())
+    # Identity proofing (decision 32): the CSCAs trusted, and who checks faces.
+    proofing_trust: Path | None = None
+    face_verifier: str = "review"
+    face_vendor_url: str = ""
+    face_vendor_token: str = field(repr=False, default="")
 
     @property
     def issuer(self) -> str:
@@ -270,8 +275,33 @@ def load(environ: dict[str, str] | None = None) -> Config:
         db_pool_timeout=_int(env, "SEGL_DB_POOL_TIMEOUT", 10, 1, 300),
         **audit_settings(env),
         **operations_settings(env),
+        **proofing_settings(env, data_dir, demo=_bool(env, "SEGL_DEMO", name != "production")),
         app=app_policy(env),
     )
+
+
+def proofing_settings(env: dict[str, str], data_dir: Path, *, demo: bool) -> dict[str, Any]:
+    """``SEGL_PROOFING_TRUST``: a folder of CSCA certificates, master lists and revocation lists
+    (with the demo on, the passport factory's, under the data directory). ``SEGL_FACE_VERIFIER``:
+    ``review`` (staff review every face), ``vendor`` (``SEGL_FACE_VENDOR_URL`` and
+    ``SEGL_FACE_VENDOR_TOKEN``, doubts still go to review) or, with the demo on, ``demo``."""
+    trust = env.get("SEGL_PROOFING_TRUST") or (
+        str(data_dir / "documents" / "trust") if demo else ""
+    )
+    verifier = env.get("SEGL_FACE_VERIFIER") or ("demo" if demo else "review")
+    if verifier not in ("review", "vendor", "demo"):
+        raise ConfigError(f"SEGL_FACE_VERIFIER must be review, vendor or demo, not {verifier!r}")
+    url = env.get("SEGL_FACE_VENDOR_URL", "")
+    if verifier == "vendor" and not url.startswith(
+        ("https://", "http://localhost", "http://127.0.0.1")
+    ):
+        raise ConfigError("SEGL_FACE_VERIFIER=vendor needs SEGL_FACE_VENDOR_URL, an https URL")
+    return {
+        "proofing_trust": Path(trust).resolve() if trust else None,
+        "face_verifier": verifier,
+        "face_vendor_url": url,
+        "face_vendor_token": env.get("SEGL_FACE_VENDOR_TOKEN", ""),
+    }
 
 
 # -- the audit log (decision 20) ----------------------------------------------------------------

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "segl.codedevice",
     "segl.app",
     "segl.orders",
+    "segl.proofing",
     "segl.oidc",
     "segl.emulators",
     "segl.portal",

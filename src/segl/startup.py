@@ -9,7 +9,9 @@ names the problem before anything is served. In production (``SEGL_ENV=productio
 - the demo's relying-party secret (``SEGL_DEMO_RP_SECRET``) is not set;
 - the device directory holds no device files. An emulated device's file holds its seed, and
   only the demo's emulator pages read it: on a production machine it is a copy of a citizen's
-  second factor.
+  second factor;
+- identity proofing trusts no CSCA of the passport factory (``SEGL_PROOFING_TRUST``): anyone
+  can make a passport it signs; and faces are not checked by the demo's comparison.
 
 In every environment the key ring must open (``SEGL_KEYS``, ``SEGL_KEYS_FILE`` or
 ``SEGL_KEY_PROVIDER``), so a wrong key or an unreachable key service stops segl at start-up
@@ -58,6 +60,29 @@ def production_problems(config: Config) -> list[str]:
             f"file(s) (e.g. {files[0].name}), which hold device seeds: move them off this "
             "machine or delete them (SEGL_DEVICE_DIR names the directory)"
         )
+    problems += _proofing_problems(config)
+    return problems
+
+
+def _proofing_problems(config: Config) -> list[str]:
+    problems = []
+    if config.face_verifier == "demo":
+        problems.append(
+            "SEGL_FACE_VERIFIER=demo compares the demo's drawn faces only: use review or vendor"
+        )
+    if config.proofing_trust is not None:
+        from segl.proofing.trust import read_trust_list
+
+        try:
+            trust = read_trust_list(config.proofing_trust)
+        except ValueError as exc:
+            problems.append(f"SEGL_PROOFING_TRUST: {exc}")
+        else:
+            if trust.is_demo:
+                problems.append(
+                    f"SEGL_PROOFING_TRUST ({config.proofing_trust}) trusts the passport factory's "
+                    "test CSCA, with which anyone can make a passport: remove it"
+                )
     return problems
 
 

@@ -42,6 +42,7 @@ urlpatterns = [
     path("i18n/js/", JavaScriptCatalog.as_view(domain="djangojs"), name="javascript-catalog"),
     path("o/", include(oidc_patterns)),
     path("login/", include("segl.flows.urls")),
+    path("app/api/proofing/", include("segl.proofing.urls")),
     path("app/", include("segl.app.urls")),
     path("portal/", include("segl.portal.urls")),
 ]

@@ -70,6 +70,7 @@ class AppActivation(models.Model):
     class Via(models.TextChoices):
         CODE = "code", _("activation code")
         COPY = "copy", _("copy from another app")
+        PROOFING = "proofing", _("passport or ID card")
 
     id = models.CharField(max_length=43, primary_key=True)
     identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
@@ -139,9 +140,10 @@ class AppRequest(models.Model):
 
 
 class CopyOffer(models.Model):
-    """Activate on another phone: the old app shows a QR code (3 minutes); the new app scans
-    it and shows a short code, which the citizen types into the old app (the proximity check);
-    then the new app gives the user ID and finishes as any activation, by SMS."""
+    """Activate on another phone: the old app (or the phone that just proofed the citizen)
+    shows a QR code (3 minutes); the new app scans it and shows a short code, which the citizen
+    types into the old phone (the proximity check); then the new app gives the user ID and
+    finishes as any activation, by SMS."""
 
     class State(models.TextChoices):
         OFFERED = "offered", _("QR code shown")
@@ -151,7 +153,11 @@ class CopyOffer(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     id = models.CharField(max_length=32, primary_key=True)
-    instance = models.ForeignKey(AppInstance, on_delete=models.CASCADE, related_name="+")
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
+    # The app that shows the QR code; none when a proofing phone shows it (seed 002, step 5).
+    instance = models.ForeignKey(
+        AppInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.OFFERED)
     proximity_code = models.CharField(max_length=8, blank=True)

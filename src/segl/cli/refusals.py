@@ -16,6 +16,7 @@ SENTENCES: Final[dict[str, str]] = {
         "A user ID has only letters a-z, digits and the characters . - _ #. Choose another user ID."
     ),
     "identity:user_id_taken": "That user ID is taken. Choose another user ID.",
+    "identity:user_id_cpr": "A user ID must not be a CPR number. Choose another user ID.",
     "identity:cpr_exists": (
         "A person with that CPR number is already registered. Look them up with"
         " 'segl identity show USER_ID' instead of creating them again."
@@ -198,6 +199,15 @@ SENTENCES: Final[dict[str, str]] = {
     "app:unreachable": (
         "segl cannot be reached at {url}. Check that it is running and that --url is its address."
     ),
+    # Identity proofing's review queue (segl.proofing.review).
+    "proofing:review_unknown": (
+        "No face with that proofing number is waiting for review. List them with"
+        " 'segl proofing reviews'."
+    ),
+    "proofing:reviewer_twice": (
+        "You have already decided this face: a second decision must be another reviewer's."
+    ),
+    "proofing:reviewer_missing": "Give the reviewer's name with --reviewer.",
     # Relying parties, purge, the demo and files.
     "rp:invalid": "{detail}. Nothing was registered.",
     "purge:keep": "--keep-hours and --outbox-days must be at least 1.",

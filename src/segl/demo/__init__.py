@@ -62,6 +62,34 @@ PEOPLE: list[dict[str, Any]] = [
 ]
 
 
+# People in the register with no segl yet: they get one in the app with a passport or ID card
+# (the passport factory's documents, under the data directory's documents/passports).
+NEWCOMERS: list[dict[str, Any]] = [
+    {
+        "email": "dorte@example.dk",
+        "phone": "+4520000005",
+        "cpr": "0403851234",
+        "given_name": "Dorte Marie",
+        "family_name": "Hansen",
+        "sex": "F",
+        "address": "Strandvejen 20, 2900 Hellerup",
+        "passport": "207112233",
+        "document": "passport",
+    },
+    {
+        "email": "emil@example.dk",
+        "phone": "+4520000006",
+        "cpr": "1508921237",
+        "given_name": "Emil",
+        "family_name": "Larsen",
+        "sex": "M",
+        "address": "Jernbanegade 7, 5000 Odense C",
+        "passport": "IA4455667",
+        "document": "id_card",
+    },
+]
+
+
 class DemoOff(Exception):
     """Demo data is loaded only where the demo runs (``SEGL_DEMO``), never in production."""
 

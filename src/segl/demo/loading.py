@@ -14,16 +14,20 @@ from oauth2_provider.models import Application
 
 from segl.authenticators.models import Device
 from segl.authenticators.services import device_activate, device_import
+from segl.core.cpr import parse_cpr
 from segl.core.pskc import parse_pskc
 from segl.demo_rp.views import CLIENT_ID as DEMO_BANK_CLIENT_ID
 from segl.emulators.device_file import DeviceFile, Kind
 from segl.emulators.factory import make_batch
+from segl.emulators.issuer import Issuer
+from segl.emulators.passport import DEFECTS, Holder, make_document
+from segl.identities.models import Person
 from segl.identities.selectors import identity_by_user_id
 from segl.identities.services import identity_create, person_create
 from segl.oidc.services import rp_add
 from segl.orders.services import operator_grant
 
-from . import DEMO_PASSWORD, PEOPLE, DemoOff
+from . import DEMO_PASSWORD, NEWCOMERS, PEOPLE, DemoOff
 
 
 def _make_devices(kind: str, count: int, now: datetime) -> list[str]:
@@ -34,6 +38,42 @@ def _make_devices(kind: str, count: int, now: datetime) -> list[str]:
     seeds = parse_pskc(batch.pskc_path.read_bytes(), passphrase=passphrase)
     device_import(seeds=seeds, kind_of=lambda s: kind, batch=batch.pskc_path.stem, actor="demo")
     return list(batch.serials)
+
+
+def documents_dir() -> Path:
+    """The passport factory's folder of the demo: issuer/, trust/ (SEGL_PROOFING_TRUST's
+    default with the demo on) and passports/."""
+    return Path(settings.CONFIG.data_dir) / "documents"
+
+
+def _make_documents(now: datetime) -> list[str]:
+    """A document for every demo person (a newcomer's of the kind they hold), and one of each
+    broken kind for Dorte; made once."""
+    folder = documents_dir()
+    issuer = Issuer.open(folder, now)
+    made = []
+    for entry in [*PEOPLE, *NEWCOMERS]:
+        path = folder / "passports" / f"{entry['passport']}.json"
+        if path.exists():
+            continue
+        given, family = entry["given_name"], entry["family_name"]
+        holder = Holder(
+            surname=family,
+            given_names=given,
+            birth_date=parse_cpr(entry["cpr"]).birth_date,
+            sex=entry.get("sex", "X"),
+            document_number=entry["passport"],
+            issued=(now - timedelta(days=400)).date(),
+            kind=entry.get("document", "passport"),
+        )
+        make_document(issuer, holder, now=now).save(path)
+        made.append(f"{entry.get('document', 'passport')} {entry['passport']}")
+        if entry is NEWCOMERS[0]:
+            for defect in DEFECTS:
+                broken = make_document(issuer, holder, now=now, defect=defect)
+                broken.save(folder / "passports" / f"{entry['passport']}-{defect}.json")
+            made.append(f"{len(DEFECTS)} broken documents")
+    return made
 
 
 def load(*, now: datetime) -> dict[str, Any]:
@@ -86,6 +126,20 @@ def load(*, now: datetime) -> dict[str, Any]:
             if entry.get("fulfilment"):
                 operator_grant(identity=identity, now=now, actor="demo")
             created.append(entry["user_id"])
+        for entry in NEWCOMERS:
+            if not Person.objects.filter(cpr=entry["cpr"]).exists():
+                person_create(
+                    cpr=entry["cpr"],
+                    given_name=entry["given_name"],
+                    family_name=entry["family_name"],
+                    address=entry["address"],
+                    passport_numbers=[entry["passport"]],
+                    phone=entry["phone"],
+                    email=entry["email"],
+                    actor="demo",
+                )
+                created.append(f"{entry['given_name']} (no segl yet)")
+        created += _make_documents(now)
         # A small stock of devices, for orders on the portal and activation by hand.
         for kind in ("code_display", "audio_code_reader"):
             if not Device.objects.filter(kind=kind, status=Device.Status.IN_STOCK).exists():

@@ -21,6 +21,8 @@ from random import Random
 
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageOps
 
+from segl.proofing.faces import FaceResult
+
 WIDTH, HEIGHT = 240, 320
 _GRID = (60, 80)  # where faces are compared: one cell for 4 by 4 pixels
 _SKINS = [
@@ -164,3 +166,23 @@ def difference(portrait: bytes, capture: bytes) -> float:
         )
         best = min(best, mean)
     return best
+
+
+# Below this difference, two drawn faces are the same person (measured on 50 people, 4 takes
+# each: the same person differed by at most 9.7, two people by at least 11.3).
+SAME_PERSON = 10.5
+
+
+class DemoFaceVerifier:
+    """The demo's face verifier (:class:`segl.proofing.faces.FaceVerifier`): the drawn faces
+    compared by :func:`difference`. A capture of the same drawn person matches; any other goes
+    to review, as a real verifier's doubt would."""
+
+    name = "demo"
+
+    def verify(self, *, capture: bytes, portrait: bytes) -> FaceResult:
+        apart = difference(portrait, capture)
+        score = max(0.0, 1.0 - apart / (2 * SAME_PERSON))
+        return FaceResult(
+            live=True, score=round(score, 3), decision="match" if apart < SAME_PERSON else "review"
+        )

@@ -49,7 +49,7 @@ Defect = Literal[
     "cloned",
     "revoked_signer",
 ]
-DEFECTS: Final[dict[str, str]] = {  # defect: the reason proofing refuses it
+DEFECTS: Final[dict[Defect, str]] = {  # defect: the reason proofing refuses it
     "changed_dg1": "chip_data_changed",
     "bad_signature": "signature_invalid",
     "untrusted_csca": "csca_untrusted",

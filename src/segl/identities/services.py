@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 
@@ -44,6 +45,8 @@ def check_user_id(raw: str) -> str:
         raise IdentityError("user_id_length")
     if not set(user_id.lower()) <= USER_ID_ALLOWED:
         raise IdentityError("user_id_characters")
+    if re.fullmatch(r"[0-9]{6}-?[0-9]{4}", user_id):
+        raise IdentityError("user_id_cpr")  # a user ID is not a CPR number, anyone's
     return user_id
 
 

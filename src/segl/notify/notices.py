@@ -90,6 +90,21 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Identification with your CPR number and passport number is blocked after too many "
         "wrong tries. Log in to the self-service portal with your segl to open it again.",
     ),
+    "proofing_confirmed": (
+        "Din identitet er bekræftet. Åbn segl appen inden for et døgn for at tage segl i brug.",
+        "Your identity has been confirmed. Open the segl app within a day to start using segl.",
+    ),
+    "proofing_refused": (
+        "Vi kunne ikke bekræfte, at ansigtet er pasholderens. Gå i Borgerservice med dit pas.",
+        "We could not confirm that the face is the passport holder's. Visit a citizen service "
+        "centre with your passport.",
+    ),
+    "proofing_restarted": (
+        "Dit segl er startet forfra med dit pas. Det, du brugte før, virker ikke længere. Var "
+        "det ikke dig, så gå straks i Borgerservice.",
+        "Your segl was started again with your passport. What you used before no longer works. "
+        "If this was not you, visit a citizen service centre at once.",
+    ),
     "app_locked": (
         "Din segl app er spærret efter 5 forkerte pinkoder. Aktivér den igen for at bruge den.",
         "Your segl app is locked after 5 wrong PIN codes. Activate it again to use it.",

@@ -19,6 +19,7 @@ class Order(models.Model):
     class IdentifiedBy(models.TextChoices):
         LOGIN = "login", _("logged in with segl")
         PASSPORT = "passport", _("CPR number and passport number")
+        PROOFING = "proofing", _("passport or ID card in the segl app")
         NONE = "none", _("not identified")
 
     class Delivery(models.TextChoices):

@@ -19,11 +19,24 @@ Code outside the app imports the names below from here; inside the app, from the
 module.
 """
 
-from .activation import activation_code_issue, activation_finish, activation_start, check_pin_policy
+from .activation import (
+    activation_code_issue,
+    activation_finish,
+    activation_start,
+    check_pin_policy,
+    new_activation,
+)
 from .answers import app_request_answer
 from .approval_mode import approval_mode_confirm, approval_mode_pending, approval_mode_request
 from .base import COPY_PREFIX, AppRefused, WrongPin, policy
-from .copy import copy_confirm, copy_finish, copy_offer, copy_scan, copy_status
+from .copy import (
+    copy_confirm,
+    copy_finish,
+    copy_offer,
+    copy_offer_for_proofing,
+    copy_scan,
+    copy_status,
+)
 from .dpop import dpop_accept, instance_for
 from .lifecycle import app_purge, app_retire
 from .requests import (
@@ -62,10 +75,12 @@ __all__ = [
     "copy_confirm",
     "copy_finish",
     "copy_offer",
+    "copy_offer_for_proofing",
     "copy_scan",
     "copy_status",
     "dpop_accept",
     "instance_for",
+    "new_activation",
     "pending_for",
     "policy",
     "qr_text",

@@ -173,7 +173,11 @@ def activation_finish(
                 )
                 if offer is None or offer.state != CopyOffer.State.CONFIRMED:
                     raise AppRefused("copy_state")
-                if offer.instance.authenticator.status != Authenticator.Status.ACTIVE:
+                old_app = offer.instance
+                if (
+                    old_app is not None
+                    and old_app.authenticator.status != Authenticator.Status.ACTIVE
+                ):
                     raise AppRefused("copy_state")  # the old app was retired meanwhile
                 if not hmac.compare_digest(offer.new_thumbprint, proof.thumbprint):
                     raise AppRefused("key_mismatch")
@@ -212,7 +216,8 @@ def activation_finish(
             if offer is not None:
                 offer.state = CopyOffer.State.COMPLETED
                 offer.save(update_fields=["state"])
-                push().notify(offer.instance, "app_copied", {"copy": offer.id})
+                if offer.instance is not None:  # a proofing phone has no app to tell
+                    push().notify(offer.instance, "app_copied", {"copy": offer.id})
             return instance
     assert failure is not None
     raise failure

@@ -11,6 +11,7 @@ from django.db import transaction
 from segl.audit.services import audit_record
 from segl.core.dpop import DpopProof
 from segl.core.errors import SeglError
+from segl.identities.models import Identity
 
 from ..models import AppActivation, AppInstance, CopyOffer
 from .activation import new_activation
@@ -29,6 +30,7 @@ def copy_offer(*, instance: AppInstance, now: datetime, ip: str = "") -> tuple[C
         token = secrets.token_urlsafe(32)
         offer = CopyOffer.objects.create(
             id=secrets.token_urlsafe(16),
+            identity=instance.authenticator.identity,
             instance=instance,
             token_hash=sha256_hex(token),
             created_at=now,
@@ -39,6 +41,35 @@ def copy_offer(*, instance: AppInstance, now: datetime, ip: str = "") -> tuple[C
             subject=instance.authenticator.identity.user_id,
             ip=ip,
             data={"copy": offer.id},
+            at=now,
+        )
+    return offer, COPY_PREFIX + token
+
+
+def copy_offer_for_proofing(
+    *, identity: Identity, now: datetime, ip: str = ""
+) -> tuple[CopyOffer, str]:
+    """The phone that just proofed the citizen shows a QR code for a new app (seed 002, "On
+    another phone/tablet"): an offer of the identity's, with no app behind it."""
+    with transaction.atomic():
+        CopyOffer.objects.filter(
+            identity=identity,
+            instance=None,
+            state__in=(CopyOffer.State.OFFERED, CopyOffer.State.SCANNED, CopyOffer.State.CONFIRMED),
+        ).update(state=CopyOffer.State.CANCELLED)
+        token = secrets.token_urlsafe(32)
+        offer = CopyOffer.objects.create(
+            id=secrets.token_urlsafe(16),
+            identity=identity,
+            token_hash=sha256_hex(token),
+            created_at=now,
+            expires_at=now + timedelta(minutes=policy().copy_minutes),
+        )
+        audit_record(
+            action="app.copy_offer",
+            subject=identity.user_id,
+            ip=ip,
+            data={"copy": offer.id, "from": "proofing"},
             at=now,
         )
     return offer, COPY_PREFIX + token
@@ -74,25 +105,41 @@ def copy_scan(*, qr: str, proof: DpopProof, now: datetime, ip: str = "") -> Copy
     return offer
 
 
-def copy_status(*, instance: AppInstance, offer_id: str) -> CopyOffer:
-    offer = CopyOffer.objects.filter(pk=str(offer_id)[:32], instance=instance).first()
+def copy_status(
+    *, instance: AppInstance | None, offer_id: str, identity: Identity | None = None
+) -> CopyOffer:
+    """An offer of this app's (or, with no app, of this proofed identity's)."""
+    mine = (
+        {"instance": instance} if instance is not None else {"identity": identity, "instance": None}
+    )
+    offer = CopyOffer.objects.filter(pk=str(offer_id)[:32], **mine).first()
     if offer is None:
         raise AppRefused("copy_unknown")
     return offer
 
 
 def copy_confirm(
-    *, instance: AppInstance, offer_id: str, code: str, now: datetime, ip: str = ""
+    *,
+    instance: AppInstance | None,
+    offer_id: str,
+    code: str,
+    now: datetime,
+    ip: str = "",
+    identity: Identity | None = None,
 ) -> CopyOffer:
-    """The citizen types the new app's short code into the old app: the two phones are
+    """The citizen types the new app's short code into the old phone: the two phones are
     together (the proximity check, in place of Bluetooth). 3 wrong codes (by default) cancel
-    the copy."""
-    require_pin_unlock(instance, now)
+    the copy. The old phone is an app unlocked by its PIN, or (``instance`` None) the phone
+    that just proofed ``identity``."""
+    if instance is not None:
+        require_pin_unlock(instance, now)
+        identity = instance.authenticator.identity
+    assert identity is not None
     failure: SeglError
     with transaction.atomic():
         found = (
             CopyOffer.objects.select_for_update()
-            .filter(pk=str(offer_id)[:32], instance=instance)
+            .filter(pk=str(offer_id)[:32], instance=instance, identity=identity)
             .first()
         )
         offer = _live_offer(found, now, CopyOffer.State.SCANNED)
@@ -102,7 +149,7 @@ def copy_confirm(
             offer.save(update_fields=["state"])
             audit_record(
                 action="app.copy_confirm",
-                subject=instance.authenticator.identity.user_id,
+                subject=identity.user_id,
                 ip=ip,
                 data={"copy": offer.id},
                 at=now,
@@ -117,7 +164,7 @@ def copy_confirm(
         audit_record(
             action="app.copy_confirm",
             outcome="code_wrong",
-            subject=instance.authenticator.identity.user_id,
+            subject=identity.user_id,
             ip=ip,
             data={"copy": offer.id},
             at=now,
@@ -130,7 +177,7 @@ def copy_finish(*, user_id: str, proof: DpopProof, now: datetime, ip: str = "") 
     with transaction.atomic():
         found = (
             CopyOffer.objects.select_for_update()
-            .select_related("instance__authenticator__identity__person")
+            .select_related("identity__person")
             .filter(new_thumbprint=proof.thumbprint)
             .order_by("-created_at")
             .first()
@@ -138,7 +185,7 @@ def copy_finish(*, user_id: str, proof: DpopProof, now: datetime, ip: str = "") 
         offer = _live_offer(found, now, CopyOffer.State.CONFIRMED)
         if offer.activation_id is not None:
             raise AppRefused("copy_state")  # one temporary PIN per copy
-        identity = offer.instance.authenticator.identity
+        identity = offer.identity
         if identity.user_id.casefold() != user_id.strip().casefold():
             offer.code_failures += 1
             if offer.code_failures >= policy().code_max_failures:

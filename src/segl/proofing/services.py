@@ -1,0 +1,377 @@
+"""Proofing with a passport or ID card, step by step (seeds 000, 001: scan the code on the
+document, read its chip, scan your face; decision 32).
+
+The app holds the proofing's secret and calls, in order: :func:`proofing_start`,
+:func:`proofing_terms`, :func:`proofing_document` (the CPR number and the printed code),
+:func:`proofing_chip` (the chip's data groups and EF.SOD; answered with a fresh challenge),
+:func:`proofing_chip_answer` (the chip's answer), :func:`proofing_face` (the live capture).
+A confirmed identity then gets its user ID (:func:`proofing_identity`) and step 5
+(:mod:`.activation`). A face the verifier doubts goes to review (:mod:`.review`).
+
+Rules: each step only after the one before; a proofing expires 15 minutes after it starts (a
+confirmed one 15 minutes after it was confirmed); a refusal ends it, says why, and counts
+against the document and the CPR number: 3 refusals a day for either and no new proofing with
+them starts until the day has passed. Every step is audited. Pictures and keys are sealed while
+needed and deleted once decided.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+from django.db import transaction
+
+from segl.audit.services import audit_record
+from segl.core import lds
+from segl.core.chip_auth import point
+from segl.core.cpr import mask_cpr, parse_cpr
+from segl.core.documents import (
+    CloneCheck,
+    birth_date,
+    check_chip,
+    check_clone,
+    check_expiry,
+    proofing_level,
+)
+from segl.core.errors import CprError, DocumentRefused, SeglError
+from segl.core.identification import passport_number_matches
+from segl.core.mrz import Mrz, parse
+from segl.identities import throttles
+from segl.identities.models import Person
+from segl.keys import keyring
+
+from .faces import face_verifier
+from .models import Proofing, ProofingFailure
+from .trust import trust_list
+
+PROOFING_MINUTES = 15
+FAILURES_PER_DAY = 3
+HOME_STATE = "DNK"  # the register knows this state's documents by number
+
+
+class ProofingRefused(SeglError):
+    """A proofing step refused; ``reason`` is what the citizen and the operator are told."""
+
+    code = "proofing_refused"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def seal(proofing: Proofing, what: str, data: bytes) -> str:
+    return keyring().encrypt(data, aad=f"proofing:{proofing.id}:{what}".encode())
+
+
+def unseal(proofing: Proofing, what: str, token: str) -> bytes:
+    return keyring().decrypt(token, aad=f"proofing:{proofing.id}:{what}".encode())
+
+
+def _audit(proofing: Proofing, step: str, now: datetime, outcome: str = "ok", **data: Any) -> None:
+    subject = mask_cpr(proofing.person.cpr) if proofing.person else ""
+    audit_record(
+        action=f"proofing.{step}",
+        outcome=outcome,
+        subject=subject,
+        data={"proofing": proofing.id, **data},
+        at=now,
+    )
+
+
+def proofing_start(*, now: datetime) -> tuple[Proofing, str]:
+    """A new proofing and its secret (which only the app gets)."""
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        proofing = Proofing.objects.create(
+            id=secrets.token_urlsafe(16)[:22],
+            secret_hash=secret_hash(secret),
+            created_at=now,
+            expires_at=now + timedelta(minutes=PROOFING_MINUTES),
+        )
+        _audit(proofing, "start", now)
+    return proofing, secret
+
+
+def proofing_open(secret: str, now: datetime, *states: str) -> Proofing:
+    """The proofing whose secret this is, in one of ``states``, locked for the step."""
+    proofing = (
+        Proofing.objects.select_for_update()
+        .select_related("person", "identity")
+        .filter(secret_hash=secret_hash(str(secret)))
+        .first()
+    )
+    if proofing is None:
+        raise ProofingRefused("proofing_unknown")
+    if proofing.state == Proofing.State.REFUSED:
+        raise ProofingRefused(proofing.refusal or "refused")
+    if proofing.state != Proofing.State.REVIEW and now >= proofing.expires_at:
+        raise ProofingRefused("proofing_expired")
+    if proofing.state not in states:
+        raise ProofingRefused("proofing_state")
+    return proofing
+
+
+def proofing_status(secret: str) -> Proofing:
+    """The proofing whose secret this is, whatever its state (to show where it stands)."""
+    proofing = (
+        Proofing.objects.select_related("person", "identity")
+        .filter(secret_hash=secret_hash(str(secret)))
+        .first()
+    )
+    if proofing is None:
+        raise ProofingRefused("proofing_unknown")
+    return proofing
+
+
+def forget(proofing: Proofing) -> None:
+    """Delete what was kept only for the next step: pictures, the code, the chip's keys."""
+    proofing.printed_mrz = proofing.ephemeral_key = proofing.challenge = ""
+    proofing.portrait = proofing.capture = ""
+    proofing.chip_keys = {}
+
+
+def end_refused(proofing: Proofing, reason: str, now: datetime) -> None:
+    """End ``proofing`` refused for ``reason``: counted against its document and CPR number."""
+    forget(proofing)
+    proofing.state, proofing.refusal, proofing.decided_at = Proofing.State.REFUSED, reason, now
+    proofing.save()
+    ProofingFailure.objects.bulk_create(
+        [
+            ProofingFailure(key=key, at=now)
+            for key in (proofing.cpr_key, proofing.document_key)
+            if key
+        ]
+    )
+    _audit(proofing, "refused", now, outcome=reason)
+
+
+def _refused_lately(keys: list[str], now: datetime) -> bool:
+    since = now - timedelta(days=1)
+    return any(
+        ProofingFailure.objects.filter(key=key, at__gt=since).count() >= FAILURES_PER_DAY
+        for key in keys
+    )
+
+
+def proofing_terms(*, secret: str, now: datetime) -> None:
+    """The citizen accepted the terms and was shown the privacy notice."""
+    with transaction.atomic():
+        proofing = proofing_open(secret, now, Proofing.State.STARTED)
+        proofing.terms_accepted_at = now
+        proofing.save(update_fields=["terms_accepted_at"])
+        _audit(proofing, "terms", now)
+
+
+def _document_key(mrz: Mrz) -> str:
+    return throttles.keyed("proofing document", f"{mrz.issuing_state}\0{mrz.document_number}")
+
+
+def proofing_document(*, secret: str, cpr: str, mrz_text: str, now: datetime) -> Mrz:
+    """The CPR number and the document's printed code. A code that does not read or add up
+    is ``MrzInvalid`` (the citizen types or scans again); a document that is not this
+    person's, or has expired, ends the proofing."""
+    mrz = parse(mrz_text)
+    try:
+        cpr_value = parse_cpr(cpr).value
+    except CprError:
+        raise ProofingRefused("cpr_invalid") from None
+    refusal = ""
+    with transaction.atomic():
+        proofing = proofing_open(secret, now, Proofing.State.STARTED)
+        if proofing.terms_accepted_at is None:
+            raise ProofingRefused("terms")
+        proofing.cpr_key = throttles.keyed("proofing cpr", cpr_value)
+        proofing.document_key = _document_key(mrz)
+        if _refused_lately([proofing.cpr_key, proofing.document_key], now):
+            proofing.cpr_key = proofing.document_key = ""  # a refusal while blocked is not counted
+            refusal = "too_many_attempts"
+        else:
+            person = Person.objects.filter(cpr=cpr_value).first()
+            proofing.person = person
+            refusal = _registered(person, mrz, now)
+        if not refusal:
+            try:
+                check_expiry(mrz, now)
+            except DocumentRefused as exc:
+                refusal = exc.reason
+        if refusal:
+            end_refused(proofing, refusal, now)
+        else:
+            proofing.state = Proofing.State.DOCUMENT
+            proofing.printed_mrz = seal(proofing, "mrz", mrz_text.encode())
+            proofing.document_type = "passport" if mrz.document_code.startswith("P") else "id_card"
+            proofing.save()
+            _audit(
+                proofing,
+                "document",
+                now,
+                document_type=proofing.document_type,
+                state=mrz.issuing_state,
+            )
+    if refusal:
+        raise ProofingRefused(refusal)
+    return mrz
+
+
+def _registered(person: Person | None, mrz: Mrz, now: datetime) -> str:
+    """Why the register does not tie this document to this person (``""`` if it does): the
+    register knows the person's Danish and Greenlandic passport numbers and date of birth; a
+    foreign document goes through Borgerservice."""
+    if person is None:
+        return "not_registered"
+    if mrz.issuing_state != HOME_STATE:
+        return "foreign_document"
+    try:
+        born = birth_date(mrz, now.date())
+    except DocumentRefused:
+        return "not_registered"
+    known = [str(number) for number in person.passport_numbers]
+    if born != person.birth_date or not passport_number_matches(mrz.document_number, known):
+        return "not_registered"
+    return ""
+
+
+def proofing_chip(
+    *, secret: str, groups: Mapping[int, bytes], sod: bytes, now: datetime
+) -> dict[str, str]:
+    """The chip's data groups and EF.SOD: verified, then the challenge for the chip's key
+    (``{"check": "active_authentication", "challenge": hex}`` or ``{"check":
+    "chip_authentication", "ephemeral_key": hex uncompressed point}``, or ``"none"``)."""
+    trust = trust_list()
+    refusal, answer = "", dict[str, str]()
+    with transaction.atomic():
+        proofing = proofing_open(secret, now, Proofing.State.DOCUMENT)
+        if trust is None:
+            raise ProofingRefused("proofing_unavailable")
+        printed = parse(unseal(proofing, "mrz", proofing.printed_mrz).decode())
+        try:
+            checked = check_chip(printed, groups, sod, trust, at=now)
+            portrait = lds.dg2_face(groups[2])
+        except DocumentRefused as exc:
+            refusal = exc.reason
+            end_refused(proofing, refusal, now)
+        else:
+            proofing.issuing_country = checked.passive.country
+            proofing.portrait = seal(proofing, "portrait", portrait)
+            proofing.chip_keys = {
+                str(n): base64.b64encode(groups[n]).decode() for n in (14, 15) if n in groups
+            }
+            answer = {"check": checked.offered}
+            if checked.offered == "chip_authentication":
+                ca_key = lds.dg14_security(groups[14]).ca_key
+                assert ca_key is not None
+                chip_key = load_der_public_key(ca_key)
+                assert isinstance(chip_key, ec.EllipticCurvePublicKey)
+                ephemeral = ec.generate_private_key(chip_key.curve)
+                pem = ephemeral.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+                proofing.ephemeral_key = seal(proofing, "ephemeral", pem)
+                answer["ephemeral_key"] = point(ephemeral.public_key()).hex()
+            elif checked.offered == "active_authentication":
+                proofing.challenge = secrets.token_hex(8)
+                answer["challenge"] = proofing.challenge
+            proofing.state = Proofing.State.CHIP
+            proofing.save()
+            _audit(
+                proofing,
+                "chip",
+                now,
+                country=proofing.issuing_country,
+                signer=checked.passive.signer,
+            )
+    if refusal:
+        raise ProofingRefused(refusal)
+    return answer
+
+
+def proofing_chip_answer(
+    *, secret: str, aa_signature: bytes | None, ca_token: bytes | None, now: datetime
+) -> CloneCheck:
+    """The chip's answer to the challenge: the clone check passed (or ``"none"``)."""
+    refusal = ""
+    clone: CloneCheck = "none"
+    with transaction.atomic():
+        proofing = proofing_open(secret, now, Proofing.State.CHIP)
+        groups = {int(n): base64.b64decode(g) for n, g in proofing.chip_keys.items()}
+        ephemeral = None
+        if proofing.ephemeral_key:
+            key = serialization.load_pem_private_key(
+                unseal(proofing, "ephemeral", proofing.ephemeral_key), None
+            )
+            assert isinstance(key, ec.EllipticCurvePrivateKey)
+            ephemeral = key
+        try:
+            clone = check_clone(
+                groups,
+                challenge=bytes.fromhex(proofing.challenge) if proofing.challenge else b"\0" * 8,
+                ephemeral=ephemeral,
+                aa_signature=aa_signature if proofing.challenge else None,
+                ca_token=ca_token,
+            )
+        except DocumentRefused as exc:
+            refusal = exc.reason
+            end_refused(proofing, refusal, now)
+        else:
+            proofing.clone_check, proofing.state = clone, Proofing.State.FACE
+            proofing.challenge = proofing.ephemeral_key = ""
+            proofing.chip_keys = {}
+            proofing.save()
+            _audit(proofing, "chip_answer", now, check=clone)
+    if refusal:
+        raise ProofingRefused(refusal)
+    return clone
+
+
+def confirm(proofing: Proofing, *, decided_by: list[dict[str, Any]], now: datetime) -> None:
+    """The face matched: the identity is confirmed at the level the chip and face give."""
+    level = proofing_level(proofing.clone_check, face_matched=True)  # type: ignore[arg-type]
+    assert level is not None
+    forget(proofing)
+    proofing.state, proofing.face_decision, proofing.level = (
+        Proofing.State.VERIFIED,
+        "match",
+        level.key,
+    )
+    proofing.face_decided_by, proofing.decided_at = decided_by, now
+    proofing.expires_at = now + timedelta(minutes=PROOFING_MINUTES)
+    proofing.save()
+    _audit(proofing, "confirmed", now, level=level.key, by=[d["by"] for d in decided_by])
+
+
+def proofing_face(*, secret: str, capture: bytes, now: datetime) -> str:
+    """The live capture: ``"match"`` (confirmed) or ``"review"`` (staff will decide)."""
+    if not capture or len(capture) > 2_000_000:
+        raise ProofingRefused("capture_invalid")
+    with transaction.atomic():
+        proofing = proofing_open(secret, now, Proofing.State.FACE)
+        portrait = unseal(proofing, "portrait", proofing.portrait)
+        result = face_verifier().verify(capture=capture, portrait=portrait)
+        verifier = face_verifier().name
+        proofing.face_score = result.score
+        if result.decision == "match":
+            confirm(
+                proofing,
+                decided_by=[{"by": verifier, "score": result.score, "at": now.isoformat()}],
+                now=now,
+            )
+        else:
+            proofing.state, proofing.face_decision = Proofing.State.REVIEW, "review"
+            proofing.capture = seal(proofing, "capture", capture)
+            proofing.save()
+            _audit(proofing, "review", now, verifier=verifier, live=result.live)
+    return result.decision
