@@ -28,6 +28,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from segl.config import Config, ConfigError
+from segl.core.trust import TrustList
 from segl.keysource import keyring_for
 
 
@@ -70,17 +71,17 @@ def _proofing_problems(config: Config) -> list[str]:
         problems.append(
             "SEGL_FACE_VERIFIER=demo compares the demo's drawn faces only: use review or vendor"
         )
-    if config.proofing_trust is not None:
-        from segl.proofing.trust import read_trust_list
-
+    folder = config.proofing_trust
+    if folder is not None and folder.is_dir():
+        files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
         try:
-            trust = read_trust_list(config.proofing_trust)
+            trust = TrustList.from_files((p.name, p.read_bytes()) for p in files)
         except ValueError as exc:
             problems.append(f"SEGL_PROOFING_TRUST: {exc}")
         else:
             if trust.is_demo:
                 problems.append(
-                    f"SEGL_PROOFING_TRUST ({config.proofing_trust}) trusts the passport factory's "
+                    f"SEGL_PROOFING_TRUST ({folder}) trusts the passport factory's "
                     "test CSCA, with which anyone can make a passport: remove it"
                 )
     return problems

@@ -19,6 +19,7 @@ def secret_values(config: Config) -> list[str]:
         config.audit_signing_key or "",
         config.demo_rp_secret,
         config.metrics_token,
+        config.face_vendor_token,
     ]
     for ring in (config.keyring, config.audit_keys):
         values += [entry.partition(":")[2] for entry in ring.split(",")]
@@ -28,7 +29,13 @@ def secret_values(config: Config) -> list[str]:
 
 
 def test_the_configuration_names_no_secret_in_its_repr():
-    config = load({"SEGL_ENV": "test", "SEGL_METRICS_TOKEN": TOKEN})
+    config = load(
+        {
+            "SEGL_ENV": "test",
+            "SEGL_METRICS_TOKEN": TOKEN,
+            "SEGL_FACE_VENDOR_TOKEN": "vendor-" + TOKEN,
+        }
+    )
     assert len(secret_values(config)) > 10
     for shown in (repr(config), str(config), f"{config}", f"{config!r}"):
         assert "secret_key" not in shown and "oidc_private_key" not in shown
@@ -45,6 +52,7 @@ def test_the_configuration_names_no_secret_in_its_repr():
         "audit_keys",
         "audit_signing_key",
         "metrics_token",
+        "face_vendor_token",
     }
 
 

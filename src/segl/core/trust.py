@@ -5,8 +5,8 @@ A trust list is made from files (the shell reads a configured folder): a CSCA ce
 or PEM, several PEM certificates in one file too), an ICAO master list (``.ml``: CMS SignedData
 of a ``CscaMasterList``, Part 12 §9, whose signer must chain to a CSCA the list itself holds),
 or a certificate revocation list (``.crl``, DER or PEM, which must verify with a CSCA of the
-list). A file that is none of these is refused with ``ValueError``: a trust list that loads
-half is worse than one that does not load.
+list). A file that is none of these (by its name's ending, :data:`SUFFIXES`) is refused with
+``ValueError``: a trust list that loads half is worse than one that does not load.
 
 ``DEMO_ORGANIZATION`` marks the CSCA of ``segl passport make``: production refuses a trust list
 that holds one.
@@ -30,6 +30,7 @@ from .signed_data import PARSE_ERRORS, open_signed
 
 DEMO_ORGANIZATION = "segl test documents"
 MASTER_LIST = "2.23.136.1.1.2"  # id-icao-cscaMasterList
+SUFFIXES = (".pem", ".der", ".cer", ".crt", ".ml", ".crl")
 
 
 class _CertificateSet(asn1.SetOf):  # type: ignore[misc]
@@ -105,6 +106,9 @@ class TrustList:
         cscas: list[x509.Certificate] = []
         crls: list[x509.CertificateRevocationList] = []
         for name, data in files:
+            if not name.lower().endswith(SUFFIXES):
+                endings = ", ".join(SUFFIXES)
+                raise ValueError(f"{name}: not a CSCA certificate, master list or CRL ({endings})")
             try:
                 if name.endswith(".ml"):
                     cscas += master_list(data)

@@ -24,8 +24,14 @@ from typing import Any
 
 from django.db import transaction
 
-from segl.app.models import AppActivation, CopyOffer
-from segl.app.services import copy_confirm, copy_offer_for_proofing, copy_status, new_activation
+from segl.app.services import (
+    AppActivation,
+    CopyOffer,
+    copy_confirm,
+    copy_offer_for_proofing,
+    copy_status,
+    new_activation,
+)
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator
 from segl.authenticators.services import authenticator_retire, device_activate

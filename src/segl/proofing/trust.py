@@ -11,20 +11,20 @@ from django.conf import settings
 
 from segl.core.trust import TrustList
 
-_SUFFIXES = (".pem", ".der", ".cer", ".crt", ".ml", ".crl")
 _lock = threading.Lock()
 _cache: dict[Path, tuple[tuple[tuple[str, int, int], ...], TrustList]] = {}
 
 
-def _listing(folder: Path) -> list[Path]:
+def trust_files(folder: Path) -> list[Path]:
+    """The files of a trust folder (all but hidden ones: each must be a trusted thing)."""
     if not folder.is_dir():
         raise ValueError(f"{folder} is not a folder")
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _SUFFIXES)
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
 def read_trust_list(folder: Path) -> TrustList:
     """The trust list the folder holds now; ``ValueError`` names a file that is wrong."""
-    files = _listing(folder)
+    files = trust_files(folder)
     stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     with _lock:
         cached = _cache.get(folder)

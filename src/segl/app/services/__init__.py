@@ -19,6 +19,7 @@ Code outside the app imports the names below from here; inside the app, from the
 module.
 """
 
+from ..models import AppActivation, CopyOffer
 from .activation import (
     activation_code_issue,
     activation_finish,
@@ -54,9 +55,11 @@ from .unlock import app_unlock
 
 __all__ = [
     "COPY_PREFIX",
+    "AppActivation",
     "AppRefused",
     "Binding",
     "Bound",
+    "CopyOffer",
     "WrongPin",
     "activation_code_issue",
     "activation_finish",
