@@ -143,6 +143,37 @@ def test_production_refuses_to_start_with_the_demo(tmp_path: Path, setting, valu
     assert loaded.returncode != 0 and named in loaded.stderr
 
 
+def test_production_refuses_the_passport_factorys_trust_list_and_the_demo_faces(tmp_path: Path):
+    """Anyone can make a passport the factory's test CSCA signs; the demo's face comparison
+    only tells drawn faces apart."""
+    env = production_env(tmp_path, base_url=f"http://localhost:{PORT + 2}")
+    made = segl(
+        env,
+        "passport",
+        "make",
+        "--out",
+        str(tmp_path / "documents"),
+        "--surname",
+        "A",
+        "--given-names",
+        "B",
+        "--birth-date",
+        "1980-01-01",
+        "--number",
+        "P1234567",
+    )
+    assert made.returncode == 0, made.stderr
+    trust = str(tmp_path / "documents" / "trust")
+    done = refused_start({**env, "SEGL_PROOFING_TRUST": trust}, PORT + 2)
+    assert done.returncode != 0 and "test CSCA" in done.stderr and trust in done.stderr
+    assert "Traceback" not in done.stderr
+    done = refused_start({**env, "SEGL_FACE_VERIFIER": "demo"}, PORT + 2)
+    assert done.returncode != 0 and "SEGL_FACE_VERIFIER=demo" in done.stderr
+    (tmp_path / "documents" / "trust" / "notes.txt").write_text("not a certificate")
+    done = refused_start({**env, "SEGL_PROOFING_TRUST": trust}, PORT + 2)
+    assert done.returncode != 0 and "notes.txt" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_production_refuses_several_workers_without_redis(tmp_path: Path):
     env = production_env(tmp_path, base_url=f"http://localhost:{PORT + 2}")
     done = refused_start(env, PORT + 2, "--workers", "2")

@@ -65,16 +65,20 @@ def _text(data: dict[str, Any], name: str, *, required: bool = True) -> str:
     return value
 
 
-def _bytes(data: dict[str, Any], name: str, *, required: bool = True) -> bytes | None:
+def _bytes(
+    data: dict[str, Any], name: str, *, required: bool = True, field: str = ""
+) -> bytes | None:
+    """``data[name]``, base64; a refusal names ``field`` (the name by default)."""
+    field = field or name
     value = data.get(name)
     if value is None and not required:
         return None
     if not isinstance(value, str) or len(value) > MAX_FIELD:
-        raise services.ProofingRefused(f"{name}_missing")
+        raise services.ProofingRefused(f"{field}_missing")
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise services.ProofingRefused(f"{name}_not_base64") from None
+        raise services.ProofingRefused(f"{field}_not_base64") from None
 
 
 def _secret(request: HttpRequest) -> str:
@@ -145,7 +149,7 @@ def chip(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
         isinstance(k, str) and k.isdigit() and len(k) <= 2 for k in raw
     ):
         raise services.ProofingRefused("groups_missing")
-    groups = {int(number): _bytes(raw, number) or b"" for number in raw}
+    groups = {int(number): _bytes(raw, number, field="groups") or b"" for number in raw}
     answer = services.proofing_chip(
         secret=_secret(request), groups=groups, sod=_bytes(data, "sod") or b"", now=clock.now()
     )

@@ -90,9 +90,10 @@ class AppEmulator:
         key: jwk.JWK | None = None,
         query: str = "",
         cookie: str = "",
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         url = f"{self.base_url}/app/api/{path}"
-        headers = {"Cookie": cookie} if cookie else {}
+        headers = {**(headers or {}), **({"Cookie": cookie} if cookie else {})}
         if key is not None:
             headers["DPoP"] = make_dpop(key, method=method, url=url, now=self.clock())
         status, answer = self.transport.request(
