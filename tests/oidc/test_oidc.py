@@ -163,7 +163,13 @@ def test_unknown_action_is_refused(client, rp):
     assert query(response["Location"])["error"] == ["invalid_request"]
 
 
-def test_acr_values_high_fails_cleanly(driver, anna):
+def test_acr_values_above_every_method_fail_cleanly(driver, anna, monkeypatch):
+    """Were no kind able to reach High (the app is, when bound after a proofing at High)."""
+    from segl.app.kind import AppKind
+    from segl.authenticators.registry import KINDS
+    from segl.core.assurance import Level
+
+    monkeypatch.setitem(KINDS, "app", AppKind(level=Level.SUBSTANTIAL))
     url, params, _ = driver.start(acr_values="https://data.gov.dk/concept/core/nsis/High")
     driver.user_id(url, anna.user_id)
     page = driver.client.get(url).content.decode()
@@ -171,6 +177,20 @@ def test_acr_values_high_fails_cleanly(driver, anna):
     result = driver.finish(url)
     assert result["error"] == ["access_denied"]
     assert result["state"] == [params["state"]]
+
+
+def test_acr_values_high_offers_the_app_to_everyone_and_a_substantial_segl_cannot_finish(
+    driver, anna
+):
+    """The app is the one kind that can reach High, so a High request offers it to every user
+    ID alike (decision 17); anna (Substantial, no app) can only cancel."""
+    url, params, _ = driver.start(acr_values="https://data.gov.dk/concept/core/nsis/High")
+    driver.user_id(url, anna.user_id)
+    page = driver.client.get(url).content.decode()
+    assert "data-app-step" in page
+    driver.post(url + "cancel/", {})
+    result = driver.finish(url)
+    assert result["error"] == ["access_denied"] and result["state"] == [params["state"]]
 
 
 def test_acr_values_substantial_is_met(driver, anna):

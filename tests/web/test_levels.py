@@ -11,6 +11,7 @@ import pytest
 
 from segl.app.kind import AppKind
 from segl.audit.models import AuditEvent
+from segl.authenticators.models import Authenticator
 from segl.authenticators.registry import KINDS
 from segl.core.assurance import Level
 from segl.flows.models import Flow
@@ -47,13 +48,14 @@ def test_a_method_below_the_requested_level_cannot_be_chosen(driver, monkeypatch
     assert _flow(url).method == "code_display"
 
 
-def test_a_high_request_starts_with_a_high_method_and_cannot_switch_below_it(driver, monkeypatch):
-    """Were the app High: a request for High starts with it (not the browser's default, a code
-    display), offers nothing else, and a switch to the code display is refused."""
-    monkeypatch.setitem(KINDS, "app", AppKind(level=Level.HIGH))
+def test_a_high_request_starts_with_a_high_method_and_cannot_switch_below_it(driver):
+    """A request for High starts with the app (not the browser's default, a code display),
+    offers nothing else, and a switch to the code display is refused. Ida's app reaches High:
+    it was bound as one activated after a proofing at High is."""
     ida = make_person("ida-high", ial="high")
     app = emulator()
     activate(app, ida)
+    Authenticator.objects.filter(identity=ida.identity, kind="app").update(level="high")
     url, _, verifier = driver.start(acr_values=HIGH)
     driver.user_id(url, ida.user_id)
     assert _flow(url).method == "app"
@@ -66,6 +68,21 @@ def test_a_high_request_starts_with_a_high_method_and_cannot_switch_below_it(dri
     code = driver.finish(url)["code"][0]
     claims = driver.verified_claims(driver.token(code, verifier).json()["id_token"])
     assert claims["acr"] == HIGH
+
+
+def test_an_app_bound_at_substantial_does_not_finish_a_high_login(driver):
+    """The same app activated with an activation code (Substantial): the identity is High, the
+    app answers, and still the login does not reach High."""
+    ivo = make_person("ivo-high", ial="high")
+    app = emulator()
+    activate(app, ivo)
+    url, _, _ = driver.start(acr_values=HIGH)
+    driver.user_id(url, ivo.user_id)
+    app.unlock(ivo.user_id, PIN)
+    shown = app.bind(ivo.user_id, app.pending(ivo.user_id)["id"], qr=current_qr(url))
+    app.answer(ivo.user_id, shown)
+    flow = _flow(url)
+    assert (flow.step, flow.failure) == ("failed", "level_unreachable")
 
 
 def test_an_identity_level_lowered_between_steps_does_not_finish(driver, anna):

@@ -44,7 +44,9 @@ class AppKind:
     browser (QR code or one-time code)."""
 
     kind: str = Kind.APP.value
-    level: Level = Level.SUBSTANTIAL
+    # The highest an app reaches: one activated after a proofing at High (its Authenticator's
+    # level says what each app reaches).
+    level: Level = Level.HIGH
     steps: tuple[str, ...] = (APP,)
     proof_type: type[ActivationProof] = AppProof
     url_prefix: str = "app"

@@ -75,6 +75,7 @@ class AppActivation(models.Model):
     id = models.CharField(max_length=43, primary_key=True)
     identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
     via = models.CharField(max_length=8, choices=Via.choices)
+    level = models.CharField(max_length=16, default="substantial", help_text="The new app's")
     temporary_pin_hash = models.CharField(max_length=64)
     failures = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()
@@ -159,6 +160,7 @@ class CopyOffer(models.Model):
         AppInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     token_hash = models.CharField(max_length=64, unique=True)
+    level = models.CharField(max_length=16, default="substantial", help_text="The new app's")
     state = models.CharField(max_length=16, choices=State.choices, default=State.OFFERED)
     proximity_code = models.CharField(max_length=8, blank=True)
     code_failures = models.PositiveSmallIntegerField(default=0)

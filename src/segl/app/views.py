@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -18,7 +19,9 @@ OPENAPI = Path(__file__).resolve().parent / "openapi.yaml"
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    response = render(request, "app/index.html")
+    # With the demo on, the app offers the demo's emulated documents and camera.
+    demo = reverse("emulators:list") if settings.CONFIG.demo else ""
+    response = render(request, "app/index.html", {"demo": demo})
     # The app may use the camera to scan QR codes; nothing else may.
     response["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
     return response

@@ -84,6 +84,9 @@ class Authenticator(models.Model):
     )
     name = models.CharField(max_length=64, blank=True)
     activated_at = models.DateTimeField()
+    # How it was bound to its identity: an app activated after a proofing at High reaches High
+    # (its kind's highest); everything else Substantial (decision 32).
+    level = models.CharField(max_length=16, default="substantial")
     retired_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 

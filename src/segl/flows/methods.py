@@ -70,7 +70,16 @@ def level_reached(flow: Flow, method: str) -> bool:
         return True
     if flow.identity is None or method not in KINDS:
         return False
-    return achieved(Level.from_key(flow.identity.ial), KINDS[method].level) >= level
+    return achieved(Level.from_key(flow.identity.ial), authenticator_level(flow, method)) >= level
+
+
+def authenticator_level(flow: Flow, method: str) -> Level:
+    """The level of the authenticator the flow used (at most its kind's); before one was used,
+    the kind's, which is what the method offers every user ID alike."""
+    highest = KINDS[method].level
+    if flow.authenticator_id is None or flow.authenticator is None:
+        return highest
+    return min(highest, Level.from_key(flow.authenticator.level))
 
 
 def step_context(flow: Flow, kind: str) -> StepContext:

@@ -409,7 +409,7 @@ def flow_result(flow: Flow) -> FlowResult:
         raise FlowRefused("not_done")
     if not methods.level_reached(flow, flow.method):
         raise FlowRefused("level_unreachable")
-    kind = kind_of(flow.method)
+    aal = methods.authenticator_level(flow, flow.method)
     ial = Level.from_key(flow.identity.ial)
     amr = tuple(flow.amr)
     if len(amr) >= 2:
@@ -419,8 +419,8 @@ def flow_result(flow: Flow) -> FlowResult:
         method=flow.method,
         amr=amr,
         ial=ial,
-        aal=kind.level,
-        acr=achieved(ial, kind.level),
+        aal=aal,
+        acr=achieved(ial, aal),
         auth_time=flow.finished_at or flow.created_at,
     )
 

@@ -39,7 +39,7 @@ from segl.identities.models import Identity
 from segl.identities.services import IdentityError, identity_create
 from segl.notify.notices import tell
 from segl.orders.models import Order
-from segl.orders.services import order_place
+from segl.orders.services import centres, order_place, order_quote
 
 from .models import Proofing, ProofingRecord
 from .services import ProofingRefused, proofing_open
@@ -114,7 +114,9 @@ def proofing_app_here(*, secret: str, now: datetime, ip: str = "") -> AppActivat
     with transaction.atomic():
         proofing = _confirmed(secret, now)
         assert proofing.identity is not None
-        activation, _pin = new_activation(proofing.identity, AppActivation.Via.PROOFING, now)
+        activation, _pin = new_activation(
+            proofing.identity, AppActivation.Via.PROOFING, now, level=proofing.level
+        )
         audit_record(
             action="app.activation_start",
             subject=proofing.identity.user_id,
@@ -130,7 +132,9 @@ def proofing_app_elsewhere(*, secret: str, now: datetime, ip: str = "") -> tuple
     with transaction.atomic():
         proofing = _confirmed(secret, now)
         assert proofing.identity is not None
-        return copy_offer_for_proofing(identity=proofing.identity, now=now, ip=ip)
+        return copy_offer_for_proofing(
+            identity=proofing.identity, level=proofing.level, now=now, ip=ip
+        )
 
 
 def proofing_app_elsewhere_status(*, secret: str, offer_id: str, now: datetime) -> CopyOffer:
@@ -169,8 +173,37 @@ def proofing_device(
     )
 
 
+def proofing_quote(*, secret: str, kind: str, now: datetime) -> dict[str, Any]:
+    """What a device of ``kind`` costs the proofed person, where it goes, and the centres."""
+    with transaction.atomic():
+        proofing = _confirmed(secret, now)
+        assert proofing.identity is not None
+    person = proofing.identity.person
+    if kind not in Order.Kind.values:
+        raise ProofingRefused("kind")
+    price, (first, last) = order_quote(
+        kind=kind, person=person, delivery="post", country=person.country, now=now
+    )
+    return {
+        "kind": kind,
+        "price": price,
+        "delivery_from": first.isoformat(),
+        "delivery_to": last.isoformat(),
+        "address": person.address,
+        "centres": [{"id": c.id, "name": c.name, "address": c.address} for c in centres().values()],
+    }
+
+
 def proofing_order(
-    *, secret: str, key: str, kind: str, delivery: str, centre: str, now: datetime, ip: str = ""
+    *,
+    secret: str,
+    key: str,
+    kind: str,
+    delivery: str,
+    centre: str,
+    now: datetime,
+    ip: str = "",
+    expected_price: int | None = None,
 ) -> Order:
     """3. "No, order": a device for the proofed person, sent to their registered address or
     to a citizen service centre."""
@@ -187,6 +220,7 @@ def proofing_order(
         now=now,
         actor="proofing",
         ip=ip,
+        expected_price=expected_price,
     )
 
 

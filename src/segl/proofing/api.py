@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from segl import clock
 from segl.app.api.base import app_rate_limited
 from segl.app.browser import qr_svg
-from segl.core.errors import MrzInvalid, SeglError
+from segl.core.errors import MrzInvalid, PasswordRejected, SeglError
 from segl.http import client_ip
 
 from . import activation, services
@@ -99,6 +99,8 @@ def proofing_view(view: Callable[..., JsonResponse]) -> Callable[..., HttpRespon
             return view(request, data, *args, **kwargs)
         except MrzInvalid as exc:
             return _error(exc.code, exc.reason)
+        except PasswordRejected as exc:
+            return _error(exc.code, f"password_{exc.reason}")
         except SeglError as exc:
             return _error(exc.code, str(getattr(exc, "reason", "") or exc.code))
 
@@ -262,12 +264,21 @@ def device(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
     )
 
 
-@require_POST
 @proofing_view
 def order(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
+    """GET: the price and the choices for ``?kind=``; POST: the order."""
+    if request.method == "GET":
+        kind = request.GET.get("kind", "")
+        return JsonResponse(
+            activation.proofing_quote(secret=_secret(request), kind=kind, now=clock.now())
+        )
+    if request.method != "POST":
+        return JsonResponse({"error": "method_not_allowed"}, status=405)
+    price = data.get("expected_price")
     placed = activation.proofing_order(
         secret=_secret(request),
         key=_text(data, "key"),  # one per order form: sent twice, one order
+        expected_price=price if isinstance(price, int) and not isinstance(price, bool) else None,
         kind=_text(data, "kind"),
         delivery=_text(data, "delivery"),
         centre=_text(data, "centre", required=False),

@@ -49,7 +49,10 @@ def activation_code_issue(
     return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
 
 
-def new_activation(identity: Identity, via: str, now: datetime) -> tuple[AppActivation, str]:
+def new_activation(
+    identity: Identity, via: str, now: datetime, *, level: str = "substantial"
+) -> tuple[AppActivation, str]:
+    """A temporary PIN by SMS for a new app, which will reach ``level`` (how it is bound)."""
     if not identity.person.phone:
         raise AppRefused("no_phone")
     pin = f"{secrets.randbelow(10**6):06d}"
@@ -57,6 +60,7 @@ def new_activation(identity: Identity, via: str, now: datetime) -> tuple[AppActi
         id=secrets.token_urlsafe(32),
         identity=identity,
         via=via,
+        level=level,
         temporary_pin_hash=sha256_hex(pin),
         created_at=now,
         expires_at=now + timedelta(minutes=policy().activation_minutes),
@@ -192,6 +196,7 @@ def activation_finish(
             auth = Authenticator.objects.create(
                 identity=identity,
                 kind=Kind.APP,
+                level=activation.level,
                 name=(name or "segl app")[:64],
                 activated_at=now,
             )

@@ -32,6 +32,7 @@ def copy_offer(*, instance: AppInstance, now: datetime, ip: str = "") -> tuple[C
             id=secrets.token_urlsafe(16),
             identity=instance.authenticator.identity,
             instance=instance,
+            level=instance.authenticator.level,  # a copy reaches what the old app reaches
             token_hash=sha256_hex(token),
             created_at=now,
             expires_at=now + timedelta(minutes=policy().copy_minutes),
@@ -47,10 +48,11 @@ def copy_offer(*, instance: AppInstance, now: datetime, ip: str = "") -> tuple[C
 
 
 def copy_offer_for_proofing(
-    *, identity: Identity, now: datetime, ip: str = ""
+    *, identity: Identity, level: str, now: datetime, ip: str = ""
 ) -> tuple[CopyOffer, str]:
     """The phone that just proofed the citizen shows a QR code for a new app (seed 002, "On
-    another phone/tablet"): an offer of the identity's, with no app behind it."""
+    another phone/tablet"): an offer of the identity's, with no app behind it; the new app
+    reaches the proofing's ``level``."""
     with transaction.atomic():
         CopyOffer.objects.filter(
             identity=identity,
@@ -61,6 +63,7 @@ def copy_offer_for_proofing(
         offer = CopyOffer.objects.create(
             id=secrets.token_urlsafe(16),
             identity=identity,
+            level=level,
             token_hash=sha256_hex(token),
             created_at=now,
             expires_at=now + timedelta(minutes=policy().copy_minutes),
@@ -209,7 +212,7 @@ def copy_finish(*, user_id: str, proof: DpopProof, now: datetime, ip: str = "") 
         offer = _live_offer(offer, now, CopyOffer.State.CONFIRMED)
         if offer.activation_id is not None:
             raise AppRefused("copy_state")
-        activation, _pin = new_activation(identity, AppActivation.Via.COPY, now)
+        activation, _pin = new_activation(identity, AppActivation.Via.COPY, now, level=offer.level)
         offer.activation = activation
         offer.save(update_fields=["activation"])
         audit_record(

@@ -10,9 +10,12 @@ import {
 } from "./screen.js";
 
 export function welcome() {
-  show(page(gettext("Activate your segl app"), [
+  show(page(gettext("Activate your segl"), [
     paragraph(gettext("Choose how you want to activate the app on this phone.")),
-    linkButton("#activate", gettext("I have an activation code")),
+    h("h2", {}, gettext("Get started")),
+    linkButton("#proof", gettext("Passport/ID card")),
+    paragraph(gettext("No segl yet, or lost it? Confirm who you are with your passport or ID card and your face."), { class: "hint" }),
+    linkButton("#activate", gettext("I have an activation code"), true),
     linkButton("#copy-new", gettext("Copy from another segl app"), true)
   ]));
 }

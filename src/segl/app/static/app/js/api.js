@@ -18,9 +18,10 @@ export function segment(id) {
   return encodeURIComponent(id);
 }
 
-export async function call(method, path, { body, keyPair, query, signal, cookies } = {}) {
+export async function call(method, path, { body, keyPair, query, signal, cookies, bearer } = {}) {
   const url = new URL(path, BASE);
   const headers = { Accept: "application/json" };
+  if (bearer) { headers.Authorization = `Bearer ${bearer}`; }
   if (keyPair) { headers.DPoP = await dpopProof(keyPair, method, url.href); }
   if (body !== undefined) { headers["Content-Type"] = "application/json"; }
   if (query) { url.search = new URLSearchParams(query).toString(); }

@@ -8,11 +8,15 @@ import { h } from "./dom.js";
 import { gettext } from "./i18n.js";
 import { registrations } from "./keys.js";
 import { code, sameDevice, sameDeviceBind, scan, unlock, wait } from "./login.js";
+import { proofChip, proofDocument, proofFace, proofNoCpr, proofReview, proofStart, proofUserId } from "./proof.js";
+import { proofActivate, proofDevice, proofHave, proofOrder, proofOther, proofUse } from "./use.js";
 import { hash, openAs, page, paragraph, root, settingsFor, show } from "./screen.js";
 import { copyNew, copyOld, settings } from "./settings.js";
 
 async function home() {
   const all = await registrations.all();
+  // A proofing waiting for review is where a returning citizen goes on.
+  if (localStorage.getItem("segl.proofing")) { return proofReview(); }
   if (!all.length) { return welcome(); }
   const items = all.map((r) => h("li", { class: "id-list__item" },
     h("a", { class: "button", href: hash("unlock", r.userId) }, openAs(r.userId)),
@@ -20,7 +24,8 @@ async function home() {
   show(page(gettext("User IDs in this app"), [
     paragraph(gettext("You can share the app as a household. Each of you has your own user ID and PIN code."), { class: "hint" }),
     h("ul", { class: "id-list" }, items),
-    h("p", {}, h("a", { href: "#welcome" }, gettext("Add a user ID")))
+    h("p", {}, h("a", { href: "#welcome" }, gettext("Add a user ID"))),
+    h("nav", { "aria-label": gettext("Menu") }, h("a", { href: "#welcome" }, gettext("Activate")))
   ]));
 }
 
@@ -56,6 +61,19 @@ async function route() {
       case "settings": return await settings(a);
       case "copy-old": return await copyOld(a);
       case "copy-new": return copyNew();
+      case "proof": return proofStart();
+      case "proof-document": return proofDocument();
+      case "proof-no-cpr": return proofNoCpr();
+      case "proof-chip": return proofChip();
+      case "proof-face": return proofFace();
+      case "proof-review": return await proofReview();
+      case "proof-user-id": return await proofUserId();
+      case "proof-use": return proofUse();
+      case "proof-other": return await proofOther();
+      case "proof-device": return proofDevice();
+      case "proof-have": return proofHave(a);
+      case "proof-activate": return proofActivate(a);
+      case "proof-order": return await proofOrder(a);
       default: return await home();
     }
   } catch (error) {
