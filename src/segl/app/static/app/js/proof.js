@@ -2,7 +2,7 @@
 // read its chip, scan your face), then the user ID. Step 5 is in use.js. The proofing's
 // secret is kept in this browser until the proofing ends, so a citizen whose face goes to
 // review can come back to it.
-import { call } from "./api.js";
+import { ApiError, call } from "./api.js";
 import { answer, readDocument, toBase64 } from "./chip.js";
 import { h } from "./dom.js";
 import { gettext } from "./i18n.js";
@@ -253,7 +253,7 @@ export async function proofReview() {
     return ended(error);
   }
   if (state.state === "verified") { return go(state.user_id ? "#proof-use" : "#proof-user-id"); }
-  if (state.state === "refused") { return ended({ reason: state.refusal }); }
+  if (state.state === "refused") { return ended(new ApiError(409, { reason: state.refusal })); }
   show(page(gettext("We are checking your face"), [
     paragraph(gettext("A trained person compares your face with the photo on the chip. We will send you an SMS when it has been checked, usually within a day. Then open the app again.")),
     h("form", { "data-form": true }, submit(gettext("Check again")))
