@@ -271,7 +271,7 @@ def test_the_app_speaks_danish_from_the_catalogue_with_trusted_types_required(
         assert response is not None
         csp = response.headers["content-security-policy"]
         assert "require-trusted-types-for 'script'; trusted-types segl-app" in csp
-        expect(app.get_by_role("heading", level=1)).to_have_text("Aktivér din segl-app")
+        expect(app.get_by_role("heading", level=1)).to_have_text("Aktivér dit segl")
         app.get_by_role("link", name="Jeg har en aktiveringskode").click()
         app.get_by_label("Bruger-ID").fill("demo-anna")
         app.get_by_label("Aktiveringskode").fill("ABCD-EFGH-JKLM")

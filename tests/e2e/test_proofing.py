@@ -313,6 +313,7 @@ def test_the_whole_journey_by_keyboard(phones):
     chooser the keyboard opens."""
     app = phones()
     app.goto("/app/")
+    heading(app).to_be_focused()  # the screen is built: focus starts at its heading
     tab_to(app, lambda f: f["href"] == "#proof")
     app.keyboard.press("Enter")
     heading(app).to_be_focused()

@@ -18,7 +18,7 @@ def register(commands: Commands) -> None:
     passport = group(commands, "passport", "emulated passports and ID cards, as a state makes them")
     p = command(passport, "make", cmd_make, "make an emulated passport or ID card", django=False)
     p.add_argument(
-        "--out", help="the factory's folder (default: $SEGL_DATA_DIR/documents or var/documents)"
+        "--out", help="the factory's folder (default: the data directory's documents/)"
     )
     p.add_argument("--kind", choices=("passport", "id_card"), default="passport")
     p.add_argument("--surname", required=True)
@@ -59,7 +59,15 @@ def _defects() -> list[str]:
 
 
 def _folder(args: argparse.Namespace) -> Path:
-    return Path(args.out or Path(os.environ.get("SEGL_DATA_DIR", "var")) / "documents")
+    """--out, else the configured data directory's documents folder (what the demo trusts)."""
+    if args.out:
+        return Path(args.out)
+    from segl.config import ConfigError, load
+
+    try:
+        return load().data_dir / "documents"
+    except ConfigError:  # no settings here: the folder `make run` would use
+        return Path("var") / "documents"
 
 
 def cmd_make(args: argparse.Namespace) -> int:
