@@ -17,9 +17,7 @@ from .refusals import sentence
 def register(commands: Commands) -> None:
     passport = group(commands, "passport", "emulated passports and ID cards, as a state makes them")
     p = command(passport, "make", cmd_make, "make an emulated passport or ID card", django=False)
-    p.add_argument(
-        "--out", help="the factory's folder (default: the data directory's documents/)"
-    )
+    p.add_argument("--out", help="the factory's folder (default: the data directory's documents/)")
     p.add_argument("--kind", choices=("passport", "id_card"), default="passport")
     p.add_argument("--surname", required=True)
     p.add_argument("--given-names", required=True)

@@ -10,6 +10,7 @@ import binascii
 import json
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -24,6 +25,7 @@ from segl.http import client_ip
 
 from . import activation, services
 
+OPENAPI = Path(__file__).resolve().parent / "openapi.yaml"
 # A chip's data groups with a face (DG2 is often 15-30 kB) or a camera's picture.
 MAX_BODY = 1_500_000
 MAX_FIELD = 1_000_000
@@ -105,6 +107,12 @@ def proofing_view(view: Callable[..., JsonResponse]) -> Callable[..., HttpRespon
             return _error(exc.code, str(getattr(exc, "reason", "") or exc.code))
 
     return wrapper
+
+
+@require_GET
+def openapi(request: HttpRequest) -> HttpResponse:
+    """The proofing API described in OpenAPI 3.1, for app and reader developers."""
+    return HttpResponse(OPENAPI.read_bytes(), content_type="application/yaml")
 
 
 @require_POST

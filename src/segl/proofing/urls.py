@@ -6,6 +6,7 @@ app_name = "proofing"
 
 urlpatterns = [
     path("", api.start, name="start"),
+    path("openapi.yaml", api.openapi, name="openapi"),
     path("state", api.state, name="state"),
     path("terms", api.terms, name="terms"),
     path("document", api.document, name="document"),
