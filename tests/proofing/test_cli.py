@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from segl.cli import main
 from segl.emulators.chip import DocumentFile
 
@@ -108,3 +110,44 @@ def test_the_review_queue_from_the_command_line(capsys, factory, journey, tmp_pa
         capsys, "proofing", "show", waiting.id, "--reviewer", "rita", "--out", str(tmp_path)
     )
     assert code == 2 and "No face" in err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_app_prove_gets_segl_with_a_document_file_over_http(
+    capsys, factory, trusted, live_server, tmp_path, monkeypatch
+):
+    """The Python emulator of the app: the whole of step 7 and "On this phone" from a file."""
+    from tests.app.conftest import temporary_pin
+
+    who = citizen(factory, "id_card")
+    document = tmp_path / "card.json"
+    who.document.save(document)
+    pin_file = tmp_path / "pin"
+    pin_file.write_text("2580\n")
+    monkeypatch.setattr("builtins.input", lambda prompt: temporary_pin(who.person.phone))
+    common = [
+        "--url",
+        live_server.url,
+        "--state",
+        str(tmp_path / "app.json"),
+        "--pin-file",
+        str(pin_file),
+    ]
+    code, out, err = run(
+        capsys,
+        "app",
+        "prove",
+        str(document),
+        "--cpr",
+        who.cpr,
+        "--user-id",
+        "cli-proofed",
+        *common,
+        "--json",
+    )
+    assert code == 0, err
+    assert json.loads(out)["level"] == "high" and json.loads(out)["user_id"] == "cli-proofed"
+    code, _, err = run(
+        capsys, "app", "prove", str(document), "--cpr", "0101011234", "--user-id", "x-y-z", *common
+    )
+    assert code == 2 and "not registered to this CPR number" in err and "(not_registered)" in err

@@ -34,6 +34,15 @@ def register(commands: Commands) -> None:
     p.add_argument("--code", required=True, help="the activation code")
     p.add_argument("--temporary-pin", help="from the SMS (asked for when left out)")
     _emulated(p)
+    p = command(
+        app, "prove", cmd_prove, "get segl with an emulated passport or ID card", django=False
+    )
+    p.add_argument("document", help="a document file (segl passport make)")
+    p.add_argument("--cpr", required=True, help="the holder's CPR number")
+    p.add_argument("--user-id", required=True, help="the new user ID (or the one they have)")
+    p.add_argument("--other-face", action="store_true", help="the camera shows another face")
+    p.add_argument("--temporary-pin", help="from the SMS (asked for when left out)")
+    _emulated(p)
     help_ = "answer a waiting login with the emulated app"
     _approve_arguments(command(app, "approve", cmd_approve, help_, django=False))
 
@@ -161,6 +170,44 @@ def cmd_activate(args: argparse.Namespace) -> int:
             activation, user_id=args.user_id, temporary_pin=temporary, pin=_pin(args, confirm=True)
         )
         out(args, answer, f"the app is activated for {answer['user_id']} ({args.state})")
+        return 0
+
+    return _run(args, run)
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    """Passport/ID card in the emulated app: the code, the chip, the face; then the user ID
+    and step 5 "On this phone" (temporary PIN by SMS, new PIN)."""
+
+    def run() -> int:
+        from segl.emulators.chip import DocumentFile
+        from segl.emulators.proofing import ProofingEmulator
+
+        path = Path(args.document)
+        if not path.is_file():
+            raise Refused(sentence("file:missing", path=path))
+        try:
+            document = DocumentFile.load(path)
+        except (ValueError, KeyError):
+            raise Refused(sentence("app:not_a_document", path=path)) from None
+        app = _emulator(args)
+        journey = ProofingEmulator(app)
+        decided = journey.prove(document, cpr=args.cpr, same_person=not args.other_face)
+        if decided["decision"] == "review":
+            text = "The face goes to review: segl sends an SMS once it has been checked."
+            out(args, {"state": "review"}, text)
+            return 0
+        made = journey.choose_user_id(args.user_id)
+        activation = journey.activate_here()
+        temporary = args.temporary_pin or input("Temporary PIN code (sent by SMS): ").strip()
+        answer = app.finish_activation(
+            activation,
+            user_id=made["user_id"],
+            temporary_pin=temporary,
+            pin=_pin(args, confirm=True),
+        )
+        text = f"the app is activated for {answer['user_id']} at {made['level']} ({args.state})"
+        out(args, {**answer, "level": made["level"]}, text)
         return 0
 
     return _run(args, run)

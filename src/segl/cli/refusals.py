@@ -199,6 +199,33 @@ SENTENCES: Final[dict[str, str]] = {
     "app:unreachable": (
         "segl cannot be reached at {url}. Check that it is running and that --url is its address."
     ),
+    # Identity proofing in the app (segl.proofing): what the citizen and an operator are told.
+    "app:not_a_document": "{path} is not a document file. Make one with 'segl passport make'.",
+    "app:not_registered": (
+        "The passport or ID card is not registered to this CPR number, or the CPR number is wrong."
+    ),
+    "app:foreign_document": (
+        "Only Danish passports and ID cards can be used in the app. Go to a citizen service centre."
+    ),
+    "app:document_expired": "The document has expired.",
+    "app:too_many_attempts": (
+        "This document or CPR number has been tried 3 times today. Try again tomorrow."
+    ),
+    "app:chip_data_changed": "The chip data has been changed.",
+    "app:chip_data_malformed": "The chip could not be read as a passport or ID card.",
+    "app:signature_invalid": "The chip data is not signed by the country that issued it.",
+    "app:csca_untrusted": "The country's signing certificate is not trusted.",
+    "app:csca_expired": "The country's signing certificate has expired.",
+    "app:signer_expired": "The certificate that signed the chip data was not valid.",
+    "app:signer_revoked": "The certificate that signed the chip data has been revoked.",
+    "app:country_mismatch": "The document's country did not sign its chip.",
+    "app:mrz_mismatch": "The code on the document and the data in its chip are not the same.",
+    "app:chip_not_genuine": "The chip could not prove it is genuine.",
+    "app:proofing_unavailable": (
+        "segl here trusts no country's passports yet: set SEGL_PROOFING_TRUST."
+    ),
+    "app:user_id_cpr": "A user ID must not be a CPR number. Choose another user ID.",
+    "app:user_id_taken": "That user ID is taken. Choose another user ID.",
     # Identity proofing's review queue (segl.proofing.review).
     "proofing:review_unknown": (
         "No face with that proofing number is waiting for review. List them with"
