@@ -29,7 +29,7 @@ def reviews_waiting() -> list[Proofing]:
 
 def _waiting(proofing_id: str) -> Proofing:
     proofing = (
-        Proofing.objects.select_for_update()
+        Proofing.objects.select_for_update(of=("self",))  # a proofing may have no person
         .select_related("person")
         .filter(pk=str(proofing_id)[:22])
         .first()

@@ -107,7 +107,7 @@ def proofing_start(*, now: datetime) -> tuple[Proofing, str]:
 def proofing_open(secret: str, now: datetime, *states: str) -> Proofing:
     """The proofing whose secret this is, in one of ``states``, locked for the step."""
     proofing = (
-        Proofing.objects.select_for_update()
+        Proofing.objects.select_for_update(of=("self",))  # the person and identity may be none
         .select_related("person", "identity")
         .filter(secret_hash=secret_hash(str(secret)))
         .first()
@@ -354,24 +354,25 @@ def confirm(proofing: Proofing, *, decided_by: list[dict[str, Any]], now: dateti
 
 
 def proofing_face(*, secret: str, capture: bytes, now: datetime) -> str:
-    """The live capture: ``"match"`` (confirmed) or ``"review"`` (staff will decide)."""
+    """The live capture: ``"match"`` (confirmed) or ``"review"`` (staff will decide). The
+    verifier (perhaps a vendor's service) is asked with no row locked; the answer is written
+    only if the proofing is still waiting for its face."""
     if not capture or len(capture) > 2_000_000:
         raise ProofingRefused("capture_invalid")
     with transaction.atomic():
         proofing = proofing_open(secret, now, Proofing.State.FACE)
         portrait = unseal(proofing, "portrait", proofing.portrait)
-        result = face_verifier().verify(capture=capture, portrait=portrait)
-        verifier = face_verifier().name
+    verifier = face_verifier()
+    result = verifier.verify(capture=capture, portrait=portrait)
+    with transaction.atomic():
+        proofing = proofing_open(secret, now, Proofing.State.FACE)
         proofing.face_score = result.score
         if result.decision == "match":
-            confirm(
-                proofing,
-                decided_by=[{"by": verifier, "score": result.score, "at": now.isoformat()}],
-                now=now,
-            )
+            decided = [{"by": verifier.name, "score": result.score, "at": now.isoformat()}]
+            confirm(proofing, decided_by=decided, now=now)
         else:
             proofing.state, proofing.face_decision = Proofing.State.REVIEW, "review"
             proofing.capture = seal(proofing, "capture", capture)
             proofing.save()
-            _audit(proofing, "review", now, verifier=verifier, live=result.live)
+            _audit(proofing, "review", now, verifier=verifier.name, live=result.live)
     return result.decision

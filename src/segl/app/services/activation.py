@@ -170,7 +170,7 @@ def activation_finish(
             offer = None
             if activation.via == AppActivation.Via.COPY:
                 offer = (
-                    CopyOffer.objects.select_for_update()
+                    CopyOffer.objects.select_for_update(of=("self",))  # maybe no old app
                     .select_related("instance__authenticator")
                     .filter(activation=activation)
                     .first()

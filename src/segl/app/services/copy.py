@@ -179,7 +179,7 @@ def copy_finish(*, user_id: str, proof: DpopProof, now: datetime, ip: str = "") 
     """The new app gives the user ID; a temporary PIN goes by SMS, as for any activation."""
     with transaction.atomic():
         found = (
-            CopyOffer.objects.select_for_update()
+            CopyOffer.objects.select_for_update(of=("self",))
             .select_related("identity__person")
             .filter(new_thumbprint=proof.thumbprint)
             .order_by("-created_at")
