@@ -221,19 +221,16 @@ def main() -> None:
         workdir = Path(tmp)
         http_figures = over_http(args.rounds, args.per_round, workdir / "site", server_cpus)
         rates = in_process(args.seconds, workdir)
-    print(
-        f"segl serve, 1 worker, SQLite; {args.rounds} rounds of {args.per_round} proofings per document"
-    )
+    rounds = f"{args.rounds} rounds of {args.per_round} proofings per document"
+    print(f"segl serve, 1 worker, SQLite; {rounds}")
     for kind, rows in http_figures.items():
         print(f"\n{kind}: request        server CPU ms   p50 ms   p95 ms   p99 ms")
         for name, row in rows.items():
-            print(
-                f"  {name:<20} {row['cpu_ms']:>10.2f} {row['p50_ms']:>8.2f} {row['p95_ms']:>8.2f} {row['p99_ms']:>8.2f}"
-            )
+            figures = (row[k] for k in ("p50_ms", "p95_ms", "p99_ms"))
+            print(f"  {name:<20} {row['cpu_ms']:>10.2f}", *(f"{v:>8.2f}" for v in figures))
         chip_cpu = rows["chip"]["cpu_ms"]
-        print(
-            f"  passive authentication over HTTP: {1000 / chip_cpu:.0f} chip requests per second per core"
-        )
+        rate = 1000 / chip_cpu
+        print(f"  passive authentication over HTTP: {rate:.0f} chip requests a second per core")
     print("\nin process, passive authentication alone (check_chip), one core:")
     for name, rate in rates.items():
         print(f"  {name:<22} {rate:>8.0f} verifications per second")

@@ -69,7 +69,11 @@ def read(document: DocumentFile, trust: TrustList, *, at: datetime = NOW):
         document.groups,
         challenge=challenge,
         ephemeral=ephemeral,
-        aa_signature=chip.active_authenticate(challenge) if ephemeral is None else None,
+        aa_signature=(
+            chip.active_authenticate(challenge)
+            if checked.offered == "active_authentication"
+            else None
+        ),
         ca_token=chip.chip_authenticate(point(ephemeral.public_key())) if ephemeral else None,
     )
     return checked, clone
@@ -82,7 +86,8 @@ def test_a_good_document_is_verified_and_proves_its_chip(document, trust):
     assert clone == (
         "chip_authentication" if document.kind == "id_card" else "active_authentication"
     )
-    assert proofing_level(clone, face_matched=True) is Level.HIGH
+    assert proofing_level(clone, face_matched=True, live=True) is Level.HIGH
+    assert proofing_level(clone, face_matched=True, live=False) is Level.SUBSTANTIAL
     assert dg2_face(document.groups[2]) == faces.portrait(document.face_seed)
 
 
@@ -114,7 +119,7 @@ def id_card(issuer) -> DocumentFile:
     return make_document(issuer[0], holder("id_card"), now=NOW)
 
 
-@pytest.mark.parametrize("group", [1, 2, 14, 15])
+@pytest.mark.parametrize("group", [1, 2, 14])
 def test_any_changed_byte_of_a_data_group_is_refused(id_card, trust, group):
     printed = parse(id_card.printed_mrz)
     data = id_card.groups[group]
@@ -319,8 +324,8 @@ def test_a_chip_without_keys_is_at_most_substantial():
         )
         == "none"
     )
-    assert proofing_level("none", face_matched=True) is Level.SUBSTANTIAL
-    assert proofing_level("active_authentication", face_matched=False) is None
+    assert proofing_level("none", face_matched=True, live=True) is Level.SUBSTANTIAL
+    assert proofing_level("active_authentication", face_matched=False, live=True) is None
 
 
 def _iso9796_sha1(key: rsa.RSAPrivateKey, challenge: bytes) -> bytes:
@@ -348,11 +353,59 @@ def test_rsa_active_authentication_with_either_trailer():
         verify_active_authentication(key.public_key(), None, challenge, bytes(signature))
 
 
-def test_the_aa_key_in_dg15_is_the_chips(document):
-    key = dg15_key(document.groups[15])
-    assert key.public_bytes(
+def test_any_changed_byte_of_dg15_is_refused(issuer, trust):
+    passport = make_document(issuer[0], holder("passport"), now=NOW)
+    printed, data = parse(passport.printed_mrz), passport.groups[15]
+    for index in range(len(data)):
+        groups = {**passport.groups, 15: _flip(data, index, 0x01)}
+        with pytest.raises(DocumentRefused) as refused:
+            check_chip(printed, groups, passport.sod, trust, at=NOW)
+        assert refused.value.reason == "chip_data_changed"
+
+
+@pytest.mark.parametrize("chip", ["rsa_aa", "ecdsa_aa"])
+def test_active_authentication_with_the_dg15_key(issuer, trust, chip):
+    """ECDSA signs plain r || s with the hash DG14 names; RSA by ISO/IEC 9796-2."""
+    document = make_document(issuer[0], holder("passport"), now=NOW, chip=chip)
+    assert dg15_key(document.groups[15]).public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+    checked, clone = read(document, trust)
+    assert clone == checked.offered == "active_authentication"
+    challenge = os.urandom(8)
+    signature = bytearray(EmulatedChip(document).active_authenticate(challenge))
+    signature[len(signature) // 2] ^= 1
+    with pytest.raises(DocumentRefused):
+        check_clone(
+            document.groups,
+            challenge=challenge,
+            ephemeral=None,
+            aa_signature=bytes(signature),
+            ca_token=None,
+        )
+
+
+def test_a_signer_whose_name_does_not_read_is_refused_not_a_crash(issuer, id_card, trust):
+    """A document signer certificate with an issuer name that is no text (a forger's): the
+    SOD's own signature verifies with its key, and the name is then refused as malformed."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "QQQQQQQQ")])
+    good = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    der = good.public_bytes(serialization.Encoding.DER).replace(b"QQQQQQQQ", b"\xff\xfe" * 4)
+    forged = x509.load_der_x509_certificate(der)
+    sod = make_sod(id_card.groups, Signer(key, forged), NOW)
+    with pytest.raises(DocumentRefused) as refused:
+        passive_authentication(sod, id_card.groups, trust, issuing_state="DNK", at=NOW)
+    assert refused.value.reason == "chip_data_malformed"
 
 
 # --- dates -------------------------------------------------------------------------------------

@@ -92,9 +92,17 @@ def test_the_review_queue_from_the_command_line(capsys, factory, journey, tmp_pa
     )
     assert code == 0 and "second reviewer" in out
     code, _, err = run(
-        capsys, "proofing", "decide", waiting.id, "--reviewer", "rita", "--same-person"
+        capsys, "proofing", "decide", waiting.id, "--reviewer", " Rita ", "--same-person"
     )
     assert code == 2 and "another reviewer" in err
+    code, _, err = run(
+        capsys, "proofing", "decide", waiting.id, "--reviewer", "sven", "--not-same-person"
+    )
+    assert code == 2 and "Look at both pictures" in err  # sven has not seen them
+    assert (
+        run(capsys, "proofing", "show", waiting.id, "--reviewer", "sven", "--out", str(tmp_path))[0]
+        == 0
+    )
     code, out, _ = run(
         capsys,
         "proofing",

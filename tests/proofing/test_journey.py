@@ -245,9 +245,13 @@ def test_a_face_that_does_not_match_goes_to_review_and_two_reviewers_confirm_it(
         review_decide(proofing_id=waiting.id, reviewer="rita", same_person=True, now=clock())
         == "second_reviewer"
     )
-    with pytest.raises(ProofingRefused):
-        review_decide(proofing_id=waiting.id, reviewer="rita", same_person=True, now=clock())
+    with pytest.raises(ProofingRefused):  # the same reviewer, written another way
+        review_decide(proofing_id=waiting.id, reviewer=" RITA", same_person=True, now=clock())
+    with pytest.raises(ProofingRefused) as unseen:  # a reviewer decides only what they saw
+        review_decide(proofing_id=waiting.id, reviewer="sven", same_person=True, now=clock())
+    assert unseen.value.reason == "reviewer_not_viewed"
     assert journey.state()["state"] == "review"
+    review_pictures(proofing_id=waiting.id, reviewer="sven", now=clock())
     assert (
         review_decide(proofing_id=waiting.id, reviewer="sven", same_person=True, now=clock())
         == "confirmed"
@@ -264,11 +268,12 @@ def test_a_reviewer_who_says_not_the_same_person_refuses_and_the_citizen_is_told
     factory, journey, clock
 ):
     from segl.notify.models import OutboxMessage
-    from segl.proofing.review import review_decide, reviews_waiting
+    from segl.proofing.review import review_decide, review_pictures, reviews_waiting
 
     who = citizen(factory)
     journey.prove(who.document, cpr=who.cpr, same_person=False)
     (waiting,) = reviews_waiting()
+    review_pictures(proofing_id=waiting.id, reviewer="rita", now=clock())
     assert (
         review_decide(proofing_id=waiting.id, reviewer="rita", same_person=False, now=clock())
         == "refused"

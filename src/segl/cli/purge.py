@@ -24,12 +24,14 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from segl.flows.services import flows_purge
     from segl.notify.retention import outbox_purge
     from segl.oidc.services import oidc_purge
+    from segl.proofing.review import proofings_purge
 
     keep = timedelta(hours=args.keep_hours)
     counts = {
         **app_purge(now=now(), keep=keep),
         **flows_purge(now=now(), keep=keep),
         **oidc_purge(now=now(), keep=keep),
+        **proofings_purge(now=now(), keep=keep),
         **outbox_purge(now=now(), keep=timedelta(days=args.outbox_days)),
     }
     out(args, counts, ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))

@@ -235,6 +235,10 @@ SENTENCES: Final[dict[str, str]] = {
         "You have already decided this face: a second decision must be another reviewer's."
     ),
     "proofing:reviewer_missing": "Give the reviewer's name with --reviewer.",
+    "proofing:reviewer_not_viewed": (
+        "Look at both pictures first ('segl proofing show ID --reviewer NAME --out DIR'), then"
+        " decide."
+    ),
     # Relying parties, purge, the demo and files.
     "rp:invalid": "{detail}. Nothing was registered.",
     "purge:keep": "--keep-hours and --outbox-days must be at least 1.",

@@ -5,14 +5,15 @@ The reader talks to the chip twice, as a native reader would:
 
 1. it sends the data groups and EF.SOD; :func:`check_chip` refuses an expired document, runs
    passive authentication (:mod:`segl.core.sod`), and requires DG1 to be the printed zone.
-   It says which clone check the chip offers (:func:`clone_check_offered`): Chip
-   Authentication where DG14 has a key for it, else Active Authentication where there is DG15;
+   It says which clone check the chip offers (:func:`clone_check_offered`): Active
+   Authentication where there is DG15, else Chip Authentication where DG14 has a key for it;
 2. it sends the chip's answer to the server's fresh challenge; :func:`check_clone` verifies it
    (:mod:`segl.core.chip_auth`).
 
 :func:`proofing_level`: a chip verified by passive authentication, proved genuine, and a face
-that matched is High; a chip that cannot prove it holds its key (no DG14 or DG15), at most
-Substantial; without a matched face, nothing.
+that matched and was shown to be a live person's is High; a chip that cannot prove it holds its
+key (no DG14 or DG15), or a face whose liveness nothing established, at most Substantial;
+without a matched face, nothing.
 """
 
 from __future__ import annotations
@@ -74,10 +75,12 @@ class ChipCheck:
 
 
 def clone_check_offered(groups: Mapping[int, bytes]) -> CloneCheck:
-    if 14 in groups and lds.dg14_security(groups[14]).ca_key is not None:
-        return "chip_authentication"
+    """Active Authentication where the chip has DG15 (what every reader can relay), else Chip
+    Authentication where DG14 has a key for it, else none."""
     if 15 in groups:
         return "active_authentication"
+    if 14 in groups and lds.dg14_security(groups[14]).ca_key is not None:
+        return "chip_authentication"
     return "none"
 
 
@@ -104,25 +107,26 @@ def check_clone(
     aa_signature: bytes | None,
     ca_token: bytes | None,
 ) -> CloneCheck:
-    """The clone check the chip passed (or ``"none"`` for a chip that offers none); the
-    groups are the ones :func:`check_chip` verified. Raises ``chip_not_genuine``."""
+    """The clone check the chip offers, passed (or ``"none"`` for a chip that offers none);
+    the groups are the ones :func:`check_chip` verified. Raises ``chip_not_genuine``."""
     offered = clone_check_offered(groups)
-    if offered == "chip_authentication" and ca_token is not None and ephemeral is not None:
-        ca_key = lds.dg14_security(groups[14]).ca_key
-        assert ca_key is not None
-        verify_chip_authentication(ca_key, ephemeral, ca_token)
-        return "chip_authentication"
-    if 15 in groups and aa_signature is not None:
+    if offered == "active_authentication":
+        if aa_signature is None:
+            raise DocumentRefused("chip_not_genuine")
         aa_hash = lds.dg14_security(groups[14]).aa_hash if 14 in groups else None
         verify_active_authentication(lds.dg15_key(groups[15]), aa_hash, challenge, aa_signature)
-        return "active_authentication"
-    if offered != "none":
-        raise DocumentRefused("chip_not_genuine")
-    return "none"
+    elif offered == "chip_authentication":
+        ca_key = lds.dg14_security(groups[14]).ca_key
+        if ca_token is None or ephemeral is None or ca_key is None:
+            raise DocumentRefused("chip_not_genuine")
+        verify_chip_authentication(ca_key, ephemeral, ca_token)
+    return offered
 
 
-def proofing_level(clone: CloneCheck, face_matched: bool) -> Level | None:
-    """The identity-proofing level a verified chip gives (``None``: it gives none)."""
+def proofing_level(clone: CloneCheck, face_matched: bool, live: bool) -> Level | None:
+    """The identity-proofing level a verified chip gives (``None``: it gives none): High for a
+    chip that proved its key and a face that matched and was shown to be live; Substantial
+    without either of those."""
     if not face_matched:
         return None
-    return Level.HIGH if clone != "none" else Level.SUBSTANTIAL
+    return Level.HIGH if clone != "none" and live else Level.SUBSTANTIAL

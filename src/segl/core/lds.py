@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from asn1crypto import core as asn1
 from asn1crypto import parser
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
@@ -139,7 +140,7 @@ def dg15_key(dg15: bytes) -> PublicKeyTypes:
     """The Active Authentication public key in DG15."""
     try:
         return load_der_public_key(_element(dg15, DG15_TAG, constructed=True))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise DocumentRefused("chip_data_malformed") from None
 
 

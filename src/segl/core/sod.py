@@ -161,17 +161,22 @@ def passive_authentication(
     for number, data in groups.items():
         if number not in hashes or digest(hash_name, data) != hashes[number]:
             raise DocumentRefused("chip_data_changed")
-    csca = _check_signer(signed.signer, trust, at, signed.signed_at)
-    state = country(csca)
+    try:
+        csca = _check_signer(signed.signer, trust, at, signed.signed_at)
+        state = country(csca)
+        signer_name = signed.signer.subject.rfc4514_string()
+        signer_country = country(signed.signer)
+    except (ValueError, TypeError):  # a name or extension in the certificate that does not read
+        raise DocumentRefused("chip_data_malformed") from None
     if (
         not state
         or issuing_states().get(issuing_state) != state
-        or country(signed.signer) not in ("", state)
+        or signer_country not in ("", state)
     ):
         raise DocumentRefused("country_mismatch")
     return Passive(
         country=state,
-        signer=signed.signer.subject.rfc4514_string(),
+        signer=signer_name,
         csca=csca.subject.rfc4514_string(),
         signed_at=signed.signed_at,
         hashed_groups=frozenset(hashes),

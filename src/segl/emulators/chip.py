@@ -4,7 +4,7 @@ A document file (``segl-document/1``, JSON) is made by :mod:`segl.emulators.pass
 
     {"format": "segl-document/1", "kind": "passport", "printed_mrz": "P<DNK...",
      "groups": {"1": "<base64>", "2": ..., "15": ...}, "sod": "<base64>",
-     "aa_key": "<PEM>", "ca_key": "<PEM or null>", "face_seed": "...", "defect": null}
+     "aa_key": "<PEM or null>", "ca_key": "<PEM or null>", "face_seed": "...", "defect": null}
 
 :class:`EmulatedChip` answers what a reader asks a chip after Basic Access Control: the data
 groups and EF.SOD, Active Authentication's signature over a challenge, and Chip
@@ -52,7 +52,7 @@ class DocumentFile:
     printed_mrz: str
     groups: dict[int, bytes]
     sod: bytes
-    aa_key: bytes  # PEM (PKCS #8) of the Active Authentication key
+    aa_key: bytes | None  # PEM (PKCS #8) of the Active Authentication key, if the chip has DG15
     ca_key: bytes | None  # PEM of the Chip Authentication key, if the chip has DG14
     face_seed: str  # whose face the holder has (for the emulated face scan)
     defect: str | None = None
@@ -70,7 +70,7 @@ class DocumentFile:
             "printed_mrz": self.printed_mrz,
             "groups": {str(n): _b64(g) for n, g in sorted(self.groups.items())},
             "sod": _b64(self.sod),
-            "aa_key": self.aa_key.decode("ascii"),
+            "aa_key": self.aa_key.decode("ascii") if self.aa_key else None,
             "ca_key": self.ca_key.decode("ascii") if self.ca_key else None,
             "face_seed": self.face_seed,
             "defect": self.defect,
@@ -85,7 +85,7 @@ class DocumentFile:
             printed_mrz=data["printed_mrz"],
             groups={int(n): base64.b64decode(g) for n, g in data["groups"].items()},
             sod=base64.b64decode(data["sod"]),
-            aa_key=data["aa_key"].encode("ascii"),
+            aa_key=data["aa_key"].encode("ascii") if data.get("aa_key") else None,
             ca_key=data["ca_key"].encode("ascii") if data.get("ca_key") else None,
             face_seed=data["face_seed"],
             defect=data.get("defect"),
@@ -113,6 +113,8 @@ class EmulatedChip:
 
     def active_authenticate(self, challenge: bytes) -> bytes:
         """The signature over the 8-byte ``challenge`` (Doc 9303 Part 11 §6.1)."""
+        if self.document.aa_key is None:
+            raise ValueError("this chip has no Active Authentication key")
         key = self._key(self.document.aa_key)
         if isinstance(key, ec.EllipticCurvePrivateKey):
             r, s = decode_dss_signature(key.sign(challenge, ec.ECDSA(hashes.SHA256())))

@@ -35,7 +35,7 @@ from segl.core.sod import LDS_SECURITY_OBJECT, LdsSecurityObject
 
 from . import faces
 from .chip import DocumentFile, tlv
-from .issuer import YEAR, Issuer, Signer, pem_key, signed_data
+from .issuer import YEAR, Issuer, PrivateKey, Signer, pem_key, signed_data
 
 __all__ = ["DEFECTS", "Defect", "Holder", "make_document", "sod"]
 
@@ -164,27 +164,43 @@ def sod(
     return tlv(b"\x77", signed_data(LDS_SECURITY_OBJECT, lso, signer, signed_at, algorithm))
 
 
+Chip = Literal["rsa_aa", "ecdsa_aa", "ca"]
+
+
+def _chip_keys(chip: Chip) -> tuple[PrivateKey | None, ec.EllipticCurvePrivateKey | None]:
+    """A new chip's Active Authentication key and Chip Authentication key, as ``chip`` has."""
+    if chip == "rsa_aa":
+        return rsa.generate_private_key(65537, 2048), None
+    if chip == "ecdsa_aa":
+        return ec.generate_private_key(ec.SECP256R1()), None
+    return None, ec.generate_private_key(ec.SECP256R1())
+
+
 def make_document(
-    issuer: Issuer, holder: Holder, *, now: datetime, defect: Defect | None = None
+    issuer: Issuer,
+    holder: Holder,
+    *,
+    now: datetime,
+    defect: Defect | None = None,
+    chip: Chip | None = None,
 ) -> DocumentFile:
-    """A document for ``holder``, issued ``holder.issued`` and valid ten years (an ID card:
-    ECDSA Active Authentication and Chip Authentication in DG14; a passport: RSA Active
-    Authentication), broken as ``defect`` says."""
+    """A document for ``holder``, issued ``holder.issued`` and valid ten years, broken as
+    ``defect`` says. Its chip (``chip``): a passport's proves itself by RSA Active
+    Authentication (DG15), an ID card's by Chip Authentication (DG14); ``ecdsa_aa`` is ECDSA
+    Active Authentication (DG15, and DG14 naming its hash)."""
     expiry = holder.issued.replace(year=holder.issued.year + 10) - timedelta(days=1)
     if defect == "expired":
         expiry = now.date() - timedelta(days=1)
     mrz = _mrz(holder, expiry)
-    aa_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
-    ca_key: ec.EllipticCurvePrivateKey | None
-    if holder.kind == "id_card":
-        aa_key, ca_key = (
-            ec.generate_private_key(ec.SECP256R1()),
-            ec.generate_private_key(ec.SECP256R1()),
+    chip = chip or ("rsa_aa" if holder.kind == "passport" else "ca")
+    aa_key, ca_key = _chip_keys(chip)
+    groups: dict[int, bytes] = {}
+    if aa_key is not None:
+        groups[15] = dg15(aa_key.public_key())
+    if chip == "ecdsa_aa" or ca_key is not None:
+        groups[14] = dg14(
+            ca_key.public_key() if ca_key else None, "sha256" if chip == "ecdsa_aa" else None
         )
-        groups = {14: dg14(ca_key.public_key(), "sha256"), 15: dg15(aa_key.public_key())}
-    else:
-        aa_key, ca_key = rsa.generate_private_key(65537, 2048), None
-        groups = {15: dg15(aa_key.public_key())}
     groups |= {1: dg1(mrz), 2: dg2(faces.portrait(holder.seed))}
     signer = {
         "signer_expired": issuer.expired,
@@ -205,18 +221,13 @@ def make_document(
             + str((int(holder.document_number[-1]) + 1) % 10),
         )
     if defect == "cloned":  # the chip's data copied onto a chip with keys of its own
-        aa_key = (
-            rsa.generate_private_key(65537, 2048)
-            if ca_key is None
-            else ec.generate_private_key(ec.SECP256R1())
-        )
-        ca_key = ec.generate_private_key(ec.SECP256R1()) if ca_key is not None else None
+        aa_key, ca_key = _chip_keys(chip)
     return DocumentFile(
         kind=holder.kind,
         printed_mrz=write(printed),
         groups=groups,
         sod=document_sod,
-        aa_key=pem_key(aa_key),
+        aa_key=pem_key(aa_key) if aa_key is not None else None,
         ca_key=pem_key(ca_key) if ca_key is not None else None,
         face_seed=holder.seed,
         defect=defect,

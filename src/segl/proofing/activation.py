@@ -27,6 +27,7 @@ from django.db import transaction
 from segl.app.services import (
     AppActivation,
     CopyOffer,
+    copy_completed_since,
     copy_confirm,
     copy_offer_for_proofing,
     copy_status,
@@ -35,6 +36,7 @@ from segl.app.services import (
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator
 from segl.authenticators.services import authenticator_retire, device_activate
+from segl.core.assurance import Level
 from segl.identities.models import Identity
 from segl.identities.services import IdentityError, identity_create
 from segl.notify.notices import tell
@@ -45,11 +47,23 @@ from .models import Proofing, ProofingRecord
 from .services import ProofingRefused, proofing_open
 
 
-def _confirmed(secret: str, now: datetime, *, with_identity: bool = True) -> Proofing:
+def _confirmed(
+    secret: str, now: datetime, *, with_identity: bool = True, use: str = ""
+) -> Proofing:
+    """The confirmed proofing; for step 5 (``use``), one that has not been used for another
+    step 5 yet: a proofing binds one authenticator (or places one order). A QR code for
+    another phone may be shown again until a new app has been activated with one."""
     proofing = proofing_open(secret, now, Proofing.State.VERIFIED)
     if with_identity and proofing.identity is None:
         raise ProofingRefused("identity_missing")
+    if proofing.used_for == "done" or (use and proofing.used_for not in ("", use)):
+        raise ProofingRefused("proofing_used")
     return proofing
+
+
+def _use(proofing: Proofing, use: str) -> None:
+    proofing.used_for = use
+    proofing.save(update_fields=["used_for"])
 
 
 def proofing_identity(
@@ -73,8 +87,9 @@ def proofing_identity(
         else:
             if not identity.is_active:
                 raise ProofingRefused("identity_not_active")
-            identity.ial = proofing.level
-            identity.save(update_fields=["ial"])
+            if Level.from_key(proofing.level) > Level.from_key(identity.ial):
+                identity.ial = proofing.level  # never lowered: a weaker proofing adds nothing
+                identity.save(update_fields=["ial"])
             if restart:
                 _retire_all(identity, now)
         ProofingRecord.objects.create(
@@ -112,8 +127,9 @@ def _retire_all(identity: Identity, now: datetime) -> None:
 def proofing_app_here(*, secret: str, now: datetime, ip: str = "") -> AppActivation:
     """1. On this phone: a temporary PIN by SMS; the app finishes with ``activation_finish``."""
     with transaction.atomic():
-        proofing = _confirmed(secret, now)
+        proofing = _confirmed(secret, now, use="done")
         assert proofing.identity is not None
+        _use(proofing, "done")
         activation, _pin = new_activation(
             proofing.identity, AppActivation.Via.PROOFING, now, level=proofing.level
         )
@@ -130,8 +146,13 @@ def proofing_app_here(*, secret: str, now: datetime, ip: str = "") -> AppActivat
 def proofing_app_elsewhere(*, secret: str, now: datetime, ip: str = "") -> tuple[CopyOffer, str]:
     """2. On another phone or tablet: the QR code this phone shows (3 minutes)."""
     with transaction.atomic():
-        proofing = _confirmed(secret, now)
+        proofing = _confirmed(secret, now, use="copy")
         assert proofing.identity is not None
+        if proofing.decided_at and copy_completed_since(
+            identity=proofing.identity, since=proofing.decided_at
+        ):
+            raise ProofingRefused("proofing_used")  # its QR code has activated an app already
+        _use(proofing, "copy")
         return copy_offer_for_proofing(
             identity=proofing.identity, level=proofing.level, now=now, ip=ip
         )
@@ -160,9 +181,9 @@ def proofing_device(
     """3. "Yes, activate": the password created and confirmed, the serial number from the back
     and the code the device shows or reads aloud."""
     with transaction.atomic():
-        proofing = _confirmed(secret, now)
+        proofing = _confirmed(secret, now, use="done")
         assert proofing.identity is not None
-    return device_activate(
+    made = device_activate(
         identity=proofing.identity,
         serial=serial,
         code=code,
@@ -171,6 +192,9 @@ def proofing_device(
         actor="proofing",
         ip=ip,
     )
+    with transaction.atomic():  # a wrong code leaves the proofing for another try; this ends it
+        _use(proofing_open(secret, now, Proofing.State.VERIFIED), "done")
+    return made
 
 
 def proofing_quote(*, secret: str, kind: str, now: datetime) -> dict[str, Any]:
@@ -208,9 +232,12 @@ def proofing_order(
     """3. "No, order": a device for the proofed person, sent to their registered address or
     to a citizen service centre."""
     with transaction.atomic():
-        proofing = _confirmed(secret, now)
+        proofing = _confirmed(secret, now, use="order")
         assert proofing.identity is not None
-    return order_place(
+        again = Order.objects.filter(idempotency_key=key, person=proofing.identity.person)
+        if proofing.used_for == "order" and not again.exists():
+            raise ProofingRefused("proofing_used")  # one order; the same form sent twice is it
+    placed = order_place(
         key=key,
         kind=kind,
         person=proofing.identity.person,
@@ -222,6 +249,9 @@ def proofing_order(
         ip=ip,
         expected_price=expected_price,
     )
+    with transaction.atomic():
+        _use(proofing_open(secret, now, Proofing.State.VERIFIED), "order")
+    return placed
 
 
 def proofing_summary(proofing: Proofing) -> dict[str, Any]:
@@ -232,8 +262,7 @@ def proofing_summary(proofing: Proofing) -> dict[str, Any]:
         "level": proofing.level or None,
         "document_type": proofing.document_type or None,
         "user_id": proofing.identity.user_id if proofing.identity else None,
-        "has_segl": bool(
-            proofing.person and Identity.objects.filter(person=proofing.person).exists()
-        ),
+        "has_segl": proofing.state == Proofing.State.VERIFIED
+        and bool(proofing.person and Identity.objects.filter(person=proofing.person).exists()),
         "expires_at": proofing.expires_at.isoformat(),
     }

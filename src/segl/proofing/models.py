@@ -1,10 +1,11 @@
 """A proofing in progress and what it leaves behind.
 
 A :class:`Proofing` is one citizen's attempt, from "Get started" to a segl or a refusal; the
-app holds its secret (a bearer token, kept here only as a hash). Pictures and the chip's keys
-are sealed with the key ring while they are needed and deleted once decided. What is kept
-afterwards is what a :class:`ProofingRecord` holds: how an identity was proofed, never the
-document's data or a face.
+app holds its secret (a bearer token, kept here only as a hash). The attempts of a day are
+what the limits count (per keyed hash of the document and of the CPR number). Pictures and the
+chip's keys are sealed with the key ring while they are needed and deleted once decided. What
+is kept afterwards is what a :class:`ProofingRecord` holds: how an identity was proofed, never
+the document's data or a face.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ class Proofing(models.Model):
     face_decision = models.CharField(max_length=16, blank=True)
     face_score = models.FloatField(null=True, blank=True)
     face_decided_by = models.JSONField(default=list, blank=True)
+    live = models.BooleanField(default=False, help_text="The verifier established liveness")
+    viewed_by = models.JSONField(default=list, blank=True, help_text="Reviewers who saw it")
+    used_for = models.CharField(max_length=8, blank=True, help_text="Step 5, once")
     level = models.CharField(max_length=16, blank=True)
     refusal = models.CharField(max_length=32, blank=True)
     identity = models.ForeignKey(
@@ -58,24 +62,14 @@ class Proofing(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["state", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            models.Index(fields=["cpr_key", "created_at"]),
+            models.Index(fields=["document_key", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"proofing {self.id} ({self.state})"
-
-
-class ProofingFailure(models.Model):
-    """A failed proofing, counted per keyed hash of the document and of the CPR number:
-    3 a day each."""
-
-    key = models.CharField(max_length=64)
-    at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["key", "at"])]
-
-    def __str__(self) -> str:
-        return f"proofing failure {self.key[:8]} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class ProofingRecord(models.Model):

@@ -1,8 +1,10 @@
 """The review queue: trained staff at a citizen service centre decide the faces an automatic
 verifier did not (or, with ``SEGL_FACE_VERIFIER=review``, every face). A reviewer sees the live
 capture beside the chip's photo and says whether they are the same person. One "not the same"
-refuses; a High result takes two reviewers who each say "the same" (one for a chip that could
-not prove its key, which gives at most Substantial). The citizen is told by SMS either way.
+refuses; a High result takes two different reviewers who each looked at both pictures and
+said "the same" (one, where the result can be at most Substantial: a chip that could not prove
+its key, or a capture whose liveness the verifier did not establish). The citizen is told by
+SMS either way.
 Once decided, both pictures are deleted; the decision, the reviewers and the time are kept.
 """
 
@@ -39,10 +41,23 @@ def _waiting(proofing_id: str) -> Proofing:
     return proofing
 
 
+def _reviewer(name: str) -> str:
+    """A reviewer's name as compared: "Alice" and " alice" are one reviewer."""
+    reviewer = " ".join(str(name).split()).casefold()
+    if not reviewer:
+        raise ProofingRefused("reviewer_missing")
+    return reviewer
+
+
 def review_pictures(*, proofing_id: str, reviewer: str, now: datetime) -> tuple[bytes, bytes]:
-    """The live capture and the chip's photo, for ``reviewer`` to compare (audited)."""
+    """The live capture and the chip's photo, for ``reviewer`` to compare (audited); a
+    reviewer decides only a face they have looked at."""
+    reviewer = _reviewer(reviewer)
     with transaction.atomic():
         proofing = _waiting(proofing_id)
+        if reviewer not in proofing.viewed_by:
+            proofing.viewed_by = [*proofing.viewed_by, reviewer]
+            proofing.save(update_fields=["viewed_by"])
         audit_record(
             action="proofing.review_view", actor=reviewer, data={"proofing": proofing.id}, at=now
         )
@@ -54,11 +69,11 @@ def review_pictures(*, proofing_id: str, reviewer: str, now: datetime) -> tuple[
 def review_decide(*, proofing_id: str, reviewer: str, same_person: bool, now: datetime) -> str:
     """One reviewer's decision: ``"refused"``, ``"confirmed"`` or ``"second_reviewer"`` (a
     High result waits for another reviewer)."""
-    reviewer = reviewer.strip()
-    if not reviewer:
-        raise ProofingRefused("reviewer_missing")
+    reviewer = _reviewer(reviewer)
     with transaction.atomic():
         proofing = _waiting(proofing_id)
+        if reviewer not in proofing.viewed_by:
+            raise ProofingRefused("reviewer_not_viewed")
         decided = list(proofing.face_decided_by)
         if any(entry["by"] == reviewer for entry in decided):
             raise ProofingRefused("reviewer_twice")
@@ -68,7 +83,7 @@ def review_decide(*, proofing_id: str, reviewer: str, same_person: bool, now: da
             proofing.face_decided_by, proofing.face_decision = decided, "no_match"
             end_refused(proofing, "face_no_match", now)
             outcome = "refused"
-        elif proofing.clone_check != "none" and len(decided) < REVIEWERS_FOR_HIGH:
+        elif proofing.clone_check != "none" and proofing.live and len(decided) < REVIEWERS_FOR_HIGH:
             proofing.face_decided_by = decided
             proofing.save(update_fields=["face_decided_by"])
             outcome = "second_reviewer"
@@ -87,3 +102,27 @@ def review_decide(*, proofing_id: str, reviewer: str, same_person: bool, now: da
         if person is not None and outcome != "second_reviewer":
             tell(person, f"proofing_{outcome}", now=now)
     return outcome
+
+
+REVIEW_DAYS = 7  # a face waits this long for its reviewers, then the proofing is refused
+
+
+def proofings_purge(*, now: datetime, keep: timedelta) -> dict[str, int]:
+    """Refuse faces that waited longer than a week for review (the citizen is told), and
+    delete proofings that ended or expired more than ``keep`` ago and a day after they began
+    (the limits count a day's): what they sealed goes with them. ``ProofingRecord`` stays."""
+    stale = 0
+    for proofing_id in Proofing.objects.filter(
+        state=Proofing.State.REVIEW, created_at__lt=now - timedelta(days=REVIEW_DAYS)
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            proofing = _waiting(proofing_id)
+            end_refused(proofing, "review_expired", now)
+            if proofing.person is not None:
+                tell(proofing.person, "proofing_refused", now=now)
+            stale += 1
+    done = Proofing.objects.exclude(state=Proofing.State.REVIEW).filter(
+        expires_at__lt=now - keep, created_at__lt=now - max(keep, timedelta(days=1))
+    )
+    deleted, _ = done.delete()
+    return {"proofings_deleted": deleted, "reviews_expired": stale}

@@ -9,21 +9,25 @@ A confirmed identity then gets its user ID (:func:`proofing_identity`) and step 
 (:mod:`.activation`). A face the verifier doubts goes to review (:mod:`.review`).
 
 Rules: each step only after the one before; a proofing expires 15 minutes after it starts (a
-confirmed one 15 minutes after it was confirmed); a refusal ends it, says why, and counts
-against the document and the CPR number: 3 refusals a day for either and no new proofing with
-them starts until the day has passed. Every step is audited. Pictures and keys are sealed while
-needed and deleted once decided.
+confirmed one 15 minutes after it was confirmed); a refusal ends it and says why. A document
+or CPR number gets 3 proofings a day that do not confirm an identity (refused, abandoned,
+waiting for review or still going); a fourth is refused. Every step is audited. Pictures and
+keys are sealed while needed and deleted once decided; a capture that is the chip's own photo
+is refused.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import logging
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
@@ -49,11 +53,12 @@ from segl.identities.models import Person
 from segl.keys import keyring
 
 from .faces import face_verifier
-from .models import Proofing, ProofingFailure
+from .models import Proofing
 from .trust import trust_list
 
+log = logging.getLogger(__name__)
 PROOFING_MINUTES = 15
-FAILURES_PER_DAY = 3
+ATTEMPTS_PER_DAY = 3
 HOME_STATE = "DNK"  # the register knows this state's documents by number
 
 
@@ -143,25 +148,25 @@ def forget(proofing: Proofing) -> None:
 
 
 def end_refused(proofing: Proofing, reason: str, now: datetime) -> None:
-    """End ``proofing`` refused for ``reason``: counted against its document and CPR number."""
+    """End ``proofing`` refused for ``reason``."""
     forget(proofing)
     proofing.state, proofing.refusal, proofing.decided_at = Proofing.State.REFUSED, reason, now
     proofing.save()
-    ProofingFailure.objects.bulk_create(
-        [
-            ProofingFailure(key=key, at=now)
-            for key in (proofing.cpr_key, proofing.document_key)
-            if key
-        ]
-    )
     _audit(proofing, "refused", now, outcome=reason)
 
 
-def _refused_lately(keys: list[str], now: datetime) -> bool:
-    since = now - timedelta(days=1)
+def _attempts_exhausted(proofing: Proofing, now: datetime) -> bool:
+    """Whether the document or the CPR number had 3 proofings today that did not confirm an
+    identity: refused, abandoned, waiting for review or still going. Open ones count, so that
+    proofings run side by side or left before the face get no more tries."""
+    others = (
+        Proofing.objects.filter(created_at__gt=now - timedelta(days=1))
+        .exclude(pk=proofing.pk)
+        .exclude(state=Proofing.State.VERIFIED)
+    )
     return any(
-        ProofingFailure.objects.filter(key=key, at__gt=since).count() >= FAILURES_PER_DAY
-        for key in keys
+        others.filter(**{field: key}).count() >= ATTEMPTS_PER_DAY
+        for field, key in (("cpr_key", proofing.cpr_key), ("document_key", proofing.document_key))
     )
 
 
@@ -194,13 +199,15 @@ def proofing_document(*, secret: str, cpr: str, mrz_text: str, now: datetime) ->
             raise ProofingRefused("terms")
         proofing.cpr_key = throttles.keyed("proofing cpr", cpr_value)
         proofing.document_key = _document_key(mrz)
-        if _refused_lately([proofing.cpr_key, proofing.document_key], now):
+        if _attempts_exhausted(proofing, now):
             proofing.cpr_key = proofing.document_key = ""  # a refusal while blocked is not counted
             refusal = "too_many_attempts"
         else:
             person = Person.objects.filter(cpr=cpr_value).first()
-            proofing.person = person
             refusal = _registered(person, mrz, now)
+            # Only a person the document is registered to is named: a refusal says nothing
+            # of whether the CPR number is someone's or has segl.
+            proofing.person = None if refusal else person
         if not refusal:
             try:
                 check_expiry(mrz, now)
@@ -229,10 +236,10 @@ def _registered(person: Person | None, mrz: Mrz, now: datetime) -> str:
     """Why the register does not tie this document to this person (``""`` if it does): the
     register knows the person's Danish and Greenlandic passport numbers and date of birth; a
     foreign document goes through Borgerservice."""
-    if person is None:
-        return "not_registered"
     if mrz.issuing_state != HOME_STATE:
         return "foreign_document"
+    if person is None:
+        return "not_registered"
     try:
         born = birth_date(mrz, now.date())
     except DocumentRefused:
@@ -243,13 +250,29 @@ def _registered(person: Person | None, mrz: Mrz, now: datetime) -> str:
     return ""
 
 
+def _ephemeral_for(dg14: bytes) -> ec.EllipticCurvePrivateKey:
+    """A fresh key on the curve of the chip's Chip Authentication key."""
+    ca_key = lds.dg14_security(dg14).ca_key
+    try:
+        chip_key = load_der_public_key(ca_key or b"")
+    except (ValueError, UnsupportedAlgorithm):
+        raise DocumentRefused("chip_data_malformed") from None
+    if not isinstance(chip_key, ec.EllipticCurvePublicKey):
+        raise DocumentRefused("chip_data_malformed")
+    return ec.generate_private_key(chip_key.curve)
+
+
 def proofing_chip(
     *, secret: str, groups: Mapping[int, bytes], sod: bytes, now: datetime
 ) -> dict[str, str]:
     """The chip's data groups and EF.SOD: verified, then the challenge for the chip's key
     (``{"check": "active_authentication", "challenge": hex}`` or ``{"check":
     "chip_authentication", "ephemeral_key": hex uncompressed point}``, or ``"none"``)."""
-    trust = trust_list()
+    try:
+        trust = trust_list()
+    except ValueError:
+        log.exception("the trust list (SEGL_PROOFING_TRUST) does not load")
+        trust = None
     refusal, answer = "", dict[str, str]()
     with transaction.atomic():
         proofing = proofing_open(secret, now, Proofing.State.DOCUMENT)
@@ -259,6 +282,8 @@ def proofing_chip(
         try:
             checked = check_chip(printed, groups, sod, trust, at=now)
             portrait = lds.dg2_face(groups[2])
+            if checked.offered == "chip_authentication":
+                _ephemeral_for(groups[14])  # a key segl can agree with, before anything is kept
         except DocumentRefused as exc:
             refusal = exc.reason
             end_refused(proofing, refusal, now)
@@ -270,11 +295,7 @@ def proofing_chip(
             }
             answer = {"check": checked.offered}
             if checked.offered == "chip_authentication":
-                ca_key = lds.dg14_security(groups[14]).ca_key
-                assert ca_key is not None
-                chip_key = load_der_public_key(ca_key)
-                assert isinstance(chip_key, ec.EllipticCurvePublicKey)
-                ephemeral = ec.generate_private_key(chip_key.curve)
+                ephemeral = _ephemeral_for(groups[14])
                 pem = ephemeral.private_bytes(
                     serialization.Encoding.PEM,
                     serialization.PrivateFormat.PKCS8,
@@ -339,7 +360,8 @@ def proofing_chip_answer(
 
 def confirm(proofing: Proofing, *, decided_by: list[dict[str, Any]], now: datetime) -> None:
     """The face matched: the identity is confirmed at the level the chip and face give."""
-    level = proofing_level(proofing.clone_check, face_matched=True)  # type: ignore[arg-type]
+    clone = cast(CloneCheck, proofing.clone_check)
+    level = proofing_level(clone, face_matched=True, live=proofing.live)
     assert level is not None
     forget(proofing)
     proofing.state, proofing.face_decision, proofing.level = (
@@ -356,18 +378,21 @@ def confirm(proofing: Proofing, *, decided_by: list[dict[str, Any]], now: dateti
 def proofing_face(*, secret: str, capture: bytes, now: datetime) -> str:
     """The live capture: ``"match"`` (confirmed) or ``"review"`` (staff will decide). The
     verifier (perhaps a vendor's service) is asked with no row locked; the answer is written
-    only if the proofing is still waiting for its face."""
+    only if the proofing is still waiting for its face. The chip's own photo sent back as the
+    capture is refused: it proves no one is there."""
     if not capture or len(capture) > 2_000_000:
         raise ProofingRefused("capture_invalid")
     with transaction.atomic():
         proofing = proofing_open(secret, now, Proofing.State.FACE)
         portrait = unseal(proofing, "portrait", proofing.portrait)
+    if hmac.compare_digest(hashlib.sha256(capture).digest(), hashlib.sha256(portrait).digest()):
+        raise ProofingRefused("capture_invalid")
     verifier = face_verifier()
     result = verifier.verify(capture=capture, portrait=portrait)
     with transaction.atomic():
         proofing = proofing_open(secret, now, Proofing.State.FACE)
-        proofing.face_score = result.score
-        if result.decision == "match":
+        proofing.face_score, proofing.live = result.score, result.live
+        if result.decision == "match" and result.live:
             decided = [{"by": verifier.name, "score": result.score, "at": now.isoformat()}]
             confirm(proofing, decided_by=decided, now=now)
         else:
@@ -375,4 +400,4 @@ def proofing_face(*, secret: str, capture: bytes, now: datetime) -> str:
             proofing.capture = seal(proofing, "capture", capture)
             proofing.save()
             _audit(proofing, "review", now, verifier=verifier.name, live=result.live)
-    return result.decision
+    return "match" if proofing.state == Proofing.State.VERIFIED else "review"

@@ -37,9 +37,13 @@ def read_trust_list(folder: Path) -> TrustList:
 
 
 def trust_list() -> TrustList | None:
-    """The configured trust list; ``None`` when proofing with documents is not set up."""
+    """The configured trust list; ``None`` when proofing with documents is not set up.
+    ``ValueError`` when it does not load (or, in production, holds the factory's test CSCA,
+    put there after start-up)."""
     folder = settings.CONFIG.proofing_trust
     if folder is None or not folder.is_dir():
         return None
     trust = read_trust_list(folder)
+    if settings.CONFIG.env == "production" and trust.is_demo:
+        raise ValueError("the passport factory's test CSCA is not trusted in production")
     return trust if trust.cscas else None

@@ -31,6 +31,7 @@ from .answers import app_request_answer
 from .approval_mode import approval_mode_confirm, approval_mode_pending, approval_mode_request
 from .base import COPY_PREFIX, AppRefused, WrongPin, policy
 from .copy import (
+    copy_completed_since,
     copy_confirm,
     copy_finish,
     copy_offer,
@@ -75,6 +76,7 @@ __all__ = [
     "approval_mode_pending",
     "approval_mode_request",
     "check_pin_policy",
+    "copy_completed_since",
     "copy_confirm",
     "copy_finish",
     "copy_offer",

@@ -78,6 +78,14 @@ def copy_offer_for_proofing(
     return offer, COPY_PREFIX + token
 
 
+def copy_completed_since(*, identity: Identity, since: datetime) -> bool:
+    """Whether a QR code shown with no app behind it (a proofing phone's) has activated an
+    app of ``identity`` since ``since``."""
+    return CopyOffer.objects.filter(
+        identity=identity, instance=None, created_at__gte=since, state=CopyOffer.State.COMPLETED
+    ).exists()
+
+
 def _live_offer(offer: CopyOffer | None, now: datetime, *states: str) -> CopyOffer:
     if offer is None:
         raise AppRefused("copy_unknown")

@@ -37,7 +37,8 @@ const ENDS = new Set([
   "not_registered", "foreign_document", "document_expired", "too_many_attempts", "chip_data_changed",
   "chip_data_malformed", "signature_invalid", "signer_unknown", "signer_not_a_signer", "csca_untrusted",
   "csca_expired", "signer_expired", "signer_revoked", "country_mismatch", "mrz_mismatch",
-  "chip_not_genuine", "face_no_match", "proofing_expired", "proofing_unknown", "proofing_unavailable"
+  "chip_not_genuine", "face_no_match", "proofing_expired", "proofing_unknown", "proofing_unavailable",
+  "review_expired"
 ]);
 const isEnd = (error) => ENDS.has(error.reason);
 
