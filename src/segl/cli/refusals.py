@@ -200,7 +200,9 @@ SENTENCES: Final[dict[str, str]] = {
         "segl cannot be reached at {url}. Check that it is running and that --url is its address."
     ),
     # Identity proofing in the app (segl.proofing): what the citizen and an operator are told.
-    "app:not_a_document": "{path} is not a document file. Make one with 'segl passport make'.",
+    "app:not_a_document": (
+        "That is not a document file ({path}). Make one with 'segl passport make'."
+    ),
     "app:not_registered": (
         "The passport or ID card is not registered to this CPR number, or the CPR number is wrong."
     ),
