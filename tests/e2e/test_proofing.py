@@ -208,12 +208,13 @@ def test_a_face_that_does_not_match_goes_to_review_and_is_refused(phones):
     from datetime import UTC, datetime
 
     from segl.notify.models import OutboxMessage
-    from segl.proofing.review import review_decide, reviews_waiting
+    from segl.proofing.review import review_decide, review_pictures, reviews_waiting
 
     app = phones()
     prove(app, DORTE, face="Show another face")
     heading(app).to_have_text("We are checking your face")
     (waiting,) = reviews_waiting()
+    review_pictures(proofing_id=waiting.id, reviewer="rita", now=datetime.now(UTC))
     review_decide(proofing_id=waiting.id, reviewer="rita", same_person=False, now=datetime.now(UTC))
     app.get_by_role("button", name="Check again").click()
     heading(app).to_have_text("We could not confirm your identity")

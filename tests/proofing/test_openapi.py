@@ -15,27 +15,11 @@ from django.urls import URLPattern, resolve
 
 from segl.proofing import urls
 from segl.proofing.api import OPENAPI, STATUS
-from tests.app.test_openapi import in_process
+from tests.app.test_openapi import _config, in_process
 
 SPEC = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
 BASE_PATH = SPEC["servers"][0]["url"]
 SERVED_AT = BASE_PATH + "/openapi.yaml"
-
-
-def _config(mode: str, checks: list[str]) -> schemathesis.Config:
-    return schemathesis.Config.from_dict(
-        {
-            "seed": 2580,
-            "generation": {
-                "mode": mode,
-                "max-examples": 20,
-                "deterministic": True,
-                "database": "none",
-            },
-            "phases": {"stateful": {"enabled": False}},
-            "checks": {"enabled": False, **{name: {"enabled": True} for name in checks}},
-        }
-    )
 
 
 schema = schemathesis.openapi.from_path(

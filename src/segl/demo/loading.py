@@ -40,6 +40,19 @@ def _make_devices(kind: str, count: int, now: datetime) -> list[str]:
     return list(batch.serials)
 
 
+def _person(entry: dict[str, Any]) -> Person:
+    return person_create(
+        cpr=entry["cpr"],
+        given_name=entry["given_name"],
+        family_name=entry["family_name"],
+        address=entry["address"],
+        passport_numbers=[entry["passport"]],
+        phone=entry["phone"],
+        email=entry["email"],
+        actor="demo",
+    )
+
+
 def documents_dir() -> Path:
     """The passport factory's folder of the demo: issuer/, trust/ (SEGL_PROOFING_TRUST's
     default with the demo on) and passports/."""
@@ -97,16 +110,7 @@ def load(*, now: datetime) -> dict[str, Any]:
         for entry in PEOPLE:
             if identity_by_user_id(entry["user_id"]) is not None:
                 continue
-            person = person_create(
-                cpr=entry["cpr"],
-                given_name=entry["given_name"],
-                family_name=entry["family_name"],
-                address=entry["address"],
-                passport_numbers=[entry["passport"]],
-                phone=entry["phone"],
-                email=entry["email"],
-                actor="demo",
-            )
+            person = _person(entry)
             identity = identity_create(
                 person=person, user_id=entry["user_id"], actor="demo", now=now
             )
@@ -128,16 +132,7 @@ def load(*, now: datetime) -> dict[str, Any]:
             created.append(entry["user_id"])
         for entry in NEWCOMERS:
             if not Person.objects.filter(cpr=entry["cpr"]).exists():
-                person_create(
-                    cpr=entry["cpr"],
-                    given_name=entry["given_name"],
-                    family_name=entry["family_name"],
-                    address=entry["address"],
-                    passport_numbers=[entry["passport"]],
-                    phone=entry["phone"],
-                    email=entry["email"],
-                    actor="demo",
-                )
+                _person(entry)
                 created.append(f"{entry['given_name']} (no segl yet)")
         created += _make_documents(now)
         # A small stock of devices, for orders on the portal and activation by hand.

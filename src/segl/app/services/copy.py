@@ -19,32 +19,44 @@ from .base import COPY_PREFIX, AppRefused, policy, sha256_hex
 from .unlock import require_pin_unlock
 
 
-def copy_offer(*, instance: AppInstance, now: datetime, ip: str = "") -> tuple[CopyOffer, str]:
-    """The old app shows a QR code, valid 3 minutes by default, for the new app to scan."""
-    require_pin_unlock(instance, now)
+def _new_offer(
+    identity: Identity, instance: AppInstance | None, level: str, now: datetime, ip: str
+) -> tuple[CopyOffer, str]:
+    """A QR code's offer, valid 3 minutes by default; an open older one from the same phone
+    (this app, or no app) is cancelled."""
     with transaction.atomic():
         CopyOffer.objects.filter(
+            identity=identity,
             instance=instance,
             state__in=(CopyOffer.State.OFFERED, CopyOffer.State.SCANNED, CopyOffer.State.CONFIRMED),
         ).update(state=CopyOffer.State.CANCELLED)
         token = secrets.token_urlsafe(32)
         offer = CopyOffer.objects.create(
             id=secrets.token_urlsafe(16),
-            identity=instance.authenticator.identity,
+            identity=identity,
             instance=instance,
-            level=instance.authenticator.level,  # a copy reaches what the old app reaches
+            level=level,
             token_hash=sha256_hex(token),
             created_at=now,
             expires_at=now + timedelta(minutes=policy().copy_minutes),
         )
+        source = {} if instance is not None else {"from": "proofing"}
         audit_record(
             action="app.copy_offer",
-            subject=instance.authenticator.identity.user_id,
+            subject=identity.user_id,
             ip=ip,
-            data={"copy": offer.id},
+            data={"copy": offer.id, **source},
             at=now,
         )
     return offer, COPY_PREFIX + token
+
+
+def copy_offer(*, instance: AppInstance, now: datetime, ip: str = "") -> tuple[CopyOffer, str]:
+    """The old app shows a QR code for the new app to scan; the new app reaches what the old
+    one reaches."""
+    require_pin_unlock(instance, now)
+    authenticator = instance.authenticator
+    return _new_offer(authenticator.identity, instance, authenticator.level, now, ip)
 
 
 def copy_offer_for_proofing(
@@ -53,29 +65,7 @@ def copy_offer_for_proofing(
     """The phone that just proofed the citizen shows a QR code for a new app (seed 002, "On
     another phone/tablet"): an offer of the identity's, with no app behind it; the new app
     reaches the proofing's ``level``."""
-    with transaction.atomic():
-        CopyOffer.objects.filter(
-            identity=identity,
-            instance=None,
-            state__in=(CopyOffer.State.OFFERED, CopyOffer.State.SCANNED, CopyOffer.State.CONFIRMED),
-        ).update(state=CopyOffer.State.CANCELLED)
-        token = secrets.token_urlsafe(32)
-        offer = CopyOffer.objects.create(
-            id=secrets.token_urlsafe(16),
-            identity=identity,
-            level=level,
-            token_hash=sha256_hex(token),
-            created_at=now,
-            expires_at=now + timedelta(minutes=policy().copy_minutes),
-        )
-        audit_record(
-            action="app.copy_offer",
-            subject=identity.user_id,
-            ip=ip,
-            data={"copy": offer.id, "from": "proofing"},
-            at=now,
-        )
-    return offer, COPY_PREFIX + token
+    return _new_offer(identity, None, level, now, ip)
 
 
 def copy_completed_since(*, identity: Identity, since: datetime) -> bool:

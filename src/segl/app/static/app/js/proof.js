@@ -245,16 +245,27 @@ export function proofFace(errors = []) {
   });
 }
 
+// Where the proofing stands; null (and the reason shown) when it has ended or is unknown.
+async function proofingState() {
+  try {
+    return await api("GET", "state");
+  } catch (error) {
+    ended(error);
+    return null;
+  }
+}
+
+// The app opened again with a proofing kept: on with it where it can go on.
 export async function proofReview() {
   if (!proofing.secret) { return go("#"); }
-  let state;
-  try {
-    state = await api("GET", "state");
-  } catch (error) {
-    return ended(error);
-  }
+  const state = await proofingState();
+  if (!state) { return; }
   if (state.state === "verified") { return go(state.user_id ? "#proof-use" : "#proof-user-id"); }
   if (state.state === "refused") { return ended(new ApiError(409, { reason: state.refusal })); }
+  if (state.state !== "review") {
+    proofing.secret = null; // left before the face: the document file is gone, start again
+    return go("#welcome");
+  }
   show(page(gettext("We are checking your face"), [
     paragraph(gettext("A trained person compares your face with the photo on the chip. We will send you an SMS when it has been checked, usually within a day. Then open the app again.")),
     h("form", { "data-form": true }, submit(gettext("Check again")))
@@ -264,12 +275,8 @@ export async function proofReview() {
 
 export async function proofUserId(errors = [], values = {}) {
   if (!proofing.secret) { return go("#"); }
-  let state;
-  try {
-    state = await api("GET", "state");
-  } catch (error) {
-    return ended(error);
-  }
+  const state = await proofingState();
+  if (!state) { return; }
   if (state.user_id) { return go("#proof-use"); }
   const fieldError = errors.find((e) => e.field === "user_id")?.text;
   const choose = async (body) => {
