@@ -4,10 +4,10 @@
 :func:`proofing_identity` gives the person their segl: a new identity with the user ID they
 choose (the portal's rules: not a CPR number), or the one they have. Someone who has segl and
 lost everything starts again (``restart``): every authenticator they had is retired and they
-are told on every channel. The identity's level (``ial``) becomes the proofing's and a
-:class:`ProofingRecord` keeps how it was reached.
+are told on every channel. The identity's level (``ial``) is raised to the proofing's, never
+lowered, and a :class:`ProofingRecord` keeps how it was reached.
 
-Step 5, while the confirmed proofing lasts (15 minutes, a day after a review):
+Step 5, once, while the confirmed proofing lasts (15 minutes, a day after a review):
 
 1. :func:`proofing_app_here`: a temporary PIN by SMS for the app on this phone, which then
    finishes as any activation (PIN, biometrics, notifications);
