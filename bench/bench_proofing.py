@@ -146,8 +146,10 @@ def _answer(chip, asked: dict) -> dict:
         }
     if asked.get("check") == "chip_authentication":
         return {
-            "ca_token": base64.b64encode(
-                chip.chip_authenticate(bytes.fromhex(asked["ephemeral_key"]))
+            "ca_response": base64.b64encode(
+                chip.chip_authenticate(
+                    bytes.fromhex(asked["ephemeral_key"]), bytes.fromhex(asked["command"])
+                )
             ).decode()
         }
     return {}

@@ -16,11 +16,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from segl.core.assurance import Level
-from segl.core.chip_auth import point, verify_active_authentication
+from segl.core.chip_auth import ca_keys, point, verify_active_authentication
 from segl.core.documents import birth_date, check_chip, check_clone, proofing_level
 from segl.core.errors import DocumentRefused
-from segl.core.lds import dg2_face, dg15_key
+from segl.core.lds import dg2_face, dg14_security, dg15_key
 from segl.core.mrz import parse, write
+from segl.core.secure_messaging import read_command
 from segl.core.sod import passive_authentication
 from segl.core.trust import TrustList
 from segl.emulators import faces
@@ -56,6 +57,11 @@ def document(request, issuer) -> DocumentFile:
     return make_document(issuer[0], holder(request.param), now=NOW)
 
 
+def command(ephemeral, document: DocumentFile) -> bytes:
+    """segl's protected command for the chip, under the keys agreed with DG14's key."""
+    return read_command(ca_keys(ephemeral, dg14_security(document.groups[14]).ca_key))
+
+
 def read(document: DocumentFile, trust: TrustList, *, at: datetime = NOW):
     """What proofing does with a document: check the chip, then answer its clone check."""
     checked = check_chip(parse(document.printed_mrz), document.groups, document.sod, trust, at=at)
@@ -74,7 +80,11 @@ def read(document: DocumentFile, trust: TrustList, *, at: datetime = NOW):
             if checked.offered == "active_authentication"
             else None
         ),
-        ca_token=chip.chip_authenticate(point(ephemeral.public_key())) if ephemeral else None,
+        ca_response=chip.chip_authenticate(
+            point(ephemeral.public_key()), command(ephemeral, document)
+        )
+        if ephemeral
+        else None,
     )
     return checked, clone
 
@@ -281,24 +291,49 @@ def test_a_file_that_is_no_certificate_stops_the_trust_list(issuer):
 
 
 def test_an_answer_to_another_challenge_is_refused(document, trust):
-    """A recorded answer cannot be replayed: each proofing has its own challenge."""
+    """A recorded answer cannot be replayed: each proofing has its own challenge (Active
+    Authentication) or its own ephemeral key (Chip Authentication)."""
     chip = EmulatedChip(document)
-    old = os.urandom(8)
-    ephemeral = ec.generate_private_key(ec.SECP256R1())
-    replayed_token = (
-        chip.chip_authenticate(point(ec.generate_private_key(ec.SECP256R1()).public_key()))
-        if document.ca_key
-        else None
-    )
+    if document.ca_key is None:
+        old = chip.active_authenticate(os.urandom(8))
+        answers = {"aa_signature": old, "ca_response": None, "ephemeral": None}
+    else:
+        earlier = ec.generate_private_key(ec.SECP256R1())
+        recorded = chip.chip_authenticate(point(earlier.public_key()), command(earlier, document))
+        answers = {
+            "aa_signature": None,
+            "ca_response": recorded,
+            "ephemeral": ec.generate_private_key(ec.SECP256R1()),
+        }
     with pytest.raises(DocumentRefused) as refused:
-        check_clone(
-            document.groups,
-            challenge=os.urandom(8),
-            ephemeral=ephemeral if document.ca_key else None,
-            aa_signature=None if document.ca_key else chip.active_authenticate(old),
-            ca_token=replayed_token,
-        )
+        check_clone(document.groups, challenge=os.urandom(8), **answers)
     assert refused.value.reason == "chip_not_genuine"
+
+
+def test_secure_messaging_refuses_any_changed_byte_of_the_chips_answer(issuer):
+    card = make_document(issuer[0], holder("id_card"), now=NOW)
+    ephemeral = ec.generate_private_key(ec.SECP256R1())
+    answer = EmulatedChip(card).chip_authenticate(
+        point(ephemeral.public_key()), command(ephemeral, card)
+    )
+    check_clone(
+        card.groups, challenge=b"", ephemeral=ephemeral, aa_signature=None, ca_response=answer
+    )
+    for index in range(len(answer)):
+        with pytest.raises(DocumentRefused):
+            check_clone(
+                card.groups,
+                challenge=b"",
+                ephemeral=ephemeral,
+                aa_signature=None,
+                ca_response=_flip(answer, index, 0x01),
+            )
+    # A command not under the chip's keys: the chip answers "incorrect secure messaging".
+    other = ec.generate_private_key(ec.SECP256R1())
+    assert (
+        EmulatedChip(card).chip_authenticate(point(ephemeral.public_key()), command(other, card))
+        == b"\x69\x88"
+    )
 
 
 def test_a_chip_with_keys_that_does_not_answer_is_refused(document):
@@ -308,7 +343,7 @@ def test_a_chip_with_keys_that_does_not_answer_is_refused(document):
             challenge=os.urandom(8),
             ephemeral=None,
             aa_signature=None,
-            ca_token=None,
+            ca_response=None,
         )
     assert refused.value.reason == "chip_not_genuine"
 
@@ -320,7 +355,7 @@ def test_a_chip_without_keys_is_at_most_substantial():
             challenge=os.urandom(8),
             ephemeral=None,
             aa_signature=None,
-            ca_token=None,
+            ca_response=None,
         )
         == "none"
     )
@@ -381,7 +416,7 @@ def test_active_authentication_with_the_dg15_key(issuer, trust, chip):
             challenge=challenge,
             ephemeral=None,
             aa_signature=bytes(signature),
-            ca_token=None,
+            ca_response=None,
         )
 
 

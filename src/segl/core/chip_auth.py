@@ -11,33 +11,27 @@ key of DG15.
   ``6A ‖ M1 ‖ H(M1 ‖ challenge) ‖ trailer``, the trailer ``BC`` for SHA-1 or two bytes
   ``xxCC`` naming the hash (ISO/IEC 10118-3 hash identifiers).
 
-Chip Authentication (Part 11 §6.2, key agreement with the DG14 key): the server sends a fresh
-ephemeral public key; the chip derives the shared secret with its static key and answers with
-an authentication token, a MAC over the server's ephemeral key under the MAC key derived from
-that secret (the token of PACE, Part 11 §4.4.3.4, and of Chip Authentication version 2, BSI
-TR-03110). Only a chip that has the private key can derive the MAC key. A native reader doing
-Chip Authentication v1 proves the same thing by secure messaging with those keys; the reader
-interface hands the server this token.
+Chip Authentication (Part 11 §6.2, key agreement with the DG14 key): segl makes a fresh
+ephemeral key, the reader sends its public part to the chip, and the chip, which alone can
+agree the same secret, answers segl's protected command in secure messaging under the keys
+derived from it (:mod:`segl.core.secure_messaging`); the reader only relays.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import cmac
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_der_public_key
 
 from .errors import DocumentRefused
+from .secure_messaging import READ_BYTES, SessionKeys, session_keys, verify_response
 from .signed_data import digest, hash_algorithm
 
 CHALLENGE_BYTES = 8
-TOKEN_BYTES = 8
 # ISO/IEC 9796-2 trailer bytes (before 0xCC): the ISO/IEC 10118-3 hash identifiers
 _TRAILER_HASHES = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384", 0x38: "sha224"}
 _HASH_BYTES = {"sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
@@ -108,23 +102,10 @@ def point(key: ec.EllipticCurvePublicKey) -> bytes:
     return key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
 
 
-def ca_mac_key(shared_secret: bytes) -> bytes:
-    """The AES-128 MAC key from the key agreement's secret (Part 11 §9.7.1: SHA-1 of the
-    secret and the counter 2, its first 16 bytes)."""
-    return hashlib.sha1(shared_secret + (2).to_bytes(4, "big")).digest()[:16]  # noqa: S324 - Part 11
-
-
-def ca_token(mac_key: bytes, ephemeral: bytes) -> bytes:
-    """The authentication token over the server's ephemeral public key (an uncompressed point)."""
-    mac = cmac.CMAC(algorithms.AES(mac_key))
-    mac.update(ephemeral)
-    return mac.finalize()[:TOKEN_BYTES]
-
-
-def verify_chip_authentication(
-    chip_key_der: bytes, ephemeral: ec.EllipticCurvePrivateKey, token: bytes
-) -> None:
-    """Check the chip's token for the server's ``ephemeral`` key against DG14's key."""
+def ca_keys(ephemeral: ec.EllipticCurvePrivateKey, chip_key_der: bytes) -> SessionKeys:
+    """The secure messaging keys segl shares with a chip that holds the private key of DG14's
+    ``chip_key_der`` (ECDH with segl's ``ephemeral`` key). ``chip_not_genuine`` for a key
+    on another curve; ``chip_data_malformed`` for one that does not read."""
     try:
         chip_key = load_der_public_key(chip_key_der)
     except (ValueError, UnsupportedAlgorithm):
@@ -134,7 +115,13 @@ def verify_chip_authentication(
         or chip_key.curve.name != ephemeral.curve.name
     ):
         raise _not_genuine()
-    secret = ephemeral.exchange(ec.ECDH(), chip_key)
-    expected = ca_token(ca_mac_key(secret), point(ephemeral.public_key()))
-    if not hmac.compare_digest(expected, token):
-        raise _not_genuine()
+    return session_keys(ephemeral.exchange(ec.ECDH(), chip_key))
+
+
+def verify_chip_authentication(
+    chip_key_der: bytes, ephemeral: ec.EllipticCurvePrivateKey, response: bytes, dg14: bytes
+) -> None:
+    """Check the chip's protected answer to segl's :func:`read_command` (relayed by the
+    reader) against the keys agreed with DG14's key: DG14's first bytes, under a valid MAC."""
+    keys = ca_keys(ephemeral, chip_key_der)
+    verify_response(keys, response, dg14[:READ_BYTES])

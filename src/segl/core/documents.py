@@ -105,7 +105,7 @@ def check_clone(
     challenge: bytes,
     ephemeral: ec.EllipticCurvePrivateKey | None,
     aa_signature: bytes | None,
-    ca_token: bytes | None,
+    ca_response: bytes | None,
 ) -> CloneCheck:
     """The clone check the chip offers, passed (or ``"none"`` for a chip that offers none);
     the groups are the ones :func:`check_chip` verified. Raises ``chip_not_genuine``."""
@@ -117,9 +117,9 @@ def check_clone(
         verify_active_authentication(lds.dg15_key(groups[15]), aa_hash, challenge, aa_signature)
     elif offered == "chip_authentication":
         ca_key = lds.dg14_security(groups[14]).ca_key
-        if ca_token is None or ephemeral is None or ca_key is None:
+        if ca_response is None or ephemeral is None or ca_key is None:
             raise DocumentRefused("chip_not_genuine")
-        verify_chip_authentication(ca_key, ephemeral, ca_token)
+        verify_chip_authentication(ca_key, ephemeral, ca_response, groups[14])
     return offered
 
 

@@ -7,8 +7,9 @@ A document file (``segl-document/1``, JSON) is made by :mod:`segl.emulators.pass
      "aa_key": "<PEM or null>", "ca_key": "<PEM or null>", "face_seed": "...", "defect": null}
 
 :class:`EmulatedChip` answers what a reader asks a chip after Basic Access Control: the data
-groups and EF.SOD, Active Authentication's signature over a challenge, and Chip
-Authentication's token for an ephemeral key (:mod:`segl.core.chip_auth`). The web app's
+groups and EF.SOD, Active Authentication's signature over a challenge, and, after Chip
+Authentication with a reader's ephemeral key, a protected command answered in secure messaging
+(:mod:`segl.core.chip_auth`, :mod:`segl.core.secure_messaging`). The web app's
 emulated chip does the same in the browser (``static/app/chip.js``).
 """
 
@@ -26,7 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from segl.core.chip_auth import ca_mac_key, ca_token
+from segl.core import secure_messaging as sm
 
 FORMAT: Final = "segl-document/1"
 
@@ -132,10 +133,18 @@ class EmulatedChip:
         )  # an emulator's chip, not a real one
         return min(sigma, n - sigma).to_bytes(width, "big")
 
-    def chip_authenticate(self, ephemeral: bytes) -> bytes:
-        """The token for the reader's ephemeral public key (an uncompressed point)."""
+    def chip_authenticate(self, ephemeral: bytes, command: bytes) -> bytes:
+        """Chip Authentication: agree keys with the reader's ``ephemeral`` public key (an
+        uncompressed point), then answer the protected ``command`` in secure messaging."""
         if self.document.ca_key is None:
             raise ValueError("this chip has no Chip Authentication key")
         key = self._key(self.document.ca_key)
         peer = ec.EllipticCurvePublicKey.from_encoded_point(key.curve, ephemeral)
-        return ca_token(ca_mac_key(key.exchange(ec.ECDH(), peer)), ephemeral)
+        keys = sm.session_keys(key.exchange(ec.ECDH(), peer))
+        try:
+            sfi, length = sm.parse_command(keys, command)
+        except ValueError:
+            return b"\x69\x88"  # ISO/IEC 7816-4: incorrect secure messaging data objects
+        if sfi not in self.document.groups:  # a data group's short file identifier is its number
+            return b"\x6a\x82"  # file not found
+        return sm.protect_response(keys, self.document.groups[sfi][:length])

@@ -58,7 +58,11 @@ class ProofingEmulator:
                 chip.active_authenticate(bytes.fromhex(asked["challenge"]))
             )
         elif asked["check"] == "chip_authentication":
-            answer["ca_token"] = _b64(chip.chip_authenticate(bytes.fromhex(asked["ephemeral_key"])))
+            ephemeral, command = (
+                bytes.fromhex(asked["ephemeral_key"]),
+                bytes.fromhex(asked["command"]),
+            )
+            answer["ca_response"] = _b64(chip.chip_authenticate(ephemeral, command))
         return self.call("POST", "chip/answer", answer)
 
     def scan_face(self, document: DocumentFile, *, same_person: bool = True) -> dict[str, Any]:

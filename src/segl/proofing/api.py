@@ -172,7 +172,7 @@ def chip_answer(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
     check = services.proofing_chip_answer(
         secret=_secret(request),
         aa_signature=_bytes(data, "aa_signature", required=False),
-        ca_token=_bytes(data, "ca_token", required=False),
+        ca_response=_bytes(data, "ca_response", required=False),
         now=clock.now(),
     )
     return JsonResponse({"state": "face", "check": check})

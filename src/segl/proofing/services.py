@@ -35,7 +35,7 @@ from django.db import transaction
 
 from segl.audit.services import audit_record
 from segl.core import lds
-from segl.core.chip_auth import point
+from segl.core.chip_auth import ca_keys, point
 from segl.core.cpr import mask_cpr, parse_cpr
 from segl.core.documents import (
     CloneCheck,
@@ -48,6 +48,7 @@ from segl.core.documents import (
 from segl.core.errors import CprError, DocumentRefused, SeglError
 from segl.core.identification import passport_number_matches
 from segl.core.mrz import Mrz, parse
+from segl.core.secure_messaging import read_command
 from segl.identities import throttles
 from segl.identities.models import Person
 from segl.keys import keyring
@@ -265,9 +266,10 @@ def _ephemeral_for(dg14: bytes) -> ec.EllipticCurvePrivateKey:
 def proofing_chip(
     *, secret: str, groups: Mapping[int, bytes], sod: bytes, now: datetime
 ) -> dict[str, str]:
-    """The chip's data groups and EF.SOD: verified, then the challenge for the chip's key
-    (``{"check": "active_authentication", "challenge": hex}`` or ``{"check":
-    "chip_authentication", "ephemeral_key": hex uncompressed point}``, or ``"none"``)."""
+    """The chip's data groups and EF.SOD: verified, then the challenge for the chip's key:
+    ``{"check": "active_authentication", "challenge": hex}``, or ``{"check":
+    "chip_authentication", "ephemeral_key": hex uncompressed point, "command": hex APDU}`` (the
+    reader sends the key to the chip, then relays the protected command), or ``"none"``."""
     try:
         trust = trust_list()
     except ValueError:
@@ -302,7 +304,9 @@ def proofing_chip(
                     serialization.NoEncryption(),
                 )
                 proofing.ephemeral_key = seal(proofing, "ephemeral", pem)
+                keys = ca_keys(ephemeral, lds.dg14_security(groups[14]).ca_key or b"")
                 answer["ephemeral_key"] = point(ephemeral.public_key()).hex()
+                answer["command"] = read_command(keys).hex()
             elif checked.offered == "active_authentication":
                 proofing.challenge = secrets.token_hex(8)
                 answer["challenge"] = proofing.challenge
@@ -321,7 +325,7 @@ def proofing_chip(
 
 
 def proofing_chip_answer(
-    *, secret: str, aa_signature: bytes | None, ca_token: bytes | None, now: datetime
+    *, secret: str, aa_signature: bytes | None, ca_response: bytes | None, now: datetime
 ) -> CloneCheck:
     """The chip's answer to the challenge: the clone check passed (or ``"none"``)."""
     refusal = ""
@@ -342,7 +346,7 @@ def proofing_chip_answer(
                 challenge=bytes.fromhex(proofing.challenge) if proofing.challenge else b"\0" * 8,
                 ephemeral=ephemeral,
                 aa_signature=aa_signature if proofing.challenge else None,
-                ca_token=ca_token,
+                ca_response=ca_response,
             )
         except DocumentRefused as exc:
             refusal = exc.reason

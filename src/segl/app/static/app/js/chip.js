@@ -3,7 +3,7 @@
 // chip is read from the file, and the chip's keys in it answer segl's challenge with WebCrypto,
 // as a real chip would (ICAO Doc 9303 Part 11; segl.core.chip_auth on the server):
 // Active Authentication with ECDSA (plain r || s) or RSA (ISO/IEC 9796-2 scheme 1, SHA-256,
-// trailer 34CC), Chip Authentication with ECDH and an AES-CMAC token over segl's key.
+// trailer 34CC), Chip Authentication with ECDH and then secure messaging (AES-CBC, AES-CMAC).
 const subtle = crypto.subtle;
 
 export function fromBase64(text) {
@@ -100,13 +100,48 @@ async function cmac(keyBytes, message) {
   return encrypt(x.map((b, j) => b ^ last[j] ^ subkey[j]));
 }
 
-async function chipAuthentication(pem, ephemeralHex) {
+// ISO/IEC 9797-1 padding method 2, to whole AES blocks.
+function pad(data) {
+  const out = new Uint8Array(Math.ceil((data.length + 1) / 16) * 16);
+  out.set(data);
+  out[data.length] = 0x80;
+  return out;
+}
+
+const counter = (n) => { const c = new Uint8Array(16); c[15] = n; return c; };
+const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+// Chip Authentication: agree keys with segl's ephemeral key, then answer segl's protected
+// READ BINARY in secure messaging (ICAO Doc 9303 Part 11 §9.8, AES): what the chip does.
+async function chipAuthentication(document, ephemeralHex, commandHex) {
   const ephemeral = fromHex(ephemeralHex);
-  const own = await subtle.importKey("pkcs8", pemBody(pem), { name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
+  const command = fromHex(commandHex);
+  const own = await subtle.importKey("pkcs8", pemBody(document.ca_key), { name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
   const theirs = await subtle.importKey("raw", ephemeral, { name: "ECDH", namedCurve: "P-256" }, false, []);
   const secret = new Uint8Array(await subtle.deriveBits({ name: "ECDH", public: theirs }, own, 256));
-  const macKey = new Uint8Array(await subtle.digest("SHA-1", concat(secret, Uint8Array.of(0, 0, 0, 2)))).slice(0, 16);
-  return (await cmac(macKey, ephemeral)).slice(0, 8);
+  const derive = async (n) => new Uint8Array(await subtle.digest("SHA-1", concat(secret, Uint8Array.of(0, 0, 0, n)))).slice(0, 16);
+  const kEnc = await derive(1);
+  const kMac = await derive(2);
+  const mac = async (ssc, message) => (await cmac(kMac, pad(concat(counter(ssc), message)))).slice(0, 8);
+  const header = command.slice(0, 4);
+  const le = command.slice(5, 8);
+  const given = command.slice(8, 18);
+  const wellFormed = command.length === 19 && command[0] === 0x0c && command[1] === 0xb0 &&
+    (command[2] & 0x80) && le[0] === 0x97 && given[0] === 0x8e;
+  if (!wellFormed || !equal(given.slice(2), await mac(1, concat(pad(header), le)))) {
+    return Uint8Array.of(0x69, 0x88); // incorrect secure messaging data objects
+  }
+  const group = document.groups[String(command[2] & 0x1f)];
+  if (!group) { return Uint8Array.of(0x6a, 0x82); } // file not found
+  const key = await subtle.importKey("raw", kEnc, "AES-CBC", false, ["encrypt"]);
+  const zero = new Uint8Array(16);
+  const iv = new Uint8Array(await subtle.encrypt({ name: "AES-CBC", iv: zero }, key, counter(2))).slice(0, 16);
+  const plain = pad(fromBase64(group).slice(0, le[2]));
+  // WebCrypto adds a padding block of its own after the data, which is dropped.
+  const encrypted = new Uint8Array(await subtle.encrypt({ name: "AES-CBC", iv }, key, plain)).slice(0, plain.length);
+  const do87 = concat(Uint8Array.of(0x87, encrypted.length + 1, 0x01), encrypted);
+  const status = Uint8Array.of(0x99, 0x02, 0x90, 0x00);
+  return concat(do87, status, Uint8Array.of(0x8e, 0x08), await mac(2, concat(do87, status)), Uint8Array.of(0x90, 0x00));
 }
 
 // The chip's answer to what segl asked (the answer to POST chip).
@@ -115,7 +150,7 @@ export async function answer(document, asked) {
     return { aa_signature: toBase64(await activeAuthentication(document.aa_key, fromHex(asked.challenge))) };
   }
   if (asked.check === "chip_authentication") {
-    return { ca_token: toBase64(await chipAuthentication(document.ca_key, asked.ephemeral_key)) };
+    return { ca_response: toBase64(await chipAuthentication(document, asked.ephemeral_key, asked.command)) };
   }
   return {};
 }
