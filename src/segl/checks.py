@@ -13,6 +13,8 @@ segl.W001  production is served over plain http (only localhost is allowed that)
 segl.W002  production without REDIS_URL
 segl.W003  SEGL_TRUSTED_PROXIES trusts a very wide network
 segl.W004  production behind a TLS proxy, but no SEGL_TRUSTED_PROXIES
+segl.E004  SEGL_PROOFING_TRUST does not load (a file that is no certificate, list or CRL)
+segl.W005  a revocation list in SEGL_PROOFING_TRUST is past its next update
 =========  ===========================================================================
 """
 
@@ -23,7 +25,9 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from segl import clock
 from segl.config import Config
+from segl.core.trust import TrustList
 
 # Wider than this, a network holds addresses that are not the operator's proxies.
 WIDEST_IPV4_PREFIX = 16
@@ -34,7 +38,12 @@ _PLACEHOLDERS = ("django-insecure", "changeme", "change-me", "secret", "xxxxxxxx
 @register(Tags.security)
 def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     config: Config = settings.CONFIG
-    return [*_production(config), *_secret_key(config), *_proxies(config)]
+    return [
+        *_production(config),
+        *_secret_key(config),
+        *_proxies(config),
+        *_proofing_trust(config),
+    ]
 
 
 def _production(config: Config) -> list[CheckMessage]:
@@ -114,3 +123,31 @@ def _proxies(config: Config) -> list[CheckMessage]:
                 )
             )
     return messages
+
+
+def _proofing_trust(config: Config) -> list[CheckMessage]:
+    folder = config.proofing_trust
+    if folder is None or not folder.is_dir():
+        return []
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    try:
+        trust = TrustList.from_files((p.name, p.read_bytes()) for p in files)
+    except ValueError as exc:
+        return [
+            Error(
+                f"SEGL_PROOFING_TRUST ({folder}) does not load: {exc}.",
+                hint="Keep only CSCA certificates, master lists (.ml) and CRLs (.crl) there; "
+                "proofing with a passport or ID card is unavailable until it loads.",
+                id="segl.E004",
+            )
+        ]
+    return [
+        Warning(
+            f"The revocation list of {crl.issuer.rfc4514_string()} in {folder} was due to be "
+            f"replaced on {crl.next_update_utc:%Y-%m-%d}.",
+            hint="Fetch the country's current CRL (from the ICAO PKD or the country) and put "
+            "it in the folder: a document signer revoked since is not known.",
+            id="segl.W005",
+        )
+        for crl in trust.stale_revocation_lists(clock.now())
+    ]

@@ -67,3 +67,76 @@ def test_a_production_configuration_done_right_has_nothing_to_say(config):
         trusted_proxies=(ip_network("10.0.0.5/32"), ip_network("fd00:1::/64")),
     )
     assert check_configuration() == []
+
+
+def _trust_folder(tmp_path, *, crl_due):
+    """A trust folder with one CSCA and its revocation list, due on ``crl_due``."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(x509.NameOID.COUNTRY_NAME, "SE"),
+            x509.NameAttribute(x509.NameOID.COMMON_NAME, "CSCA"),
+        ]
+    )
+    now = datetime.now(UTC)
+    csca = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=9))
+        .not_valid_after(now + timedelta(days=900))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(name)
+        .last_update(crl_due - timedelta(days=90))
+        .next_update(crl_due)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "se.pem").write_bytes(csca.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "se.crl").write_bytes(crl.public_bytes(serialization.Encoding.DER))
+    return tmp_path
+
+
+def test_a_stale_revocation_list_in_the_trust_folder_is_a_warning(config, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    config(proofing_trust=_trust_folder(tmp_path, crl_due=datetime.now(UTC) + timedelta(days=3)))
+    assert [m.id for m in check_configuration()] == []
+    config(proofing_trust=_trust_folder(tmp_path, crl_due=datetime.now(UTC) - timedelta(days=3)))
+    (message,) = check_configuration()
+    assert message.id == "segl.W005" and "CN=CSCA" in message.msg and not message.is_serious()
+
+
+def test_a_trust_folder_that_does_not_load_is_an_error(config, tmp_path):
+    (tmp_path / "readme.txt").write_text("the CSCAs of the Nordic countries")
+    config(proofing_trust=tmp_path)
+    (message,) = check_configuration()
+    assert message.id == "segl.E004" and "readme.txt" in message.msg and message.is_serious()
+
+
+def test_the_passport_factory_issues_its_revocation_list_again_when_due(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+
+    from segl.emulators.issuer import Issuer
+
+    made = datetime.now(UTC) - timedelta(days=200)
+    Issuer.open(tmp_path, made)
+    crl_path = tmp_path / "trust" / "segl-test-csca.crl"
+    assert x509.load_der_x509_crl(crl_path.read_bytes()).next_update_utc < datetime.now(UTC)
+    issuer = Issuer.open(tmp_path, datetime.now(UTC))
+    crl = x509.load_der_x509_crl(crl_path.read_bytes())
+    assert crl.next_update_utc > datetime.now(UTC)
+    assert crl.get_revoked_certificate_by_serial_number(issuer.revoked.certificate.serial_number)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from asn1crypto import core as asn1
 from asn1crypto import x509 as asn1_x509
@@ -139,6 +140,12 @@ class TrustList:
             if issued_by(signer, csca):
                 return csca
         raise DocumentRefused("csca_untrusted")
+
+    def stale_revocation_lists(self, at: datetime) -> list[x509.CertificateRevocationList]:
+        """Revocation lists past their next update at ``at``: a newer one should be there."""
+        return [
+            crl for crl in self.crls if crl.next_update_utc is not None and crl.next_update_utc < at
+        ]
 
     def revoked(self, signer: x509.Certificate, csca: x509.Certificate) -> bool:
         """Whether a revocation list of ``csca`` lists ``signer``: a document signer's key is

@@ -105,6 +105,25 @@ class Signer:
     certificate: x509.Certificate
 
 
+def _write_crl(trust: Path, csca: Signer, revoked: Signer, now: datetime) -> None:
+    """The CSCA's revocation list (the revoked signer on it), due again in 90 days."""
+    entry = (
+        x509.RevokedCertificateBuilder()
+        .serial_number(revoked.certificate.serial_number)
+        .revocation_date(now - timedelta(days=1))
+        .build()
+    )
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(csca.certificate.subject)
+        .last_update(now - timedelta(days=1))
+        .next_update(now + timedelta(days=90))
+        .add_revoked_certificate(entry)
+        .sign(csca.key, hashes.SHA256())
+    )
+    (trust / "segl-test-csca.crl").write_bytes(crl.public_bytes(serialization.Encoding.DER))
+
+
 @dataclass(frozen=True)
 class Issuer:
     """A country's document issuer: its CSCA and the signers ``good``, ``expired`` (its
@@ -120,7 +139,7 @@ class Issuer:
     @classmethod
     def open(cls, out_dir: Path, now: datetime) -> Issuer:
         """The issuer kept under ``out_dir/issuer``, made there (with the trust folder) the
-        first time."""
+        first time; its revocation list issued again once it is due."""
         folder = out_dir / "issuer"
         if not (folder / "csca.pem").exists():
             cls._make(out_dir, now)
@@ -128,6 +147,10 @@ class Issuer:
         for name in ("csca", "good", "expired", "revoked", "rogue"):
             cert = x509.load_pem_x509_certificate((folder / f"{name}.pem").read_bytes())
             signers[name] = Signer(_load_key(folder / f"{name}.key.pem"), cert)
+        crl_path = out_dir / "trust" / "segl-test-csca.crl"
+        crl = x509.load_der_x509_crl(crl_path.read_bytes())
+        if crl.next_update_utc is not None and crl.next_update_utc < now:  # as a CSCA does
+            _write_crl(out_dir / "trust", signers["csca"], signers["revoked"], now)
         return cls(**signers)
 
     @staticmethod
@@ -182,21 +205,7 @@ class Issuer:
         (trust / "segl-test-csca.pem").write_bytes(
             csca.certificate.public_bytes(serialization.Encoding.PEM)
         )
-        revoked = (
-            x509.RevokedCertificateBuilder()
-            .serial_number(made["revoked"].certificate.serial_number)
-            .revocation_date(now - timedelta(days=1))
-            .build()
-        )
-        crl = (
-            x509.CertificateRevocationListBuilder()
-            .issuer_name(csca.certificate.subject)
-            .last_update(now - timedelta(days=1))
-            .next_update(now + 90 * timedelta(days=1))
-            .add_revoked_certificate(revoked)
-            .sign(csca.key, hashes.SHA256())
-        )
-        (trust / "segl-test-csca.crl").write_bytes(crl.public_bytes(serialization.Encoding.DER))
+        _write_crl(trust, csca, made["revoked"], now)
 
 
 _SIGNATURES = {"ecdsa": "sha256_ecdsa", "rsassa_pss": "rsassa_pss", "rsassa_pkcs1v15": "sha256_rsa"}

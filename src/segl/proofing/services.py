@@ -200,6 +200,9 @@ def proofing_document(*, secret: str, cpr: str, mrz_text: str, now: datetime) ->
             raise ProofingRefused("terms")
         proofing.cpr_key = throttles.keyed("proofing cpr", cpr_value)
         proofing.document_key = _document_key(mrz)
+        # The person's row, locked: two document steps for one person count one after the
+        # other, so side by side they get no more tries than one after another.
+        Person.objects.select_for_update().filter(cpr=cpr_value).first()
         if _attempts_exhausted(proofing, now):
             proofing.cpr_key = proofing.document_key = ""  # a refusal while blocked is not counted
             refusal = "too_many_attempts"
