@@ -34,7 +34,6 @@ DG1_TAG = 1  # 0x61: application class, constructed, tag number 1
 MRZ_TAG = 31  # 0x5F1F: application class, primitive, tag number 31
 _LINES = {88: 44, 90: 30, 72: 36}  # MRZ length on the chip: line length
 DG2_TAG, DG14_TAG, DG15_TAG = 21, 14, 15  # 0x75, 0x6E, 0x6F
-GROUP_TAGS = {1: DG1_TAG, 2: DG2_TAG, 14: DG14_TAG, 15: DG15_TAG}
 _FACE_RECORD = b"FAC\x00"  # ISO/IEC 19794-5 format identifier
 # Part 11 §9.2 protocol identifiers
 ACTIVE_AUTHENTICATION = "2.23.136.1.1.5"  # id-AA

@@ -58,12 +58,6 @@ class DocumentFile:
     face_seed: str  # whose face the holder has (for the emulated face scan)
     defect: str | None = None
 
-    @property
-    def document_number(self) -> str:
-        from segl.core.lds import dg1_mrz
-
-        return dg1_mrz(self.groups[1]).document_number
-
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
