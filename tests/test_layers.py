@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
             "logs",
             "metrics",
             "checks",
+            "trustfolder",
         ),
         1,
     ),

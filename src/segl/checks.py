@@ -27,7 +27,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from segl import clock
 from segl.config import Config
-from segl.core.trust import TrustList
+from segl.trustfolder import read_trust_list
 
 # Wider than this, a network holds addresses that are not the operator's proxies.
 WIDEST_IPV4_PREFIX = 16
@@ -129,9 +129,8 @@ def _proofing_trust(config: Config) -> list[CheckMessage]:
     folder = config.proofing_trust
     if folder is None or not folder.is_dir():
         return []
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     try:
-        trust = TrustList.from_files((p.name, p.read_bytes()) for p in files)
+        trust = read_trust_list(folder)
     except ValueError as exc:
         return [
             Error(

@@ -28,8 +28,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from segl.config import Config, ConfigError
-from segl.core.trust import TrustList
 from segl.keysource import keyring_for
+from segl.trustfolder import read_trust_list
 
 
 def device_files(directory: Path) -> list[Path]:
@@ -73,9 +73,8 @@ def _proofing_problems(config: Config) -> list[str]:
         )
     folder = config.proofing_trust
     if folder is not None and folder.is_dir():
-        files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
         try:
-            trust = TrustList.from_files((p.name, p.read_bytes()) for p in files)
+            trust = read_trust_list(folder)
         except ValueError as exc:
             problems.append(f"SEGL_PROOFING_TRUST: {exc}")
         else:

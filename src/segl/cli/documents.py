@@ -102,7 +102,7 @@ def cmd_make(args: argparse.Namespace) -> int:
 
 
 def cmd_trust(args: argparse.Namespace) -> int:
-    from segl.proofing.trust import read_trust_list
+    from segl.trustfolder import read_trust_list
 
     folder = args.folder or os.environ.get("SEGL_PROOFING_TRUST")
     if not folder:

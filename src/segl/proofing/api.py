@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -18,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from segl import clock
-from segl.app.api.base import app_rate_limited
+from segl.app.api.base import app_rate_limited, json_body, text_field
 from segl.app.browser import qr_svg
 from segl.core.errors import MrzInvalid, PasswordRejected, SeglError
 from segl.http import client_ip
@@ -44,27 +43,6 @@ STATUS = {
 def _error(code: str, reason: str) -> JsonResponse:
     status = STATUS.get(reason, 400)
     return JsonResponse({"error": code, "reason": reason}, status=status)
-
-
-def _body(request: HttpRequest) -> dict[str, Any]:
-    if len(request.body) > MAX_BODY:
-        raise services.ProofingRefused("body_too_large")
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, RecursionError):
-        raise services.ProofingRefused("body_not_json") from None
-    if not isinstance(data, dict):
-        raise services.ProofingRefused("body_not_object")
-    return data
-
-
-def _text(data: dict[str, Any], name: str, *, required: bool = True) -> str:
-    value = data.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or len(value) > 4096 or "\x00" in value:
-        raise services.ProofingRefused(f"{name}_missing")
-    return value
 
 
 def _bytes(
@@ -97,7 +75,7 @@ def proofing_view(view: Callable[..., JsonResponse]) -> Callable[..., HttpRespon
         if app_rate_limited(request):
             return _error("proofing_refused", "rate_limited")
         try:
-            data = _body(request) if request.method == "POST" else {}
+            data = json_body(request, max_body=MAX_BODY) if request.method == "POST" else {}
             return view(request, data, *args, **kwargs)
         except MrzInvalid as exc:
             return _error(exc.code, exc.reason)
@@ -142,8 +120,8 @@ def terms(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
 def document(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
     mrz = services.proofing_document(
         secret=_secret(request),
-        cpr=_text(data, "cpr"),
-        mrz_text=_text(data, "mrz"),
+        cpr=text_field(data, "cpr"),
+        mrz_text=text_field(data, "mrz"),
         now=clock.now(),
     )
     return JsonResponse(
@@ -194,7 +172,7 @@ def face(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
 def identity(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
     made = activation.proofing_identity(
         secret=_secret(request),
-        user_id=_text(data, "user_id", required=False),
+        user_id=text_field(data, "user_id", required=False),
         restart=data.get("restart") is True,
         now=clock.now(),
     )
@@ -249,7 +227,7 @@ def copy_confirm(request: HttpRequest, data: dict[str, Any], copy_id: str) -> Js
     offer = activation.proofing_app_elsewhere_confirm(
         secret=_secret(request),
         offer_id=copy_id,
-        code=_text(data, "code"),
+        code=text_field(data, "code"),
         now=clock.now(),
         ip=client_ip(request),
     )
@@ -261,9 +239,9 @@ def copy_confirm(request: HttpRequest, data: dict[str, Any], copy_id: str) -> Js
 def device(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
     made = activation.proofing_device(
         secret=_secret(request),
-        serial=_text(data, "serial"),
-        code=_text(data, "code"),
-        password=_text(data, "password"),
+        serial=text_field(data, "serial"),
+        code=text_field(data, "code"),
+        password=text_field(data, "password"),
         now=clock.now(),
         ip=client_ip(request),
     )
@@ -285,11 +263,11 @@ def order(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
     price = data.get("expected_price")
     placed = activation.proofing_order(
         secret=_secret(request),
-        key=_text(data, "key"),  # one per order form: sent twice, one order
+        key=text_field(data, "key"),  # one per order form: sent twice, one order
         expected_price=price if isinstance(price, int) and not isinstance(price, bool) else None,
-        kind=_text(data, "kind"),
-        delivery=_text(data, "delivery"),
-        centre=_text(data, "centre", required=False),
+        kind=text_field(data, "kind"),
+        delivery=text_field(data, "delivery"),
+        centre=text_field(data, "centre", required=False),
         now=clock.now(),
         ip=client_ip(request),
     )

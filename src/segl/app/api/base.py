@@ -76,8 +76,10 @@ def refusal(exc: SeglError) -> JsonResponse:
     return error(exc.code, reason, **extra)
 
 
-def json_body(request: HttpRequest) -> dict[str, Any]:
-    if len(request.body) > MAX_BODY:
+def json_body(request: HttpRequest, *, max_body: int = MAX_BODY) -> dict[str, Any]:
+    """The request's JSON object (``{}`` for no body); refused when too large, not JSON (or
+    JSON that no UTF-8 text holds), or not an object."""
+    if len(request.body) > max_body:
         raise AppRefused("body_too_large")
     if not request.body:
         return {}
