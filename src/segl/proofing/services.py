@@ -254,16 +254,18 @@ def _registered(person: Person | None, mrz: Mrz, now: datetime) -> str:
     return ""
 
 
-def _ephemeral_for(dg14: bytes) -> ec.EllipticCurvePrivateKey:
-    """A fresh key on the curve of the chip's Chip Authentication key."""
-    ca_key = lds.dg14_security(dg14).ca_key
+def _ca_challenge(dg14: bytes) -> tuple[ec.EllipticCurvePrivateKey, bytes]:
+    """A fresh key on the curve of the chip's Chip Authentication key, and the protected
+    command the chip must answer under the keys agreed with it."""
+    ca_key = lds.dg14_security(dg14).ca_key or b""
     try:
-        chip_key = load_der_public_key(ca_key or b"")
+        chip_key = load_der_public_key(ca_key)
     except (ValueError, UnsupportedAlgorithm):
         raise DocumentRefused("chip_data_malformed") from None
     if not isinstance(chip_key, ec.EllipticCurvePublicKey):
         raise DocumentRefused("chip_data_malformed")
-    return ec.generate_private_key(chip_key.curve)
+    ephemeral = ec.generate_private_key(chip_key.curve)
+    return ephemeral, read_command(ca_keys(ephemeral, ca_key))
 
 
 def proofing_chip(
@@ -288,7 +290,7 @@ def proofing_chip(
             checked = check_chip(printed, groups, sod, trust, at=now)
             portrait = lds.dg2_face(groups[2])
             if checked.offered == "chip_authentication":
-                _ephemeral_for(groups[14])  # a key segl can agree with, before anything is kept
+                ephemeral, command = _ca_challenge(groups[14])
         except DocumentRefused as exc:
             refusal = exc.reason
             end_refused(proofing, refusal, now)
@@ -300,16 +302,14 @@ def proofing_chip(
             }
             answer = {"check": checked.offered}
             if checked.offered == "chip_authentication":
-                ephemeral = _ephemeral_for(groups[14])
                 pem = ephemeral.private_bytes(
                     serialization.Encoding.PEM,
                     serialization.PrivateFormat.PKCS8,
                     serialization.NoEncryption(),
                 )
                 proofing.ephemeral_key = seal(proofing, "ephemeral", pem)
-                keys = ca_keys(ephemeral, lds.dg14_security(groups[14]).ca_key or b"")
                 answer["ephemeral_key"] = point(ephemeral.public_key()).hex()
-                answer["command"] = read_command(keys).hex()
+                answer["command"] = command.hex()
             elif checked.offered == "active_authentication":
                 proofing.challenge = secrets.token_hex(8)
                 answer["challenge"] = proofing.challenge
