@@ -211,3 +211,21 @@ def tab_to(page: Page, matches: Any, *, limit: int = 25, key: str = "Tab") -> di
         if matches(info):
             return info
     raise AssertionError(f"never reached the element by {key}; stops: {seen}")
+
+
+def choose_file_by_keyboard(page: Page, path: Any, *, key: str = "Space") -> None:
+    """Press ``key`` on the focused file input and choose ``path`` in the chooser it opens.
+
+    Playwright starts intercepting file choosers when the first listener is added, without
+    waiting for the browser to agree; a key pressed right after can open the chooser before
+    that, and no event comes. So the page listens from ``listen_for_file_choosers``, called
+    when it opened, and this only waits for the chooser."""
+    with page.expect_file_chooser() as chosen:
+        page.keyboard.press(key)
+    chosen.value.set_files(path)
+
+
+def listen_for_file_choosers(page: Page) -> Page:
+    """Intercept the page's file choosers from now on (see ``choose_file_by_keyboard``)."""
+    page.on("filechooser", lambda _chooser: None)
+    return page

@@ -10,7 +10,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.app_support import issue_activation_code, last_sms_pin, phone_context, qr_screenshot
 from tests.e2e.conftest import Demo, Journal, set_language
-from tests.e2e.support import PageReport, focused, tab_to
+from tests.e2e.support import (
+    PageReport,
+    choose_file_by_keyboard,
+    focused,
+    listen_for_file_choosers,
+    tab_to,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -161,7 +167,7 @@ def test_every_app_page_passes_axe_and_reflows(
 def test_approve_with_the_keyboard_only(
     page: Page, phone, demo: Demo, journal: Journal, tmp_path: Path
 ) -> None:
-    app = phone("en")
+    app = listen_for_file_choosers(phone("en"))
     set_language(page.context, "en")
     app.goto("/app/")
     expect(app.locator("a[href='#activate']")).to_be_visible()
@@ -212,9 +218,7 @@ def test_approve_with_the_keyboard_only(
     expect(app.locator("h1")).to_have_text("Scan the QR code")
     shot = qr_screenshot(page.locator("img[data-qr]"), tmp_path)
     tab_to(app, lambda f: f["id"] == "picture")
-    with app.expect_file_chooser() as chooser:
-        app.keyboard.press("Space")
-    chooser.value.set_files(shot)
+    choose_file_by_keyboard(app, shot)
 
     expect(app.locator("h1")).to_have_text("Can you approve?")
     tab_to(app, lambda f: f["tag"] == "button" and f["text"] == "Approve without swiping")

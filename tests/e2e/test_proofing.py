@@ -13,7 +13,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.app_support import last_sms_pin, phone_context, qr_screenshot
 from tests.e2e.conftest import Demo, Journal, set_language
-from tests.e2e.support import Device, PageReport, tab_to
+from tests.e2e.support import (
+    Device,
+    PageReport,
+    choose_file_by_keyboard,
+    listen_for_file_choosers,
+    tab_to,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -312,7 +318,7 @@ def test_every_proofing_page_passes_axe_and_reflows(phones, language: str, journ
 def test_the_whole_journey_by_keyboard(phones):
     """Tab to each control and press Enter or Space; the document file is chosen in the file
     chooser the keyboard opens."""
-    app = phones()
+    app = listen_for_file_choosers(phones())
     app.goto("/app/")
     heading(app).to_be_focused()  # the screen is built: focus starts at its heading
     tab_to(app, lambda f: f["href"] == "#proof")
@@ -324,9 +330,7 @@ def test_the_whole_journey_by_keyboard(phones):
     app.keyboard.press("Enter")
     heading(app).to_have_text("Scan the code on your passport or ID card")
     tab_to(app, lambda f: f["id"] == "document")
-    with app.expect_file_chooser() as chosen:
-        app.keyboard.press("Space")
-    chosen.value.set_files(document(EMIL["document"]))
+    choose_file_by_keyboard(app, document(EMIL["document"]))
     expect(app.locator("[data-mrz-status]")).to_have_text("All check digits are correct.")
     tab_to(app, lambda f: f["id"] == "cpr")
     app.keyboard.type(EMIL["cpr"])
