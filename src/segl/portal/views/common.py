@@ -16,7 +16,7 @@ NOTICE = "portal_notice"
 
 def identity_of(request: HttpRequest) -> Identity:
     """The identity of a view behind ``auth.login_required``."""
-    return cast(Identity, request.identity)  # type: ignore[attr-defined]
+    return cast(Identity, auth.current(request))
 
 
 def posted(request: HttpRequest) -> Any:

@@ -42,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def login(request: HttpRequest) -> HttpResponse:
     auth.ensure_registered()
     try:
-        url, pending = auth.client().authorization_url(acr_values=auth.LEVEL.uri)
+        url, pending = auth.client().authorization_url(acr_values=auth.PORTAL.acr_values)
     except OidcClientError:
         return page(request, "landing.html", {"error": refusal("login_unreachable")}, status=503)
     request.session[auth.PENDING] = {
