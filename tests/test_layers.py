@@ -41,9 +41,9 @@ LAYERS: dict[str, int] = {
     # (and the waiting rule for weakening changes, on an authenticator of any kind)
     **dict.fromkeys(("authenticators", "app", "codedevice", "chip", "changes"), 3),
     # 4: journeys
-    **dict.fromkeys(("flows", "oidc", "orders", "proofing"), 4),
+    **dict.fromkeys(("flows", "oidc", "orders", "proofing", "centres"), 4),
     # 5: faces, and the demo things on top of them
-    **dict.fromkeys(("portal", "web", "cli", "emulators", "demo", "demo_rp"), 5),
+    **dict.fromkeys(("portal", "desk", "web", "cli", "emulators", "demo", "demo_rp"), 5),
     # 6: what Django starts from
     **dict.fromkeys(("urls", "asgi", "wsgi"), 6),
 }

@@ -76,6 +76,7 @@ class Config:
     key_provider: str = ""
     failure_limit: int = 100
     portal_session_minutes: int = 60
+    desk_session_minutes: int = 60
     db_pool_max: int = 8
     db_pool_timeout: int = 10
     audit_keys: str = field(repr=False, default="")
@@ -271,6 +272,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
             env, "SEGL_PAYMENT_PROVIDER", "segl.orders.payments.InvoiceProvider"
         ),
         portal_session_minutes=_int(env, "SEGL_PORTAL_SESSION_MINUTES", 60, 5, 24 * 60),
+        desk_session_minutes=_int(env, "SEGL_DESK_SESSION_MINUTES", 60, 5, 8 * 60),
         db_pool_max=_int(env, "SEGL_DB_POOL_MAX", 8, 1, 500),
         db_pool_timeout=_int(env, "SEGL_DB_POOL_TIMEOUT", 10, 1, 300),
         **audit_settings(env),

@@ -38,11 +38,13 @@ INSTALLED_APPS = [
     "segl.notify",
     "segl.codedevice",
     "segl.app",
+    "segl.centres",
     "segl.orders",
     "segl.proofing",
     "segl.oidc",
     "segl.emulators",
     "segl.portal",
+    "segl.desk",
     "segl.demo_rp",
     "segl.demo",
 ]

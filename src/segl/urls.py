@@ -45,6 +45,7 @@ urlpatterns = [
     path("app/api/proofing/", include("segl.proofing.urls")),
     path("app/", include("segl.app.urls")),
     path("portal/", include("segl.portal.urls")),
+    path("desk/", include("segl.desk.urls")),
 ]
 if settings.CONFIG.demo:
     urlpatterns += [

@@ -20,6 +20,7 @@ AREAS = (
     "segl.cli.rp",
     "segl.cli.app",
     "segl.cli.orders",
+    "segl.cli.staff",
     "segl.cli.documents",
     "segl.cli.outbox",
     "segl.audit.cli_setup",

@@ -105,6 +105,11 @@ SENTENCES: Final[dict[str, str]] = {
     "order:unpaid": "The order is not paid yet. Mark it paid first ('segl orders paid REF').",
     "order:not_invoiced": "The order is not paid by invoice, so there is nothing to mark paid.",
     "order:operator_needs_user_id": "Say whose access this is: give --user-id.",
+    # Staff at the centres (segl.centres.staff.StaffRefused).
+    "staff:unknown_centre": "There is no centre with that id. 'segl staff centres' lists them.",
+    "staff:unknown_role": "The roles are operator, supervisor and fulfilment.",
+    "staff:identity_inactive": "That identity is not active, so it cannot be given a role.",
+    "staff:already_granted": "That identity already has that role at that centre.",
     # The segl app (the API's reason codes, as the emulator meets them).
     "app:no_phone": (
         "segl has no mobile number for {user_id}, so it cannot send the temporary PIN code."

@@ -4,12 +4,8 @@ citizen is told by SMS."""
 
 from __future__ import annotations
 
-import json
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +14,7 @@ from django.utils import timezone
 
 from segl.audit.services import audit_record
 from segl.authenticators.models import Device
+from segl.centres.registry import centres
 from segl.core import ordering
 from segl.core.calendar import delivery_window
 from segl.core.cpr import mask_cpr
@@ -36,20 +33,6 @@ class OrderRefused(SeglError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class Centre:
-    id: str
-    name: str
-    address: str
-
-
-@cache
-def centres() -> dict[str, Centre]:
-    """The citizen service centres where an order can be picked up (a data file)."""
-    path = Path(__file__).resolve().parent / "data" / "centres.json"
-    return {c["id"]: Centre(**c) for c in json.loads(path.read_text(encoding="utf-8"))}
 
 
 def prices() -> ordering.Prices:

@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
 
+from segl.centres.registry import Centre, centres
 from segl.identities.models import Identity, Person
 from segl.orders.models import Order
-from segl.orders.services import Centre, OrderRefused, centres, order_place, order_quote
+from segl.orders.services import OrderRefused, order_place, order_quote
 
 
 @dataclass(frozen=True)

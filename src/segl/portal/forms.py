@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from segl.authenticators.forms import SeglForm
+from segl.centres.registry import centres
 from segl.flows.forms import UserIdForm
-from segl.orders.services import centres
 
 from .refusals import refusal
 

@@ -36,12 +36,13 @@ from segl.app.services import (
 from segl.audit.services import audit_record
 from segl.authenticators.models import Authenticator
 from segl.authenticators.services import authenticator_retire, device_activate
+from segl.centres.registry import centres
 from segl.core.assurance import Level
 from segl.identities.models import Identity
 from segl.identities.services import IdentityError, identity_create
 from segl.notify.notices import tell
 from segl.orders.models import Order
-from segl.orders.services import centres, order_place, order_quote
+from segl.orders.services import order_place, order_quote
 
 from .models import Proofing, ProofingRecord
 from .services import ProofingRefused, proofing_open

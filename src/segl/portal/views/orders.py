@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from segl import clock
+from segl.centres.registry import centres
 from segl.core import ordering
 from segl.http import client_ip, rate_limited
 from segl.orders import payments
 from segl.orders.models import Order
-from segl.orders.services import OrderRefused, centres, order_advance
+from segl.orders.services import OrderRefused, order_advance
 
 from .. import auth, selectors
 from ..drafts import Draft, draft_make, draft_place, draft_quote

@@ -1,0 +1,101 @@
+"""Who may open the desk's pages. The test walks the desk's URL map, so a page added later
+cannot forget its check: every page names its roles, and a citizen, an operator of another
+centre and a fulfilment-only staff member get 403 or 404 on every one. The one exception is
+the other centre's operator on the pages that belong to no case (the desk's start page, the
+look-up): those are their own centre's desk, and show nothing of this centre."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, get_resolver
+
+from segl.centres.approvals import approval_request
+from segl.centres.visits import visit_document, visit_start
+from tests.centres.conftest import CENTRE
+from tests.conftest import make_person
+from tests.desk.conftest import desk_login
+
+PUBLIC = {"login", "callback", "logout", "centre"}
+
+
+def desk_patterns() -> list[URLPattern]:
+    resolver = get_resolver()
+    (desk,) = [p for p in resolver.url_patterns if getattr(p, "namespace", "") == "desk"]
+    return list(desk.url_patterns)
+
+
+def test_every_desk_page_names_its_roles():
+    for pattern in desk_patterns():
+        roles = getattr(pattern.callback, "desk_roles", None)
+        assert roles is not None, f"{pattern.name} is mounted without staff_only or public"
+        assert bool(roles) == (pattern.name not in PUBLIC), pattern.name
+
+
+@pytest.fixture
+def open_case(staff, clock):
+    """A visit and a request waiting at the centre, so their pages exist for the walk."""
+    citizen = make_person("walk-citizen")
+    visit = visit_start(
+        person=citizen.identity.person, operator=staff.operator, centre=CENTRE, now=clock()
+    )
+    visit = visit_document(
+        visit=visit,
+        kind="passport",
+        number="207112233",
+        country="DNK",
+        expiry=date(2030, 1, 1),
+        now=clock(),
+    )
+    approval = approval_request(
+        visit=visit, action="lift_lock", operator=staff.operator, now=clock()
+    )
+    return {"pk": visit.pk, "visit": visit, "approval": approval}
+
+
+def urls(case) -> list[str]:
+    found = []
+    for pattern in desk_patterns():
+        if pattern.name in PUBLIC:
+            continue
+        route = str(pattern.pattern)
+        pk = case["approval"].pk if pattern.name == "approval" else case["visit"].pk
+        found.append("/desk/" + re.sub(r"<int:pk>", str(pk), route))
+    return found
+
+
+def test_the_operator_reaches_every_page(staff, open_case):
+    desk = desk_login(staff.operator)
+    for url in urls(open_case):
+        if url.endswith(f"/approvals/{open_case['approval'].pk}/"):
+            continue  # their own request: shown to the others, refused to them (below)
+        response = desk.get(url)
+        assert response.status_code in (200, 405), (url, response.status_code)
+
+
+@pytest.mark.parametrize("who", ["citizen", "elsewhere", "packer"])
+def test_outsiders_get_nothing_anywhere(staff, open_case, who):
+    identity = make_person("just-a-citizen").identity if who == "citizen" else getattr(staff, who)
+    browser = desk_login(identity)
+    for url in urls(open_case):
+        own_desk = who == "elsewhere" and not re.search(r"/\d+/", url)
+        for method in (browser.get, browser.post):
+            response = method(url)
+            allowed = (200, 400, 405) if own_desk else (403, 404)
+            assert response.status_code in allowed, (who, url, method, response.status_code)
+            assert (
+                b"walk-citizen" not in response.content and b"Test Person" not in response.content
+            )
+    open_case["approval"].refresh_from_db()
+    assert open_case["approval"].status == "pending"
+
+
+def test_without_a_login_every_page_asks_for_one(open_case, client):
+    for url in urls(open_case):
+        got = client.get(url)
+        assert got.status_code in (302, 405) and (
+            got.status_code == 405 or got["Location"].startswith("/desk/login/")
+        )
+        assert client.post(url).status_code == 403
