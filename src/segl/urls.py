@@ -46,6 +46,7 @@ urlpatterns = [
     path("app/", include("segl.app.urls")),
     path("portal/", include("segl.portal.urls")),
     path("desk/", include("segl.desk.urls")),
+    path("display/", include("segl.desk.display_urls")),
 ]
 if settings.CONFIG.demo:
     urlpatterns += [

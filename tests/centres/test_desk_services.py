@@ -279,7 +279,9 @@ def test_segl_staff_grants_lists_and_revokes(db, capsys):
 
     make_person("first-super")
     assert main(["staff", "grant", "first-super", "--centre", CENTRE, "--role", "supervisor"]) == 0
-    assert main(["staff", "grant", "first-super", "--centre", "atlantis", "--role", "operator"]) != 0
+    assert (
+        main(["staff", "grant", "first-super", "--centre", "atlantis", "--role", "operator"]) != 0
+    )
     assert main(["staff", "list", "--centre", CENTRE, "--json"]) == 0
     listed = capsys.readouterr().out
     assert '"role": "supervisor"' in listed and "first-super" in listed

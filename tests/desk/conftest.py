@@ -3,12 +3,12 @@ goes straight into the session; the end-to-end tests log in through segl."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from segl import clock
 from segl.desk.auth import DESK
 from tests.centres.conftest import newcomer, staff  # noqa: F401  (fixtures)
 
@@ -17,7 +17,7 @@ def desk_login(identity: Any, *, acr: str = "substantial") -> Client:
     client = Client()
     client.cookies["django_language"] = "en"
     session = client.session
-    now = int(time.time())
+    now = int(clock.now().timestamp())
     session[DESK.session_key] = {
         "identity": str(identity.pk),
         "auth_time": now,

@@ -33,5 +33,34 @@ def refusal(reason: str) -> str:
         "not_pending": _("This request has already been decided."),
         "expired": _("This request is too old. Ask again."),
         "not_found": _("That request was not found."),
+        "pairing_code": _("No customer display shows that code. Type the 6 digits it shows now."),
+        "pairing_tries": _("Too many wrong codes. Wait 10 minutes, then pair the display again."),
+        "no_display": _("Pair the customer display first: type the code it shows."),
+        "unknown_serial": _("No device has that serial number. Check the number on the back."),
+        "not_in_stock": _("That device is not in this centre's stock, nor sent to this person."),
+        "unknown_order": _("That order is not waiting here for this person."),
     }
     return sentences.get(reason, _("That could not be done. Nothing was changed."))
+
+
+def display_refusal(reason: str) -> str:
+    """What the customer display tells the citizen (the portal's sentences where it has one)."""
+    from segl.portal.refusals import REFUSALS
+
+    own = {
+        "password_mismatch": _("The two passwords are not the same. Type the same password twice."),
+        "user_id_length": _("A user ID has 4 to 64 characters. Choose another."),
+        "user_id_characters": _("Use only letters a-z, digits and . - _ #"),
+        "user_id_cpr": _("A user ID must not be a CPR number. Choose another."),
+        "code_invalid": _("The code is not correct. Press the button and type the new code."),
+        "code_replayed": _("That code has been used. Press the button and type the new code."),
+        "locked": _("Too many wrong codes. Ask the operator what to do."),
+        "disabled": _("This device is blocked. Ask the operator for another."),
+        "nothing_asked": _("Nothing is asked here just now. Wait for the operator."),
+        "has_identity": _("You already have a segl."),
+    }
+    if reason in own:
+        return str(own[reason])
+    if reason in REFUSALS:
+        return str(REFUSALS[reason])
+    return _("That could not be done. Ask the operator.")

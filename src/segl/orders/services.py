@@ -223,7 +223,8 @@ def order_advance(*, reference: str, to: str, now: datetime, actor: str, ip: str
 def _take_from_stock(order: Order) -> Device:
     device = (
         Device.objects.select_for_update(skip_locked=True)
-        .filter(kind=order.kind, status=Device.Status.IN_STOCK)
+        # A device delivered to a citizen service centre stays there, for its desk.
+        .filter(kind=order.kind, status=Device.Status.IN_STOCK, stocked=None)
         .order_by("serial")
         .first()
     )
@@ -250,6 +251,38 @@ def _tell(order: Order, now: datetime) -> None:
         centre=centre.name if centre else "",
     )
     send_to(order.person, text, purpose=f"order_{order.status}", now=now)
+
+
+def orders_to_hand_over(person: Person, centre: str) -> list[Order]:
+    """The person's orders waiting for them at ``centre``."""
+    return list(
+        Order.objects.filter(person=person, centre=centre, status=Order.Status.READY)
+        .select_related("device")
+        .order_by("created_at")
+    )
+
+
+def order_hand_over(
+    *, reference: str, person: Person, centre: str, now: datetime, actor: str, document: str
+) -> Order:
+    """The desk hands a pickup order to the person it is for, whose ID document was checked
+    (``document``, for the audit log); the order is collected."""
+    with transaction.atomic():
+        order = (
+            Order.objects.select_for_update()
+            .filter(reference=reference, person=person, centre=centre, status=Order.Status.READY)
+            .first()
+        )
+        if order is None:
+            raise OrderRefused("unknown_order")
+        audit_record(
+            action="order.hand_over",
+            actor=actor,
+            subject=mask_cpr(person.cpr),
+            data={"order": order.reference, "centre": centre, "document": document},
+            at=now,
+        )
+        return order_advance(reference=reference, to=Order.Status.COLLECTED, now=now, actor=actor)
 
 
 def order_mark_paid(*, reference: str, now: datetime, actor: str, ip: str = "") -> Order:

@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 from segl import clock
 from segl.authenticators.models import Authenticator
 from segl.centres.approvals import approval_request, identity_of, waiting_at
+from segl.centres.display import Prompt, display_for
 from segl.centres.models import Approval, Visit
 from segl.centres.staff import StaffRefused
 from segl.centres.visits import person_lookup, visit_document, visit_end, visit_start
+from segl.orders.services import orders_to_hand_over
 
 from ..auth import DESK_STAFF, staff_only
 from ..refusals import refusal
@@ -69,7 +71,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     return redirect("desk:visit", pk=visit.pk)
 
 
-def _visit(request: HttpRequest, pk: int) -> Visit:
+def visit_of(request: HttpRequest, pk: int) -> Visit:
     """A visit of this staff member at this centre; anyone else's is not found."""
     me = staff(request)
     visit = (
@@ -82,7 +84,7 @@ def _visit(request: HttpRequest, pk: int) -> Visit:
     return visit
 
 
-def _visit_page(
+def visit_page(
     request: HttpRequest, visit: Visit, status: int = 200, **extra: object
 ) -> HttpResponse:
     identity = identity_of(visit)
@@ -103,6 +105,9 @@ def _visit_page(
         "decided": visit.approvals.exclude(status=Approval.Status.PENDING).order_by(
             "-requested_at"
         ),
+        "display": display_for(visit.operator),
+        "prompts": Prompt,
+        "orders": orders_to_hand_over(visit.person, visit.centre),
         **extra,
     }
     return page(request, "visit.html", context, status=status)
@@ -110,21 +115,21 @@ def _visit_page(
 
 @staff_only(*DESK_STAFF)
 def visit(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _visit(request, pk)  # first: another's visit is not found, whatever the method
+    found = visit_of(request, pk)  # first: another's visit is not found, whatever the method
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    return _visit_page(request, found)
+    return visit_page(request, found)
 
 
 @staff_only(*DESK_STAFF)
 def document(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _visit(request, pk)
+    found = visit_of(request, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
         expiry = date.fromisoformat(request.POST.get("expiry", ""))
     except ValueError:
-        return _visit_page(request, found, 400, error=refusal("document_expiry"), field="expiry")
+        return visit_page(request, found, 400, error=refusal("document_expiry"), field="expiry")
     try:
         visit_document(
             visit=found,
@@ -135,19 +140,19 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
             now=clock.now(),
         )
     except StaffRefused as exc:
-        return _visit_page(request, found, 400, error=refusal(exc.reason), field=exc.reason)
+        return visit_page(request, found, 400, error=refusal(exc.reason), field=exc.reason)
     notice(request, _("The document is recorded."))
     return redirect("desk:visit", pk=pk)
 
 
 @staff_only(*DESK_STAFF)
 def ask(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _visit(request, pk)
+    found = visit_of(request, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     action = request.POST.get("action", "")
     if action not in PLAIN_ACTIONS:
-        return _visit_page(request, found, 400, error=refusal("unknown_action"))
+        return visit_page(request, found, 400, error=refusal("unknown_action"))
     details = {}
     if action == Approval.Action.REINSTATE:
         details["authenticator"] = request.POST.get("authenticator", "")
@@ -160,14 +165,14 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
             details=details,
         )
     except StaffRefused as exc:
-        return _visit_page(request, found, 400, error=refusal(exc.reason))
+        return visit_page(request, found, 400, error=refusal(exc.reason))
     notice(request, _("Asked. Another operator or a supervisor approves it in their own login."))
     return redirect("desk:visit", pk=pk)
 
 
 @staff_only(*DESK_STAFF)
 def end(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _visit(request, pk)
+    found = visit_of(request, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     visit_end(visit=found, now=clock.now())

@@ -34,6 +34,11 @@
     var appStep = document.querySelector("[data-app-step]");
     if (appStep) { followAppStep(appStep); }
 
+    // The customer display and the desk: the page comes again when what it shows has changed
+    // (the desk asked something, the citizen answered), unless a field is being typed in.
+    var follow = document.querySelector("[data-follow-version]");
+    if (follow) { followVersion(follow); }
+
     // The shield with a tick returns to the website by itself after a moment.
     var next = document.querySelector("[data-continue-after]");
     if (next) {
@@ -41,6 +46,21 @@
         parseInt(next.getAttribute("data-continue-after"), 10));
     }
   });
+
+  function followVersion(element) {
+    var url = element.getAttribute("data-follow-version");
+    var known = element.getAttribute("data-version");
+    window.setInterval(function () {
+      var typing = document.activeElement && document.activeElement.matches("input, textarea");
+      if (typing && document.activeElement.value) { return; }
+      fetch(url, { credentials: "same-origin", cache: "no-store" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (data && String(data.version) !== known) { window.location.reload(); }
+        })
+        .catch(function () { /* the next try may reach it */ });
+    }, 2000);
+  }
 
   function followAppStep(step) {
     var state = step.getAttribute("data-state");

@@ -1,0 +1,236 @@
+"""The customer display: paired with a desk by its code; what the citizen types there (user ID,
+password, a device's code) never reaches the operator's screen."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from segl.app.models import ActivationCode
+from segl.authenticators.models import Authenticator
+from segl.centres.display import PAIRING_MINUTES
+from segl.centres.models import Approval, CustomerDisplay, StockedDevice
+from segl.centres.stock import stock_at, stock_deliver
+from segl.identities.models import Identity
+from segl.identities.services import identity_verify_password
+from tests.centres.conftest import CENTRE
+from tests.conftest import PASSWORD, make_device, make_person
+from tests.desk.conftest import desk_login
+
+DOCUMENT = {"kind": "passport", "number": "207112233", "country": "DNK", "expiry": "2031-05-01"}
+SECRET = "a private desk passphrase"
+
+
+def screen() -> Client:
+    display = Client()
+    display.cookies["django_language"] = "en"
+    return display
+
+
+def pairing_code(display: Client) -> str:
+    page = display.get("/display/").content.decode()
+    digits = re.search(r'class="pairing-code"[^>]*>(\d{3}) (\d{3})<', page)
+    assert digits, page
+    return digits.group(1) + digits.group(2)
+
+
+def identified(desk: Client, cpr: str) -> str:
+    url = desk.post("/desk/visits/", {"cpr": cpr})["Location"]
+    assert desk.post(url + "document/", DOCUMENT).status_code == 302
+    return url
+
+
+def paired(desk: Client, url: str) -> Client:
+    display = screen()
+    assert desk.post(url + "display/", {"code": pairing_code(display)}).status_code == 302
+    return display
+
+
+def test_a_new_identity_chosen_on_the_display_and_approved_by_a_second_operator(
+    staff, desk, newcomer
+):
+    url = identified(desk, newcomer.cpr)
+    display = paired(desk, url)
+    assert b"When the operator asks you" in display.get("/display/").content
+    assert desk.post(url + "display/ask/", {"prompt": "new_identity"}).status_code == 302
+    assert b"Choose your user ID and password" in display.get("/display/").content
+
+    mismatch = {"user_id": "dorte-n", "password": SECRET, "password_again": SECRET + "x"}
+    refused = display.post("/display/", mismatch)
+    assert refused.status_code == 400 and b"The two passwords are not the same" in refused.content
+    cpr_id = display.post(
+        "/display/", {**mismatch, "user_id": "040385-1234", "password_again": SECRET}
+    )
+    assert b"must not be a CPR number" in cpr_id.content
+    assert not Approval.objects.exists()
+
+    done = display.post(
+        "/display/", {"user_id": "dorte-n", "password": SECRET, "password_again": SECRET}
+    )
+    assert done.status_code == 302
+    assert b"A second member of staff approves it now" in display.get("/display/").content
+    page = desk.get(url).content.decode()
+    assert "A second staff member must approve it now" in page
+    assert SECRET not in page
+    approval = Approval.objects.get()
+    assert approval.requested_by == staff.operator and SECRET not in approval.password_hash
+
+    assert desk.post(f"/desk/approvals/{approval.pk}/", {"decision": "approve"}).status_code == 403
+    assert (
+        desk_login(staff.second)
+        .post(f"/desk/approvals/{approval.pk}/", {"decision": "approve"})
+        .status_code
+        == 302
+    )
+    identity = Identity.objects.get(person=newcomer)
+    assert (identity.user_id, identity.ial) == ("dorte-n", "high")
+    identity_verify_password(identity_id=identity.pk, password=SECRET, now=datetime.now(UTC))
+
+
+def test_a_device_from_the_centres_stock_is_handed_over_and_activated(staff, desk, clock):
+    citizen = make_person("karl-k", kinds=())
+    token = make_device("code_display")
+    assert stock_deliver(centre=CENTRE, kind="code_display", count=1, now=clock(), actor="pia") == [
+        token.serial
+    ]
+    assert [line.count for line in stock_at(CENTRE) if line.kind == "code_display"] == [1]
+    url = identified(desk, citizen.identity.person.cpr)
+    display = paired(desk, url)
+    wrong_place = desk.post(url + "device/", {"serial": "CD9999999999"})
+    assert (
+        wrong_place.status_code == 400
+        and b"No device has that serial number" in wrong_place.content
+    )
+    assert desk.post(url + "device/", {"serial": token.serial.lower()}).status_code == 302
+    page = display.get("/display/").content.decode()
+    assert "Activate your device" in page and token.serial in page
+    assert 'name="password"' in page  # the citizen has no password yet: it is chosen here
+    passwords = {"password": SECRET, "password_again": SECRET}
+    wrong = display.post("/display/", {"code": token.wrong_code(), **passwords})
+    assert wrong.status_code == 400 and b"The code is not correct" in wrong.content
+    assert display.post("/display/", {"code": token.code(clock()), **passwords}).status_code == 302
+    identity_verify_password(identity_id=citizen.identity.pk, password=SECRET, now=clock())
+    authenticator = Authenticator.objects.get(identity=citizen.identity, status="active")
+    assert authenticator.device.serial == token.serial
+    assert StockedDevice.objects.get().handed_over_at is not None
+    assert [line.count for line in stock_at(CENTRE) if line.kind == "code_display"] == [0]
+
+
+def test_a_device_of_another_centre_is_not_handed_over(staff, desk, clock):
+    citizen = make_person("kaj-k", kinds=())
+    token = make_device("code_display")
+    stock_deliver(centre="aarhus", kind="code_display", count=1, now=clock(), actor="pia")
+    url = identified(desk, citizen.identity.person.cpr)
+    paired(desk, url)
+    refused = desk.post(url + "device/", {"serial": token.serial})
+    assert refused.status_code == 400 and b"not in this centre" in refused.content
+
+
+def test_an_app_activation_code_is_shown_on_the_display_only(staff, desk):
+    citizen = make_person("alma-a")
+    url = identified(desk, citizen.identity.person.cpr)
+    display = paired(desk, url)
+    response = desk.post(url + "app-code/")
+    assert response.status_code == 302
+    code = re.search(
+        r'class="pairing-code">([A-Z0-9-]{14})<', display.get("/display/").content.decode()
+    )
+    assert code and ActivationCode.objects.filter(identity=citizen.identity).count() == 1
+    assert code.group(1) not in desk.get(url).content.decode()
+    display.post("/display/", {})
+    assert code.group(1) not in display.get("/display/").content.decode()
+    assert CustomerDisplay.objects.get().prompt_data == {}
+
+
+def test_pairing_takes_the_live_code_and_stops_after_five_misses(staff, desk, clock):
+    citizen = make_person("pia-p")
+    url = identified(desk, citizen.identity.person.cpr)
+    display = screen()
+    code = pairing_code(display)
+    for _ in range(5):
+        assert (
+            desk.post(
+                url + "display/", {"code": "000000" if code != "000000" else "111111"}
+            ).status_code
+            == 400
+        )
+    stopped = desk.post(url + "display/", {"code": code})
+    assert stopped.status_code == 400 and b"Too many wrong codes" in stopped.content
+    assert CustomerDisplay.objects.get().operator is None
+
+
+def test_a_pairing_code_runs_out(staff, desk, clock):
+    citizen = make_person("per-p")
+    url = identified(desk, citizen.identity.person.cpr)
+    display = screen()
+    code = pairing_code(display)
+    clock.advance(timedelta(minutes=PAIRING_MINUTES, seconds=1))
+    desk = desk_login(staff.operator)  # the desk's own login idles out in as long
+    assert desk.post(url + "display/", {"code": code}).status_code == 400
+    assert pairing_code(display) != code
+
+
+def test_a_display_answers_only_what_it_was_asked(staff, desk):
+    citizen = make_person("otto-o")
+    url = identified(desk, citizen.identity.person.cpr)
+    display = paired(desk, url)
+    response = display.post("/display/", {"password": SECRET, "password_again": SECRET})
+    assert response.status_code == 400 and b"Nothing is asked here" in response.content
+    stranger = screen()
+    stranger.get("/display/")
+    desk.post(url + "display/ask/", {"prompt": "password"})
+    assert (
+        stranger.post("/display/", {"password": SECRET, "password_again": SECRET}).status_code
+        == 400
+    )
+    assert not Approval.objects.exists()
+
+
+@pytest.mark.parametrize("prompt", ["password", "new_identity"])
+def test_the_desk_asks_nothing_before_the_document(staff, desk, prompt):
+    citizen = make_person("ulla-u")
+    url = desk.post("/desk/visits/", {"cpr": citizen.identity.person.cpr})["Location"]
+    response = desk.post(url + "display/ask/", {"prompt": prompt})
+    assert response.status_code in (400, 404)
+    assert (
+        identity_verify_password(
+            identity_id=citizen.identity.pk, password=PASSWORD, now=datetime.now(UTC)
+        )
+        is None
+    )
+
+
+def test_a_pickup_order_is_handed_over_to_the_person_it_is_for(staff, desk, clock):
+    from segl.audit.models import AuditEvent
+    from segl.orders.models import Order
+    from segl.orders.services import order_advance, order_place
+
+    citizen, other = make_person("olga-o"), make_person("oskar-o")
+    token = make_device("code_display")
+    order = order_place(
+        key="pickup-olga",
+        kind="code_display",
+        person=citizen.identity.person,
+        identified_by="login",
+        delivery="pickup",
+        centre=CENTRE,
+        now=clock(),
+    )
+    for step in ("packed", "ready_for_pickup"):
+        order_advance(reference=order.reference, to=step, now=clock(), actor="pia")
+    not_theirs = identified(desk, other.identity.person.cpr)
+    assert order.reference not in desk.get(not_theirs).content.decode()
+    assert desk.post(not_theirs + "pickup/", {"reference": order.reference}).status_code == 400
+    url = identified(desk, citizen.identity.person.cpr)
+    assert token.serial in desk.get(url).content.decode()
+    assert desk.post(url + "pickup/", {"reference": order.reference}).status_code == 302
+    assert Order.objects.get(pk=order.pk).status == "collected"
+    event = AuditEvent.objects.filter(action="order.hand_over").get()
+    assert (event.actor, event.data["centre"], event.data["document"]) == (
+        "ole-operator",
+        CENTRE,
+        "passport DNK 207112233",
+    )
