@@ -27,6 +27,9 @@ from segl.core import otp
 from segl.core.pskc import TokenSeed
 from segl.core.secrets import Secret
 
+# Staff at the citizen service centres and a newcomer: fixtures for the desk's tests anywhere.
+pytest_plugins = ["tests.staff"]
+
 
 class ReusableAddressServer(ThreadedWSGIServer):
     """The live server on its fixed port (``SEGL_TEST_PORT``, tests/settings.py), SO_REUSEADDR.

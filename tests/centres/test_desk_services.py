@@ -15,8 +15,8 @@ from segl.centres.visits import person_lookup, visit_document, visit_start
 from segl.core.errors import Locked, WrongPassword
 from segl.identities.models import Identity
 from segl.identities.services import identity_verify_password, password_hash_new
-from tests.centres.conftest import CENTRE, OTHER
 from tests.conftest import PASSWORD, make_person
+from tests.staff import CENTRE, OTHER
 
 NEW_PASSWORD = "a brand new desk passphrase"
 

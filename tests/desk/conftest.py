@@ -10,7 +10,6 @@ from django.test import Client
 
 from segl import clock
 from segl.desk.auth import DESK
-from tests.centres.conftest import newcomer, staff  # noqa: F401  (fixtures)
 
 
 def desk_login(identity: Any, *, acr: str = "substantial") -> Client:
@@ -31,5 +30,5 @@ def desk_login(identity: Any, *, acr: str = "substantial") -> Client:
 
 
 @pytest.fixture
-def desk(staff):  # noqa: F811
+def desk(staff):
     return desk_login(staff.operator)

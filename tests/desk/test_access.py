@@ -14,9 +14,9 @@ from django.urls import URLPattern, get_resolver
 
 from segl.centres.approvals import approval_request
 from segl.centres.visits import visit_document, visit_start
-from tests.centres.conftest import CENTRE
 from tests.conftest import make_person
 from tests.desk.conftest import desk_login
+from tests.staff import CENTRE
 
 PUBLIC = {"login", "callback", "logout", "centre"}
 
@@ -62,7 +62,7 @@ def urls(case) -> list[str]:
             continue
         route = str(pattern.pattern)
         pk = case["approval"].pk if pattern.name == "approval" else case["visit"].pk
-        found.append("/desk/" + re.sub(r"<int:pk>", str(pk), route))
+        found.append("/desk/" + re.sub(r"<id:pk>", str(pk), route))
     return found
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from segl.audit.models import AuditEvent
 from segl.centres.models import Approval, Visit
 from segl.identities.models import Identity
-from tests.centres.conftest import CENTRE
 from tests.conftest import make_person
 from tests.desk.conftest import desk_login
+from tests.staff import CENTRE
 
 DOCUMENT = {"kind": "passport", "number": "207 112 233", "country": "dnk", "expiry": "2031-05-01"}
 

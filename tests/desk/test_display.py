@@ -16,9 +16,9 @@ from segl.centres.models import Approval, CustomerDisplay, StockedDevice
 from segl.centres.stock import stock_at, stock_deliver
 from segl.identities.models import Identity
 from segl.identities.services import identity_verify_password
-from tests.centres.conftest import CENTRE
 from tests.conftest import PASSWORD, make_device, make_person
 from tests.desk.conftest import desk_login
+from tests.staff import CENTRE
 
 DOCUMENT = {"kind": "passport", "number": "207112233", "country": "DNK", "expiry": "2031-05-01"}
 SECRET = "a private desk passphrase"

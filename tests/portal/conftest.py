@@ -7,13 +7,13 @@ kept straight into the session, so each test looks at one portal rule.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from segl import clock as segl_clock
 from segl.orders.services import order_advance, order_place
 from segl.portal import auth
 from tests.conftest import Person, Token, make_device, make_person
@@ -28,7 +28,7 @@ def english() -> Client:
 
 def portal_login(client: Client, person: Person, *, minutes_ago: float = 0) -> Client:
     session = client.session
-    now = int(time.time())
+    now = int(segl_clock.now().timestamp())
     session[auth.SESSION] = {
         "identity": str(person.identity.pk),
         "auth_time": now - int(minutes_ago * 60),

@@ -38,7 +38,7 @@ def stock_deliver(*, centre: str, kind: str, count: int, now: datetime, actor: s
         raise StaffRefused("stock_request")
     with transaction.atomic():
         devices = list(
-            Device.objects.select_for_update(skip_locked=True)
+            Device.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(kind=kind, status=Device.Status.IN_STOCK, assigned_to=None, stocked=None)
             .order_by("serial")[:count]
         )

@@ -110,6 +110,11 @@ SENTENCES: Final[dict[str, str]] = {
     "staff:unknown_role": "The roles are operator, supervisor and fulfilment.",
     "staff:identity_inactive": "That identity is not active, so it cannot be given a role.",
     "staff:already_granted": "That identity already has that role at that centre.",
+    "staff:out_of_stock": (
+        "The central inventory has fewer devices of that kind. Import a batch first"
+        " ('segl tokens import')."
+    ),
+    "staff:stock_request": "Give a count of 1 to 1000 devices.",
     # The segl app (the API's reason codes, as the emulator meets them).
     "app:no_phone": (
         "segl has no mobile number for {user_id}, so it cannot send the temporary PIN code."

@@ -1,5 +1,6 @@
-"""``segl staff``: roles at the citizen service centres (the first supervisor of a centre; after
-that, supervisors grant roles at the desk)."""
+"""``segl staff``, ``segl appointments``, ``segl stock``: the citizen service centres' staff
+roles (the first supervisor of a centre; after that, supervisors grant roles at the desk), the
+reminders of appointments, and devices delivered to a centre."""
 
 from __future__ import annotations
 
@@ -25,6 +26,24 @@ def register(commands: Commands) -> None:
     p.add_argument("--centre", help="only this centre")
     json_flag(p)
     p = command(staff, "centres", cmd_centres, "the centres and their ids")
+    json_flag(p)
+
+    appointments = group(commands, "appointments", "appointments at the citizen service centres")
+    p = command(
+        appointments,
+        "remind",
+        cmd_remind,
+        "send the reminder of every appointment in the next 24 hours (run it every few minutes)",
+    )
+    json_flag(p)
+    stock = group(commands, "stock", "devices at the citizen service centres")
+    p = command(
+        stock, "deliver", cmd_deliver, "move devices from the central inventory to a centre"
+    )
+    p.add_argument("--centre", required=True)
+    p.add_argument("--kind", required=True, choices=["code_display", "audio_code_reader", "chip"])
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--by", help="who did it (for the audit log)")
     json_flag(p)
 
 
@@ -86,4 +105,26 @@ def cmd_centres(args: argparse.Namespace) -> int:
 
     found = [{"id": c.id, "name": c.name, "desks": c.desks} for c in centres().values()]
     out(args, {"centres": found}, "\n".join(f"{c['id']:16} {c['name']}" for c in found))
+    return 0
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    from segl.centres.appointments import appointments_remind
+
+    sent = appointments_remind(now=now())
+    out(args, {"reminded": sent}, f"{sent} reminders sent")
+    return 0
+
+
+def cmd_deliver(args: argparse.Namespace) -> int:
+    from segl.centres.staff import StaffRefused
+    from segl.centres.stock import stock_deliver
+
+    try:
+        serials = stock_deliver(
+            centre=args.centre, kind=args.kind, count=args.count, now=now(), actor=args.by or "cli"
+        )
+    except StaffRefused as exc:
+        return refuse(f"staff:{exc.reason}", then="Nothing was moved.")
+    out(args, {"serials": serials}, f"{len(serials)} delivered to {args.centre}")
     return 0

@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from .views import approvals, helping, login, visits
+
+
+class RowId:
+    """A row's id: at most 18 digits, so no database is asked for a number it cannot hold."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(RowId, "id")
 
 app_name = "desk"
 urlpatterns = [
@@ -10,15 +25,15 @@ urlpatterns = [
     path("logout/", login.logout, name="logout"),
     path("centre/", login.centre, name="centre"),
     path("visits/", visits.visit_new, name="visit_new"),
-    path("visits/<int:pk>/", visits.visit, name="visit"),
-    path("visits/<int:pk>/document/", visits.document, name="document"),
-    path("visits/<int:pk>/ask/", visits.ask, name="ask"),
-    path("visits/<int:pk>/end/", visits.end, name="end"),
-    path("visits/<int:pk>/display/", helping.pair, name="pair"),
-    path("visits/<int:pk>/display/ask/", helping.ask_display, name="ask_display"),
-    path("visits/<int:pk>/display/state/", helping.display_state, name="display_state"),
-    path("visits/<int:pk>/device/", helping.device, name="device"),
-    path("visits/<int:pk>/app-code/", helping.app_code, name="app_code"),
-    path("visits/<int:pk>/pickup/", helping.pickup, name="pickup"),
-    path("approvals/<int:pk>/", approvals.approval, name="approval"),
+    path("visits/<id:pk>/", visits.visit, name="visit"),
+    path("visits/<id:pk>/document/", visits.document, name="document"),
+    path("visits/<id:pk>/ask/", visits.ask, name="ask"),
+    path("visits/<id:pk>/end/", visits.end, name="end"),
+    path("visits/<id:pk>/display/", helping.pair, name="pair"),
+    path("visits/<id:pk>/display/ask/", helping.ask_display, name="ask_display"),
+    path("visits/<id:pk>/display/state/", helping.display_state, name="display_state"),
+    path("visits/<id:pk>/device/", helping.device, name="device"),
+    path("visits/<id:pk>/app-code/", helping.app_code, name="app_code"),
+    path("visits/<id:pk>/pickup/", helping.pickup, name="pickup"),
+    path("approvals/<id:pk>/", approvals.approval, name="approval"),
 ]

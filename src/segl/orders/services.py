@@ -222,7 +222,7 @@ def order_advance(*, reference: str, to: str, now: datetime, actor: str, ip: str
 
 def _take_from_stock(order: Order) -> Device:
     device = (
-        Device.objects.select_for_update(skip_locked=True)
+        Device.objects.select_for_update(skip_locked=True, of=("self",))
         # A device delivered to a citizen service centre stays there, for its desk.
         .filter(kind=order.kind, status=Device.Status.IN_STOCK, stocked=None)
         .order_by("serial")

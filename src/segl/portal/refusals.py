@@ -85,6 +85,18 @@ REFUSALS: dict[str, Promise] = {
     "user_id_invalid": _("Use 4 to 64 letters, digits and . - _ #"),
     "user_id_same": _("This is already your user ID"),
     "user_id_taken": _("This user ID is taken. Choose another."),
+    # Appointments at a citizen service centre.
+    "slot_taken": _("Someone has just booked that time. Choose another."),
+    "not_a_time": _("That time cannot be booked. Choose one of the times shown."),
+    "too_far_ahead": _("Times can be booked up to 60 days ahead. Choose an earlier day."),
+    "too_many_appointments": _(
+        "You already have two appointments booked."
+        " Cancel one with the link in its confirmation first."
+    ),
+    "contact": _("Give a mobile number or an e-mail address"),
+    "email": _("Enter an e-mail address such as name@example.dk"),
+    "name": _("Enter your name"),
+    "appointment_refused": _("The time could not be booked. Check the details and try again."),
     # Mobile numbers.
     "phone": _(
         "Enter a mobile number of 8 digits, or + and the country code first, "

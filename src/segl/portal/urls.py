@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, activation, devices, fulfilment, history, login, orders
+from .views import account, activation, appointments, devices, fulfilment, history, login, orders
 
 app_name = "portal"
 urlpatterns = [
@@ -27,4 +27,6 @@ urlpatterns = [
     path("history/", history.history, name="history"),
     path("history/<int:pk>/not-me/", history.not_me, name="not_me"),
     path("fulfilment/", fulfilment.fulfilment, name="fulfilment"),
+    path("appointments/", appointments.book, name="book"),
+    path("appointments/<str:reference>/", appointments.appointment, name="appointment"),
 ]

@@ -12,9 +12,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from segl import clock
 from segl.authenticators.models import Authenticator
+from segl.centres.appointments import appointments_on
 from segl.centres.approvals import approval_request, identity_of, waiting_at
 from segl.centres.display import Prompt, display_for
-from segl.centres.models import Approval, Visit
+from segl.centres.models import Appointment, Approval, Visit
+from segl.centres.registry import local_day
 from segl.centres.staff import StaffRefused
 from segl.centres.visits import person_lookup, visit_document, visit_end, visit_start
 from segl.orders.services import orders_to_hand_over
@@ -35,7 +37,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return page(
         request,
         "home.html",
-        {"approvals": waiting_at(me.centre.id, clock.now()), "open_visits": _open_visits(request)},
+        {
+            "approvals": waiting_at(me.centre.id, clock.now()),
+            "open_visits": _open_visits(request),
+            "appointments": appointments_on(me.centre.id, local_day(clock.now())),
+        },
     )
 
 
@@ -65,9 +71,22 @@ def visit_new(request: HttpRequest) -> HttpResponse:
             "cpr": request.POST.get("cpr", ""),
             "approvals": waiting_at(me.centre.id, clock.now()),
             "open_visits": _open_visits(request),
+            "appointments": appointments_on(me.centre.id, local_day(clock.now())),
         }
         return page(request, "home.html", context, status=400)
-    visit = visit_start(person=person, operator=me.identity, centre=me.centre.id, now=clock.now())
+    chosen = request.POST.get("appointment", "")
+    booked = Appointment.objects.filter(
+        pk=int(chosen) if chosen.isascii() and chosen.isdigit() and len(chosen) < 19 else 0,
+        centre=me.centre.id,
+        status=Appointment.Status.BOOKED,
+    ).first()
+    visit = visit_start(
+        person=person,
+        operator=me.identity,
+        centre=me.centre.id,
+        now=clock.now(),
+        appointment=booked,
+    )
     return redirect("desk:visit", pk=visit.pk)
 
 

@@ -1,4 +1,4 @@
-"""Staff at two centres and a newcomer in the people register, for the desk's services."""
+"""Fixtures: staff at two centres and a newcomer in the people register, for the desk."""
 
 from __future__ import annotations
 
