@@ -257,6 +257,19 @@ def anna(db: Any) -> Person:
     return make_person("anna-1234")
 
 
+@pytest.fixture
+def eva(db: Any) -> Person:
+    person = make_person("eva-holm")
+    p = person.identity.person
+    p.passport_numbers, p.address, p.email = (
+        ["206123456"],
+        "Algade 1, 9000 Aalborg",
+        "eva@example.dk",
+    )
+    p.save()
+    return person
+
+
 class LoginDriver:
     """Drives a whole login through segl's pages with Django's test client."""
 

@@ -62,8 +62,10 @@ def test_every_area_registers_its_commands():
         "segl app mode",
         "segl app retire",
         "segl audit verify",
-        "segl orders operator",
         "segl demo load",
+        "segl staff grant",
+        "segl appointments remind",
+        "segl stock deliver",
     ):
         assert prog in names
 

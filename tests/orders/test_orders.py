@@ -235,28 +235,6 @@ def test_a_malformed_e_mail_address_is_refused(db):
     assert caught.value.reason == "email"
 
 
-def test_fulfilment_operators_are_granted_and_taken_away_by_command(capsys, db):
-    import json
-
-    from segl.audit.models import AuditEvent
-    from segl.cli import main
-    from segl.orders.services import is_operator
-
-    packer = make_person("packer-cli")
-    assert main(["orders", "operator", "add", "--user-id", "PACKER-cli"]) == 0
-    assert is_operator(packer.identity)
-    assert main(["orders", "operator", "add", "--user-id", "packer-cli"]) == 0  # once is enough
-    assert AuditEvent.objects.filter(action="orders.operator_grant").count() == 1
-    capsys.readouterr()
-    assert main(["orders", "operator", "list", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"operators": ["packer-cli"]}
-    assert main(["orders", "operator", "remove", "--user-id", "packer-cli"]) == 0
-    assert not is_operator(packer.identity)
-    assert AuditEvent.objects.filter(action="orders.operator_revoke").count() == 1
-    assert main(["orders", "operator", "add", "--user-id", "nobody-here"]) == 2
-    assert main(["orders", "operator", "add"]) == 2
-
-
 def test_an_identified_persons_device_goes_to_their_registered_address_only(person):
     order = place(person, "elsewhere", recipient="Mallory", address="Evil Street 1", country="SE")
     assert (order.recipient, order.address, order.country) == (

@@ -8,7 +8,6 @@ kept straight into the session, so each test looks at one portal rule.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -16,7 +15,7 @@ from django.test import Client
 from segl import clock as segl_clock
 from segl.orders.services import order_advance, order_place
 from segl.portal import auth
-from tests.conftest import Person, Token, make_device, make_person
+from tests.conftest import Person, Token, make_device
 
 
 def english() -> Client:
@@ -39,19 +38,6 @@ def portal_login(client: Client, person: Person, *, minutes_ago: float = 0) -> C
     session.save()
     client.cookies["sessionid"] = session.session_key
     return client
-
-
-@pytest.fixture
-def eva(db: Any) -> Person:
-    person = make_person("eva-holm")
-    p = person.identity.person
-    p.passport_numbers, p.address, p.email = (
-        ["206123456"],
-        "Algade 1, 9000 Aalborg",
-        "eva@example.dk",
-    )
-    p.save()
-    return person
 
 
 @pytest.fixture

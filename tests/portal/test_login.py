@@ -20,7 +20,6 @@ PROTECTED = [
     "/portal/password/",
     "/portal/user-id/",
     "/portal/history/",
-    "/portal/fulfilment/",
     "/portal/authenticators/1/",
     "/portal/history/1/not-me/",
 ]

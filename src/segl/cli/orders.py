@@ -27,12 +27,6 @@ def register(commands: Commands) -> None:
     p.add_argument("--operator", help="who did it")
     json_flag(p)
 
-    p = command(orders, "operator", cmd_operator, "who may use the fulfilment page")
-    p.add_argument("action", choices=["add", "remove", "list"])
-    p.add_argument("--user-id", help="the operator's segl user ID")
-    p.add_argument("--operator", help="who granted it")
-    json_flag(p)
-
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Orders waiting for a step (or all), oldest first: what the fulfilment desk works on."""
@@ -79,30 +73,4 @@ def cmd_paid(args: argparse.Namespace) -> int:
     except OrderRefused as exc:
         return refuse(f"order:{exc.reason}")
     out(args, {"reference": order.reference, "payment": order.payment}, f"{order.reference} paid")
-    return 0
-
-
-def cmd_operator(args: argparse.Namespace) -> int:
-    """Let an identity use the fulfilment page, or stop it."""
-    from segl.identities.selectors import identity_by_user_id
-    from segl.orders.selectors import fulfilment_operators
-    from segl.orders.services import operator_grant, operator_revoke
-
-    if args.action == "list":
-        ids = fulfilment_operators()
-        out(args, {"operators": ids}, "\n".join(ids) or "no fulfilment operators")
-        return 0
-    if not args.user_id:
-        return refuse("order:operator_needs_user_id")
-    identity = identity_by_user_id(args.user_id)
-    if identity is None:
-        return refuse("identity:unknown", user_id=args.user_id)
-    actor = args.operator or "cli"
-    if args.action == "add":
-        operator_grant(identity=identity, now=now(), actor=actor)
-        out(args, {"user_id": identity.user_id}, f"{identity.user_id} may use the fulfilment page")
-        return 0
-    removed = operator_revoke(identity=identity, now=now(), actor=actor)
-    text = "no longer" if removed else "was not"
-    out(args, {"removed": removed}, f"{identity.user_id} {text} a fulfilment operator")
     return 0

@@ -104,7 +104,6 @@ SENTENCES: Final[dict[str, str]] = {
     ),
     "order:unpaid": "The order is not paid yet. Mark it paid first ('segl orders paid REF').",
     "order:not_invoiced": "The order is not paid by invoice, so there is nothing to mark paid.",
-    "order:operator_needs_user_id": "Say whose access this is: give --user-id.",
     # Staff at the centres (segl.centres.staff.StaffRefused).
     "staff:unknown_centre": "There is no centre with that id. 'segl staff centres' lists them.",
     "staff:unknown_role": "The roles are operator, supervisor and fulfilment.",

@@ -47,7 +47,7 @@ PEOPLE: list[dict[str, Any]] = [
         "devices": ["code_display"],
     },
     {
-        # Packs and sends orders on the portal's fulfilment page.
+        # Packs and sends orders on the desk's fulfilment page, and delivers to the centre.
         "user_id": "demo-ole",
         "email": "ole@example.dk",
         "phone": "+4520000004",
@@ -57,9 +57,38 @@ PEOPLE: list[dict[str, Any]] = [
         "address": "Torvet 5, 4000 Roskilde",
         "passport": "206990011",
         "devices": ["code_display"],
-        "fulfilment": True,
+        "staff": ["fulfilment"],
+    },
+    {
+        # Operators at Borgerservice Vesterbro: one serves, the other approves (dual control).
+        "user_id": "demo-olivia",
+        "email": "olivia@example.dk",
+        "phone": "+4520000007",
+        "cpr": "1202824002",
+        "given_name": "Olivia",
+        "family_name": "Madsen",
+        "address": "Istedgade 40, 1650 København V",
+        "passport": "206334455",
+        "devices": ["code_display"],
+        "staff": ["operator"],
+    },
+    {
+        "user_id": "demo-sune",
+        "email": "sune@example.dk",
+        "phone": "+4520000008",
+        "cpr": "2303755011",
+        "given_name": "Sune",
+        "family_name": "Kristensen",
+        "address": "Enghavevej 9, 1674 København V",
+        "passport": "206556677",
+        "devices": ["code_display"],
+        "staff": ["operator", "supervisor"],
     },
 ]
+
+# Where the demo's staff work, and what that centre holds for its desk.
+DEMO_CENTRE = "kbh-vesterbro"
+CENTRE_STOCK = {"code_display": 3, "audio_code_reader": 2}
 
 
 # People in the register with no segl yet: they get one in the app with a passport or ID card
@@ -86,6 +115,18 @@ NEWCOMERS: list[dict[str, Any]] = [
         "address": "Jernbanegade 7, 5000 Odense C",
         "passport": "IA4455667",
         "document": "id_card",
+    },
+    {
+        # Walks in at Borgerservice Vesterbro with her passport and leaves with a segl.
+        "email": "frida@example.dk",
+        "phone": "+4520000009",
+        "cpr": "1710905678",
+        "given_name": "Frida",
+        "family_name": "Holm",
+        "sex": "F",
+        "address": "Sønder Boulevard 50, 1720 København V",
+        "passport": "207889900",
+        "document": "passport",
     },
 ]
 

@@ -14,6 +14,9 @@ from oauth2_provider.models import Application
 
 from segl.authenticators.models import Device
 from segl.authenticators.services import device_activate, device_import
+from segl.centres.models import StockedDevice
+from segl.centres.staff import staff_grant
+from segl.centres.stock import stock_deliver
 from segl.core.cpr import parse_cpr
 from segl.core.pskc import parse_pskc
 from segl.demo_rp.views import CLIENT_ID as DEMO_BANK_CLIENT_ID
@@ -25,9 +28,8 @@ from segl.identities.models import Person
 from segl.identities.selectors import identity_by_user_id
 from segl.identities.services import identity_create, person_create
 from segl.oidc.services import rp_add
-from segl.orders.services import operator_grant
 
-from . import DEMO_PASSWORD, NEWCOMERS, PEOPLE, DemoOff
+from . import CENTRE_STOCK, DEMO_CENTRE, DEMO_PASSWORD, NEWCOMERS, PEOPLE, DemoOff
 
 
 def _make_devices(kind: str, count: int, now: datetime) -> list[str]:
@@ -127,8 +129,8 @@ def load(*, now: datetime) -> dict[str, Any]:
                     now=activated,
                     actor="demo",
                 )
-            if entry.get("fulfilment"):
-                operator_grant(identity=identity, now=now, actor="demo")
+            for role in entry.get("staff", ()):
+                staff_grant(identity=identity, centre=DEMO_CENTRE, role=role, now=now, actor="demo")
             created.append(entry["user_id"])
         for entry in NEWCOMERS:
             if not Person.objects.filter(cpr=entry["cpr"]).exists():
@@ -140,5 +142,11 @@ def load(*, now: datetime) -> dict[str, Any]:
             if not Device.objects.filter(kind=kind, status=Device.Status.IN_STOCK).exists():
                 _make_devices(kind, 3, now)
                 created.append(f"3 of {kind} in stock")
+        # The demo centre's shelf, for handing a device over at the desk.
+        for kind, count in CENTRE_STOCK.items():
+            if not StockedDevice.objects.filter(centre=DEMO_CENTRE, device__kind=kind).exists():
+                _make_devices(kind, count, now)
+                stock_deliver(centre=DEMO_CENTRE, kind=kind, count=count, now=now, actor="demo")
+                created.append(f"{count} of {kind} at {DEMO_CENTRE}")
     text = ("demo data loaded: " + ", ".join(created)) if created else "demo data already there"
     return {"created": created, "text": text, "password": DEMO_PASSWORD}

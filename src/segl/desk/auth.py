@@ -70,10 +70,22 @@ def staff_of(request: HttpRequest) -> Staff | None:
 
 
 def forbidden(request: HttpRequest) -> HttpResponse:
+    """403, with the way to the pages the staff member may use, if any."""
     identity = DESK.current(request)
     held = roles_of(identity) if identity else {}
-    context = {"identity": identity, "centres": [centres()[c] for c in held if c in centres()]}
+    context = {
+        "identity": identity,
+        "centres": [centres()[c] for c in held if c in centres()],
+        "staff": staff_of(request),
+    }
     return render(request, "desk/forbidden.html", context, status=403)
+
+
+def start_page(staff: Staff | None) -> str:
+    """Where a staff member starts: the desk, or fulfilment for fulfilment staff alone."""
+    if staff is not None and not staff.at_desk and "fulfilment" in staff.roles:
+        return reverse("desk:fulfilment")
+    return reverse("desk:home")
 
 
 def staff_only(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

@@ -39,6 +39,18 @@ def refusal(reason: str) -> str:
         "unknown_serial": _("No device has that serial number. Check the number on the back."),
         "not_in_stock": _("That device is not in this centre's stock, nor sent to this person."),
         "unknown_order": _("That order is not waiting here for this person."),
+        "unknown_user_id": _("No one has that user ID. Check it with the person."),
+        "own_role": _("Another supervisor takes your own roles away."),
+        "already_granted": _("That person already has that role here."),
+        "unknown_role": _("Choose a role."),
+        "identity_inactive": _("That segl is not active, so it cannot be given a role."),
+        "review_unknown": _("That face is no longer waiting for review."),
+        "reviewer_not_viewed": _("Look at both pictures before you decide."),
+        "reviewer_twice": _(
+            "You have decided on this face already. Another reviewer decides next."
+        ),
+        "stock_request": _("Choose a kind of device and type a number of 0 or more."),
+        "out_of_stock": _("The central inventory has fewer devices of that kind."),
     }
     return sentences.get(reason, _("That could not be done. Nothing was changed."))
 

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import approvals, helping, login, visits
+from .views import approvals, centre, helping, login, reviews, supervision, visits
 
 
 class RowId:
@@ -16,6 +16,21 @@ class RowId:
 
 
 register_converter(RowId, "id")
+
+
+class Token:
+    """A proofing's id: letters, digits, - and _ (at most 22)."""
+
+    regex = "[A-Za-z0-9_-]{1,22}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(Token, "token")
 
 app_name = "desk"
 urlpatterns = [
@@ -36,4 +51,10 @@ urlpatterns = [
     path("visits/<id:pk>/app-code/", helping.app_code, name="app_code"),
     path("visits/<id:pk>/pickup/", helping.pickup, name="pickup"),
     path("approvals/<id:pk>/", approvals.approval, name="approval"),
+    path("fulfilment/", centre.fulfilment, name="fulfilment"),
+    path("stock/", centre.stock, name="stock"),
+    path("log/", supervision.log, name="log"),
+    path("staff/", supervision.team, name="staff"),
+    path("reviews/", reviews.reviews, name="reviews"),
+    path("reviews/<token:proofing_id>/", reviews.review, name="review"),
 ]

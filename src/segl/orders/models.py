@@ -102,17 +102,3 @@ class IdentificationThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"identification throttle {self.key[:8]}"
-
-
-class FulfilmentOperator(models.Model):
-    """An identity allowed to move orders on the fulfilment page (packing, shipping, payment).
-    Granted and taken away with ``segl orders operator``; every grant is audited."""
-
-    identity = models.OneToOneField(
-        "identities.Identity", on_delete=models.CASCADE, related_name="fulfilment_operator"
-    )
-    added_at = models.DateTimeField()
-    added_by = models.CharField(max_length=64, blank=True)
-
-    def __str__(self) -> str:
-        return f"fulfilment operator {self.identity_id}"

@@ -1,8 +1,12 @@
-"""Reading device orders and who may fulfil them."""
+"""Reading device orders."""
 
 from __future__ import annotations
 
-from .models import FulfilmentOperator, Order
+from segl.core import ordering
+
+from .models import Order
+
+OPEN_ORDERS_SHOWN = 200
 
 
 def orders_list(*, status: str | None = None, limit: int = 50) -> list[Order]:
@@ -13,11 +17,11 @@ def orders_list(*, status: str | None = None, limit: int = 50) -> list[Order]:
     return list(found[:limit])
 
 
-def fulfilment_operators() -> list[str]:
-    """The user IDs that may use the fulfilment page, in the order they were added."""
-    return [
-        str(user_id)
-        for user_id in FulfilmentOperator.objects.order_by("added_at").values_list(
-            "identity__user_id", flat=True
-        )
-    ]
+def orders_open() -> list[tuple[Order, list[str]]]:
+    """The orders not yet done, oldest first, each with the steps it can take next."""
+    rows = (
+        Order.objects.select_related("device")
+        .exclude(status__in=["delivered", "collected", "cancelled"])
+        .order_by("created_at")[:OPEN_ORDERS_SHOWN]
+    )
+    return [(o, ordering.next_steps(o.status, delivery=o.delivery)) for o in rows]

@@ -19,10 +19,10 @@ from segl.core import ordering
 from segl.core.calendar import delivery_window
 from segl.core.cpr import mask_cpr
 from segl.core.errors import SeglError
-from segl.identities.models import Identity, Person
+from segl.identities.models import Person
 from segl.notify.notices import KIND_NAMES, send_to
 
-from .models import FulfilmentOperator, Order, OrderEvent
+from .models import Order, OrderEvent
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -320,29 +320,3 @@ def order_summary(order: Order) -> dict[str, Any]:
         "expected": [order.expected_earliest.isoformat(), order.expected_latest.isoformat()],
         "serial": order.device.serial if order.device else None,
     }
-
-
-def operator_grant(*, identity: Identity, now: datetime, actor: str = "") -> FulfilmentOperator:
-    with transaction.atomic():
-        operator, created = FulfilmentOperator.objects.get_or_create(
-            identity=identity, defaults={"added_at": now, "added_by": actor[:64]}
-        )
-        if created:
-            audit_record(
-                action="orders.operator_grant", actor=actor, subject=identity.user_id, at=now
-            )
-    return operator
-
-
-def operator_revoke(*, identity: Identity, now: datetime, actor: str = "") -> bool:
-    with transaction.atomic():
-        deleted, _ = FulfilmentOperator.objects.filter(identity=identity).delete()
-        if deleted:
-            audit_record(
-                action="orders.operator_revoke", actor=actor, subject=identity.user_id, at=now
-            )
-    return bool(deleted)
-
-
-def is_operator(identity: Identity) -> bool:
-    return FulfilmentOperator.objects.filter(identity=identity).exists()

@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from segl.authenticators.models import Authenticator
-from segl.core import ordering
 from segl.identities.models import Activity, Identity, Person
 from segl.orders.models import Order
-
-OPEN_ORDERS_SHOWN = 200
 
 
 def authenticators_of(identity: Identity) -> list[Authenticator]:
@@ -75,13 +72,3 @@ def order_viewable(
     if identity is not None and found.person_id == identity.person.pk:
         return found
     return found if found.reference in placed else None
-
-
-def orders_open() -> list[tuple[Order, list[str]]]:
-    """The orders not yet done, oldest first, each with the steps it can take next."""
-    rows = (
-        Order.objects.select_related("device")
-        .exclude(status__in=["delivered", "collected", "cancelled"])
-        .order_by("created_at")[:OPEN_ORDERS_SHOWN]
-    )
-    return [(o, ordering.next_steps(o.status, delivery=o.delivery)) for o in rows]

@@ -12,7 +12,7 @@ from segl.centres.registry import centres
 from segl.centres.staff import roles_of
 from segl.oidc.client import OidcClientError, Pending
 
-from ..auth import CENTRE, DESK, public
+from ..auth import CENTRE, DESK, public, staff_of, start_page
 from .common import notice, page
 
 
@@ -47,6 +47,8 @@ def callback(request: HttpRequest) -> HttpResponse:
     if DESK.sign_in(request, claims) is None:
         error = _("The desk needs a login at level Substantial or High. Log in again.")
         return page(request, "login.html", {"error": error}, status=403)
+    if target == reverse("desk:home"):
+        target = start_page(staff_of(request))
     return redirect(target)
 
 

@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from segl import clock
+from segl.centres.staff import roles_of
 from segl.http import client_ip
 from segl.oidc.client import OidcClientError, Pending
 from segl.orders.identification import identification_recover
-from segl.orders.services import is_operator
 
 from .. import auth, selectors, services
 from ..refusals import refusal
@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "needs_backup": selectors.needs_backup(identity),
             "changes": services.pending_changes(identity),
             "orders": selectors.orders_of(identity.person),
-            "operator": is_operator(identity),
+            "staff": bool(roles_of(identity)),
         },
     )
 
