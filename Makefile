@@ -16,6 +16,7 @@ run: install $(ENV_FILE) compilemessages
 	@echo "  segl is starting. Open http://localhost:8000/ and follow 'Try a login'."
 	@echo "  Demo Bank: http://localhost:8000/demo-bank/   The segl app: http://localhost:8000/app/"
 	@echo "  Self-service portal: http://localhost:8000/portal/"
+	@echo "  Borgerservice desk: http://localhost:8000/desk/ (demo-olivia)   Customer display: http://localhost:8000/display/"
 	@echo "  Demo phone (activation codes, SMS): http://localhost:8000/emulator/phone/   (Ctrl+C stops)"
 	@echo ""
 	@SEGL_ENV_FILE=$(ENV_FILE) $(BIN)/segl serve --host localhost --port 8000

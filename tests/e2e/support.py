@@ -171,6 +171,7 @@ FOCUS_SCRIPT = """() => {
   const focused = styles(el);
   const clone = el.cloneNode(true);
   clone.removeAttribute("id");
+  clone.removeAttribute("name");  // a checked radio's clone must not uncheck its group
   clone.setAttribute("tabindex", "-1");
   el.parentNode.insertBefore(clone, el.nextSibling);
   const plain = styles(clone);
@@ -229,3 +230,21 @@ def listen_for_file_choosers(page: Page) -> Page:
     """Intercept the page's file choosers from now on (see ``choose_file_by_keyboard``)."""
     page.on("filechooser", lambda _chooser: None)
     return page
+
+
+def desk_login(page: Page, device: Device, user_id: str, *, password: str = "") -> None:
+    """Log in to the desk (in any language): it sends the browser to segl and back, like any
+    RP; staff land on the desk, fulfilment staff on the fulfilment page."""
+    from segl.demo import DEMO_PASSWORD
+
+    page.goto("/desk/login/")
+    page.locator("form[action$='/desk/login/'] button").click()
+    page.locator("#id_user_id").fill(user_id)
+    page.locator("form[data-connecting] button[type=submit]").click()
+    code = device.press()
+    page.bring_to_front()
+    page.locator("#id_code").fill(code)
+    page.locator("form[data-connecting] button[type=submit]").click()
+    page.locator("#id_password").fill(password or DEMO_PASSWORD)
+    page.locator("form[data-connecting] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/desk/(fulfilment/)?$"))

@@ -14,7 +14,7 @@ from segl.demo import DEMO_PASSWORD
 from segl.notify.models import OutboxMessage
 from segl.orders.models import Order
 from tests.e2e.conftest import Demo, Journal, set_language
-from tests.e2e.support import Device
+from tests.e2e.support import Device, desk_login
 
 pytestmark = pytest.mark.e2e
 
@@ -146,13 +146,13 @@ def test_fulfilment_to_delivery_then_activation_retires_the_old_device(
     reference = Order.objects.get().reference
     log_out(page)
 
-    # The operator packs, sends and delivers it.
-    portal_login(page, demo.device("demo-ole"), "demo-ole")
-    page.get_by_role("link", name="Fulfilment: pack and send orders").click()
+    # Fulfilment, at the desk, packs, sends and delivers it.
+    desk_login(page, demo.device("demo-ole"), "demo-ole")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fulfilment")
     for step in ("Packed", "Shipped", "Delivered"):
         page.get_by_role("button", name=f"{step} {reference}").click()
         expect(page.get_by_text(f"Order {reference} updated.")).to_be_visible()
-    log_out(page)
+    page.get_by_role("button", name="Log out").click()
     order = Order.objects.select_related("device").get()
     serial = order.device.serial
     assert OutboxMessage.objects.filter(purpose="order_shipped", to="+4520000001").exists()

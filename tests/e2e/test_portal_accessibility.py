@@ -13,7 +13,7 @@ from segl import clock
 from segl.demo import DEMO_PASSWORD
 from segl.orders.models import Order
 from tests.e2e.conftest import Demo, Journal, set_language
-from tests.e2e.support import Device, PageReport, tab_to
+from tests.e2e.support import Device, PageReport, desk_login, tab_to
 
 pytestmark = pytest.mark.e2e
 
@@ -66,6 +66,24 @@ def test_every_portal_page_passes_axe_and_reflows(
     submit(page)
     expect(page).to_have_url(re.compile(r"/portal/orders/"))
     report.check(page, "order status")
+    page.goto("/portal/appointments/")
+    report.check(page, "book a time: where")
+    submit(page, "main form[method=get]")
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+    report.check(page, "book a time: where, with errors")
+    page.locator("#id_purpose_0").check()
+    submit(page, "main form[method=get]")
+    report.check(page, "book a time: when")
+    page.locator("input[name='starts_at']").first.check()
+    page.locator("#id_name").fill("Ida Berg")
+    submit(page)
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+    report.check(page, "book a time: when, with errors")
+    page.locator("input[name='starts_at']").first.check()
+    page.locator("#id_phone").fill("20000199")
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/portal/appointments/[A-Z0-9]{8}/"))
+    report.check(page, "your appointment")
     page.goto("/portal/activate/")
     report.check(page, "activate: do you have one?")
     page.goto("/portal/activate/device/")
@@ -75,7 +93,8 @@ def test_every_portal_page_passes_axe_and_reflows(
     report.check(page, "activate form with errors")
 
     # Ole is an operator: his own order, packed, sent and delivered, then activated.
-    login(page, demo.device("demo-ole"), "demo-ole")
+    ole = demo.device("demo-ole")
+    login(page, ole, "demo-ole")
     report.check(page, "my segl (backup notice)")
     page.goto("/portal/order/")
     page.locator("#id_kind_0").check()
@@ -85,7 +104,7 @@ def test_every_portal_page_passes_axe_and_reflows(
     report.check(page, "order confirm (free, pickup)")
     submit(page)
     reference = Order.objects.filter(person__given_name="Ole").get().reference
-    page.goto("/portal/fulfilment/")
+    desk_login(page, ole, "demo-ole")  # fulfilment is at the desk
     report.check(page, "fulfilment")
     for step in ("packed", "ready_for_pickup", "collected"):
         page.locator(f"form:has(input[value='{reference}']) button[value='{step}']").click()

@@ -121,6 +121,9 @@ class Visit(models.Model):
     document_country = models.CharField(max_length=3, blank=True)
     document_expiry = models.DateField(null=True, blank=True)
     document_checked_at = models.DateTimeField(null=True, blank=True)
+    chip_checked_at = models.DateTimeField(
+        null=True, blank=True, help_text="The chip read at the desk passed passive authentication"
+    )
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
 

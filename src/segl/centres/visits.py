@@ -154,6 +154,56 @@ def visit_document(
     return locked
 
 
+def visit_chip(
+    *,
+    visit: Visit,
+    document_number: str,
+    issuing_state: str,
+    birth_date: date,
+    country: str,
+    now: datetime,
+) -> Visit:
+    """A chip the desk's reader read and passive authentication verified (``country``: its
+    signing CA's): it must be the document recorded, of the person at the desk."""
+    with transaction.atomic():
+        locked = Visit.objects.select_for_update().select_related("person").get(pk=visit.pk)
+        if not locked.identified:
+            raise StaffRefused("document_first")
+        if (document_number, issuing_state) != (locked.document_number, locked.document_country):
+            reason = "chip_other_document"
+        elif birth_date != locked.person.birth_date:
+            reason = "chip_other_person"
+        else:
+            reason = ""
+            locked.chip_checked_at = now
+            locked.save(update_fields=["chip_checked_at"])
+        desk_audit(
+            "chip",
+            visit=locked,
+            operator=locked.operator,
+            centre=locked.centre,
+            outcome=reason or "ok",
+            now=now,
+            signed_in=country,
+        )
+    if reason:
+        raise StaffRefused(reason)
+    return locked
+
+
+def visit_chip_refused(*, visit: Visit, reason: str, now: datetime) -> None:
+    """A chip that passive authentication refused: audited, nothing recorded."""
+    with transaction.atomic():
+        desk_audit(
+            "chip",
+            visit=visit,
+            operator=visit.operator,
+            centre=visit.centre,
+            outcome=reason,
+            now=now,
+        )
+
+
 def visit_end(*, visit: Visit, now: datetime) -> None:
     with transaction.atomic():
         if Visit.objects.filter(pk=visit.pk, ended_at=None).update(ended_at=now):

@@ -49,10 +49,46 @@ def refusal(reason: str) -> str:
         "reviewer_twice": _(
             "You have decided on this face already. Another reviewer decides next."
         ),
+        "chip_unreadable": _("The reader's file could not be read. Read the chip again."),
+        "chip_other_document": _(
+            "The chip is of another document than the one recorded. Check the number and country."
+        ),
+        "chip_other_person": _("The chip is of someone with another date of birth. Do not go on."),
+        "chip_not_genuine": _("The chip does not prove the document genuine. Do not go on."),
+        "chip_untrusted": _(
+            "The chip is not signed by a country segl trusts. Check the document by eye."
+        ),
+        "chip_certificate": _(
+            "The chip's signing certificate has expired or is revoked. Check the document by eye."
+        ),
+        "chip_data_malformed": _(
+            "The chip's data cannot be read as a travel document's. Check the document by eye."
+        ),
+        "proofing_unavailable": _(
+            "This centre has no list of trusted countries, so the chip cannot be checked."
+        ),
         "stock_request": _("Choose a kind of device and type a number of 0 or more."),
         "out_of_stock": _("The central inventory has fewer devices of that kind."),
     }
+    reason = CHIP_REASONS.get(reason, reason)
     return sentences.get(reason, _("That could not be done. Nothing was changed."))
+
+
+# Passive authentication's reasons (segl.core.sod), as the desk says them.
+CHIP_REASONS = {
+    **dict.fromkeys(
+        (
+            "chip_data_changed",
+            "mrz_mismatch",
+            "signature_invalid",
+            "signer_not_a_signer",
+            "signer_unknown",
+        ),
+        "chip_not_genuine",
+    ),
+    **dict.fromkeys(("csca_untrusted", "country_mismatch"), "chip_untrusted"),
+    **dict.fromkeys(("csca_expired", "signer_expired", "signer_revoked"), "chip_certificate"),
+}
 
 
 def display_refusal(reason: str) -> str:

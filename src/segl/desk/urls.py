@@ -48,6 +48,7 @@ urlpatterns = [
     path("visits/<id:pk>/display/ask/", helping.ask_display, name="ask_display"),
     path("visits/<id:pk>/display/state/", helping.display_state, name="display_state"),
     path("visits/<id:pk>/device/", helping.device, name="device"),
+    path("visits/<id:pk>/chip/", helping.chip, name="chip"),
     path("visits/<id:pk>/app-code/", helping.app_code, name="app_code"),
     path("visits/<id:pk>/pickup/", helping.pickup, name="pickup"),
     path("approvals/<id:pk>/", approvals.approval, name="approval"),

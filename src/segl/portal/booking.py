@@ -26,6 +26,7 @@ class WhereForm(SeglForm):
     centre = forms.ChoiceField(
         label=_("Citizen service centre"),
         choices=_centre_choices,
+        widget=forms.Select(attrs={"class": "select"}),
         error_messages={
             "required": _("Choose a citizen service centre"),
             "invalid_choice": _("Choose a citizen service centre"),

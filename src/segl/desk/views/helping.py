@@ -1,9 +1,13 @@
-"""Helping the person at the desk with the customer display: pairing it, asking the citizen to
-choose a user ID and password or a new password, handing over a device (from the centre's stock
-or a pickup order) and activating it, and showing an app activation code."""
+"""Helping the person at the desk: reading the document's chip; with the customer display,
+pairing it, asking the citizen to choose a user ID and password or a new password, handing over
+a device (from the centre's stock or a pickup order) and activating it, and showing an app
+activation code."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import time
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
@@ -23,7 +27,11 @@ from segl.centres.display import (
 from segl.centres.models import Visit
 from segl.centres.staff import StaffRefused
 from segl.centres.stock import handover_device
+from segl.centres.visits import visit_chip, visit_chip_refused
+from segl.core.documents import birth_date
+from segl.core.errors import DocumentRefused
 from segl.orders.services import OrderRefused, order_hand_over
+from segl.proofing.trust import read_chip_at_desk
 
 from ..auth import DESK_STAFF, staff_only
 from ..refusals import refusal
@@ -145,3 +153,57 @@ def display_state(request: HttpRequest, pk: int) -> HttpResponse:
     visit_of(request, pk)
     shown = display_for(staff(request).identity)
     return JsonResponse({"version": shown.version if shown else -1})
+
+
+CHIP_FILE_BYTES = 512 * 1024
+
+
+def _reader_output(request: HttpRequest) -> tuple[str, dict[int, bytes], bytes]:
+    """What the desk's document reader read: the printed zone, the chip's data groups and EF.SOD
+    (JSON: ``printed_mrz``, ``groups`` {number: base64}, ``sod`` base64). In the demo, the file
+    an emulated passport is."""
+    upload = request.FILES.get("chip")
+    if upload is None or upload.size is None or upload.size > CHIP_FILE_BYTES:
+        raise StaffRefused("chip_unreadable")
+    try:
+        data = json.loads(upload.read())
+        groups = {
+            int(number): base64.b64decode(value, validate=True)
+            for number, value in dict(data["groups"]).items()
+            if str(number).isdigit() and 1 <= int(number) <= 16
+        }
+        return str(data["printed_mrz"]), groups, base64.b64decode(data["sod"], validate=True)
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise StaffRefused("chip_unreadable") from None
+
+
+@staff_only(*DESK_STAFF)
+def chip(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read the document's chip where the centre has a reader: passive authentication, and it
+    must be the document recorded, of the person at the desk."""
+    visit = visit_of(request, pk)
+    if refused := _post_only(request):
+        return refused
+    try:
+        if not visit.identified:
+            raise StaffRefused("document_first")
+        printed, groups, sod = _reader_output(request)
+        try:
+            checked = read_chip_at_desk(
+                printed_mrz=printed, groups=groups, sod=sod, now=clock.now()
+            )
+        except DocumentRefused as exc:
+            visit_chip_refused(visit=visit, reason=exc.reason, now=clock.now())
+            raise StaffRefused(exc.reason) from None
+        visit_chip(
+            visit=visit,
+            document_number=checked.mrz.document_number,
+            issuing_state=checked.mrz.issuing_state,
+            birth_date=birth_date(checked.mrz, clock.now().date()),
+            country=checked.passive.country,
+            now=clock.now(),
+        )
+    except StaffRefused as exc:
+        return visit_page(request, visit, 400, error=refusal(exc.reason), field="chip")
+    notice(request, _("The chip is genuine and belongs to this document."))
+    return redirect("desk:visit", pk=pk)

@@ -33,16 +33,25 @@ PLAIN_ACTIONS = (Approval.Action.LIFT_LOCK, Approval.Action.REINSTATE, Approval.
 @staff_only(*DESK_STAFF)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    return page(request, "home.html", _home(request, request.GET.get("day", "")))
+
+
+def _home(request: HttpRequest, day_text: str = "") -> dict[str, object]:
+    """The start page: the day's appointments (today, or the day asked for), the visits still
+    open, and what waits for a second staff member."""
     me = staff(request)
-    return page(
-        request,
-        "home.html",
-        {
-            "approvals": waiting_at(me.centre.id, clock.now()),
-            "open_visits": _open_visits(request),
-            "appointments": appointments_on(me.centre.id, local_day(clock.now())),
-        },
-    )
+    today = local_day(clock.now())
+    try:
+        day = date.fromisoformat(day_text) if day_text else today
+    except ValueError:
+        day = today
+    return {
+        "approvals": waiting_at(me.centre.id, clock.now()),
+        "open_visits": _open_visits(request),
+        "appointments": appointments_on(me.centre.id, day),
+        "day": day,
+        "today": day == today,
+    }
 
 
 def _open_visits(request: HttpRequest) -> list[Visit]:
@@ -67,11 +76,9 @@ def visit_new(request: HttpRequest) -> HttpResponse:
         )
     except StaffRefused as exc:
         context = {
+            **_home(request),
             "error": refusal(exc.reason),
             "cpr": request.POST.get("cpr", ""),
-            "approvals": waiting_at(me.centre.id, clock.now()),
-            "open_visits": _open_visits(request),
-            "appointments": appointments_on(me.centre.id, local_day(clock.now())),
         }
         return page(request, "home.html", context, status=400)
     chosen = request.POST.get("appointment", "")
