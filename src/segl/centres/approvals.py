@@ -51,6 +51,8 @@ def approval_request(
         raise StaffRefused("not_your_visit")
     if not visit.identified:
         raise StaffRefused("document_first")
+    if action != Action.CREATE_IDENTITY and not visit.photo_id:
+        raise StaffRefused("photo_id_needed")  # without photo ID, only a new identity
     identity = identity_of(visit)
     if (action == Action.CREATE_IDENTITY) != (identity is None):
         raise StaffRefused("has_identity" if identity else "no_identity")
@@ -187,7 +189,9 @@ def _create_identity(approval: Approval, approver: Identity, now: datetime) -> s
     identity = identity_create(
         person=approval.visit.person,
         user_id=str(approval.details.get("user_id", "")),
-        ial=AssuranceLevel.HIGH,
+        # In person with a photo ID is High; without one, the letter to the registered address
+        # makes it Substantial (segl.centres.letters).
+        ial=AssuranceLevel.HIGH if approval.visit.photo_id else AssuranceLevel.SUBSTANTIAL,
         actor=_actor(approval, approver),
         now=now,
     )

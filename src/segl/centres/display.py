@@ -139,6 +139,8 @@ def display_ask(
         raise StaffRefused("unknown_action")
     if not visit.identified:
         raise StaffRefused("document_first")
+    if prompt != Prompt.NEW_IDENTITY and not visit.photo_id:
+        raise StaffRefused("photo_id_needed")  # without photo ID, only a new identity
     with transaction.atomic():
         display = (
             CustomerDisplay.objects.select_for_update().filter(operator=visit.operator).first()

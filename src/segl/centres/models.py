@@ -109,6 +109,7 @@ class Visit(models.Model):
         DRIVING_LICENCE = "driving_licence", _("Driving licence")
         ID_CARD = "id_card", _("National ID card")
         RESIDENCE_CARD = "residence_card", _("Residence card")
+        NONE = "none", _("No valid photo ID")
 
     centre = models.CharField(max_length=32)
     operator = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="desk_visits")
@@ -120,6 +121,9 @@ class Visit(models.Model):
     document_number = models.CharField(max_length=20, blank=True)
     document_country = models.CharField(max_length=3, blank=True)
     document_expiry = models.DateField(null=True, blank=True)
+    documents_seen = models.CharField(
+        max_length=200, blank=True, help_text="Without photo ID: what the person showed instead"
+    )
     document_checked_at = models.DateTimeField(null=True, blank=True)
     chip_checked_at = models.DateTimeField(
         null=True, blank=True, help_text="The chip read at the desk passed passive authentication"
@@ -138,7 +142,14 @@ class Visit(models.Model):
         """The document as the audit log and the supervisor's view show it."""
         if not self.identified:
             return ""
+        if self.document_kind == self.Document.NONE:
+            return f"none ({self.documents_seen})"
         return f"{self.document_kind} {self.document_country} {self.document_number}"
+
+    @property
+    def photo_id(self) -> bool:
+        """Identified in person with a photo ID (High), not only by other papers."""
+        return self.identified and self.document_kind != self.Document.NONE
 
 
 class Approval(models.Model):

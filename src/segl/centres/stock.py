@@ -101,6 +101,8 @@ def stock_count(*, centre: str, kind: str, counted: int, operator: Identity, now
 def handover_device(*, visit: Visit, serial: str) -> str:
     """The serial of a device the operator may hand over to the citizen of ``visit``: from this
     centre's stock, or sent to them (a pickup order)."""
+    if not visit.photo_id:
+        raise StaffRefused("photo_id_needed")  # without photo ID, what they get comes by letter
     serial = normalise_serial(serial)
     if not is_serial(serial):
         raise StaffRefused("unknown_serial")

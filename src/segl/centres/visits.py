@@ -103,7 +103,7 @@ def check_document(
     *, kind: str, number: str, country: str, expiry: date, today: date
 ) -> dict[str, Any]:
     """The document as recorded, or StaffRefused naming the field that is wrong."""
-    if kind not in Visit.Document.values:
+    if kind not in Visit.Document.values or kind == Visit.Document.NONE:
         raise StaffRefused("document_kind")
     number = "".join(number.upper().split())
     if not DOCUMENT_NUMBER.fullmatch(number):
@@ -150,6 +150,28 @@ def visit_document(
             now=now,
             expiry=fields["document_expiry"].isoformat(),
             ial_raised=bool(raised),
+        )
+    return locked
+
+
+def visit_without_photo_id(*, visit: Visit, seen: str, now: datetime) -> Visit:
+    """The person has no valid photo ID: record what they showed instead. This is not in-person
+    proofing: the identity is not raised, and no device is handed over at the desk; what they
+    get comes by letter to their address in the people register (:mod:`.letters`)."""
+    seen = " ".join(seen.split())
+    if not 3 <= len(seen) <= 200:
+        raise StaffRefused("documents_seen")
+    with transaction.atomic():
+        locked = Visit.objects.select_for_update().select_related("person").get(pk=visit.pk)
+        if locked.ended_at is not None:
+            raise StaffRefused("visit_ended")
+        if locked.identified:
+            raise StaffRefused("already_identified")
+        locked.document_kind, locked.documents_seen = Visit.Document.NONE, seen
+        locked.document_checked_at = now
+        locked.save(update_fields=["document_kind", "documents_seen", "document_checked_at"])
+        desk_audit(
+            "no_photo_id", visit=locked, operator=locked.operator, centre=locked.centre, now=now
         )
     return locked
 

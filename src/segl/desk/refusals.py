@@ -67,6 +67,15 @@ def refusal(reason: str) -> str:
         "proofing_unavailable": _(
             "This centre has no list of trusted countries, so the chip cannot be checked."
         ),
+        "photo_id_needed": _(
+            "This needs a valid photo ID. Without one, the person gets the app's activation code"
+            " by letter."
+        ),
+        "documents_seen": _(
+            "Write what the person showed instead, such as a health insurance card."
+        ),
+        "already_identified": _("A document is already recorded at this visit."),
+        "no_address": _("The people register has no address for the person, so no letter can go."),
         "stock_request": _("Choose a kind of device and type a number of 0 or more."),
         "out_of_stock": _("The central inventory has fewer devices of that kind."),
     }

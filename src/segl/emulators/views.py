@@ -62,8 +62,9 @@ def device_page(request: HttpRequest, serial: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def phone(request: HttpRequest) -> HttpResponse:
-    """The demo's phone: the SMS (temporary PIN codes) segl sent, and activation codes for the
-    app, as a citizen service centre would hand them out after checking ID."""
+    """The demo's phone: the SMS (temporary PIN codes) segl sent, the letters (the demo's
+    letterbox), and activation codes for the app, as a citizen service centre would hand them
+    out after checking ID."""
     _demo_only()
     from segl.app.services import activation_code_issue
     from segl.identities.models import Identity
@@ -79,8 +80,11 @@ def phone(request: HttpRequest) -> HttpResponse:
             )
             issued = {"user_id": identity.user_id, "code": code}
     messages = OutboxMessage.objects.filter(channel="sms").order_by("-id")[:20]
-    return render(
-        request,
-        "emulators/phone.html",
-        {"messages": messages, "identities": active.order_by("user_id")[:50], "issued": issued},
-    )
+    letters = OutboxMessage.objects.filter(channel="letter").order_by("-id")[:10]
+    context = {
+        "messages": messages,
+        "letters": letters,
+        "identities": active.order_by("user_id")[:50],
+        "issued": issued,
+    }
+    return render(request, "emulators/phone.html", context)

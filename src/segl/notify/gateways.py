@@ -8,7 +8,7 @@ again.
 
 A gateway has one method, ``send``; the one in use is named by the setting ``SEGL_SMS_GATEWAY``
 (a dotted path). The default sends nothing further: the outbox is where the demo's phone and
-the tests read messages. A real deployment plugs in its SMS and e-mail provider's client.
+the tests read messages. A real deployment plugs in its SMS, e-mail and letter providers' clients.
 
 A message that carries a one-time secret (a temporary PIN code) says until when it is good
 (``secret_until``). Its text is cleared as soon as a gateway has sent it on, is never sent once
@@ -112,7 +112,11 @@ def deliver_waiting(*, now: datetime, max_age: timedelta = timedelta(days=1)) ->
     ``MAX_ATTEMPTS`` tries); returns (delivered, still waiting)."""
     waiting = (
         OutboxMessage.objects.filter(
-            channel__in=[OutboxMessage.Channel.SMS, OutboxMessage.Channel.EMAIL],
+            channel__in=[
+                OutboxMessage.Channel.SMS,
+                OutboxMessage.Channel.EMAIL,
+                OutboxMessage.Channel.LETTER,
+            ],
             sent_at=None,
             attempts__lt=MAX_ATTEMPTS,
             created_at__gte=now - max_age,
@@ -135,6 +139,21 @@ def send_sms(
     """An SMS; ``secret_until`` when the text holds a one-time secret good until then."""
     _queue(
         channel=OutboxMessage.Channel.SMS,
+        to=to,
+        text=text,
+        purpose=purpose,
+        now=now,
+        secret_until=secret_until,
+    )
+
+
+def send_letter(
+    *, to: str, text: str, purpose: str, now: datetime, secret_until: datetime | None = None
+) -> None:
+    """A letter to a postal address (a real gateway hands it to a print-and-post or digital
+    post provider); ``secret_until`` when it holds a one-time secret good until then."""
+    _queue(
+        channel=OutboxMessage.Channel.LETTER,
         to=to,
         text=text,
         purpose=purpose,

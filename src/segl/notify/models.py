@@ -11,6 +11,7 @@ class OutboxMessage(models.Model):
         SMS = "sms", "SMS"
         EMAIL = "email", "e-mail"
         PUSH = "push", "push notification"
+        LETTER = "letter", "letter"
 
     channel = models.CharField(max_length=8, choices=Channel.choices)
     to = models.CharField(max_length=254)

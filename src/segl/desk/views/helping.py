@@ -24,10 +24,11 @@ from segl.centres.display import (
     display_for,
     display_pair,
 )
+from segl.centres.letters import letter_send
 from segl.centres.models import Visit
 from segl.centres.staff import StaffRefused
 from segl.centres.stock import handover_device
-from segl.centres.visits import visit_chip, visit_chip_refused
+from segl.centres.visits import visit_chip, visit_chip_refused, visit_without_photo_id
 from segl.core.documents import birth_date
 from segl.core.errors import DocumentRefused
 from segl.orders.services import OrderRefused, order_hand_over
@@ -116,6 +117,8 @@ def app_code(request: HttpRequest, pk: int) -> HttpResponse:
     identity = identity_of(visit)
     if identity is None or not visit.identified:
         return visit_page(request, visit, 400, error=refusal("document_first"))
+    if not visit.photo_id:
+        return visit_page(request, visit, 400, error=refusal("photo_id_needed"))
     if display_for(staff(request).identity) is None:
         return visit_page(request, visit, 400, error=refusal("no_display"))
     code = activation_code_issue(
@@ -206,4 +209,34 @@ def chip(request: HttpRequest, pk: int) -> HttpResponse:
     except StaffRefused as exc:
         return visit_page(request, visit, 400, error=refusal(exc.reason), field="chip")
     notice(request, _("The chip is genuine and belongs to this document."))
+    return redirect("desk:visit", pk=pk)
+
+
+@staff_only(*DESK_STAFF)
+def no_photo_id(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person has no valid photo ID: record what they showed instead."""
+    visit = visit_of(request, pk)
+    if refused := _post_only(request):
+        return refused
+    try:
+        visit_without_photo_id(visit=visit, seen=request.POST.get("seen", ""), now=clock.now())
+    except StaffRefused as exc:
+        return visit_page(request, visit, 400, error=refusal(exc.reason), field="seen")
+    notice(
+        request, _("Recorded. What the person gets comes by letter to their registered address.")
+    )
+    return redirect("desk:visit", pk=pk)
+
+
+@staff_only(*DESK_STAFF)
+def letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """The app's activation code by letter to the person's address in the people register."""
+    visit = visit_of(request, pk)
+    if refused := _post_only(request):
+        return refused
+    try:
+        address = letter_send(visit=visit, now=clock.now())
+    except StaffRefused as exc:
+        return visit_page(request, visit, 400, error=refusal(exc.reason))
+    notice(request, _("The letter is on its way to %(address)s.") % {"address": address})
     return redirect("desk:visit", pk=pk)

@@ -126,7 +126,7 @@ def visit_page(
         "person": visit.person,
         "identity": identity,
         "authenticators": authenticators,
-        "documents": Visit.Document.choices,
+        "documents": [c for c in Visit.Document.choices if c[0] != Visit.Document.NONE],
         "pending": visit.approvals.filter(status=Approval.Status.PENDING).order_by("-requested_at"),
         "decided": visit.approvals.exclude(status=Approval.Status.PENDING).order_by(
             "-requested_at"
