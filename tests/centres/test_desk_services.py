@@ -8,11 +8,13 @@ from datetime import date, timedelta
 import pytest
 
 from segl.audit.models import AuditEvent
+from segl.authenticators.codes import device_verify_code
+from segl.authenticators.models import Device
 from segl.centres.approvals import APPROVAL_MINUTES, approval_decide, approval_request
 from segl.centres.models import Approval
 from segl.centres.staff import StaffRefused, roles_of, staff_grant, staff_revoke
 from segl.centres.visits import person_lookup, visit_document, visit_start
-from segl.core.errors import Locked, WrongPassword
+from segl.core.errors import InvalidCode, Locked, WrongPassword
 from segl.identities.models import Identity
 from segl.identities.services import identity_verify_password, password_hash_new
 from tests.conftest import PASSWORD, make_person
@@ -211,7 +213,7 @@ def test_an_approval_is_used_once_and_expires(staff, clock):
         )
 
 
-def test_lifting_a_lock_lets_the_password_work_again(staff, clock):
+def test_lifting_a_lock_lets_the_password_and_the_device_work_again(staff, clock):
     citizen = make_person("lis-l")
     for _ in range(5):
         with pytest.raises((WrongPassword, Locked)):
@@ -224,10 +226,17 @@ def test_lifting_a_lock_lets_the_password_work_again(staff, clock):
     approval = approval_request(
         visit=visit, action="lift_lock", operator=staff.operator, now=clock()
     )
+    device = Device.objects.get(serial=citizen.token.serial)
+    for wrong in citizen.token.wrong_codes(3, clock()):
+        with pytest.raises((InvalidCode, Locked)):
+            device_verify_code(device_id=device.pk, code=wrong, now=clock())
+    with pytest.raises(Locked):
+        device_verify_code(device_id=device.pk, code=citizen.token.code(clock()), now=clock())
     approval_decide(
         approval_id=approval.pk, approver=staff.second, centre=CENTRE, approve=True, now=clock()
     )
     identity_verify_password(identity_id=citizen.identity.pk, password=PASSWORD, now=clock())
+    device_verify_code(device_id=device.pk, code=citizen.token.code(clock()), now=clock())
 
 
 def test_nothing_is_asked_before_the_document_is_checked(staff, newcomer, clock):

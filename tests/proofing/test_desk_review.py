@@ -31,3 +31,10 @@ def test_two_operators_review_a_face_at_the_desk(factory, journey, staff):
     assert [d["by"] for d in proofing.face_decided_by] == ["ole-operator", "sara-second"]
     assert proofing.state != Proofing.State.REVIEW
     assert first.get(f"/desk/reviews/{waiting.id}/").status_code == 404
+    from segl.audit.models import AuditEvent
+
+    decided = AuditEvent.objects.filter(action="proofing.review").exclude(actor="").order_by("seq")
+    assert [(e.actor, e.data.get("centre")) for e in decided] == [
+        ("ole-operator", "kbh-vesterbro"),
+        ("sara-second", "kbh-vesterbro"),
+    ]

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
-from segl.authenticators.models import Authenticator
+from segl.authenticators.models import Authenticator, Device
 from segl.authenticators.services import authenticator_reinstate, authenticator_retire
 from segl.core.errors import SeglError
 from segl.identities import failures
@@ -221,9 +221,17 @@ def _reset_password(approval: Approval, approver: Identity, now: datetime) -> st
 
 
 def _lift_lock(approval: Approval, approver: Identity, now: datetime) -> str:
+    """The password's lock (and its count of wrong ones) and the temporary locks of the
+    identity's code devices; a device blocked for good stays blocked (a new one replaces it)."""
     identity = _identity(approval)
     Identity.objects.filter(pk=identity.pk).update(**failures.cleared("password_"))
-    return "password_unlocked"
+    devices = Device.objects.filter(
+        authenticator__identity=identity,
+        authenticator__status=Authenticator.Status.ACTIVE,
+        disabled_at=None,
+    )
+    lifted = devices.update(**failures.cleared())
+    return f"password_unlocked+{lifted}_devices"
 
 
 def _reinstate(approval: Approval, approver: Identity, now: datetime) -> str:

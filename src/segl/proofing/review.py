@@ -49,24 +49,32 @@ def _reviewer(name: str) -> str:
     return reviewer
 
 
-def review_pictures(*, proofing_id: str, reviewer: str, now: datetime) -> tuple[bytes, bytes]:
-    """The live capture and the chip's photo, for ``reviewer`` to compare (audited); a
-    reviewer decides only a face they have looked at."""
+def review_pictures(
+    *, proofing_id: str, reviewer: str, now: datetime, centre: str = ""
+) -> tuple[bytes, bytes]:
+    """The live capture and the chip's photo, for ``reviewer`` to compare (audited, with the
+    ``centre`` of a reviewer at a desk); a reviewer decides only a face they have looked at."""
     reviewer = _reviewer(reviewer)
     with transaction.atomic():
         proofing = _waiting(proofing_id)
         if reviewer not in proofing.viewed_by:
             proofing.viewed_by = [*proofing.viewed_by, reviewer]
             proofing.save(update_fields=["viewed_by"])
+        where = {"centre": centre} if centre else {}
         audit_record(
-            action="proofing.review_view", actor=reviewer, data={"proofing": proofing.id}, at=now
+            action="proofing.review_view",
+            actor=reviewer,
+            data={"proofing": proofing.id, **where},
+            at=now,
         )
         return unseal(proofing, "capture", proofing.capture), unseal(
             proofing, "portrait", proofing.portrait
         )
 
 
-def review_decide(*, proofing_id: str, reviewer: str, same_person: bool, now: datetime) -> str:
+def review_decide(
+    *, proofing_id: str, reviewer: str, same_person: bool, now: datetime, centre: str = ""
+) -> str:
     """One reviewer's decision: ``"refused"``, ``"confirmed"`` or ``"second_reviewer"`` (a
     High result waits for another reviewer)."""
     reviewer = _reviewer(reviewer)
@@ -96,7 +104,11 @@ def review_decide(*, proofing_id: str, reviewer: str, same_person: bool, now: da
             action="proofing.review",
             outcome=outcome,
             actor=reviewer,
-            data={"proofing": proofing.id, "same_person": same_person},
+            data={
+                "proofing": proofing.id,
+                "same_person": same_person,
+                **({"centre": centre} if centre else {}),
+            },
             at=now,
         )
         if person is not None and outcome != "second_reviewer":

@@ -42,6 +42,7 @@ def review(request: HttpRequest, proofing_id: str) -> HttpResponse:
                 reviewer=reviewer,
                 same_person=request.POST.get("decision") == "same",
                 now=clock.now(),
+                centre=staff(request).centre.id,
             )
         except ProofingRefused as exc:
             if exc.reason == "review_unknown":
@@ -59,7 +60,10 @@ def review(request: HttpRequest, proofing_id: str) -> HttpResponse:
             return redirect("desk:reviews")
     try:
         capture, portrait = review_pictures(
-            proofing_id=proofing_id, reviewer=reviewer, now=clock.now()
+            proofing_id=proofing_id,
+            reviewer=reviewer,
+            now=clock.now(),
+            centre=staff(request).centre.id,
         )
     except ProofingRefused:
         raise Http404 from None
