@@ -26,6 +26,7 @@ from segl.config import Config
 from segl.core import otp
 from segl.core.pskc import TokenSeed
 from segl.core.secrets import Secret
+from tests.numbering import serials as _serials  # one counter for both copies of this module
 
 # Staff at the citizen service centres and a newcomer: fixtures for the desk's tests anywhere.
 pytest_plugins = ["tests.staff"]
@@ -176,9 +177,6 @@ def rp(db: Any) -> Rp:
     app, secret = rp_add(name="Test Bank", redirect_uris=[REDIRECT_URI])
     assert secret is not None
     return Rp(client_id=app.client_id, client_secret=secret)
-
-
-_serials = iter(range(1, 10**6))
 
 
 def make_device(kind: str = "code_display") -> Token:

@@ -166,3 +166,11 @@ def test_simultaneous_bookings_never_take_a_seat_twice():
     assert set(results) <= {"booked", "slot_taken"}, results
     seats = list(Appointment.objects.filter(status="booked").values_list("seat", flat=True))
     assert sorted(seats) == [1, 2]
+
+
+@pytest.mark.django_db
+def test_an_e_mail_address_counts_once_however_it_is_written():
+    book(at=AT, phone="", email="Bo@Example.dk")
+    book(at=AT + timedelta(minutes=20), phone="", email="bo@example.DK")
+    with pytest.raises(StaffRefused, match="too_many_appointments"):
+        book(at=AT + timedelta(minutes=40), phone="", email="BO@example.dk")

@@ -297,3 +297,86 @@ def test_segl_staff_grants_lists_and_revokes(db, capsys):
     assert main(["staff", "revoke", "first-super", "--centre", CENTRE, "--role", "supervisor"]) == 0
     assert events("staff.grant")[-1].actor == "cli"
     assert roles_of(Identity.objects.get(user_id="first-super")) == {}
+
+
+def test_staff_are_served_and_approved_for_by_a_colleague(staff, clock):
+    colleague = staff.second.person
+    with pytest.raises(StaffRefused, match="own_case"):
+        visit_start(
+            person=staff.operator.person, operator=staff.operator, centre=CENTRE, now=clock()
+        )
+    visit = identified_visit(staff, colleague, clock())
+    approval = approval_request(
+        visit=visit, action="lift_lock", operator=staff.operator, now=clock()
+    )
+    with pytest.raises(StaffRefused, match="own_case"):
+        approval_decide(
+            approval_id=approval.pk, approver=staff.second, centre=CENTRE, approve=True, now=clock()
+        )
+    approval.refresh_from_db()
+    assert approval.status == "pending"
+
+
+def test_no_approval_after_the_visit_ended_or_the_asker_lost_their_role(staff, clock):
+    from segl.centres.visits import visit_end
+
+    citizen = make_person("erik-e")
+    visit = identified_visit(staff, citizen.identity.person, clock())
+    lost_role = approval_request(
+        visit=visit, action="lift_lock", operator=staff.operator, now=clock()
+    )
+    staff_revoke(identity=staff.operator, centre=CENTRE, role="operator", now=clock(), actor="sune")
+    with pytest.raises(StaffRefused, match="not_staff"):
+        approval_decide(
+            approval_id=lost_role.pk,
+            approver=staff.second,
+            centre=CENTRE,
+            approve=True,
+            now=clock(),
+        )
+    staff_grant(identity=staff.operator, centre=CENTRE, role="operator", now=clock(), actor="sune")
+    ended = approval_request(visit=visit, action="lift_lock", operator=staff.operator, now=clock())
+    visit_end(visit=visit, now=clock())
+    with pytest.raises(StaffRefused, match="visit_ended"):
+        approval_decide(
+            approval_id=ended.pk, approver=staff.second, centre=CENTRE, approve=True, now=clock()
+        )
+
+
+def test_a_recorded_document_is_not_rewritten(staff, newcomer, clock):
+    visit = identified_visit(staff, newcomer, clock())
+    with pytest.raises(StaffRefused, match="already_identified"):
+        visit_document(
+            visit=visit,
+            kind="passport",
+            number="ZZ9999999",
+            country="DNK",
+            expiry=date(2030, 1, 1),
+            now=clock(),
+        )
+    visit.refresh_from_db()
+    assert visit.document_number == "207112233"
+
+
+@pytest.mark.parametrize("raw", ["abc", "1" * 40, "٣", "", None, "999999"])
+def test_reinstating_names_a_suspended_authenticator_of_the_person(staff, clock, raw):
+    citizen = make_person("rolf-r")
+    visit = identified_visit(staff, citizen.identity.person, clock())
+    with pytest.raises(StaffRefused, match="not_suspended"):
+        approval_request(
+            visit=visit,
+            action="reinstate",
+            operator=staff.operator,
+            now=clock(),
+            details={"authenticator": raw},
+        )
+    active = citizen.identity.authenticators.get()
+    with pytest.raises(StaffRefused, match="not_suspended"):
+        approval_request(
+            visit=visit,
+            action="reinstate",
+            operator=staff.operator,
+            now=clock(),
+            details={"authenticator": active.pk},
+        )
+    assert not Approval.objects.exists()

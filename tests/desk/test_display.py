@@ -1,5 +1,6 @@
-"""The customer display: paired with a desk by its code; what the citizen types there (user ID,
-password, a device's code) never reaches the operator's screen."""
+"""The customer display: paired by typing the code the desk shows; what the citizen types there
+(user ID, password, a device's code) never reaches the operator's screen, and an answer goes
+only to the question the display showed."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from segl.app.models import ActivationCode
 from segl.authenticators.models import Authenticator
-from segl.centres.display import PAIRING_MINUTES
+from segl.centres.display import CLAIMS_PER_ADDRESS, PAIRING_MINUTES
 from segl.centres.models import Approval, CustomerDisplay, StockedDevice
 from segl.centres.stock import stock_at, stock_deliver
 from segl.identities.models import Identity
@@ -30,11 +32,21 @@ def screen() -> Client:
     return display
 
 
-def pairing_code(display: Client) -> str:
-    page = display.get("/display/").content.decode()
-    digits = re.search(r'class="pairing-code"[^>]*>(\d{3}) (\d{3})<', page)
+def pairing_code(desk: Client, url: str) -> str:
+    """The desk shows a code for pairing a display (on its own screen only)."""
+    assert desk.post(url + "display/").status_code == 302
+    page = desk.get(url).content.decode()
+    digits = re.search(r"data-pairing-code>(\d{3}) (\d{3})<", page)
     assert digits, page
     return digits.group(1) + digits.group(2)
+
+
+def answer(display: Client, fields: dict[str, str]):
+    """Answer the question the display shows (its version goes with the answer)."""
+    page = display.get("/display/").content.decode()
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version, page
+    return display.post("/display/", {**fields, "version": version.group(1)})
 
 
 def identified(desk: Client, cpr: str) -> str:
@@ -45,7 +57,7 @@ def identified(desk: Client, cpr: str) -> str:
 
 def paired(desk: Client, url: str) -> Client:
     display = screen()
-    assert desk.post(url + "display/", {"code": pairing_code(display)}).status_code == 302
+    assert display.post("/display/", {"code": pairing_code(desk, url)}).status_code == 302
     return display
 
 
@@ -59,17 +71,13 @@ def test_a_new_identity_chosen_on_the_display_and_approved_by_a_second_operator(
     assert b"Choose your user ID and password" in display.get("/display/").content
 
     mismatch = {"user_id": "dorte-n", "password": SECRET, "password_again": SECRET + "x"}
-    refused = display.post("/display/", mismatch)
+    refused = answer(display, mismatch)
     assert refused.status_code == 400 and b"The two passwords are not the same" in refused.content
-    cpr_id = display.post(
-        "/display/", {**mismatch, "user_id": "040385-1234", "password_again": SECRET}
-    )
+    cpr_id = answer(display, {**mismatch, "user_id": "040385-1234", "password_again": SECRET})
     assert b"must not be a CPR number" in cpr_id.content
     assert not Approval.objects.exists()
 
-    done = display.post(
-        "/display/", {"user_id": "dorte-n", "password": SECRET, "password_again": SECRET}
-    )
+    done = answer(display, {"user_id": "dorte-n", "password": SECRET, "password_again": SECRET})
     assert done.status_code == 302
     assert b"A second member of staff approves it now" in display.get("/display/").content
     page = desk.get(url).content.decode()
@@ -109,9 +117,9 @@ def test_a_device_from_the_centres_stock_is_handed_over_and_activated(staff, des
     assert "Activate your device" in page and token.serial in page
     assert 'name="password"' in page  # the citizen has no password yet: it is chosen here
     passwords = {"password": SECRET, "password_again": SECRET}
-    wrong = display.post("/display/", {"code": token.wrong_code(), **passwords})
+    wrong = answer(display, {"code": token.wrong_code(), **passwords})
     assert wrong.status_code == 400 and b"The code is not correct" in wrong.content
-    assert display.post("/display/", {"code": token.code(clock()), **passwords}).status_code == 302
+    assert answer(display, {"code": token.code(clock()), **passwords}).status_code == 302
     identity_verify_password(identity_id=citizen.identity.pk, password=SECRET, now=clock())
     authenticator = Authenticator.objects.get(identity=citizen.identity, status="active")
     assert authenticator.device.serial == token.serial
@@ -129,63 +137,79 @@ def test_a_device_of_another_centre_is_not_handed_over(staff, desk, clock):
     assert refused.status_code == 400 and b"not in this centre" in refused.content
 
 
-def test_an_app_activation_code_is_shown_on_the_display_only(staff, desk):
+def test_an_app_activation_code_is_shown_on_the_display_once_and_only_there(staff, desk):
     citizen = make_person("alma-a")
     url = identified(desk, citizen.identity.person.cpr)
     display = paired(desk, url)
     response = desk.post(url + "app-code/")
     assert response.status_code == 302
-    code = re.search(
-        r'class="pairing-code">([A-Z0-9-]{14})<', display.get("/display/").content.decode()
-    )
+    first = display.get("/display/").content.decode()
+    code = re.search(r'class="pairing-code">([A-Z0-9-]{14})<', first)
     assert code and ActivationCode.objects.filter(identity=citizen.identity).count() == 1
     assert code.group(1) not in desk.get(url).content.decode()
-    display.post("/display/", {})
-    assert code.group(1) not in display.get("/display/").content.decode()
-    assert CustomerDisplay.objects.get().prompt_data == {}
+    again = display.get("/display/").content.decode()
+    assert code.group(1) not in again and "The code was shown once" in again
+    assert "code" not in CustomerDisplay.objects.get().prompt_data
 
 
-def test_pairing_takes_the_live_code_and_stops_after_five_misses(staff, desk, clock):
+def test_ending_the_visit_clears_the_display(staff, desk):
+    citizen = make_person("anton-a")
+    url = identified(desk, citizen.identity.person.cpr)
+    display = paired(desk, url)
+    desk.post(url + "display/ask/", {"prompt": "password"})
+    assert desk.post(url + "end/").status_code == 302
+    page = display.get("/display/").content.decode()
+    assert "The code from the desk" in page and 'name="password"' not in page
+    assert CustomerDisplay.objects.get().prompt == ""
+
+
+def test_a_display_pairs_only_with_the_live_code_and_few_tries(staff, desk, clock):
+    cache.clear()
     citizen = make_person("pia-p")
     url = identified(desk, citizen.identity.person.cpr)
+    code = pairing_code(desk, url)
     display = screen()
-    code = pairing_code(display)
-    for _ in range(5):
-        assert (
-            desk.post(
-                url + "display/", {"code": "000000" if code != "000000" else "111111"}
-            ).status_code
-            == 400
-        )
-    stopped = desk.post(url + "display/", {"code": code})
+    wrong = "000000" if code != "000000" else "111111"
+    refused = display.post("/display/", {"code": wrong})
+    assert refused.status_code == 400 and b"No desk shows that code" in refused.content
+    for _ in range(CLAIMS_PER_ADDRESS - 1):
+        display.post("/display/", {"code": wrong})
+    stopped = display.post("/display/", {"code": code})
     assert stopped.status_code == 400 and b"Too many wrong codes" in stopped.content
-    assert CustomerDisplay.objects.get().operator is None
+    assert CustomerDisplay.objects.get().paired_at is None
+    cache.clear()
 
 
 def test_a_pairing_code_runs_out(staff, desk, clock):
     citizen = make_person("per-p")
     url = identified(desk, citizen.identity.person.cpr)
-    display = screen()
-    code = pairing_code(display)
+    code = pairing_code(desk, url)
     clock.advance(timedelta(minutes=PAIRING_MINUTES, seconds=1))
-    desk = desk_login(staff.operator)  # the desk's own login idles out in as long
-    assert desk.post(url + "display/", {"code": code}).status_code == 400
-    assert pairing_code(display) != code
+    assert screen().post("/display/", {"code": code}).status_code == 400
+    assert b"Pair a customer display" in desk_login(staff.operator).get(url).content
 
 
-def test_a_display_answers_only_what_it_was_asked(staff, desk):
+def test_a_display_answers_only_the_question_it_showed(staff, desk):
     citizen = make_person("otto-o")
+    other = make_person("olga-other")
     url = identified(desk, citizen.identity.person.cpr)
     display = paired(desk, url)
-    response = display.post("/display/", {"password": SECRET, "password_again": SECRET})
-    assert response.status_code == 400 and b"Nothing is asked here" in response.content
-    stranger = screen()
-    stranger.get("/display/")
+    nothing = display.post("/display/", {"password": SECRET, "password_again": SECRET})
+    assert nothing.status_code == 400 and b"Nothing is asked here" in nothing.content
     desk.post(url + "display/ask/", {"prompt": "password"})
-    assert (
-        stranger.post("/display/", {"password": SECRET, "password_again": SECRET}).status_code
-        == 400
+    shown = display.get("/display/").content.decode()
+    version = re.search(r'name="version" value="(\d+)"', shown)
+    assert version
+    # The operator turns to another person's visit and asks again before the citizen answers.
+    other_url = identified(desk, other.identity.person.cpr)
+    desk.post(other_url + "display/ask/", {"prompt": "password"})
+    late = display.post(
+        "/display/", {"password": SECRET, "password_again": SECRET, "version": version.group(1)}
     )
+    assert late.status_code == 400
+    stranger = screen()
+    refused = stranger.post("/display/", {"password": SECRET, "password_again": SECRET})
+    assert refused.status_code == 400 and b"No desk shows that code" in refused.content
     assert not Approval.objects.exists()
 
 

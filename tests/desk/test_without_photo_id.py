@@ -13,7 +13,7 @@ from segl.identities.models import Identity
 from segl.notify.models import OutboxMessage
 from tests.conftest import make_device
 from tests.desk.conftest import desk_login
-from tests.desk.test_display import paired, screen
+from tests.desk.test_display import answer, paired, screen
 
 SECRET = "a passphrase for no photo id"
 
@@ -35,9 +35,7 @@ def test_without_photo_id_a_segl_comes_by_letter(staff, desk, newcomer, clock):
 
     display = paired(desk, url)
     desk.post(url + "display/ask/", {"prompt": "new_identity"})
-    display.post(
-        "/display/", {"user_id": "dorte-letter", "password": SECRET, "password_again": SECRET}
-    )
+    answer(display, {"user_id": "dorte-letter", "password": SECRET, "password_again": SECRET})
     approval = Approval.objects.get()
     desk_login(staff.second).post(f"/desk/approvals/{approval.pk}/", {"decision": "approve"})
     identity = Identity.objects.get(user_id="dorte-letter")
@@ -50,6 +48,7 @@ def test_without_photo_id_a_segl_comes_by_letter(staff, desk, newcomer, clock):
     assert desk.post(url + "app-code/").status_code == 400
     assert desk.post(url + "display/ask/", {"prompt": "password"}).status_code == 400
     assert desk.post(url + "ask/", {"action": "lift_lock"}).status_code == 400
+    assert desk.post(url + "pickup/", {"reference": "ANY"}).status_code == 400
 
     assert desk.post(url + "letter/").status_code == 302
     letter = OutboxMessage.objects.get(channel="letter")

@@ -52,14 +52,16 @@ def heading(page: Page):
 
 
 def pair_display(desk: Page, display: Page) -> None:
+    """The desk shows a code on its own screen; it is typed on the display, at the desk."""
     display.goto("/display/")
     heading(display).to_have_text("Customer display")
-    code = display.locator(".pairing-code").inner_text().replace(" ", "")
-    desk.get_by_label("Pair the customer display: its code").fill(code)
-    desk.get_by_role("button", name="Pair", exact=True).click()
-    expect(desk.get_by_text("The customer display is paired with your desk.")).to_be_visible()
-    # The display follows the desk by itself: it shows the welcome without a reload.
+    desk.get_by_role("button", name="Pair a customer display").click()
+    code = desk.locator("[data-pairing-code]").inner_text().replace(" ", "")
+    display.get_by_label("The code from the desk").fill(code)
+    display.get_by_role("button", name="Pair").click()
     heading(display).to_have_text("Welcome to Borgerservice Vesterbro")
+    # The desk follows by itself: it says the display is paired without a reload.
+    expect(desk.get_by_text("Paired with your desk.")).to_be_visible()
 
 
 def serve(desk: Page, cpr: str) -> None:

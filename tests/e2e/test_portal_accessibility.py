@@ -13,7 +13,7 @@ from segl import clock
 from segl.demo import DEMO_PASSWORD
 from segl.orders.models import Order
 from tests.e2e.conftest import Demo, Journal, set_language
-from tests.e2e.support import Device, PageReport, desk_login, tab_to
+from tests.e2e.support import Device, PageReport, desk_login, log_in_at_segl, tab_to
 
 pytestmark = pytest.mark.e2e
 
@@ -25,14 +25,7 @@ def submit(page: Page, form: str = "main form[method=post]") -> None:
 def login(page: Page, device: Device, user_id: str) -> None:
     page.goto("/portal/")
     page.locator("form[action$='/portal/login/'] button").click()
-    page.locator("#id_user_id").fill(user_id)
-    page.locator("form[data-connecting] button[type=submit]").click()
-    code = device.press()
-    page.bring_to_front()
-    page.locator("#id_code").fill(code)
-    page.locator("form[data-connecting] button[type=submit]").click()
-    page.locator("#id_password").fill(DEMO_PASSWORD)
-    page.locator("form[data-connecting] button[type=submit]").click()
+    log_in_at_segl(page, device, user_id, DEMO_PASSWORD)
     page.wait_for_url("**/portal/")
 
 

@@ -70,7 +70,8 @@ def test_the_chip_of_another_document_is_refused(factory, trusted, staff):
 def test_a_file_that_is_no_reader_output_is_refused(factory, trusted, staff):
     who = citizen(factory)
     desk, url = at_the_desk(staff, who)
-    junk = SimpleUploadedFile("chip.json", b"{not json", "application/json")
-    response = desk.post(url + "chip/", {"chip": junk})
-    assert response.status_code == 400 and b"could not be read" in response.content
+    for content in (b"{not json", b"[" * 200_000, b"[]", b'{"groups": 1}'):
+        junk = SimpleUploadedFile("chip.json", content, "application/json")
+        response = desk.post(url + "chip/", {"chip": junk})
+        assert response.status_code == 400 and b"could not be read" in response.content
     assert Visit.objects.get().chip_checked_at is None

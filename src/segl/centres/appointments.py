@@ -87,7 +87,8 @@ def _contact(phone: str, email: str) -> tuple[str, str]:
     except IdentityError:
         raise StaffRefused("phone") from None
     try:
-        email = normalise_email(email) if email.strip() else ""
+        # One mailbox, however its name is written: the limit per contact counts it once.
+        email = normalise_email(email).lower() if email.strip() else ""
     except IdentityError:
         raise StaffRefused("email") from None
     if not phone and not email:
@@ -139,11 +140,6 @@ def appointment_book(
         raise StaffRefused("name")
     phone, email = _contact(phone, email)
     _check_time(place, starts_at, now)
-    ahead = Appointment.objects.filter(status=Appointment.Status.BOOKED, starts_at__gt=now)
-    if (phone and ahead.filter(phone=phone).count() >= OPEN_PER_CONTACT) or (
-        email and ahead.filter(email=email).count() >= OPEN_PER_CONTACT
-    ):
-        raise StaffRefused("too_many_appointments")
     secret = secrets.token_urlsafe(24)
     appointment = Appointment(
         reference="".join(secrets.choice(_ALPHABET) for _ in range(8)),
@@ -160,6 +156,11 @@ def appointment_book(
         updated_at=now,
     )
     with transaction.atomic():
+        ahead = Appointment.objects.filter(status=Appointment.Status.BOOKED, starts_at__gt=now)
+        if (phone and ahead.filter(phone=phone).count() >= OPEN_PER_CONTACT) or (
+            email and ahead.filter(email=email).count() >= OPEN_PER_CONTACT
+        ):
+            raise StaffRefused("too_many_appointments")
         _take_seat(appointment, place)
         audit_record(
             action="appointment.book",

@@ -7,6 +7,7 @@ audited with the two staff members, the centre, the citizen and the document che
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from .staff import DESK_ROLES, StaffRefused, holds
 from .visits import desk_audit
 
 APPROVAL_MINUTES = 30
+log = logging.getLogger(__name__)
 Action = Approval.Action
 
 
@@ -49,6 +51,8 @@ def approval_request(
         raise StaffRefused("unknown_action")
     if visit.operator_id != operator.pk or visit.ended_at is not None:
         raise StaffRefused("not_your_visit")
+    if operator.person_id == visit.person_id:
+        raise StaffRefused("own_case")
     if not visit.identified:
         raise StaffRefused("document_first")
     if action != Action.CREATE_IDENTITY and not visit.photo_id:
@@ -56,6 +60,8 @@ def approval_request(
     identity = identity_of(visit)
     if (action == Action.CREATE_IDENTITY) != (identity is None):
         raise StaffRefused("has_identity" if identity else "no_identity")
+    if action == Action.REINSTATE:
+        details = {"authenticator": _suspended(identity, (details or {}).get("authenticator"))}
     with transaction.atomic():
         Approval.objects.filter(visit=visit, action=action, status=Approval.Status.PENDING).update(
             status=Approval.Status.CANCELLED, decided_at=now, outcome="asked_again"
@@ -79,6 +85,21 @@ def approval_request(
             **(details or {}),
         )
     return approval
+
+
+def _suspended(identity: Identity | None, raw: object) -> int:
+    """The id of one of the identity's suspended authenticators, from what the desk sent."""
+    text = str(raw or "")
+    found = (
+        Authenticator.objects.filter(
+            pk=int(text), identity=identity, status=Authenticator.Status.SUSPENDED
+        ).first()
+        if text.isascii() and text.isdigit() and len(text) < 19
+        else None
+    )
+    if found is None:
+        raise StaffRefused("not_suspended")
+    return found.pk
 
 
 def waiting_at(centre: str, now: datetime) -> list[Approval]:
@@ -129,14 +150,21 @@ def approval_decide(
 
 
 def _refusal(approval: Approval, approver: Identity, now: datetime) -> str:
+    visit = approval.visit
     if approval.requested_by_id == approver.pk:
         return "same_person"
-    if not holds(approver, approval.visit.centre, DESK_ROLES):
+    if approver.person_id == visit.person_id:
+        return "own_case"  # nobody approves what is done for themselves
+    if not holds(approver, visit.centre, DESK_ROLES):
         return "not_staff"
     if approval.status != Approval.Status.PENDING:
         return "not_pending"
     if now - approval.requested_at > timedelta(minutes=APPROVAL_MINUTES):
         return "expired"
+    if visit.ended_at is not None:
+        return "visit_ended"
+    if not holds(approval.requested_by, visit.centre, DESK_ROLES):
+        return "not_staff"  # the one who asked has lost their role since
     return ""
 
 
@@ -148,6 +176,9 @@ def _decide(approval: Approval, *, approver: Identity, approve: bool, now: datet
                 outcome = ACTIONS[approval.action](approval, approver, now)
         except SeglError as exc:
             outcome = f"failed:{getattr(exc, 'reason', exc.code)}"
+        except Exception:  # a fault: the action is undone, the request ends, it is logged
+            log.exception("the approved desk action %s failed", approval.pk)
+            outcome = "failed:error"
     approval.status = (
         Approval.Status.REFUSED
         if not approve

@@ -2,8 +2,10 @@
 short code. What the desk asks for (a user ID and password, a new password, a device's code) is
 typed there and handled here; the operator's screen only learns that it was done.
 
-A display is known by a secret in its browser (kept hashed); its pairing code lives 10 minutes,
-and an operator may miss it 5 times in 10 minutes before the desk stops trying."""
+The desk shows the code (6 digits, 5 minutes, unique among live offers) and it is typed on the
+display, at the desk: only someone who sees the operator's screen can pair one, and a display
+out of reach never gets a code to show. The display is then known by a secret in its browser
+(kept hashed); tries at a code are limited per address by the caller."""
 
 from __future__ import annotations
 
@@ -26,8 +28,8 @@ from .models import Approval, CustomerDisplay, StockedDevice, Visit
 from .staff import StaffRefused
 from .visits import desk_audit
 
-PAIRING_MINUTES = 10
-PAIRING_MISSES = 5
+PAIRING_MINUTES = 5
+CLAIMS_PER_ADDRESS = 10  # tries at a code from one address in ``PAIRING_MINUTES``
 
 
 class Prompt:
@@ -55,80 +57,96 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def display_new(*, now: datetime) -> tuple[CustomerDisplay, str]:
-    """A new display and the secret its browser keeps; it shows a fresh pairing code."""
-    token = secrets.token_urlsafe(32)
-    display = CustomerDisplay.objects.create(token_hash=_hash(token), created_at=now)
-    _new_code(display, now)
-    return display, token
-
-
-def _new_code(display: CustomerDisplay, now: datetime) -> None:
-    display.pairing_code = f"{secrets.randbelow(10**6):06d}"
-    display.pairing_expires_at = now + timedelta(minutes=PAIRING_MINUTES)
-    display.version += 1
-    display.save(update_fields=["pairing_code", "pairing_expires_at", "version"])
-
-
-def display_of(token: str, *, now: datetime) -> CustomerDisplay | None:
-    """The display this browser is; an unpaired one whose code ran out gets a new code."""
-    display = CustomerDisplay.objects.filter(token_hash=_hash(token)).first() if token else None
-    if (
-        display
-        and display.operator_id is None
-        and (not display.pairing_expires_at or display.pairing_expires_at < now)
-    ):
-        _new_code(display, now)
-    return display
-
-
-def display_pair(*, visit: Visit, code: str, misses: int, now: datetime) -> CustomerDisplay:
-    """Pair the display showing ``code`` with the operator of ``visit``. ``misses`` is how many
-    wrong codes the operator typed in the last 10 minutes (the desk counts them)."""
-    if misses >= PAIRING_MISSES:
-        raise StaffRefused("pairing_tries")
-    code = "".join(code.split())
+def display_offer(*, visit: Visit, now: datetime) -> CustomerDisplay:
+    """The desk offers to pair a customer display: a 6-digit code, shown on the operator's own
+    screen for ``PAIRING_MINUTES``, that someone at the desk types on the display. No live offer
+    shares its code. An earlier offer or display of this operator's ends."""
     with transaction.atomic():
-        display = (
-            CustomerDisplay.objects.select_for_update()
-            .filter(pairing_code=code, pairing_expires_at__gte=now, operator=None)
-            .first()
-            if code.isdigit() and len(code) == 6
-            else None
-        )
-        if display is None:
-            desk_audit(
-                "display_pair",
-                visit=visit,
-                operator=visit.operator,
-                centre=visit.centre,
-                outcome="wrong_code",
-                now=now,
+        _unpair(visit.operator)
+        taken = set(
+            CustomerDisplay.objects.filter(paired_at=None, pairing_expires_at__gte=now).values_list(
+                "pairing_code", flat=True
             )
-            raise StaffRefused("pairing_code")
-        # One display per operator: an earlier one goes back to showing a code.
-        CustomerDisplay.objects.filter(operator=visit.operator).update(
-            operator=None, visit=None, centre="", prompt="", prompt_data={}, answer={}
         )
-        display.pairing_code, display.pairing_expires_at = "", None
-        display.operator, display.visit, display.centre = visit.operator, visit, visit.centre
-        display.paired_at = now
-        display.prompt, display.prompt_data, display.answer = "", {}, {}
-        display.version += 1
-        display.save()
+        code = next(
+            c for c in iter(lambda: f"{secrets.randbelow(10**6):06d}", "") if c not in taken
+        )
+        offer = CustomerDisplay.objects.create(
+            pairing_code=code,
+            pairing_expires_at=now + timedelta(minutes=PAIRING_MINUTES),
+            operator=visit.operator,
+            visit=visit,
+            centre=visit.centre,
+            created_at=now,
+        )
+        desk_audit(
+            "display_offer", visit=visit, operator=visit.operator, centre=visit.centre, now=now
+        )
+    return offer
+
+
+def _unpair(operator: Identity) -> None:
+    """The operator's offer and display end: the display shows the code form again, and
+    nothing it showed (an activation code) stays."""
+    CustomerDisplay.objects.filter(operator=operator).update(
+        operator=None,
+        visit=None,
+        centre="",
+        pairing_code="",
+        pairing_expires_at=None,
+        prompt="",
+        prompt_data={},
+        answer={},
+        version=F("version") + 1,
+    )
+
+
+def display_claim(*, code: str, now: datetime) -> tuple[CustomerDisplay, str]:
+    """The display typed the desk's code: it becomes that desk's display. Returns it and the
+    secret its browser keeps (held here only as a hash). The caller limits the tries."""
+    code = "".join(code.split())
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
+        raise DisplayRefused("pairing_code", "code")
+    with transaction.atomic():
+        offer = (
+            CustomerDisplay.objects.select_for_update(of=("self",))
+            .select_related("visit__person", "operator")
+            .filter(pairing_code=code, pairing_expires_at__gte=now, paired_at=None)
+            .exclude(operator=None)
+            .first()
+        )
+        if offer is None or offer.visit is None or offer.operator is None:
+            raise DisplayRefused("pairing_code", "code")
+        token = secrets.token_urlsafe(32)
+        offer.token_hash, offer.paired_at = _hash(token), now
+        offer.pairing_code, offer.pairing_expires_at = "", None
+        offer.version += 1
+        offer.save()
         desk_audit(
             "display_pair",
-            visit=visit,
-            operator=visit.operator,
-            centre=visit.centre,
+            visit=offer.visit,
+            operator=offer.operator,
+            centre=offer.centre,
             now=now,
-            display=display.pk,
+            display=offer.pk,
         )
-    return display
+    return offer, token
+
+
+def display_of(token: str) -> CustomerDisplay | None:
+    """The display this browser is (paired once; it may have been unpaired since)."""
+    return CustomerDisplay.objects.filter(token_hash=_hash(token)).first() if token else None
 
 
 def display_for(operator: Identity) -> CustomerDisplay | None:
+    """The operator's display, or their offer waiting for one."""
     return CustomerDisplay.objects.filter(operator=operator).first()
+
+
+def display_end(operator: Identity) -> None:
+    """The visit ended or the operator logged out: the display forgets what it showed."""
+    with transaction.atomic():
+        _unpair(operator)
 
 
 def display_ask(
@@ -143,7 +161,10 @@ def display_ask(
         raise StaffRefused("photo_id_needed")  # without photo ID, only a new identity
     with transaction.atomic():
         display = (
-            CustomerDisplay.objects.select_for_update().filter(operator=visit.operator).first()
+            CustomerDisplay.objects.select_for_update()
+            .filter(operator=visit.operator, centre=visit.centre)
+            .exclude(paired_at=None)
+            .first()
         )
         if display is None:
             raise StaffRefused("no_display")
@@ -164,10 +185,10 @@ def display_ask(
     return display
 
 
-def display_clear(display: CustomerDisplay) -> None:
-    CustomerDisplay.objects.filter(pk=display.pk).update(
-        prompt="", prompt_data={}, version=F("version") + 1
-    )
+def display_code_shown(display: CustomerDisplay) -> None:
+    """The activation code has been on the screen once: it is not kept to be shown again."""
+    data = {k: v for k, v in display.prompt_data.items() if k != "code"}
+    CustomerDisplay.objects.filter(pk=display.pk).update(prompt_data=data)
 
 
 def _two_passwords(fields: dict[str, str], user_id: str) -> str:
@@ -181,14 +202,29 @@ def _two_passwords(fields: dict[str, str], user_id: str) -> str:
 
 
 def display_answer(*, display: CustomerDisplay, fields: dict[str, str], now: datetime) -> str:
-    """What the citizen typed on the display, for its question; returns what was done."""
-    if display.visit_id is None or not display.prompt:
-        raise DisplayRefused("nothing_asked")
-    visit = (
-        Visit.objects.select_related("person", "operator")
-        .filter(pk=display.visit_id, ended_at=None, operator=display.operator_id)
-        .first()
-    )
+    """What the citizen typed on the display, for the question it showed (``fields["version"]``,
+    so an answer never goes to a question asked since); returns what was done."""
+    with transaction.atomic():
+        shown = CustomerDisplay.objects.select_for_update().filter(pk=display.pk).first()
+        if (
+            shown is None
+            or not shown.prompt
+            or shown.visit_id is None
+            or shown.operator_id is None
+            or fields.get("version") != str(shown.version)
+        ):
+            raise DisplayRefused("nothing_asked")
+        display = shown
+        visit = (
+            Visit.objects.select_related("person", "operator")
+            .filter(
+                pk=shown.visit_id,
+                ended_at=None,
+                operator=shown.operator_id,
+                centre=shown.centre,
+            )
+            .first()
+        )
     if visit is None:
         raise DisplayRefused("nothing_asked")
     identity = identity_of(visit)

@@ -192,11 +192,14 @@ class Approval(models.Model):
 
 
 class CustomerDisplay(models.Model):
-    """The screen turned to the citizen. It shows a short code; the operator types it at the
-    desk to pair them. What the desk asks for (a user ID, a password, a device's code) is typed
-    there and goes to the server, never to the operator's screen."""
+    """The screen turned to the citizen. The desk shows a short code (an offer: this row, with no
+    display yet); typed on the display, it pairs them. What the desk asks for (a user ID, a
+    password, a device's code) is typed there and goes to the server, never to the operator's
+    screen."""
 
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, help_text="Set once a display claims it"
+    )
     pairing_code = models.CharField(max_length=8, blank=True)
     pairing_expires_at = models.DateTimeField(null=True, blank=True)
     centre = models.CharField(max_length=32, blank=True)

@@ -80,6 +80,8 @@ def visit_start(
     now: datetime,
     appointment: Appointment | None = None,
 ) -> Visit:
+    if operator.person_id == person.pk:
+        raise StaffRefused("own_case")  # staff are served by a colleague, like anyone
     with transaction.atomic():
         visit = Visit.objects.create(
             centre=centre, operator=operator, person=person, appointment=appointment, started_at=now
@@ -133,6 +135,8 @@ def visit_document(
         locked = Visit.objects.select_for_update().select_related("person").get(pk=visit.pk)
         if locked.ended_at is not None:
             raise StaffRefused("visit_ended")
+        if locked.identified:
+            raise StaffRefused("already_identified")  # a record is not rewritten: a new visit
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.document_checked_at = now

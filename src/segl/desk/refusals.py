@@ -33,9 +33,7 @@ def refusal(reason: str) -> str:
         "not_pending": _("This request has already been decided."),
         "expired": _("This request is too old. Ask again."),
         "not_found": _("That request was not found."),
-        "pairing_code": _("No customer display shows that code. Type the 6 digits it shows now."),
-        "pairing_tries": _("Too many wrong codes. Wait 10 minutes, then pair the display again."),
-        "no_display": _("Pair the customer display first: type the code it shows."),
+        "no_display": _("Pair the customer display first: show a code here and type it there."),
         "unknown_serial": _("No device has that serial number. Check the number on the back."),
         "not_in_stock": _("That device is not in this centre's stock, nor sent to this person."),
         "unknown_order": _("That order is not waiting here for this person."),
@@ -76,6 +74,8 @@ def refusal(reason: str) -> str:
         ),
         "already_identified": _("A document is already recorded at this visit."),
         "no_address": _("The people register has no address for the person, so no letter can go."),
+        "own_case": _("Staff are served, and their requests approved, by a colleague."),
+        "not_suspended": _("Choose one of the person's suspended authenticators."),
         "stock_request": _("Choose a kind of device and type a number of 0 or more."),
         "out_of_stock": _("The central inventory has fewer devices of that kind."),
     }
@@ -114,6 +114,10 @@ def display_refusal(reason: str) -> str:
         "locked": _("Too many wrong codes. Ask the operator what to do."),
         "disabled": _("This device is blocked. Ask the operator for another."),
         "nothing_asked": _("Nothing is asked here just now. Wait for the operator."),
+        "pairing_code": _(
+            "No desk shows that code. Type the 6 digits the operator's screen shows."
+        ),
+        "pairing_tries": _("Too many wrong codes. Wait 5 minutes and try again."),
         "has_identity": _("You already have a segl."),
     }
     if reason in own:

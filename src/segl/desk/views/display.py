@@ -1,5 +1,6 @@
-"""The customer display: the screen turned to the citizen at the desk (not a staff page: it is
-known by the secret its browser keeps, and shows only what its operator asks the citizen)."""
+"""The customer display: the screen turned to the citizen at the desk (not a staff page). It is
+paired by typing the code the desk shows, then known by the secret its browser keeps, and shows
+only what its operator asks the citizen."""
 
 from __future__ import annotations
 
@@ -10,9 +11,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from segl import clock
-from segl.centres.display import DisplayRefused, Prompt, display_answer, display_new, display_of
+from segl.centres.display import (
+    CLAIMS_PER_ADDRESS,
+    PAIRING_MINUTES,
+    DisplayRefused,
+    Prompt,
+    display_answer,
+    display_claim,
+    display_code_shown,
+    display_of,
+)
 from segl.centres.models import CustomerDisplay
 from segl.centres.registry import centres
+from segl.http import client_ip, hit
 from segl.identities.models import Identity
 
 from ..refusals import display_refusal
@@ -20,36 +31,43 @@ from .common import page
 
 COOKIE = "segl_display"
 COOKIE_SECONDS = 12 * 3600
-FIELDS = ("user_id", "password", "password_again", "code")
+FIELDS = ("user_id", "password", "password_again", "code", "version")
 
 
-def _display(request: HttpRequest) -> tuple[CustomerDisplay, str | None]:
-    found = display_of(request.COOKIES.get(COOKIE, ""), now=clock.now())
-    if found is not None:
-        return found, None
-    created, token = display_new(now=clock.now())
-    return created, token
-
-
-def _keep(response: HttpResponse, token: str | None) -> HttpResponse:
-    if token:
-        response.set_cookie(
-            COOKIE,
-            token,
-            max_age=COOKIE_SECONDS,
-            httponly=True,
-            samesite="Strict",
-            secure=settings.SESSION_COOKIE_SECURE,
-        )
-    return response
+def _claim(request: HttpRequest) -> HttpResponse:
+    """The code from the desk, typed here: at most ``CLAIMS_PER_ADDRESS`` tries per address."""
+    if hit(f"display-claim:{client_ip(request)}", CLAIMS_PER_ADDRESS, window=PAIRING_MINUTES * 60):
+        refusal = DisplayRefused("pairing_tries", "code")
+    else:
+        try:
+            _display, token = display_claim(code=request.POST.get("code", ""), now=clock.now())
+        except DisplayRefused as exc:
+            refusal = exc
+        else:
+            response = redirect("display:display")
+            response.set_cookie(
+                COOKIE,
+                token,
+                max_age=COOKIE_SECONDS,
+                httponly=True,
+                samesite="Strict",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+            return response
+    context = {"display": None, "error": display_refusal(refusal.reason), "field": "code"}
+    return page(request, "display.html", context, status=400)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def display(request: HttpRequest) -> HttpResponse:
-    shown, token = _display(request)
+    shown = display_of(request.COOKIES.get(COOKIE, ""))
+    if shown is None or shown.operator_id is None:
+        if request.method == "POST":
+            return _claim(request)
+        return page(request, "display.html", {"display": None})
     error, field, status = "", "", 200
-    if request.method == "POST" and token is None:
+    if request.method == "POST":
         fields = {name: request.POST.get(name, "") for name in FIELDS}
         try:
             display_answer(display=shown, fields=fields, now=clock.now())
@@ -58,12 +76,18 @@ def display(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("display:display")
         shown.refresh_from_db()
-    identity = (
-        Identity.objects.filter(person=shown.visit.person).first()
-        if shown.visit_id and shown.visit
-        else None
-    )
-    context = {
+    response = page(request, "display.html", _context(request, shown, error, field), status=status)
+    if shown.prompt == Prompt.ACTIVATION_CODE and "code" in shown.prompt_data:
+        display_code_shown(shown)  # on the screen once, never kept to be shown again
+    return response
+
+
+def _context(
+    request: HttpRequest, shown: CustomerDisplay, error: str, field: str
+) -> dict[str, object]:
+    visit = shown.visit
+    identity = Identity.objects.filter(person=visit.person).first() if visit else None
+    return {
         "display": shown,
         "centre": centres().get(shown.centre),
         "prompt": shown.prompt,
@@ -76,11 +100,10 @@ def display(request: HttpRequest) -> HttpResponse:
         "field": field,
         "typed_user_id": request.POST.get("user_id", "") if field != "user_id" else "",
     }
-    return _keep(page(request, "display.html", context, status=status), token)
 
 
 @never_cache
 @require_GET
 def version(request: HttpRequest) -> HttpResponse:
-    shown = display_of(request.COOKIES.get(COOKIE, ""), now=clock.now())
+    shown = display_of(request.COOKIES.get(COOKIE, ""))
     return JsonResponse({"version": shown.version if shown else -1})

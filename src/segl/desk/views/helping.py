@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import time
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
@@ -17,13 +16,7 @@ from django.utils.translation import gettext as _
 from segl import clock
 from segl.app.services.activation import activation_code_issue
 from segl.centres.approvals import identity_of
-from segl.centres.display import (
-    PAIRING_MINUTES,
-    Prompt,
-    display_ask,
-    display_for,
-    display_pair,
-)
+from segl.centres.display import Prompt, display_ask, display_for, display_offer
 from segl.centres.letters import letter_send
 from segl.centres.models import Visit
 from segl.centres.staff import StaffRefused
@@ -39,34 +32,18 @@ from ..refusals import refusal
 from .common import notice, staff
 from .visits import visit_of, visit_page
 
-MISSES = "desk_pairing_misses"
-
 
 def _post_only(request: HttpRequest) -> HttpResponse | None:
     return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
 
 
-def _misses(request: HttpRequest) -> list[float]:
-    since = time.time() - PAIRING_MINUTES * 60
-    return [t for t in request.session.get(MISSES, []) if t > since]
-
-
 @staff_only(*DESK_STAFF)
 def pair(request: HttpRequest, pk: int) -> HttpResponse:
+    """A code for pairing a customer display, shown on this desk only, for 5 minutes."""
     visit = visit_of(request, pk)
     if refused := _post_only(request):
         return refused
-    misses = _misses(request)
-    try:
-        display_pair(
-            visit=visit, code=request.POST.get("code", ""), misses=len(misses), now=clock.now()
-        )
-    except StaffRefused as exc:
-        if exc.reason == "pairing_code":
-            request.session[MISSES] = [*misses, time.time()]
-        return visit_page(request, visit, 400, error=refusal(exc.reason))
-    request.session.pop(MISSES, None)
-    notice(request, _("The customer display is paired with your desk."))
+    display_offer(visit=visit, now=clock.now())
     return redirect("desk:visit", pk=pk)
 
 
@@ -133,8 +110,8 @@ def pickup(request: HttpRequest, pk: int) -> HttpResponse:
     visit = visit_of(request, pk)
     if refused := _post_only(request):
         return refused
-    if not visit.identified:
-        return visit_page(request, visit, 400, error=refusal("document_first"))
+    if not visit.photo_id:
+        return visit_page(request, visit, 400, error=refusal("photo_id_needed"))
     try:
         order = order_hand_over(
             reference=request.POST.get("reference", ""),
@@ -170,13 +147,15 @@ def _reader_output(request: HttpRequest) -> tuple[str, dict[int, bytes], bytes]:
         raise StaffRefused("chip_unreadable")
     try:
         data = json.loads(upload.read())
+        if not isinstance(data, dict):
+            raise TypeError("not an object")
         groups = {
             int(number): base64.b64decode(value, validate=True)
             for number, value in dict(data["groups"]).items()
             if str(number).isdigit() and 1 <= int(number) <= 16
         }
         return str(data["printed_mrz"]), groups, base64.b64decode(data["sod"], validate=True)
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
         raise StaffRefused("chip_unreadable") from None
 
 
@@ -195,6 +174,7 @@ def chip(request: HttpRequest, pk: int) -> HttpResponse:
             checked = read_chip_at_desk(
                 printed_mrz=printed, groups=groups, sod=sod, now=clock.now()
             )
+            born = birth_date(checked.mrz, clock.now().date())
         except DocumentRefused as exc:
             visit_chip_refused(visit=visit, reason=exc.reason, now=clock.now())
             raise StaffRefused(exc.reason) from None
@@ -202,7 +182,7 @@ def chip(request: HttpRequest, pk: int) -> HttpResponse:
             visit=visit,
             document_number=checked.mrz.document_number,
             issuing_state=checked.mrz.issuing_state,
-            birth_date=birth_date(checked.mrz, clock.now().date()),
+            birth_date=born,
             country=checked.passive.country,
             now=clock.now(),
         )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from segl.centres.display import display_end
 from segl.centres.registry import centres
 from segl.centres.staff import roles_of
 from segl.oidc.client import OidcClientError, Pending
@@ -55,6 +56,9 @@ def callback(request: HttpRequest) -> HttpResponse:
 @public
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
+    identity = DESK.current(request)
+    if identity is not None:
+        display_end(identity)  # the customer display forgets what it showed
     DESK.sign_out(request)
     notice(request, _("You are logged out of the desk."))
     return redirect("desk:login")

@@ -14,7 +14,7 @@ from segl import clock
 from segl.authenticators.models import Authenticator
 from segl.centres.appointments import appointments_on
 from segl.centres.approvals import approval_request, identity_of, waiting_at
-from segl.centres.display import Prompt, display_for
+from segl.centres.display import Prompt, display_end, display_for
 from segl.centres.models import Appointment, Approval, Visit
 from segl.centres.registry import local_day
 from segl.centres.staff import StaffRefused
@@ -132,6 +132,7 @@ def visit_page(
             "-requested_at"
         ),
         "display": display_for(visit.operator),
+        "now": clock.now(),
         "prompts": Prompt,
         "orders": orders_to_hand_over(visit.person, visit.centre),
         **extra,
@@ -202,5 +203,6 @@ def end(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     visit_end(visit=found, now=clock.now())
+    display_end(staff(request).identity)
     notice(request, _("The visit is ended."))
     return redirect("desk:home")

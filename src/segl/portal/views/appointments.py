@@ -26,14 +26,12 @@ from segl.centres.appointments import (
 from segl.centres.models import Appointment
 from segl.centres.registry import ZONE, Centre, centre
 from segl.centres.staff import StaffRefused
-from segl.http import client_ip
+from segl.http import client_ip, rate_limited
 
 from .. import auth
 from ..booking import WhenForm, WhereForm, day_label
 from ..refusals import refusal
 from .common import notice, page
-
-KEY = "appointment_keys"
 
 
 def _day(request: HttpRequest, place: Centre) -> tuple[date | None, list[date]]:
@@ -66,7 +64,9 @@ def book(request: HttpRequest) -> HttpResponse:
         initial = {"name": person.name, "phone": person.phone, "email": person.email}
     form = WhenForm(request.POST if request.method == "POST" else None, slots=free, initial=initial)
     error = ""
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and rate_limited(request, "portal-book"):
+        error = refusal("rate_limited")
+    elif request.method == "POST" and form.is_valid():
         try:
             appointment, secret = appointment_book(
                 centre_id=place.id,
@@ -83,8 +83,6 @@ def book(request: HttpRequest) -> HttpResponse:
         except StaffRefused as exc:
             error = refusal(exc.reason, default="appointment_refused")
         else:
-            request.session.setdefault(KEY, {})[appointment.reference] = secret
-            request.session.modified = True
             return redirect(_manage_url(appointment, secret))
     context = {
         "form": form,
