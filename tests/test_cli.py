@@ -273,6 +273,7 @@ def test_purge_deletes_what_ended_long_ago_and_keeps_the_rest(capsys, driver, an
         "outbox_messages": 0,
         "proofings_deleted": 0,
         "reviews_expired": 0,
+        "customer_displays": 0,
     }
     assert not Flow.objects.filter(pk=done.pk).exists()
     assert Flow.objects.filter(pk=live_url.strip("/").split("/")[-1]).exists()

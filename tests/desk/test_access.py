@@ -116,3 +116,28 @@ def test_without_a_login_every_page_asks_for_one(open_case, client):
             got.status_code == 405 or got["Location"].startswith("/desk/login/")
         )
         assert client.post(url).status_code == 403
+
+
+def test_a_desk_login_ends_after_ten_idle_minutes_and_its_lifetime(staff, clock, config):
+    from datetime import timedelta
+
+    desk = desk_login(staff.operator)
+    clock.advance(timedelta(minutes=9))
+    assert desk.get("/desk/").status_code == 200
+    clock.advance(timedelta(minutes=10, seconds=1))
+    assert desk.get("/desk/")["Location"].startswith("/desk/login/")
+    config(desk_session_minutes=30)
+    busy = desk_login(staff.operator)
+    for _ in range(4):
+        clock.advance(timedelta(minutes=8))
+        busy.get("/desk/")
+    assert busy.get("/desk/")["Location"].startswith("/desk/login/")  # 32 minutes after login
+
+
+def test_a_portal_login_does_not_open_the_desk(staff, client):
+    from tests.conftest import Person
+    from tests.portal.conftest import portal_login
+
+    operator = Person(user_id=staff.operator.user_id, identity=staff.operator, token=None)  # type: ignore[arg-type]
+    portal = portal_login(client, operator)
+    assert portal.get("/desk/")["Location"].startswith("/desk/login/")

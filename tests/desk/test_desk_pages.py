@@ -52,7 +52,7 @@ def test_the_document_then_a_second_operator_lifts_a_lock(staff, desk):
     assert done.status_code == 302
     approval.refresh_from_db()
     assert (approval.status, approval.decided_by) == ("done", staff.second)
-    event = AuditEvent.objects.filter(action="desk.approval").latest("seq")
+    event = AuditEvent.objects.filter(action="desk.approval").latest("id")
     assert (event.actor, event.data["centre"], event.data["document"]) == (
         "sara-second",
         CENTRE,

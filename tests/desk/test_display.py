@@ -258,3 +258,16 @@ def test_a_pickup_order_is_handed_over_to_the_person_it_is_for(staff, desk, cloc
         CENTRE,
         "passport DNK 207112233",
     )
+
+
+def test_purge_deletes_run_out_offers_and_displays_no_desk_uses(staff, desk, clock):
+    from segl.centres.display import displays_purge
+
+    citizen = make_person("pelle-p")
+    url = identified(desk, citizen.identity.person.cpr)
+    pairing_code(desk, url)  # an offer nobody takes
+    clock.advance(timedelta(hours=2))
+    desk = desk_login(staff.operator)
+    display = paired(desk, identified(desk, make_person("paula-p").identity.person.cpr))
+    assert displays_purge(now=clock(), keep=timedelta(hours=1)) == {"customer_displays": 1}
+    assert b"Welcome to Borgerservice Vesterbro" in display.get("/display/").content

@@ -33,7 +33,7 @@ def test_two_operators_review_a_face_at_the_desk(factory, journey, staff):
     assert first.get(f"/desk/reviews/{waiting.id}/").status_code == 404
     from segl.audit.models import AuditEvent
 
-    decided = AuditEvent.objects.filter(action="proofing.review").exclude(actor="").order_by("seq")
+    decided = AuditEvent.objects.filter(action="proofing.review").exclude(actor="").order_by("id")
     assert [(e.actor, e.data.get("centre")) for e in decided] == [
         ("ole-operator", "kbh-vesterbro"),
         ("sara-second", "kbh-vesterbro"),

@@ -320,3 +320,12 @@ def _device(
             kind=authenticator.kind,
         )
     return "activated"
+
+
+def displays_purge(*, now: datetime, keep: timedelta) -> dict[str, int]:
+    """Delete pairing offers that ran out and displays no desk has used for ``keep``: a display
+    that comes back after that pairs again."""
+    stale = CustomerDisplay.objects.filter(operator=None, created_at__lt=now - keep)
+    expired = CustomerDisplay.objects.filter(paired_at=None, pairing_expires_at__lt=now - keep)
+    removed = stale.delete()[0] + expired.delete()[0]
+    return {"customer_displays": removed}

@@ -21,6 +21,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     if args.keep_hours < 1 or args.outbox_days < 1:
         return refuse("purge:keep")
     from segl.app.services import app_purge
+    from segl.centres.display import displays_purge
     from segl.flows.services import flows_purge
     from segl.notify.retention import outbox_purge
     from segl.oidc.services import oidc_purge
@@ -32,6 +33,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         **flows_purge(now=now(), keep=keep),
         **oidc_purge(now=now(), keep=keep),
         **proofings_purge(now=now(), keep=keep),
+        **displays_purge(now=now(), keep=keep),
         **outbox_purge(now=now(), keep=timedelta(days=args.outbox_days)),
     }
     out(args, counts, ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
