@@ -101,9 +101,15 @@ def test_a_step_out_of_order_or_without_stock_is_refused_with_a_reason(operator,
 def test_a_pickup_order_becomes_ready_and_the_citizen_is_told_where(operator, eva):
     order = an_order(eva.identity.person, delivery="pickup", centre="odense")
     make_device()
-    for step in ("packed", "ready_for_pickup", "collected"):
+    for step in ("packed", "ready_for_pickup"):
         operator.post("/desk/fulfilment/", {"reference": order.reference, "to": step})
     order.refresh_from_db()
-    assert order.status == "collected"
+    assert order.status == "ready_for_pickup"
     ready = OutboxMessage.objects.get(purpose="order_ready_for_pickup", channel="sms")
     assert "Borgerservice Odense" in ready.text
+    # Handing it over is the desk's, where the person's ID is checked: not fulfilment's.
+    assert 'value="collected"' not in operator.get("/desk/fulfilment/").content.decode()
+    refused = operator.post("/desk/fulfilment/", {"reference": order.reference, "to": "collected"})
+    assert refused.status_code == 400 and b"handed over at the desk" in refused.content
+    order.refresh_from_db()
+    assert order.status == "ready_for_pickup"

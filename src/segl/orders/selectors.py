@@ -18,10 +18,21 @@ def orders_list(*, status: str | None = None, limit: int = 50) -> list[Order]:
 
 
 def orders_open() -> list[tuple[Order, list[str]]]:
-    """The orders not yet done, oldest first, each with the steps it can take next."""
+    """The orders not yet done, oldest first, each with the steps the fulfilment page can take
+    next (collected is the desk's: the person's ID is checked there)."""
     rows = (
         Order.objects.select_related("device")
         .exclude(status__in=["delivered", "collected", "cancelled"])
         .order_by("created_at")[:OPEN_ORDERS_SHOWN]
     )
-    return [(o, ordering.next_steps(o.status, delivery=o.delivery)) for o in rows]
+    return [
+        (
+            o,
+            [
+                s
+                for s in ordering.next_steps(o.status, delivery=o.delivery)
+                if s != Order.Status.COLLECTED
+            ],
+        )
+        for o in rows
+    ]

@@ -303,7 +303,10 @@ def order_mark_paid(*, reference: str, now: datetime, actor: str, ip: str = "") 
 
 def order_step(*, reference: str, to: str, now: datetime, actor: str, ip: str = "") -> Order:
     """One step on the fulfilment page: ``paid`` records the payment of an invoice, any other
-    ``to`` is the status the order moves to."""
+    ``to`` is the status the order moves to; never collected: a pickup order is handed over
+    at the desk, where the person's ID is checked (:func:`order_hand_over`)."""
+    if to == Order.Status.COLLECTED:
+        raise OrderRefused("at_the_desk")
     if to == "paid":
         return order_mark_paid(reference=reference, now=now, actor=actor, ip=ip)
     return order_advance(reference=reference, to=to, now=now, actor=actor, ip=ip)

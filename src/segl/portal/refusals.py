@@ -45,6 +45,9 @@ REFUSALS: dict[str, Promise] = {
     "out_of_stock": _("There is no device of this kind in stock."),
     "step": _("The order cannot take that step from where it is."),
     "order_unchanged": _("The order could not be changed."),
+    "at_the_desk": _(
+        "A pickup order is handed over at the desk, where the person's ID is checked."
+    ),
     # Activating a code device.
     "no_identity": _(
         "You have no segl to add the device to. "
