@@ -8,25 +8,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from segl import clock
 from segl.desk.auth import DESK
+from tests.portal.conftest import keep_login
 
 
 def desk_login(identity: Any, *, acr: str = "substantial") -> Client:
     client = Client()
     client.cookies["django_language"] = "en"
-    session = client.session
-    now = int(clock.now().timestamp())
-    session[DESK.session_key] = {
-        "identity": str(identity.pk),
-        "auth_time": now,
-        "acr": acr,
-        "seen": now,
-        "epoch": identity.session_epoch,
-    }
-    session.save()
-    client.cookies["sessionid"] = session.session_key
-    return client
+    return keep_login(client, DESK, identity, acr=acr)
 
 
 @pytest.fixture

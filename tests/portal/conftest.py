@@ -8,11 +8,13 @@ kept straight into the session, so each test looks at one portal rule.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.test import Client
 
 from segl import clock as segl_clock
+from segl.oidc.own_login import OwnLogin
 from segl.orders.services import order_advance, order_place
 from segl.portal import auth
 from tests.conftest import Person, Token, make_device
@@ -25,19 +27,31 @@ def english() -> Client:
     return browser
 
 
-def portal_login(client: Client, person: Person, *, minutes_ago: float = 0) -> Client:
+def keep_login(
+    client: Client,
+    login: OwnLogin,
+    identity: Any,
+    *,
+    minutes_ago: float = 0,
+    acr: str = "substantial",
+) -> Client:
+    """Put the login ``login``'s callback would keep (one of segl's own faces) into the session."""
     session = client.session
     now = int(segl_clock.now().timestamp())
-    session[auth.SESSION] = {
-        "identity": str(person.identity.pk),
+    session[login.session_key] = {
+        "identity": str(identity.pk),
         "auth_time": now - int(minutes_ago * 60),
-        "acr": "substantial",
+        "acr": acr,
         "seen": now,
-        "epoch": person.identity.session_epoch,
+        "epoch": identity.session_epoch,
     }
     session.save()
     client.cookies["sessionid"] = session.session_key
     return client
+
+
+def portal_login(client: Client, person: Person, *, minutes_ago: float = 0) -> Client:
+    return keep_login(client, auth.PORTAL, person.identity, minutes_ago=minutes_ago)
 
 
 @pytest.fixture

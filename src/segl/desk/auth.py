@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from segl.centres.registry import Centre, centres
-from segl.centres.staff import roles_of
+from segl.centres.staff import DESK_ROLES, roles_of
 from segl.core.assurance import Level
 from segl.identities.models import Identity
 from segl.oidc.own_login import OwnLogin
@@ -36,6 +36,7 @@ DESK = OwnLogin(
     lifetime=lambda: int(settings.CONFIG.desk_session_minutes) * 60,
 )
 CENTRE = "desk_centre"
+DESK_STAFF = tuple(sorted(DESK_ROLES))  # the roles of the desk's own pages
 
 
 class Staff:
@@ -52,7 +53,7 @@ class Staff:
 
     @property
     def at_desk(self) -> bool:
-        return bool(self.roles & {"operator", "supervisor"})
+        return bool(self.roles & DESK_ROLES)
 
 
 def staff_of(request: HttpRequest) -> Staff | None:
@@ -116,6 +117,3 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A desk page anyone may open (logging in and out)."""
     view.desk_roles = frozenset()  # type: ignore[attr-defined]
     return view
-
-
-DESK_STAFF = ("operator", "supervisor")
