@@ -19,7 +19,7 @@ from segl.cli.refusals import SENTENCES, app_sentence, sentence
 from segl.core.pskc import TokenSeed
 from segl.core.pskc_writer import write_pskc
 from segl.core.secrets import Secret
-from tests.conftest import make_person
+from tests.conftest import make_device, make_person
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "segl"
 
@@ -269,6 +269,29 @@ def test_the_front_page_lists_the_demo_people_only(client):
     assert demo.token.serial in page and "demo-bo" in page
     assert "cli-made-1" not in page and by_hand.token.serial not in page
     assert "segl demo login" in page  # the demo password, on the demo person's row
+
+
+@pytest.mark.django_db
+def test_the_front_page_lists_the_devices_nobody_has_with_where_they_are(client):
+    from datetime import UTC, datetime
+
+    from segl.centres.stock import stock_deliver
+
+    # The centre's shelf takes the lower serial; the other stays in the central inventory.
+    shelf, central = make_device("code_display"), make_device("code_display")
+    stock_deliver(
+        centre="kbh-vesterbro", kind="code_display", count=1, now=datetime.now(UTC), actor="t"
+    )
+    owned = make_person("demo-anna")
+    page = client.get("/").content.decode()
+    rows = re.findall(
+        r"<tr><td><a href=\"/emulator/([A-Z0-9]+)/\">.*?</td><td>(.*?)</td></tr>", page
+    )
+    assert sorted(rows) == [
+        (shelf.serial, "Borgerservice Vesterbro"),
+        (central.serial, "Central inventory"),
+    ]
+    assert owned.token.serial not in dict(rows)
 
 
 def test_the_web_pages_do_not_import_the_demo():

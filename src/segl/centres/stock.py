@@ -118,3 +118,14 @@ def handover_device(*, visit: Visit, serial: str) -> str:
     if not (at_centre or theirs):
         raise StaffRefused("not_in_stock")
     return serial
+
+
+def devices_waiting(limit: int = 20) -> list[tuple[Device, str]]:
+    """Devices no one has yet, each with the centre whose shelf holds it ("" for the central
+    inventory): what the demo's front page lists for handing over and activating."""
+    devices = (
+        Device.objects.filter(status=Device.Status.IN_STOCK, assigned_to=None)
+        .select_related("stocked")
+        .order_by("kind", "serial")[:limit]
+    )
+    return [(d, d.stocked.centre if hasattr(d, "stocked") else "") for d in devices]

@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from segl.authenticators.selectors import active_devices_of
+from segl.centres.registry import centres
+from segl.centres.stock import devices_waiting
 
 from . import DEMO_PASSWORD, PEOPLE
 
@@ -16,5 +18,6 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "demo_password": DEMO_PASSWORD,
         "demo_authenticators": active_devices_of(entry["user_id"] for entry in PEOPLE),
+        "stock": [(device, centres().get(centre)) for device, centre in devices_waiting()],
     }
     return render(request, "demo/home.html", context)
