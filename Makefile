@@ -6,9 +6,9 @@ DATA   := var
 ENV_FILE := $(DATA)/segl.env
 LOCALE := src/segl/locale
 
-.PHONY: run test lint typecheck unit e2e bench messages compilemessages browser install install-dev lock audit clean
+.PHONY: run test lint typecheck unit e2e bench messages compilemessages browser speech install install-dev lock audit clean
 
-run: install $(ENV_FILE) compilemessages
+run: install $(ENV_FILE) compilemessages speech
 	@$(BIN)/segl init --env-file $(ENV_FILE) >/dev/null
 	@SEGL_ENV_FILE=$(ENV_FILE) $(BIN)/segl migrate --quiet
 	@SEGL_ENV_FILE=$(ENV_FILE) $(BIN)/segl demo load
@@ -23,13 +23,13 @@ run: install $(ENV_FILE) compilemessages
 
 # Two pytest-xdist workers, each with its own port, data directory and databases (tests/settings.py).
 # Tests go out one by one (--dist load): schemathesis gives its generated tests one node id.
-test: install-dev browser compilemessages lint typecheck
+test: install-dev browser speech compilemessages lint typecheck
 	$(BIN)/pytest -q -n 2 --dist load
 
 # The fast loop while working: every test but the browser ones, on two workers (after
 # `make install-dev` once; it does not reinstall, to stay quick).
-unit: compilemessages
-	$(BIN)/pytest -q -n 2 --dist load --ignore=tests/e2e
+unit: speech compilemessages
+	$(BIN)/pytest -q -n 2 --dist load --ignore=tests/e2e $(UNIT_ARGS)
 
 # Only the end-to-end tests: Debian's Chromium against the live server, on two workers.
 e2e: browser compilemessages
@@ -96,6 +96,14 @@ browser:
 	elif [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "Install Chromium (apt-get install chromium) for the end-to-end tests."; exit 1; fi
+
+# Debian's espeak-ng: the audio code reader's voice (its tests listen to it). Without it the
+# reader's page still shows the code and says plainly that it cannot speak.
+speech:
+	@if command -v espeak-ng >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; \
+	else echo "Install espeak-ng (apt-get install espeak-ng) for the audio code reader's voice."; fi
 
 clean:
 	rm -rf $(DATA)/test .pytest_cache .mypy_cache .ruff_cache

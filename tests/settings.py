@@ -2,10 +2,12 @@
 
 ``SEGL_TEST_PORT`` (default 8765) moves the live server, and so the issuer, when two checkouts
 test at once. Each pytest-xdist worker ("gw0", "gw1", …) takes the port 100 above the one
-before it, and a data directory and cache prefix of its own, so workers run side by side.
+before it, and a data directory, cache prefix and Redis database of its own, so workers run
+side by side.
 """
 
 import os
+import urllib.parse
 
 os.environ["SEGL_TEST_PORT"] = str(
     int(os.environ.get("SEGL_TEST_PORT", "8765"))
@@ -27,3 +29,11 @@ from segl.settings import CACHES, OAUTH2_PROVIDER
 
 OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"] = ["http", "https"]
 CACHES["default"]["KEY_PREFIX"] = "segl-test" + os.environ.get("PYTEST_XDIST_WORKER", "")
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A Redis database per worker: cache.clear() empties a whole database, and a test that
+    # clears it must not reset the counts another worker's test is making.
+    _redis = urllib.parse.urlsplit(CACHES["default"]["LOCATION"])
+    _db = int(_redis.path.strip("/") or 0) + int(
+        os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0
+    )
+    CACHES["default"]["LOCATION"] = _redis._replace(path=f"/{_db}").geturl()

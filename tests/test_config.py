@@ -44,6 +44,9 @@ def test_production_wants_https():
         ("SEGL_PAYMENT_PROVIDER", "Invoice"),
         ("SEGL_FAILURE_LIMIT", "101"),  # NIST SP 800-63B: no more than 100
         ("SEGL_FAILURE_LIMIT", "9"),
+        ("SEGL_SUPPORT_EMAIL", "support"),
+        ("SEGL_SUPPORT_EMAIL", "support@localhost"),
+        ("SEGL_SUPPORT_EMAIL", "Support <support@kommune.dk>"),
     ],
 )
 def test_malformed_values_are_named(name, value):
@@ -55,6 +58,15 @@ def test_the_failure_limit_is_100_unless_set_lower():
     assert load({**GOOD, "SEGL_BASE_URL": "https://id.example"}).failure_limit == 100
     lower = {**GOOD, "SEGL_BASE_URL": "https://id.example", "SEGL_FAILURE_LIMIT": "20"}
     assert load(lower).failure_limit == 20
+
+
+def test_the_support_address_is_the_demo_s_unless_set_and_none_in_production():
+    production = {**GOOD, "SEGL_BASE_URL": "https://id.example"}
+    assert load(production).support_email == ""
+    assert load({**production, "SEGL_SUPPORT_EMAIL": " hjaelp@kommune.dk "}).support_email == (
+        "hjaelp@kommune.dk"
+    )
+    assert load({"SEGL_ENV": "test"}).support_email == "support@segl.example"
 
 
 def test_short_secret_key_is_refused():

@@ -55,8 +55,9 @@ def test_a_hundred_wrong_passwords_block_the_password_and_tell_the_citizen(anna)
     assert identity.password_failures_total == 100 and identity.password_disabled_at is not None
     assert AuditEvent.objects.filter(action="password.disable", subject=anna.user_id).count() == 1
     assert AuditEvent.objects.filter(action="password.verify", outcome="disabled").count() == 1
-    notice = OutboxMessage.objects.get(purpose="password_disabled")
-    assert notice.to == anna.identity.person.phone and "segl app" in notice.text
+    # Anna has no app to log in with: the notice says what she can do instead.
+    notice = OutboxMessage.objects.get(purpose="password_disabled_no_app")
+    assert notice.to == anna.identity.person.phone and "citizen service centre" in notice.text
 
 
 def test_a_new_password_after_a_fresh_login_on_the_portal_recovers(anna, client, low_limit):

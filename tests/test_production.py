@@ -22,6 +22,7 @@ DEMO_URLS = [
     ("GET", "/emulator/"),
     ("GET", "/emulator/CD0000000018/"),
     ("POST", "/emulator/CD0000000018/"),
+    ("GET", "/emulator/AR0000000018/speech.wav"),
     ("GET", "/emulator/phone/"),
     ("POST", "/emulator/phone/"),
     ("GET", "/demo-bank/"),

@@ -15,6 +15,7 @@ segl.W003  SEGL_TRUSTED_PROXIES trusts a very wide network
 segl.W004  production behind a TLS proxy, but no SEGL_TRUSTED_PROXIES
 segl.E004  SEGL_PROOFING_TRUST does not load (a file that is no certificate, list or CRL)
 segl.W005  a revocation list in SEGL_PROOFING_TRUST is past its next update
+segl.W006  production without SEGL_SUPPORT_EMAIL (the accessibility statement has no address)
 =========  ===========================================================================
 """
 
@@ -82,6 +83,15 @@ def _production(config: Config) -> list[CheckMessage]:
                 hint="Every client then has the proxy's address, in rate limits and the audit "
                 "log; list the proxy's address in SEGL_TRUSTED_PROXIES.",
                 id="segl.W004",
+            )
+        )
+    if not config.support_email:
+        messages.append(
+            Warning(
+                "production without SEGL_SUPPORT_EMAIL.",
+                hint="The accessibility statement tells people where to report a barrier; set "
+                "SEGL_SUPPORT_EMAIL to an address someone reads.",
+                id="segl.W006",
             )
         )
     return messages

@@ -94,6 +94,10 @@ class Config:
     face_verifier: str = "review"
     face_vendor_url: str = ""
     face_vendor_token: str = field(repr=False, default="")
+    # Where citizens write about a barrier (the accessibility statement) or a problem.
+    support_email: str = ""
+    # The chip models accepted: models.json, their attestation roots, an MDS3 blob (decision 37).
+    chip_models: Path | None = None
 
     @property
     def issuer(self) -> str:
@@ -132,6 +136,16 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _email(env: dict[str, str], name: str, default: str) -> str:
+    """An e-mail address as people type it: something@somewhere, no spaces (or not set)."""
+    value = env.get(name, "").strip() or default
+    local, at, domain = value.rpartition("@")
+    plain = not any(c.isspace() or c in '<>",' for c in value)
+    if value and not (at and local and "." in domain.strip(".") and len(value) <= 254 and plain):
+        raise ConfigError(f"{name} must be an e-mail address such as support@example.dk")
+    return value
 
 
 def _networks(env: dict[str, str], name: str) -> tuple[Network, ...]:
@@ -243,6 +257,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
     hosts = tuple(h.strip() for h in hosts_raw.split(",") if h.strip()) or (parts.hostname,)
 
     data_dir = Path(env.get("SEGL_DATA_DIR", "var")).resolve()
+    demo = _bool(env, "SEGL_DEMO", name != "production")
     return Config(
         env=name,
         debug=_bool(env, "SEGL_DEBUG", False),
@@ -262,7 +277,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         flow_minutes=_int(env, "SEGL_FLOW_MINUTES", 10, 1, 60),
         rate_limit_ip_per_minute=_int(env, "SEGL_RATE_LIMIT_IP", 60, 1, 1_000_000),
         rate_limit_user_per_minute=_int(env, "SEGL_RATE_LIMIT_USER", 10, 1, 1_000_000),
-        demo=_bool(env, "SEGL_DEMO", name != "production"),
+        demo=demo,
         demo_rp_secret=env.get("SEGL_DEMO_RP_SECRET", ""),
         price_code_display_ore=_int(env, "SEGL_PRICE_CODE_DISPLAY_ORE", 4176, 0, 10**7),
         price_audio_code_reader_ore=_int(env, "SEGL_PRICE_AUDIO_CODE_READER_ORE", 4171, 0, 10**7),
@@ -275,9 +290,11 @@ def load(environ: dict[str, str] | None = None) -> Config:
         desk_session_minutes=_int(env, "SEGL_DESK_SESSION_MINUTES", 60, 5, 8 * 60),
         db_pool_max=_int(env, "SEGL_DB_POOL_MAX", 8, 1, 500),
         db_pool_timeout=_int(env, "SEGL_DB_POOL_TIMEOUT", 10, 1, 300),
+        support_email=_email(env, "SEGL_SUPPORT_EMAIL", "support@segl.example" if demo else ""),
+        chip_models=Path(env.get("SEGL_CHIP_MODELS") or data_dir / "chip-models").resolve(),
         **audit_settings(env),
         **operations_settings(env),
-        **proofing_settings(env, data_dir, demo=_bool(env, "SEGL_DEMO", name != "production")),
+        **proofing_settings(env, data_dir, demo=demo),
         app=app_policy(env),
     )
 
@@ -387,6 +404,7 @@ class AppPolicy:
     activation_code_days: int = 7  # an activation code is valid
     weakening_delay_hours: int = 24  # a change that weakens protection waits
     copy_minutes: int = 3  # the old app's QR code for a new phone is valid
+    report_pause_minutes: int = 60  # no login requests to the apps after "I did not start this"
 
     @property
     def request_window(self) -> timedelta:
@@ -395,6 +413,10 @@ class AppPolicy:
     @property
     def weakening_delay(self) -> timedelta:
         return timedelta(hours=self.weakening_delay_hours)
+
+    @property
+    def report_pause(self) -> timedelta:
+        return timedelta(minutes=self.report_pause_minutes)
 
 
 # Each setting's lowest and highest value: a lower or higher one is a mistake, not a policy.
@@ -413,6 +435,7 @@ APP_POLICY_BOUNDS: dict[str, tuple[int, int]] = {
     "activation_code_days": (1, 90),
     "weakening_delay_hours": (1, 30 * 24),
     "copy_minutes": (1, 15),
+    "report_pause_minutes": (1, 24 * 60),
 }
 
 

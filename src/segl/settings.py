@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "segl.notify",
     "segl.codedevice",
     "segl.app",
+    "segl.chip",
     "segl.centres",
     "segl.orders",
     "segl.proofing",

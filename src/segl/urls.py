@@ -35,6 +35,7 @@ if settings.CONFIG.demo:  # the front page says how to try the demo, and lists i
 
 urlpatterns = [
     path("", home, name="home"),
+    path("accessibility/", web_views.accessibility, name="accessibility"),
     path("healthz", web_views.healthz, name="healthz"),
     path("metrics", operations.metrics, name="metrics"),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -24,6 +24,7 @@ def test_activation_registers_the_apps_key_and_pin():
         "user_id": "cara-app-1",
         "name": "segl app",
         "approval_mode": "qr",
+        "weakening_delay_hours": 24,
         "biometrics": False,
         "pending_change": None,
     }

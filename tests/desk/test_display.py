@@ -114,7 +114,8 @@ def test_a_device_from_the_centres_stock_is_handed_over_and_activated(staff, des
     )
     assert desk.post(url + "device/", {"serial": token.serial.lower()}).status_code == 302
     page = display.get("/display/").content.decode()
-    assert "Activate your device" in page and token.serial in page
+    assert "Activate your code display" in page and token.serial in page
+    assert "Press the button on the code display" in page
     assert 'name="password"' in page  # the citizen has no password yet: it is chosen here
     passwords = {"password": SECRET, "password_again": SECRET}
     wrong = answer(display, {"code": token.wrong_code(), **passwords})

@@ -24,9 +24,10 @@ pytestmark = pytest.mark.e2e
 PIN = "2580"
 
 
-def start_login(page: Page, user_id: str) -> None:
+def start_login(page: Page, user_id: str, button: str = "Log in with segl") -> None:
+    """Demo Bank's ``button`` (a login, or "Approve a transfer with segl"), up to the app step."""
     page.goto("/demo-bank/")
-    page.get_by_role("button", name="Log in with segl").click()
+    page.get_by_role("button", name=button).click()
     page.get_by_label("User ID").fill(user_id)
     page.get_by_role("button", name="Continue").click()
     if not page.locator("[data-app-step]").count():
@@ -106,6 +107,7 @@ def test_i_did_not_start_this(page: Page, phone: PhoneApp, demo: Demo, tmp_path:
     start_login(page, "demo-anna")
     phone.scan_from(page, tmp_path)
     phone.page.get_by_role("button", name="I did not start this").click()
+    phone.page.get_by_role("button", name="Yes, report it").click()
     expect(phone.page.get_by_role("heading", level=1)).to_have_text("Thank you for telling us")
     expect(page.get_by_text("You told us that you did not start this.")).to_be_visible()
     assert AuditEvent.objects.filter(action="fraud.report", subject="demo-anna").count() == 1
@@ -125,17 +127,21 @@ def test_one_time_codes_after_the_24_hour_wait(
     app.get_by_role("link", name="App settings").click()
     app.get_by_label("One-time codes").check()
     app.get_by_role("button", name="Save").click()
-    expect(app.get_by_text("One-time codes take effect after")).to_be_visible()
+    # The wait in hours, and the time it ends.
+    expect(app.locator("[data-pending-change]")).to_contain_text(
+        "For your safety, the switch waits 24 hours: you can confirm it here from"
+    )
     expect(app.get_by_label("QR codes")).to_be_checked()
     try:
         clock.move(timedelta(hours=24))
         app.reload()
         app.get_by_role("button", name="Confirm one-time codes").click()
-        # A day later the app must be unlocked again before it changes anything.
+        # A day later the app must be unlocked again before it changes anything; the change
+        # asked for is made after the PIN, not forgotten.
         app.get_by_label("PIN code", exact=True).fill(PIN)
         app.get_by_role("button", name="Unlock").click()
-        app.get_by_role("button", name="Confirm one-time codes").click()
         expect(app.get_by_label("One-time codes")).to_be_checked()
+        expect(app.locator("[data-pending-change]")).to_have_count(0)
     finally:
         clock.reset()
 
@@ -194,9 +200,16 @@ def test_copy_to_another_phone(
         )
         code = new.locator("[data-proximity]").inner_text().strip()
         assert re.fullmatch(r"[0-9]{6}", code), code
+        # The old app notices the scan by itself.
+        expect(old.locator("[data-copy-status]")).to_have_text(
+            "The new app has scanned the QR code. Enter the code it shows below."
+        )
 
         old.get_by_label("Enter the code shown on the new phone or tablet").fill(code)
         old.get_by_role("button", name="Continue").click()
+        expect(old.locator("[data-copy-status]")).to_contain_text(
+            "Continue on the new phone or tablet"
+        )
 
         new.get_by_label("User ID").fill("demo-anna")
         new.get_by_role("button", name="I have entered the code").click()
@@ -207,7 +220,9 @@ def test_copy_to_another_phone(
         new.get_by_role("button", name="Continue").click()
         new.get_by_role("button", name="Not now").click()
         expect(new.get_by_role("heading", level=1)).to_have_text("Your segl app is activated")
+        # ... and that the copy is done, without being touched.
         expect(old.get_by_role("heading", level=1)).to_have_text("The new app is activated.")
+        expect(old.locator("[data-copy-status]")).to_have_count(0)
     finally:
         new.goto("about:blank")
         new_context.close()

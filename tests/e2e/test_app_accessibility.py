@@ -72,7 +72,7 @@ def phone(browser: Browser, demo: Demo, journal: Journal, request: pytest.Fixtur
 def test_every_app_page_passes_axe_and_reflows(
     page: Page, phone, demo: Demo, journal: Journal, language: str, tmp_path: Path
 ) -> None:
-    report = PageReport()
+    report = PageReport(themes=language == "da")
     app = phone(language)
     set_language(page.context, language)
 
@@ -110,7 +110,7 @@ def test_every_app_page_passes_axe_and_reflows(
 
     start_app_login(page, "demo-anna")
     report.check(page, "login: the app step with a QR code")
-    expect(app.locator("#picture")).to_be_visible()
+    expect(app.locator("#picture-button")).to_be_visible()
     report.check(app, "scan")
     app.locator("#picture").set_input_files(qr_screenshot(page.locator("img[data-qr]"), tmp_path))
     expect(app.locator("[data-swipe-handle]")).to_be_visible()
@@ -134,24 +134,36 @@ def test_every_app_page_passes_axe_and_reflows(
     report.check(app, "settings")
     app.locator("#mode-code").check()
     submit(app)
-    # The approval used up the unlock: a change asks for the PIN first.
+    # The approval used up the unlock: a change asks for the PIN first, then is made.
     app.locator("#pin").fill(PIN)
     submit(app)
-    app.locator("#mode-code").check()
-    submit(app)
-    expect(app.locator("form[data-change]")).to_be_visible()
+    expect(app.locator("[data-pending-change]")).to_be_visible()
     report.check(app, "settings, a change waiting")
+    app.locator("[data-ask=cancel-change]").click()
+    expect(app.locator("#cancel-change-ask")).to_be_visible()
+    report.check(app, "settings, cancelling the change asks first")
+    app.locator("#cancel-change-ask button.button--secondary").click()
     app.locator("a[href^='#copy-old/']").click()  # unlocked by the PIN a moment ago
     expect(app.locator(".qr img")).to_be_visible()
     report.check(app, "copy: the old app's QR code")
 
     other = phone(language)
     other.goto("/app/#copy-new")
-    expect(other.locator("#picture")).to_be_visible()
+    expect(other.locator("#picture-button")).to_be_visible()
     report.check(other, "copy: the new app scans")
     other.locator("#picture").set_input_files(qr_screenshot(app.locator(".qr img"), tmp_path))
     expect(other.locator("[data-proximity]")).to_be_visible()
     report.check(other, "copy: the new app's code")
+
+    app.goto("/app/#change-pin/demo-anna")
+    expect(app.locator("#old_pin")).to_be_visible()
+    report.check(app, "change PIN code")
+    app.locator("#old_pin").fill("9999")
+    app.locator("#pin").fill("1357")
+    app.locator("#pin_again").fill("1357")
+    submit(app)
+    expect(app.locator("[data-error-summary]")).to_be_focused()
+    report.check(app, "change PIN code, with an error")
 
     page.goto("/emulator/phone/")
     page.locator("form button[type=submit]").last.click()
@@ -194,9 +206,10 @@ def test_approve_with_the_keyboard_only(
     tab_to(app, lambda f: f["tag"] == "a", limit=1)
     app.keyboard.press("Enter")
     assert (focused(app) or {}).get("id") == "pin_again"
-    tab_to(app, lambda f: f["id"] == "temporary_pin", key="Shift+Tab")
-    app.keyboard.type(last_sms_pin(anna_phone()))
-    tab_to(app, lambda f: f["id"] == "pin", limit=1)
+    # What was typed stays, but for the two PIN codes that did not match.
+    expect(app.locator("#temporary_pin")).to_have_value(last_sms_pin(anna_phone()))
+    expect(app.locator("#pin")).to_have_value("")
+    tab_to(app, lambda f: f["id"] == "pin", key="Shift+Tab")
     app.keyboard.type(PIN)
     tab_to(app, lambda f: f["id"] == "pin_again", limit=1)
     app.keyboard.type(PIN)
@@ -217,8 +230,8 @@ def test_approve_with_the_keyboard_only(
     start_app_login(page, "demo-anna")
     expect(app.locator("h1")).to_have_text("Scan the QR code")
     shot = qr_screenshot(page.locator("img[data-qr]"), tmp_path)
-    tab_to(app, lambda f: f["id"] == "picture")
-    choose_file_by_keyboard(app, shot)
+    tab_to(app, lambda f: f["id"] == "picture-button")
+    choose_file_by_keyboard(app, shot, key="Enter")
 
     expect(app.locator("h1")).to_have_text("Can you approve?")
     tab_to(app, lambda f: f["tag"] == "button" and f["text"] == "Approve without swiping")

@@ -86,7 +86,7 @@ def approve_as_second(second: Page, what: str) -> None:
     expect(second.get_by_text("Done: Approved and done.")).to_be_visible()
 
 
-def test_a_walk_in_with_a_passport_leaves_with_a_code_display_and_logs_in_at_demo_bank(
+def test_a_walk_in_with_a_passport_leaves_with_an_audio_code_reader_and_logs_in_at_demo_bank(
     page: Page, demo: Demo, journal: Journal, screens
 ) -> None:
     set_language(page.context, "en")
@@ -129,7 +129,7 @@ def test_a_walk_in_with_a_passport_leaves_with_a_code_display_and_logs_in_at_dem
     expect(desk.get_by_text("frida-h (Active")).to_be_visible()
     stocked = (
         StockedDevice.objects.filter(
-            centre=DEMO_CENTRE, device__kind="code_display", handed_over_at=None
+            centre=DEMO_CENTRE, device__kind="audio_code_reader", handed_over_at=None
         )
         .select_related("device")
         .first()
@@ -138,26 +138,33 @@ def test_a_walk_in_with_a_passport_leaves_with_a_code_display_and_logs_in_at_dem
     serial = stocked.device.serial
     desk.get_by_label("Hand over a device: serial number").fill(serial)
     desk.get_by_role("button", name="Hand over and activate").click()
-    heading(display).to_have_text("Activate your device")
+    heading(display).to_have_text("Activate your audio code reader")
     expect(display.get_by_text(serial)).to_be_visible()
+    expect(display.get_by_text("it has one raised dot")).to_be_visible()
     device = Device(display.context, serial, demo.device_dir / f"{serial}.json")
-    code = device.press()
+    code = device.press_red()
     display.bring_to_front()
-    display.get_by_label("The code on the device").fill(code)
+    display.get_by_label("One-time code").fill(code)
     display.get_by_role("button", name="Activate").click()
     expect(
         display.get_by_text("Your device is activated. You can use it to log in.")
     ).to_be_visible()
     expect(desk.get_by_text("The device is activated.")).to_be_visible()
 
-    # Frida, at home: Demo Bank with the code display she was given and her own password.
+    # Frida, at home: Demo Bank with the audio code reader she was given and her password; the
+    # login page tells her where the red button is, as seed 000 does.
     home = screens()
     home.goto("/demo-bank/")
     home.get_by_role("button", name="Log in with segl").click()
     home.get_by_label("User ID").fill("frida-h")
     home.get_by_role("button", name="Continue").click()
     at_home = Device(home.context, serial, demo.device_dir / f"{serial}.json", device.last_step)
-    code = at_home.press()
+    # Seed 000: the first time, choose the audio code reader under "Change identification method".
+    home.get_by_role("link", name="Change identification method").click()
+    home.get_by_label("Audio code reader").check()
+    home.get_by_role("button", name="Continue").click()
+    expect(home.get_by_text("You can feel the button: it has one raised dot.")).to_be_visible()
+    code = at_home.press_red()
     home.bring_to_front()
     home.get_by_label("One-time code").fill(code)
     home.get_by_role("button", name="Continue").click()

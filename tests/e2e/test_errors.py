@@ -52,17 +52,17 @@ def test_a_missing_or_wrong_code_is_explained_next_to_the_field(
     anna = demo.device("demo-anna")
     to_code_page(page)
     hint = page.locator("#id_code-hint")
-    expect(hint).to_contain_text("Press the button on your code display")
+    expect(hint).to_contain_text("Press the button on the code display")
 
     page.get_by_role("button", name="Continue").click()
     expect_error_on_field(page, "id_code", "Enter the 6-digit one-time code")
-    expect(hint).to_contain_text("Press the button on your code display")
+    expect(hint).to_contain_text("Press the button on the code display")
 
     page.get_by_label("One-time code").fill(anna.wrong_code())
     page.get_by_role("button", name="Continue").click()
     expect_error_on_field(page, "id_code", "The one-time code is not correct")
     # The hint says how to get a code; it must stay when the code was wrong.
-    expect(hint).to_contain_text("Press the button on your code display")
+    expect(hint).to_contain_text("Press the button on the code display")
     page.locator("[data-error-summary] a").click()
     expect(page.get_by_label("One-time code")).to_be_focused()
 

@@ -133,13 +133,26 @@ def test_pickup_order(page: Page, demo: Demo, journal: Journal) -> None:
     assert journal.errors == []
 
 
+@pytest.mark.parametrize("kind", ["code_display", "audio_code_reader"])
 def test_fulfilment_to_delivery_then_activation_retires_the_old_device(
-    page: Page, demo: Demo, journal: Journal
+    page: Page, demo: Demo, journal: Journal, kind: str
 ) -> None:
+    name, question, title = {
+        "code_display": (
+            "Code display",
+            "Do you have a code display?",
+            "Activate your code display",
+        ),
+        "audio_code_reader": (
+            "Audio code reader",
+            "Do you have an audio code reader?",
+            "Activate your audio code reader",
+        ),
+    }[kind]
     set_language(page.context, "en")
     old_serial = demo.serials[("demo-anna", "code_display")]
     portal_login(page, demo.device("demo-anna"), "demo-anna")
-    choose_order(page)
+    choose_order(page, name)
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Confirm order").click()
     expect(page).to_have_url(ORDER_URL)
@@ -157,27 +170,38 @@ def test_fulfilment_to_delivery_then_activation_retires_the_old_device(
     serial = order.device.serial
     assert OutboxMessage.objects.filter(purpose="order_shipped", to="+4520000001").exists()
 
-    # Anna has it: she activates it with her CPR and passport numbers and a code from it.
+    # Anna has it: she activates it with her CPR and passport numbers and a code it shows or
+    # reads aloud (seed 000: "Do you have an audio code reader?", Yes, activate).
     page.goto("/portal/activate/")
+    page.get_by_role("link", name=name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(question)
     page.get_by_role("link", name="Yes, activate").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    if kind == "audio_code_reader":
+        expect(page.get_by_text("You can feel the button: it has one raised dot.")).to_be_visible()
     page.get_by_label("CPR number", exact=True).fill(ANNA_CPR)
     page.get_by_label("Passport number", exact=True).fill(ANNA_PASSPORT)
     page.get_by_label("Create a password").fill(NEW_PASSWORD)
     page.get_by_label("Repeat the password").fill(NEW_PASSWORD)
     page.get_by_label("Serial number").fill(serial)
     device = Device(page.context, serial, demo.device_dir / f"{serial}.json")
-    code = device.press()
+    code = device.press_red() if kind == "audio_code_reader" else device.press()
     page.bring_to_front()
     page.get_by_label("One-time code").fill(code)
     page.get_by_role("button", name="Activate").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your device is activated")
-    expect(
-        page.get_by_text(f"Your previous one ({old_serial}) can no longer be used")
-    ).to_be_visible()
-    active = Authenticator.objects.get(identity__user_id="demo-anna", status="active")
+    active = Authenticator.objects.get(identity__user_id="demo-anna", kind=kind, status="active")
     assert active.device.serial == serial
-    assert Authenticator.objects.get(device__serial=old_serial).status == "retired"
+    previous = page.get_by_text(f"Your previous one ({old_serial}) can no longer be used")
+    if kind == "code_display":
+        # One active device of a kind: the new code display replaces the old one.
+        expect(previous).to_be_visible()
+        assert Authenticator.objects.get(device__serial=old_serial).status == "retired"
+    else:
+        # An audio code reader is another kind: her code display goes on working.
+        expect(previous).to_have_count(0)
+        assert Authenticator.objects.get(device__serial=old_serial).status == "active"
     assert journal.errors == []
 
 

@@ -179,21 +179,26 @@ def test_an_id_card_then_the_app_on_another_phone_logs_in_at_high(
     log_in_at_demo_bank(page, tablet, "emil-larsen", tmp_path)
 
 
-def test_yes_activate_a_code_display_from_stock(page: Page, phones, demo: Demo):
+def test_yes_activate_an_audio_code_reader_from_stock(page: Page, phones, demo: Demo):
     from segl.authenticators.models import Device as InventoryDevice
     from segl.identities.models import Identity
 
     app = phones()
     prove(app, DORTE)
-    choose_user_id(app, "dorte-display")
+    choose_user_id(app, "dorte-reader")
     app.get_by_label("With a code display, audio code reader or chip").check()
     app.get_by_role("button", name="Next").click()
-    app.get_by_label("Code display", exact=True).check()
+    app.get_by_label("Audio code reader", exact=True).check()
     app.get_by_role("button", name="Next").click()
-    heading(app).to_have_text("Do you have a code display?")
+    heading(app).to_have_text("Do you have an audio code reader?")
     app.get_by_role("link", name="Yes, activate").click()
-    serial = InventoryDevice.objects.filter(kind="code_display", status="in_stock").first().serial
+    stock = InventoryDevice.objects.filter(kind="audio_code_reader", status="in_stock")
+    serial = stock.first().serial
     device = Device(demo.context, serial, demo.device_dir / f"{serial}.json")
+    # Seed 000's order: the password, the serial number, then the code read aloud.
+    labels = app.locator("form label").all_inner_texts()
+    assert labels == ["Create a password", "Repeat the password", "Serial number", "One-time code"]
+    expect(app.get_by_text("You can feel the button: it has one raised dot.")).to_be_visible()
     app.get_by_label("Create a password").fill("a long and private passphrase")
     app.get_by_label("Repeat the password").fill("a long and private passphrase")
     app.get_by_label("Serial number").fill(serial)
@@ -202,10 +207,12 @@ def test_yes_activate_a_code_display_from_stock(page: Page, phones, demo: Demo):
     expect(app.locator("[data-error-summary]")).to_contain_text("The one-time code is not correct.")
     app.get_by_label("Create a password").fill("a long and private passphrase")
     app.get_by_label("Repeat the password").fill("a long and private passphrase")
-    app.get_by_label("One-time code").fill(device.press())
+    code = device.press_red()
+    app.bring_to_front()
+    app.get_by_label("One-time code").fill(code)
     app.get_by_role("button", name="Activate").click()
-    heading(app).to_have_text("Your code display is activated")
-    identity = Identity.objects.get(user_id="dorte-display")
+    heading(app).to_have_text("Your audio code reader is activated")
+    identity = Identity.objects.get(user_id="dorte-reader")
     assert identity.ial == "high"
     assert identity.authenticators.get(device__serial=serial).status == "active"
 
@@ -234,7 +241,7 @@ def test_a_face_that_does_not_match_goes_to_review_and_is_refused(phones):
 
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_every_proofing_page_passes_axe_and_reflows(phones, language: str, journal: Journal):
-    report = PageReport()
+    report = PageReport(themes=language == "da")
     app = phones(language)
     if language == "da":
         app.goto("/app/")
@@ -329,7 +336,7 @@ def test_the_whole_journey_by_keyboard(phones):
     tab_to(app, lambda f: f["tag"] == "button")
     app.keyboard.press("Enter")
     heading(app).to_have_text("Scan the code on your passport or ID card")
-    tab_to(app, lambda f: f["id"] == "document")
+    tab_to(app, lambda f: f["id"] == "document-button")
     choose_file_by_keyboard(app, document(EMIL["document"]))
     expect(app.locator("[data-mrz-status]")).to_have_text("All check digits are correct.")
     tab_to(app, lambda f: f["id"] == "cpr")

@@ -48,6 +48,7 @@ def test_errors_fail_the_check_command(config, changes, expected):
         ({"trusted_proxies": (ip_network("10.0.0.0/8"),)}, "segl.W003"),
         ({"trusted_proxies": (ip_network("2001:db8::/32"),)}, "segl.W003"),
         ({"env": "production", "base_url": HTTPS}, "segl.W004"),
+        ({"env": "production", "base_url": HTTPS, "support_email": ""}, "segl.W006"),
     ],
 )
 def test_warnings_are_shown_and_pass(config, changes, expected):

@@ -48,6 +48,30 @@ def test_an_app_can_be_renamed_but_not_given_an_empty_name(logged_in, eva):
     assert "segl app: Eva&#x27;s phone" in logged_in.get("/portal/").content.decode()
 
 
+@pytest.mark.parametrize("name", ["segl app", "segl-app", "Segl  App", "segl-appen", ""])
+def test_an_app_called_what_every_app_is_called_is_named_once(logged_in, eva, name):
+    """Every app starts out named after its kind (the app sends "segl app" in its language):
+    the portal shows "segl app", not "segl app: segl app"."""
+    activate(emulator(), eva)
+    app = Authenticator.objects.get(identity=eva.identity, kind="app")
+    app.name = name
+    app.save(update_fields=["name"])
+    overview = logged_in.get("/portal/").content.decode()
+    assert '<th scope="row">segl app</th>' in overview
+    assert "segl app:" not in overview
+    page = logged_in.get(f"/portal/authenticators/{app.pk}/").content.decode()
+    assert "<h1>segl app</h1>" in page
+
+
+def test_the_navigation_is_in_the_page_s_column(logged_in):
+    """The portal's links sit at the top of the page's column, not above it on their own."""
+    for response in (logged_in.get("/portal/"), english().get("/portal/order/")):
+        html = response.content.decode()
+        column = html.index('<div class="panel panel--wide">')
+        nav = html.index('<nav class="portal-nav"')
+        assert column < nav < html.index("<h1", column), "the navigation is outside the column"
+
+
 def test_reporting_a_device_lost_suspends_it_at_once_and_a_login_with_it_fails(
     logged_in, eva, driver
 ):

@@ -222,3 +222,26 @@ def test_a_decoy_step_never_passes(driver, db):
     assert caught.value.reason == "request_unknown"
     flow = Flow.objects.get(pk=url.rstrip("/").split("/")[-1])
     assert flow.step == "app" and not flow.amr
+
+
+def test_a_user_id_whose_apps_are_paused_looks_like_an_unknown_one(rp, driver):
+    """ "I did not start this" pauses the identity's apps for an hour. Someone else who tries
+    the user ID meanwhile sees what they see for a user ID nobody has: the pause is for the
+    citizen's app to say, not for the login page."""
+    from tests.app.conftest import AppUser
+    from tests.app.test_rules import bound
+
+    person, tokens = make_identity(("code_display",), "app")
+    citizen = AppUser(person, emulator())
+    activate(citizen.app, person)
+    _, shown = bound(driver, citizen)
+    assert citizen.app.answer(citizen.user_id, shown, "fraud") == "rejected"
+    wrong = surely_wrong(tokens)
+    known = Attacker(rp, person.user_id).probe(wrong)
+    unknown = Attacker(rp, f"nobody-{next(_people)}").probe(wrong)
+    assert len(known) == len(unknown)
+    for seen_known, seen_unknown in zip(known, unknown, strict=True):
+        assert seen_known == seen_unknown
+    # No request reached the citizen's app meanwhile.
+    citizen.app.unlock(citizen.user_id, "2580")
+    assert citizen.app.pending(citizen.user_id) is None

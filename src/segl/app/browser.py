@@ -41,12 +41,13 @@ def step_context(step: StepContext) -> dict[str, Any]:
     request = services.app_request_current(step.flow_id)
     state = services.request_state(request, now)
     flow_id = step.flow_id
+    too_many = state in ("none", "cancelled", "expired") and decoy.too_many_requests(step, now)
     return {
         "app_request": request,
         "app_state": state,
         "code_digits": list(request.code) if request else [],
-        "too_many": state in ("none", "cancelled", "expired")
-        and decoy.too_many_requests(step, now),
+        "seconds_left": max(0, int((request.expires_at - now).total_seconds())) if request else 0,
+        "too_many": too_many,
         "status_url": reverse("flows:app-status", kwargs={"flow_id": flow_id}),
         "qr_url": reverse("flows:app-qr", kwargs={"flow_id": flow_id}),
         "retry_url": reverse("flows:retry", kwargs={"flow_id": flow_id, "prefix": "app"}),

@@ -74,9 +74,23 @@ def decoy_request_open(*, step: StepContext, now: datetime, ip: str = "") -> App
     return request
 
 
+def paused(step: StepContext, now: datetime) -> bool:
+    """Whether the flow's identity has an app whose citizen said "I did not start this" within
+    the pause. Until it ends, the identity's app step is a decoy's: no request reaches its
+    apps, and the login page shows what it shows for a user ID without an app, so that
+    someone who knows only the user ID learns neither that it has an app nor that its citizen
+    reported a login (decision 17). The citizen's own app says until when."""
+    return (
+        step.identity_id is not None
+        and step.authenticator_id is not None
+        and services.paused_until(step.identity_id, now) is not None
+    )
+
+
 def too_many_requests(step: StepContext, now: datetime) -> bool:
     """Whether the flow's user ID had 5 unanswered app requests in the last 10 minutes: its
-    identity's real ones if it has an app, else its decoy's."""
-    if step.authenticator_id is not None and step.identity_id is not None:
+    identity's real ones if it has an app (and is not paused), else its decoy's."""
+    has_app = step.identity_id is not None and step.authenticator_id is not None
+    if has_app and step.identity_id is not None and not paused(step, now):
         return services.too_many_requests(step.identity_id, now)
     return _unanswered(step.decoy_key, now) >= services.policy().requests_per_window

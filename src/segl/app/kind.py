@@ -85,7 +85,9 @@ class AppKind:
         return instance.authenticator
 
     def begin(self, *, step: StepContext, now: datetime, ip: str = "") -> None:
-        services.app_request_open(step=step, now=now, ip=ip)
+        if services.app_request_open(step=step, now=now, ip=ip) is None and decoy.paused(step, now):
+            # "I did not start this" paused the identity's apps: the step is a decoy's.
+            decoy.decoy_request_open(step=step, now=now, ip=ip)
 
     def begin_decoy(self, *, step: StepContext, now: datetime, ip: str = "") -> None:
         decoy.decoy_request_open(step=step, now=now, ip=ip)

@@ -23,6 +23,7 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern
+from django.utils.translation import gettext as _
 
 from segl.core.assurance import Level
 from segl.core.errors import SeglError
@@ -33,6 +34,16 @@ from .models import Authenticator
 
 # The step every kind's login may end with: the identity's password, checked by the flow.
 PASSWORD = "password"
+
+
+def cannot_be_used(device: str) -> str:
+    """What a login says of a method that cannot be used, alike for every user ID (decision 17):
+    what to do with another method, and without one."""
+    return _(
+        "Your %(device)s cannot be used. If you have another identification method, choose "
+        "“Change identification method”. If you have no other, get help at a citizen service "
+        "centre."
+    ) % {"device": device}
 
 
 def browser_key_hash(browser_key: str) -> str:

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from segl.core.passwords import MAX_LENGTH
+
 
 class SeglForm(forms.Form):
     """GOV.UK pattern: a field points at its hint and, when wrong, at its error message."""
@@ -29,3 +31,17 @@ class SeglForm(forms.Form):
         if error_id not in ids:
             attrs["aria-describedby"] = " ".join([*ids, error_id])
         attrs["aria-invalid"] = "true"
+
+
+class PasswordField(forms.CharField):
+    """A password as typed (not stripped), at most as long as the password policy allows. The
+    browser is not told the limit (``maxlength``): it would cut a longer password short without
+    a word, where the form says why it refuses it (``error_messages["max_length"]``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=MAX_LENGTH, strip=False, **kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs

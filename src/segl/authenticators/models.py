@@ -23,6 +23,11 @@ class Kind(models.TextChoices):
 
 
 DEVICE_KINDS = (Kind.CODE_DISPLAY, Kind.AUDIO_CODE_READER)
+# What the inventory holds: the code devices and chips (a chip's row has no seed; its kind's
+# folder, segl.chip, keeps the credential once it is activated).
+INVENTORY_KINDS = (*DEVICE_KINDS, Kind.CHIP)
+# What an app is called until its owner names it (the app sends its kind's name, translated).
+DEFAULT_APP_NAME = "segl app"
 
 
 class Device(models.Model):
@@ -34,7 +39,7 @@ class Device(models.Model):
         RETIRED = "retired", _("Retired")
 
     serial = models.CharField(max_length=32, unique=True)
-    kind = models.CharField(max_length=32, choices=[(k.value, k.label) for k in DEVICE_KINDS])
+    kind = models.CharField(max_length=32, choices=[(k.value, k.label) for k in INVENTORY_KINDS])
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_STOCK)
     algorithm = models.CharField(max_length=8, choices=[("totp", "TOTP"), ("hotp", "HOTP")])
     hash_algorithm = models.CharField(max_length=8, default="SHA1")
@@ -92,10 +97,10 @@ class Authenticator(models.Model):
 
     class Meta:
         constraints = [
-            # One active device of a kind at a time (seeds 000, 001).
+            # One active device of a kind at a time (seeds 000, 001), chips too.
             models.UniqueConstraint(
                 fields=["identity", "kind"],
-                condition=Q(status="active") & Q(kind__in=[k.value for k in DEVICE_KINDS]),
+                condition=Q(status="active") & Q(kind__in=[k.value for k in INVENTORY_KINDS]),
                 name="one_active_device_per_kind",
             ),
         ]

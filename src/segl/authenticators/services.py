@@ -177,7 +177,8 @@ def device_activate(
     the code is spent and set in the same transaction as the activation.
     """
     password_hash = password_hash_new(password, user_id=identity.user_id) if password else None
-    device = Device.objects.filter(serial=serial).first()
+    # A chip in the inventory is activated by a WebAuthn registration (segl.chip), not a code.
+    device = Device.objects.filter(serial=serial, kind__in=DEVICE_KINDS).first()
     if device is None:
         audit_record(
             action="device.activate",

@@ -6,11 +6,15 @@ import argparse
 import getpass
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from segl.core.errors import SeglError
 
 from .base import Commands, command, fail, group, json_flag, now, out, read_secret_file, refuse
 from .refusals import sentence
+
+if TYPE_CHECKING:
+    from segl.emulators.device_file import DeviceFile
 
 
 def register(commands: Commands) -> None:
@@ -26,6 +30,16 @@ def register(commands: Commands) -> None:
     p = command(device, "press", cmd_press, "press an emulated device's button", django=False)
     p.add_argument("serial")
     p.add_argument("--dir", help="device files folder (default: $SEGL_DEVICE_DIR or var/devices)")
+    p.add_argument(
+        "--with",
+        dest="digit",
+        type=int,
+        choices=range(10),
+        metavar="DIGIT",
+        help="audio code reader: hold the red button and press DIGIT (0 again, 9/7 volume, "
+        "6/4 speed, 1 language, 5 serial number)",
+    )
+    p.add_argument("--audio", metavar="WAV", help="audio code reader: write what it says here")
     json_flag(p)
 
     p = command(device, "resync", cmd_resync, "bring an HOTP token back in step")
@@ -101,8 +115,12 @@ def cmd_activate(args: argparse.Namespace) -> int:
 
 
 def cmd_press(args: argparse.Namespace) -> int:
-    """Press the button on an emulated device: prints the code from its device file only."""
-    from segl.emulators.device_file import DeviceFile, check_serial
+    """Press the button on an emulated device: prints the code from its device file only.
+
+    An audio code reader's red button is pressed alone, or held with ``--with DIGIT``; what it
+    says is written to ``--audio`` as a WAV file, spoken by espeak-ng.
+    """
+    from segl.emulators.device_file import check_serial, device_lock
 
     directory = Path(args.dir or os.environ.get("SEGL_DEVICE_DIR") or "var/devices")
     try:
@@ -114,11 +132,56 @@ def cmd_press(args: argparse.Namespace) -> int:
         return fail(
             f"There is no device file {path}. Give the folder of the device files with --dir."
         )
-    device = DeviceFile.load(path)
+    with device_lock(path):  # one press at a time, as the emulator's page takes them
+        return _press(args, path)
+
+
+def _press(args: argparse.Namespace, path: Path) -> int:
+    from segl.emulators.device_file import DeviceFile
+
+    try:
+        device = DeviceFile.load(path)
+    except ValueError as exc:
+        return fail(
+            f"The device file {path} cannot be read: {exc}. Make it again with segl factory."
+        )
+    if device.kind == "audio_code_reader":
+        return _press_reader(args, device)
+    if args.digit is not None or args.audio:
+        return fail("A code display has one button and no sound: leave out --with and --audio.")
     code = device.press(now())
     if device.algorithm == "hotp":
         device.dump(path)
-    out(args, {"serial": serial, "code": code}, code)
+    out(args, {"serial": device.serial, "code": code}, code)
+    return 0
+
+
+def _press_reader(args: argparse.Namespace, device: DeviceFile) -> int:
+    from segl.emulators.audio_reader import Keys, press, sound
+    from segl.emulators.speech import SpeechUnavailable
+
+    reaction = press(device, Keys(red=True, digit=args.digit), now())
+    if args.audio and reaction.said is None:
+        return fail(f"The reader said nothing ({reaction.event}); no {args.audio} was written.")
+    if args.audio and reaction.said is not None:
+        try:
+            wav = sound(device, reaction.said)
+        except SpeechUnavailable as exc:
+            return fail(f"No sound: {exc}. Install espeak-ng (apt-get install espeak-ng).")
+        Path(args.audio).write_bytes(wav)
+    settings = {"language": device.language, "volume": device.volume, "speed": device.speed}
+    data = {
+        "serial": device.serial,
+        "keys": str(Keys(red=True, digit=args.digit)),
+        "event": reaction.event,
+        "display": reaction.display,
+        "said": list(reaction.said) if reaction.said else None,
+        **settings,
+    }
+    if reaction.code:
+        data["code"] = reaction.code
+    text = reaction.display or f"({reaction.event})"
+    out(args, data, text)
     return 0
 
 

@@ -132,6 +132,7 @@ SENTENCES: Final[dict[str, str]] = {
     "app:pin_length": "A PIN code has 4 to 6 digits. Choose another PIN code.",
     "app:pin_digits": "A PIN code has only digits. Choose another PIN code.",
     "app:pin_too_simple": "That PIN code is too easy to guess. Choose another PIN code.",
+    "app:pin_same": "The new PIN code is the one the app has now. Choose another PIN code.",
     "app:app_locked": (
         "The app is locked after 5 wrong PIN codes. Activate it again with a new activation code."
     ),

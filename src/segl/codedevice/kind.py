@@ -20,12 +20,14 @@ from segl.authenticators.contract import (
     ActivationProof,
     AnswerForm,
     StepContext,
+    cannot_be_used,
 )
 from segl.authenticators.models import Authenticator, Device, Kind
 from segl.core.assurance import Level
 from segl.core.errors import Disabled, InvalidCode, Locked, ReplayedCode, SeglError
 from segl.identities.models import Identity
 
+from . import texts
 from .forms import CodeForm
 
 CODE = "code"
@@ -137,25 +139,27 @@ class OtpDeviceKind:
         return render(request, "codedevice/step.html", context, status=status)
 
     def code_hint(self) -> str:
-        if self.kind == Kind.AUDIO_CODE_READER:
-            return _(
-                "Press the red button at the bottom right of your audio code reader. Enter "
-                "the 6-digit one-time code it shows or reads aloud."
-            )
-        return _("Press the button on your code display. Enter the 6-digit one-time code it shows.")
+        return texts.code_hint(self.kind)
 
     def refusal(self, *, step: str, error: SeglError) -> str:
+        # The code is the login's first proof, so these words must not depend on what the
+        # identity has (decision 17): whoever typed the user ID would learn that it exists and
+        # owns more than this. They say what to do with another method and without one.
         device = Kind(self.kind).label
         if isinstance(error, Locked):
             return _(
                 "Your %(device)s is suspended because a wrong one-time code was entered 3 "
-                "times in a row. You can try again at %(time)s, or choose another "
-                "identification method."
+                "times in a row. You can try again at %(time)s. If you have another "
+                "identification method, you can use it now: choose “Change identification "
+                "method”. If you have no other, wait until %(time)s, or get help at a citizen "
+                "service centre."
             ) % {"device": device, "time": time_format(timezone.localtime(error.until), "H:i")}
         if isinstance(error, Disabled):
             return _(
-                "Your %(device)s is blocked after too many wrong one-time codes. Choose another "
-                "identification method, or activate a new device."
+                "Your %(device)s is blocked after too many wrong one-time codes. If you have "
+                "another identification method, choose “Change identification method”. If you "
+                "have no other, order a new device on the self-service portal, or get help at a "
+                "citizen service centre."
             ) % {"device": device}
         if isinstance(error, ReplayedCode):
             return _(
@@ -168,8 +172,5 @@ class OtpDeviceKind:
                 "button to get a new code."
             )
         if isinstance(error, services.DeviceError):
-            return _(
-                "Your %(device)s cannot be used. Choose another identification method or "
-                "contact segl support."
-            ) % {"device": device}
+            return cannot_be_used(str(device))
         return _("That did not work. Try again.")

@@ -28,6 +28,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from segl.core.errors import PasswordRejected, WrongPassword
 
 __all__ = [
+    "MAX_LENGTH",
+    "MIN_LENGTH",
     "REJECT_REASONS",
     "Argon2Params",
     "PasswordHasher",
@@ -39,6 +41,10 @@ __all__ = [
 ]
 
 REJECT_REASONS = frozenset({"too_short", "too_long", "common", "user_id"})
+
+# segl's policy: every form and every refusal that names a length says these numbers.
+MIN_LENGTH = 8
+MAX_LENGTH = 128
 
 # A user ID shorter than this is too likely to turn up in a password by chance.
 _MIN_USER_ID_IN_PASSWORD = 4
@@ -78,8 +84,8 @@ class Argon2Params:
 class PasswordPolicy:
     """Length bounds in code points after NFKC (NIST SP 800-63B §5.1.1.2)."""
 
-    min_length: int = 8
-    max_length: int = 128
+    min_length: int = MIN_LENGTH
+    max_length: int = MAX_LENGTH
 
     def __post_init__(self) -> None:
         # "Memorized secrets SHALL be at least 8 characters in length if chosen by the subscriber."

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -31,15 +33,31 @@ from segl.oidc.services import rp_add
 
 from . import CENTRE_STOCK, DEMO_CENTRE, DEMO_PASSWORD, NEWCOMERS, PEOPLE, DemoOff
 
+# Devices of each kind left in stock for orders on the portal and activation by hand.
+STOCK = 3
 
-def _make_devices(kind: str, count: int, now: datetime) -> list[str]:
-    """Make devices with the factory and import their PSKC file; return the serials."""
+
+def _same(kind: str, seed: object) -> str:
+    return kind
+
+
+def _make_devices(need: Counter[str]) -> dict[str, list[str]]:
+    """Make the devices with the factory, one batch (and PSKC file) per kind, and import them;
+    return each kind's serials. One batch each: a PSKC file's key takes a deliberate while to
+    derive, once to write and once to read."""
     out = Path(settings.CONFIG.device_dir).parent
-    passphrase = secrets.token_urlsafe(24).encode()
-    batch = make_batch(cast(Kind, kind), count, out, passphrase=passphrase)
-    seeds = parse_pskc(batch.pskc_path.read_bytes(), passphrase=passphrase)
-    device_import(seeds=seeds, kind_of=lambda s: kind, batch=batch.pskc_path.stem, actor="demo")
-    return list(batch.serials)
+    serials: dict[str, list[str]] = {}
+    for kind, count in need.items():
+        if count <= 0:
+            continue
+        passphrase = secrets.token_urlsafe(24).encode()
+        batch = make_batch(cast(Kind, kind), count, out, passphrase=passphrase)
+        seeds = parse_pskc(batch.pskc_path.read_bytes(), passphrase=passphrase)
+        device_import(
+            seeds=seeds, kind_of=partial(_same, kind), batch=batch.pskc_path.stem, actor="demo"
+        )
+        serials[kind] = list(batch.serials)
+    return serials
 
 
 def _person(entry: dict[str, Any]) -> Person:
@@ -109,15 +127,32 @@ def load(*, now: datetime) -> dict[str, Any]:
                 actor="demo",
             )
             created.append("Demo Bank")
-        for entry in PEOPLE:
-            if identity_by_user_id(entry["user_id"]) is not None:
-                continue
+        new_people = [e for e in PEOPLE if identity_by_user_id(e["user_id"]) is None]
+        # A small stock of devices, for orders on the portal and activation by hand, and the
+        # demo centre's shelf, for handing a device over at the desk.
+        stock = [
+            kind
+            for kind in ("code_display", "audio_code_reader")
+            if not Device.objects.filter(kind=kind, status=Device.Status.IN_STOCK).exists()
+        ]
+        shelf = {
+            kind: count
+            for kind, count in CENTRE_STOCK.items()
+            if not StockedDevice.objects.filter(centre=DEMO_CENTRE, device__kind=kind).exists()
+        }
+        need: Counter[str] = Counter()
+        for entry in new_people:
+            need.update(entry["devices"])
+        need.update({kind: STOCK for kind in stock})
+        need.update(shelf)
+        made = _make_devices(need)
+        for entry in new_people:
             person = _person(entry)
             identity = identity_create(
                 person=person, user_id=entry["user_id"], actor="demo", now=now
             )
             for kind in entry["devices"]:
-                (serial,) = _make_devices(kind, 1, now)
+                serial = made[kind].pop(0)
                 device_file = DeviceFile.load(Path(settings.CONFIG.device_dir) / f"{serial}.json")
                 # Activated a minute ago, so the code showing now has not been used.
                 activated = now - timedelta(seconds=60)
@@ -137,16 +172,9 @@ def load(*, now: datetime) -> dict[str, Any]:
                 _person(entry)
                 created.append(f"{entry['given_name']} (no segl yet)")
         created += _make_documents(now)
-        # A small stock of devices, for orders on the portal and activation by hand.
-        for kind in ("code_display", "audio_code_reader"):
-            if not Device.objects.filter(kind=kind, status=Device.Status.IN_STOCK).exists():
-                _make_devices(kind, 3, now)
-                created.append(f"3 of {kind} in stock")
-        # The demo centre's shelf, for handing a device over at the desk.
-        for kind, count in CENTRE_STOCK.items():
-            if not StockedDevice.objects.filter(centre=DEMO_CENTRE, device__kind=kind).exists():
-                _make_devices(kind, count, now)
-                stock_deliver(centre=DEMO_CENTRE, kind=kind, count=count, now=now, actor="demo")
-                created.append(f"{count} of {kind} at {DEMO_CENTRE}")
+        created += [f"{STOCK} of {kind} in stock" for kind in stock]
+        for kind, count in shelf.items():
+            stock_deliver(centre=DEMO_CENTRE, kind=kind, count=count, now=now, actor="demo")
+            created.append(f"{count} of {kind} at {DEMO_CENTRE}")
     text = ("demo data loaded: " + ", ".join(created)) if created else "demo data already there"
     return {"created": created, "text": text, "password": DEMO_PASSWORD}

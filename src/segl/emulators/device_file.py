@@ -7,8 +7,9 @@ just as a physical token knows nothing but what the factory put in it::
      "algorithm": "totp", "hash_algorithm": "SHA1", "digits": 6, "period": 30, "t0": 0,
      "counter": 0, "secret": "<base32>"}
 
-An audio code reader also keeps its settings: ``language`` (``da`` or ``en``), ``volume``
-(1-9) and ``speed`` (1-5).
+An audio code reader also keeps its settings, ``language`` (``da`` or ``en``), ``volume``
+(1-9) and ``speed`` (1-5), and what it is doing (``reader``: when it turns itself off, what its
+display shows, the code it showed and what it last said; ``audio_reader`` works these).
 
 Serial numbers are printed on the back of the device: two letters for the kind, nine digits,
 and a Luhn check digit over those nine (``CD1234567897``), so that a mistyped serial is caught
@@ -19,12 +20,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
@@ -35,10 +39,13 @@ from segl.core.secrets import Secret
 __all__ = [
     "FORMAT",
     "MANUFACTURER",
+    "SAYINGS",
     "DeviceFile",
     "Kind",
     "Language",
+    "ReaderState",
     "check_serial",
+    "device_lock",
     "make_serial",
     "serial_kind",
     "serial_number",
@@ -57,6 +64,11 @@ _LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
 _HASHES: Final[tuple[str, ...]] = get_args(Algorithm)
 _SERIAL = re.compile(r"(CD|AR)([0-9]{9})([0-9])")
 _VOLUMES, _SPEEDS = range(1, 10), range(1, 6)
+# What an audio code reader can say (``ReaderState.said``'s first half).
+SAYINGS: Final = frozenset(
+    {"code", "serial", "language", "volume", "volume_max", "volume_min"}
+    | {"speed", "speed_max", "speed_min"}
+)
 
 
 # --- serial numbers ------------------------------------------------------------------------
@@ -80,10 +92,15 @@ def make_serial(kind: Kind, n: int) -> str:
     """The ``n``-th serial number of a kind: prefix, nine digits, Luhn check digit."""
     if kind not in PREFIXES:
         raise ValueError(f"unknown device kind {kind!r}")
+    return numbered_serial(PREFIXES[kind], n)
+
+
+def numbered_serial(prefix: str, n: int) -> str:
+    """``prefix``, ``n`` in nine digits, and their Luhn check digit (code devices and chips)."""
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_NUMBER:
         raise ValueError(f"a serial number counts from 1 to {MAX_NUMBER}, not {n!r}")
     digits = f"{n:09d}"
-    return f"{PREFIXES[kind]}{digits}{_luhn_digit(digits)}"
+    return f"{prefix}{digits}{_luhn_digit(digits)}"
 
 
 def check_serial(raw: str) -> str:
@@ -116,6 +133,57 @@ def serial_number(serial: str) -> int:
 
 
 @dataclass
+class ReaderState:
+    """What an audio code reader is doing: it is on until ``on_until``; while on, its display
+    shows ``display`` and the code it last showed is ``code``; ``said`` is what it last said
+    (what, and the value: ``("code", "123456")``, ``("volume", "6")``)."""
+
+    on_until: datetime | None = None
+    display: str = ""
+    code: str = ""
+    said: tuple[str, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "on_until": self.on_until.isoformat() if self.on_until else None,
+            "display": self.display,
+            "code": self.code,
+            "said": list(self.said) if self.said else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> ReaderState:
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ValueError("the reader's state must be an object")
+        on_until, said = data.get("on_until"), data.get("said")
+        if said is not None and not (isinstance(said, list) and len(said) == 2):
+            raise ValueError("the reader's speech is a pair: what, and its value")
+        try:
+            state = cls(
+                on_until=datetime.fromisoformat(on_until) if on_until is not None else None,
+                display=data.get("display", ""),
+                code=data.get("code", ""),
+                said=(said[0], said[1]) if said is not None else None,
+            )
+        except (TypeError, ValueError, IndexError, KeyError):
+            raise ValueError("the reader's state is not readable") from None
+        if state.on_until is not None and state.on_until.tzinfo is None:
+            state.on_until = state.on_until.replace(tzinfo=UTC)
+        # Printable only: what the display shows and espeak-ng is given (no NUL, no lone
+        # surrogate, no terminal escapes).
+        texts = (state.display, state.code, *(state.said or ()))
+        if not all(
+            isinstance(text, str) and len(text) <= 16 and text.isprintable() for text in texts
+        ):
+            raise ValueError("the reader's display, code and speech are short printable texts")
+        if state.said is not None and state.said[0] not in SAYINGS:
+            raise ValueError(f"the reader cannot say {state.said[0]!r}")
+        return state
+
+
+@dataclass
 class DeviceFile:
     """The contents of one device; ``press()`` is its button."""
 
@@ -132,6 +200,7 @@ class DeviceFile:
     language: Language | None = None
     volume: int | None = None
     speed: int | None = None
+    reader: ReaderState | None = None
     # Where the device lives; press() writes the HOTP counter back here.
     path: Path | None = field(default=None, compare=False, repr=False)
 
@@ -151,6 +220,7 @@ class DeviceFile:
             language="da" if audio else None,
             volume=5 if audio else None,
             speed=3 if audio else None,
+            reader=ReaderState() if audio else None,
         )
 
     def seed(self) -> TokenSeed:
@@ -200,7 +270,7 @@ class DeviceFile:
         path = Path(path)
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path}: not a device file ({exc})") from None
         device = cls.from_json(raw)
         device.path = path
@@ -243,6 +313,7 @@ class DeviceFile:
         }
         if self.kind == "audio_code_reader":
             data.update(language=self.language, volume=self.volume, speed=self.speed)
+            data["reader"] = (self.reader or ReaderState()).to_json()
         return data
 
     @classmethod
@@ -266,6 +337,7 @@ class DeviceFile:
                 language=data.get("language", "da") if audio else None,
                 volume=data.get("volume", 5) if audio else None,
                 speed=data.get("speed", 3) if audio else None,
+                reader=ReaderState.from_json(data.get("reader")) if audio else None,
             )
         except KeyError as exc:
             raise ValueError(f"device file without {exc.args[0]!r}") from None
@@ -301,8 +373,20 @@ def _check(device: DeviceFile) -> None:
             raise ValueError("the volume must be 1 to 9")
         if device.speed not in _SPEEDS:
             raise ValueError("the speed must be 1 to 5")
-    elif (device.language, device.volume, device.speed) != (None, None, None):
-        raise ValueError("only an audio code reader has language, volume and speed")
+    elif (device.language, device.volume, device.speed, device.reader) != (None,) * 4:
+        raise ValueError("only an audio code reader has language, volume, speed and state")
+
+
+@contextmanager
+def device_lock(path: Path) -> Iterator[None]:
+    """Hold the device's lock (``SERIAL.json.lock`` beside its file) for a read, press and write:
+    the emulator's pages and ``segl device press`` take turns, as a real device has one user."""
+    with open(path.with_name(path.name + ".lock"), "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _b32decode(text: object) -> bytes:

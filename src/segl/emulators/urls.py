@@ -10,4 +10,5 @@ urlpatterns = [
     path("documents/face.jpg", documents.face, name="face"),
     path("documents/<str:name>", documents.document_file, name="document"),
     path("<str:serial>/", views.device_page, name="device"),
+    path("<str:serial>/speech.wav", views.speech, name="speech"),
 ]

@@ -1,4 +1,4 @@
-"""Emulator pages for code displays and audio code readers, and the demo's phone.
+"""Emulator pages for code displays and audio code readers (``reader_page``), and the demo's phone.
 
 Each device page reads only its device file (what the physical device contains), never the
 IdP's database, exactly as a real token knows nothing of the server. These pages belong to the
@@ -13,12 +13,14 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from segl import clock
 from segl.http import client_ip
 
-from .device_file import DeviceFile
+from .device_file import DeviceFile, device_lock
+from .reader_page import reader_page, speech_file
 
 SERIAL = re.compile(r"^[A-Z]{2}[0-9]{10}$")
 
@@ -30,6 +32,29 @@ def _device_path(serial: str) -> Path:
     if not path.is_file():
         raise Http404("no such device")
     return path
+
+
+class _Unreadable(Exception):
+    """A device file that is there but cannot be read (edited by hand, say)."""
+
+    def __init__(self, serial: str, reason: str) -> None:
+        super().__init__(reason)
+        self.serial, self.reason = serial, reason
+
+
+def _load(serial: str) -> DeviceFile:
+    try:
+        return DeviceFile.load(_device_path(serial))
+    except ValueError as exc:  # UnicodeDecodeError and json's errors are ValueErrors too
+        raise _Unreadable(serial, str(exc)) from None
+
+
+def _unreadable(request: HttpRequest, error: _Unreadable) -> HttpResponse:
+    message = _("The device file of %(serial)s cannot be read: %(reason)s") % {
+        "serial": error.serial,
+        "reason": error.reason,
+    }
+    return render(request, "segl/error.html", {"message": message}, status=409)
 
 
 def _demo_only() -> None:
@@ -47,9 +72,21 @@ def device_list(request: HttpRequest) -> HttpResponse:
     return render(request, "emulators/list.html", {"serials": serials})
 
 
+@require_http_methods(["GET", "POST"])
 def device_page(request: HttpRequest, serial: str) -> HttpResponse:
     _demo_only()
-    device = DeviceFile.load(_device_path(serial))
+    # One press at a time, as on the device: two at once would both change what one file holds.
+    with device_lock(_device_path(serial)):
+        return _device_page(request, serial)
+
+
+def _device_page(request: HttpRequest, serial: str) -> HttpResponse:
+    try:
+        device = _load(serial)
+    except _Unreadable as error:
+        return _unreadable(request, error)
+    if device.kind == "audio_code_reader":
+        return reader_page(request, device)
     code = ""
     if request.method == "POST":
         code = device.press(clock.now())
@@ -58,6 +95,18 @@ def device_page(request: HttpRequest, serial: str) -> HttpResponse:
         if request.headers.get("Accept") == "application/json":
             return JsonResponse({"serial": device.serial, "code": code})
     return render(request, "emulators/device.html", {"device": device, "code": code})
+
+
+@require_http_methods(["GET"])
+def speech(request: HttpRequest, serial: str) -> HttpResponse:
+    _demo_only()
+    try:
+        device = _load(serial)
+    except _Unreadable as error:
+        return _unreadable(request, error)
+    if device.kind != "audio_code_reader":
+        raise Http404("a code display has no sound")
+    return speech_file(request, device)
 
 
 @require_http_methods(["GET", "POST"])

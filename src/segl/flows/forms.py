@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from segl.authenticators.contract import AnswerForm
-from segl.authenticators.forms import SeglForm
+from segl.authenticators.forms import PasswordField, SeglForm
 
 
 class UserIdForm(SeglForm):
@@ -48,12 +48,14 @@ class MethodForm(SeglForm):
 class PasswordForm(AnswerForm):
     field = "password"
 
-    password = forms.CharField(
+    password = PasswordField(
         label=_("Password"),
-        max_length=1024,
-        strip=False,
         help_text=_("You created this password when you activated your device."),
-        error_messages={"required": _("Enter your password")},
+        # No password segl accepted is longer, so a longer one is simply not the password.
+        error_messages={
+            "required": _("Enter your password"),
+            "max_length": _("The password is not correct. Try again."),
+        },
         widget=forms.PasswordInput(
             attrs={
                 "autocomplete": "current-password",

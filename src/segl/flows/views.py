@@ -16,11 +16,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from segl import clock
-from segl.authenticators.contract import PASSWORD, AnswerForm
+from segl.authenticators.contract import PASSWORD, AnswerForm, cannot_be_used
 from segl.authenticators.models import Kind
 from segl.authenticators.registry import kind_of
 from segl.core import flows as core
 from segl.core.errors import Disabled, FlowExpired, FlowStateError, Locked, SeglError
+from segl.core.words import first_up
 from segl.http import browser_key, client_ip, rate_limited, user_rate_limited
 
 from . import browser_memory, methods, services
@@ -278,10 +279,7 @@ class StepView(FlowView):
     def refusal_message(self, step: str, exc: SeglError) -> str:
         if step != PASSWORD:
             if isinstance(exc, services.FlowRefused):
-                return _(
-                    "Your %(device)s cannot be used. Choose another identification method or "
-                    "contact segl support."
-                ) % {"device": Kind(self.flow.method).label}
+                return cannot_be_used(str(Kind(self.flow.method).label))
             return kind_of(self.flow.method).refusal(step=step, error=exc)
         if isinstance(exc, Locked):
             return _(
@@ -289,9 +287,17 @@ class StepView(FlowView):
                 "again at %(time)s."
             ) % {"time": _local_time(exc.until)}
         if isinstance(exc, Disabled):
+            # The password step comes after the code: whoever is here has proven the device,
+            # and may be told what else the identity has.
+            if methods.owned_authenticator(self.flow, Kind.APP.value) is not None:
+                return _(
+                    "Your password is blocked after too many wrong attempts. Log in with the "
+                    "segl app to choose a new one, or visit a citizen service centre."
+                )
             return _(
-                "Your password is blocked after too many wrong attempts. Log in with the "
-                "segl app to choose a new one, or visit a citizen service centre."
+                "Your password is blocked after too many wrong attempts. You choose a new one "
+                "when you activate a new code display or audio code reader, on the self-service "
+                "portal or at a citizen service centre."
             )
         return _("The password is not correct. Try again.")
 
@@ -301,7 +307,10 @@ class MethodView(FlowView):
     list for every user ID (decision 17)."""
 
     def choices(self) -> list[tuple[str, str]]:
-        return [(kind, str(Kind(kind).label)) for kind in methods.offered_methods(self.flow)]
+        # Each starts a line: capitalised, but "segl-appen" stays in lower case.
+        return [
+            (kind, first_up(str(Kind(kind).label))) for kind in methods.offered_methods(self.flow)
+        ]
 
     def get(self, request: HttpRequest, flow_id: str) -> HttpResponse:
         state = self.flow.state

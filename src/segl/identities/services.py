@@ -226,7 +226,10 @@ def identity_verify_password(
                 audit_record(
                     action="password.disable", subject=identity.user_id, ip=ip, data=data, at=now
                 )
-                tell(identity.person, "password_disabled", now=now)
+                # Only someone with an app in use is told to log in with it.
+                has_app = identity.authenticators.filter(kind="app", status="active").exists()
+                notice = "password_disabled" if has_app else "password_disabled_no_app"
+                tell(identity.person, notice, now=now)
         else:
             state = record_success(state)
             if hasher().needs_rehash(identity.password_hash):

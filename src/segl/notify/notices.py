@@ -53,7 +53,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "You asked to approve with one-time codes. It takes effect in 24 hours.",
     ),
     "delayed_change_effective": (
-        "Du godkender nu med engangskoder i din segl app.",
+        "Du godkender nu med engangskoder i din segl-app.",
         "You now approve with one-time codes in your segl app.",
     ),
     "delayed_change_cancelled": (
@@ -61,8 +61,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The switch to one-time codes has been cancelled.",
     ),
     "fraud_reported_in_app": (
-        "Du har afvist et login, du ikke selv startede, og vi har registreret din anmeldelse.",
-        "You rejected a login you did not start, and we have recorded your report.",
+        "Du har afvist et login, du ikke selv startede, og vi har registreret din anmeldelse. "
+        "Din segl-app tager ikke imod anmodninger om login de næste {minutes} minutter. Har du "
+        "givet dit bruger-ID, din adgangskode eller en kode til nogen, så skift adgangskode på "
+        "selvbetjeningen, eller gå i Borgerservice.",
+        "You rejected a login you did not start, and we have recorded your report. Your segl "
+        "app takes no login requests for the next {minutes} minutes. If you gave your user ID, "
+        "password or a code to anyone, change your password on the self-service portal, or "
+        "visit a citizen service centre.",
     ),
     "fraud_report_recorded": (
         "Vi har modtaget din anmeldelse af misbrug.",
@@ -80,9 +86,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "password_disabled": (
         "Adgangskoden til dit segl er spærret efter for mange forkerte forsøg. Log på med din "
-        "segl app og vælg en ny, eller gå i Borgerservice.",
+        "segl-app og vælg en ny, eller gå i Borgerservice.",
         "The password of your segl is blocked after too many wrong tries. Log in with your segl "
         "app and choose a new one, or visit a citizen service centre.",
+    ),
+    # The same, to someone with no segl app to log in with.
+    "password_disabled_no_app": (
+        "Adgangskoden til dit segl er spærret efter for mange forkerte forsøg. Du vælger en ny, "
+        "når du tager en ny kodeviser eller kodeoplæser i brug på selvbetjeningen eller i "
+        "Borgerservice.",
+        "The password of your segl is blocked after too many wrong tries. You choose a new one "
+        "when you activate a new code display or audio code reader, on the self-service portal "
+        "or at a citizen service centre.",
     ),
     "identification_disabled": (
         "Identifikation med dit CPR-nummer og pasnummer er spærret efter for mange forkerte "
@@ -91,7 +106,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "wrong tries. Log in to the self-service portal with your segl to open it again.",
     ),
     "proofing_confirmed": (
-        "Din identitet er bekræftet. Åbn segl appen inden for et døgn for at tage segl i brug.",
+        "Din identitet er bekræftet. Åbn segl-appen inden for et døgn for at tage segl i brug.",
         "Your identity has been confirmed. Open the segl app within a day to start using segl.",
     ),
     "proofing_refused": (
@@ -105,29 +120,34 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Your segl was started again with your passport. What you used before no longer works. "
         "If this was not you, visit a citizen service centre at once.",
     ),
+    "app_pin_changed": (
+        "Pinkoden til din segl-app er ændret. Kontakt segl, hvis det ikke var dig.",
+        "The PIN code of your segl app has been changed. Contact segl if it was not you.",
+    ),
     "app_locked": (
-        "Din segl app er spærret efter 5 forkerte pinkoder. Aktivér den igen for at bruge den.",
+        "Din segl-app er spærret efter 5 forkerte pinkoder. Aktivér den igen for at bruge den.",
         "Your segl app is locked after 5 wrong PIN codes. Activate it again to use it.",
     ),
 }
 
 KIND_NAMES: dict[str, tuple[str, str]] = {
-    "app": ("segl app", "segl app"),
+    "app": ("segl-app", "segl app"),
     "code_display": ("kodeviser", "code display"),
     "audio_code_reader": ("kodeoplæser", "audio code reader"),
     "chip": ("chip", "chip"),
 }
 
 
-def notice_text(purpose: str, *, kind: str = "") -> str:
+def notice_text(purpose: str, *, kind: str = "", minutes: int = 0) -> str:
     danish, english = TEXTS[purpose]
     what, what_en = KIND_NAMES.get(kind, ("", ""))
-    return f"segl: {danish.format(what=what)} {english.format(what_en=what_en)}"
+    danish = danish.format(what=what, minutes=minutes)
+    return f"segl: {danish} {english.format(what_en=what_en, minutes=minutes)}"
 
 
-def tell(person: Person, purpose: str, *, now: datetime, kind: str = "") -> None:
+def tell(person: Person, purpose: str, *, now: datetime, kind: str = "", minutes: int = 0) -> None:
     """Send the notice ``purpose`` to the person's phone and e-mail, where the register has them."""
-    send_to(person, notice_text(purpose, kind=kind), purpose=purpose, now=now)
+    send_to(person, notice_text(purpose, kind=kind, minutes=minutes), purpose=purpose, now=now)
 
 
 def send_to(person: Person, text: str, *, purpose: str, now: datetime) -> None:

@@ -7,11 +7,15 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from segl.authenticators.forms import SeglForm
+from segl.authenticators.forms import PasswordField, SeglForm
 from segl.centres.registry import centres
+from segl.codedevice import texts
 from segl.flows.forms import UserIdForm
 
-from .refusals import refusal
+from .refusals import REFUSALS, refusal
+
+# A password longer than the policy allows is refused with the policy's own words.
+TOO_LONG = REFUSALS["password_too_long"]
 
 KIND_CHOICES = [
     ("code_display", _("Code display")),
@@ -151,21 +155,17 @@ class OrderForm(IdentifyFields):
 
 
 class NewPasswordFields(SeglForm):
-    new_password = forms.CharField(
+    new_password = PasswordField(
         label=_("Create a password"),
-        max_length=1024,
-        strip=False,
         help_text=_("At least 8 characters. You enter it every time you log in with the device."),
-        error_messages={"required": _("Create a password")},
+        error_messages={"required": _("Create a password"), "max_length": TOO_LONG},
         widget=forms.PasswordInput(
             attrs={"autocomplete": "new-password", "aria-describedby": "id_new_password-hint"}
         ),
     )
-    confirm_password = forms.CharField(
+    confirm_password = PasswordField(
         label=_("Repeat the password"),
-        max_length=1024,
-        strip=False,
-        error_messages={"required": _("Repeat the password")},
+        error_messages={"required": _("Repeat the password"), "max_length": TOO_LONG},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -184,7 +184,6 @@ class ActivateForm(IdentifyFields, NewPasswordFields):
     serial = forms.CharField(
         label=_("Serial number"),
         max_length=32,
-        help_text=_("You find it on the back of the device."),
         error_messages={"required": _("Enter the serial number from the back of the device")},
         widget=forms.TextInput(
             attrs={
@@ -198,7 +197,6 @@ class ActivateForm(IdentifyFields, NewPasswordFields):
     code = forms.CharField(
         label=_("One-time code"),
         max_length=20,
-        help_text=_("Press the button: the 6-digit code is shown or read aloud."),
         error_messages={"required": _("Enter the 6-digit one-time code")},
         widget=forms.TextInput(
             attrs={
@@ -211,8 +209,10 @@ class ActivateForm(IdentifyFields, NewPasswordFields):
 
     field_order = ["cpr", "passport", "new_password", "confirm_password", "serial", "code"]
 
-    def __init__(self, *args: Any, logged_in: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, logged_in: bool, kind: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["serial"].help_text = texts.serial_hint(kind)
+        self.fields["code"].help_text = texts.code_hint(kind)
         self.logged_in = logged_in
         if logged_in:
             del self.fields["cpr"], self.fields["passport"]
@@ -231,12 +231,13 @@ class ActivateForm(IdentifyFields, NewPasswordFields):
 
 
 class PasswordChangeForm(NewPasswordFields):
-    current_password = forms.CharField(
+    current_password = PasswordField(
         label=_("Current password"),
-        max_length=1024,
-        strip=False,
         required=False,
-        error_messages={"required": _("Enter your current password")},
+        error_messages={
+            "required": _("Enter your current password"),
+            "max_length": REFUSALS["password_wrong"],
+        },
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     field_order = ["current_password", "new_password", "confirm_password"]

@@ -74,7 +74,7 @@ REFUSALS: dict[str, Promise] = {
     "already_reported": _("You have already reported this."),
     # Passwords (the policy's reasons, then the checks of the current one).
     "password_too_short": _("Your password must be at least 8 characters long"),
-    "password_too_long": _("Your password can be at most 64 characters long"),
+    "password_too_long": _("Your password can be at most 128 characters long"),
     "password_common": _("This password is too common. Choose one that is harder to guess"),
     "password_user_id": _("Your password must not contain your user ID"),
     "password_refused": _("Choose another password"),

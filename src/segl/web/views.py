@@ -1,9 +1,12 @@
-"""Pages that belong to no journey: the front page, health, errors."""
+"""Pages that belong to no journey: the front page, the accessibility statement, health,
+errors."""
 
 from __future__ import annotations
 
 import sys
+from datetime import date
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -14,6 +17,17 @@ from segl.database import RETRY_AFTER_SECONDS, is_busy
 def home(request: HttpRequest) -> HttpResponse:
     """The front page. With the demo on, the demo's own page takes its place (segl.demo.views)."""
     return render(request, "segl/home.html")
+
+
+# When the accessibility statement was last made true: change it with the statement.
+STATEMENT_DATE = date(2026, 11, 30)
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement: how segl meets WCAG 2.2 AA, what does not yet, how to report
+    a barrier and where to complain (the form of the Danish web accessibility act's statements)."""
+    context = {"support_email": settings.CONFIG.support_email, "statement_date": STATEMENT_DATE}
+    return render(request, "segl/accessibility.html", context)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

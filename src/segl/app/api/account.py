@@ -1,4 +1,4 @@
-"""The app's own state: who it is, unlocking it, its approval mode, and retiring it."""
+"""The app's own state: who it is, unlocking it, its PIN, its approval mode, and retiring it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from segl.http import client_ip
 from ..models import AppInstance
 from ..services import approval_mode as modes
 from ..services.lifecycle import app_retire
-from ..services.unlock import app_unlock
+from ..services.unlock import app_pin_change, app_unlock
 from .base import describe, sync_view, text_field
 
 
@@ -30,6 +30,20 @@ def unlock(request: HttpRequest, data: dict[str, Any], instance: AppInstance) ->
         instance_id=instance.pk, pin=text_field(data, "pin"), now=clock.now(), ip=client_ip(request)
     )
     return JsonResponse({"unlocked_until": until.isoformat()})
+
+
+@require_POST
+@sync_view(needs_instance=True)
+def pin_change(request: HttpRequest, data: dict[str, Any], instance: AppInstance) -> JsonResponse:
+    """A new PIN code for the app, given its current one."""
+    app_pin_change(
+        instance_id=instance.pk,
+        old_pin=text_field(data, "old_pin"),
+        new_pin=text_field(data, "pin"),
+        now=clock.now(),
+        ip=client_ip(request),
+    )
+    return JsonResponse({"changed": True})
 
 
 @require_POST

@@ -18,7 +18,7 @@ from segl.http import client_ip, hit
 
 from ..models import AppInstance
 from ..services.approval_mode import approval_mode_pending
-from ..services.base import AppRefused, WrongPin
+from ..services.base import AppRefused, WrongPin, policy
 from ..services.dpop import dpop_accept, instance_for
 
 # HTTP status for each refusal; anything else is a 400.
@@ -149,6 +149,8 @@ def describe(instance: AppInstance) -> dict[str, Any]:
         "user_id": instance.authenticator.identity.user_id,
         "name": instance.authenticator.name,
         "approval_mode": instance.approval_mode,
+        # How long a switch to one-time codes waits, for the app to say it in hours.
+        "weakening_delay_hours": policy().weakening_delay_hours,
         "biometrics": bool(instance.biometric_credential),
         "pending_change": (
             {

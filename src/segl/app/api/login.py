@@ -19,9 +19,9 @@ from segl.http import browser_key, client_ip
 from .. import doorbell
 from ..models import AppInstance
 from ..services.answers import app_request_answer
-from ..services.base import AppRefused
+from ..services.base import AppRefused, policy
 from ..services.dpop import instance_for
-from ..services.requests import app_request_bind, pending_for
+from ..services.requests import app_request_bind, paused_until, pending_for
 from .base import app_rate_limited, dpop_proof, error, refusal, sync_view, text_field
 
 LONG_POLL_SECONDS = 25
@@ -54,6 +54,8 @@ def bind(
         "text_sha256": bound.text_sha256,
         "channel": bound.channel,
         "expires_at": bound.expires_at.isoformat(),
+        # How long "I did not start this" keeps logins from asking this user ID's apps.
+        "report_pause_minutes": policy().report_pause_minutes,
         # Same device: where to send the citizen back to once they have answered.
         "return_url": (
             settings.CONFIG.base_url + reverse("flows:step", kwargs={"flow_id": bound.flow})
@@ -69,17 +71,19 @@ def bind(
 def answer(
     request: HttpRequest, data: dict[str, Any], instance: AppInstance, request_id: str
 ) -> JsonResponse:
+    now = clock.now()
     try:
         status = app_request_answer(
             instance=instance,
             request_id=request_id,
             signed=text_field(data, "approval"),
-            now=clock.now(),
+            now=now,
             ip=client_ip(request),
         )
     except FlowError:
         raise AppRefused("request_cancelled") from None
-    return JsonResponse({"status": status})
+    until = paused_until(instance.authenticator.identity_id, now)
+    return JsonResponse({"status": status, "paused_until": until.isoformat() if until else None})
 
 
 def _pending_payload(instance: AppInstance) -> dict[str, Any] | None:
@@ -93,6 +97,13 @@ def _pending_payload(instance: AppInstance) -> dict[str, Any] | None:
         "mode": instance.approval_mode,
         "expires_at": request.expires_at.isoformat(),
     }
+
+
+def _paused(instance: AppInstance) -> str | None:
+    """Until when "I did not start this" keeps logins from asking this app, if it does: the app
+    says so while it waits, since the login page does not (decision 17)."""
+    until = paused_until(instance.authenticator.identity_id, clock.now())
+    return until.isoformat() if until else None
 
 
 def _pending_auth(request: HttpRequest) -> AppInstance:
@@ -120,5 +131,6 @@ async def pending(request: HttpRequest) -> HttpResponse:
     while True:
         found = await doorbell.look(_pending_payload, instance)
         if found is not None or asyncio.get_running_loop().time() >= deadline:
-            return JsonResponse({"request": found})
+            paused = await doorbell.look(_paused, instance)
+            return JsonResponse({"request": found, "paused_until": paused})
         bell = await doorbell.wait(key, bell, longest=POLL_INTERVAL)

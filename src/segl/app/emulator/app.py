@@ -152,6 +152,15 @@ class AppEmulator:
         answer = self.call("POST", "unlock", {"pin": pin}, key=self.registration(user_id).key)
         return str(answer["unlocked_until"])
 
+    def change_pin(self, user_id: str, old_pin: str, pin: str) -> None:
+        """A new PIN for the app, given its current one."""
+        self.call(
+            "POST",
+            "settings/pin",
+            {"old_pin": old_pin, "pin": pin},
+            key=self.registration(user_id).key,
+        )
+
     def _origin(self) -> str:
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}"

@@ -8,7 +8,7 @@ erases a counted attempt.
 
     dpop           who is asking (RFC 9449 proofs, the app instance they name)
     activation     activation codes, the temporary PIN, the app's key and PIN
-    unlock         the PIN unlock that every answer and setting needs
+    unlock         the PIN unlock that every answer and setting needs, and changing the PIN
     requests       the app's part of a login and the binding (QR, code, same device)
     answers        the signed answer: approve, reject, "I did not start this"
     approval_mode  QR codes or one-time codes (a weakening change waits)
@@ -47,12 +47,13 @@ from .requests import (
     app_request_bind,
     app_request_current,
     app_request_open,
+    paused_until,
     pending_for,
     qr_text,
     request_state,
     too_many_requests,
 )
-from .unlock import app_unlock
+from .unlock import app_pin_change, app_unlock
 
 __all__ = [
     "COPY_PREFIX",
@@ -65,6 +66,7 @@ __all__ = [
     "activation_code_issue",
     "activation_finish",
     "activation_start",
+    "app_pin_change",
     "app_purge",
     "app_request_answer",
     "app_request_bind",
@@ -86,6 +88,7 @@ __all__ = [
     "dpop_accept",
     "instance_for",
     "new_activation",
+    "paused_until",
     "pending_for",
     "policy",
     "qr_text",

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from segl.audit.services import audit_record
-from segl.authenticators.models import Authenticator, Kind
+from segl.authenticators.models import DEFAULT_APP_NAME, Authenticator, Kind
 from segl.core.dpop import DpopProof
 from segl.core.errors import SeglError
 from segl.identities.models import Identity
@@ -71,7 +71,11 @@ def new_activation(
 
 def activation_start(*, user_id: str, code: str, now: datetime, ip: str = "") -> AppActivation:
     """User ID and activation code → a temporary PIN by SMS. Whether the user ID or the code
-    was wrong is not told apart."""
+    was wrong is not told apart; that one was left empty is (it is no try)."""
+    if not user_id.strip():
+        raise AppRefused("user_id_missing")
+    if not _normalise_activation_code(code):
+        raise AppRefused("activation_code_missing")
     with transaction.atomic():
         digest = sha256_hex(_normalise_activation_code(code))
         issued = (
@@ -197,7 +201,7 @@ def activation_finish(
                 identity=identity,
                 kind=Kind.APP,
                 level=activation.level,
-                name=(name or "segl app")[:64],
+                name=(name or DEFAULT_APP_NAME)[:64],
                 activated_at=now,
             )
             instance = AppInstance.objects.create(

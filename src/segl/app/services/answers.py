@@ -15,9 +15,12 @@ from segl.notify.notices import tell
 
 from .. import doorbell
 from ..models import AppInstance, AppRequest
-from .base import AppRefused
-from .requests import APP_STEP, locked_request, request_rp_name
+from .base import AppRefused, policy
+from .requests import APP_STEP, REPORTED, locked_request, request_rp_name
 from .unlock import require_unlocked
+
+# Refusals that mean the login stopped before the app could answer: only then is a report late.
+STOPPED = ("request_cancelled", "request_expired")
 
 
 def app_request_answer(
@@ -37,7 +40,8 @@ def app_request_answer(
             data={"request": str(request_id)[:32], "reason": getattr(exc, "reason", exc.code)},
             at=now,
         )
-        _late_fraud_report(instance, request_id, signed, now, ip)
+        if isinstance(exc, FlowError) or getattr(exc, "reason", "") in STOPPED:
+            _late_fraud_report(instance, request_id, signed, now, ip)
         raise
 
 
@@ -45,7 +49,10 @@ def _late_fraud_report(
     instance: AppInstance, request_id: str, signed: str, now: datetime, ip: str
 ) -> None:
     """ "I did not start this" counts even when the request can no longer be answered (the
-    fraudster cancelled, or it expired): if this app bound it and signed the report, record it."""
+    fraudster cancelled, or it expired): if this app bound it and signed the report, record it,
+    and pause the identity's apps as an answered report does. Once: a request answered or
+    reported already is left as it is, so a report sent again neither lengthens the pause nor
+    sends another notice."""
     request = AppRequest.objects.filter(pk=str(request_id)[:32], instance=instance).first()
     if request is None or not request.channel:
         return
@@ -57,6 +64,14 @@ def _late_fraud_report(
         hmac.compare_digest(approval.request, request.id)
         and hmac.compare_digest(approval.channel, request.channel)
     ):
+        return
+    reported = (
+        AppRequest.objects.filter(pk=request.pk)
+        .exclude(status__in=(AppRequest.Status.APPROVED, AppRequest.Status.REJECTED))
+        .exclude(reason=REPORTED)
+        .update(reason=REPORTED, answered_at=now)
+    )
+    if not reported:
         return
     audit_record(
         action="fraud.report",
@@ -70,7 +85,12 @@ def _late_fraud_report(
         },
         at=now,
     )
-    tell(instance.authenticator.identity.person, "fraud_reported_in_app", now=now)
+    tell(
+        instance.authenticator.identity.person,
+        "fraud_reported_in_app",
+        now=now,
+        minutes=policy().report_pause_minutes,
+    )
 
 
 def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, ip: str) -> str:
@@ -138,5 +158,10 @@ def _answer(instance: AppInstance, request_id: str, signed: str, now: datetime, 
                 },
                 at=now,
             )
-            tell(instance.authenticator.identity.person, "fraud_reported_in_app", now=now)
+            tell(
+                instance.authenticator.identity.person,
+                "fraud_reported_in_app",
+                now=now,
+                minutes=policy().report_pause_minutes,
+            )
         return str(request.status)

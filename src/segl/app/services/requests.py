@@ -30,6 +30,7 @@ from .base import AppRefused, policy
 from .unlock import require_unlocked
 
 APP_STEP = Kind.APP.value  # the app's one step in a login
+REPORTED = "fraud"  # a request's reason once its citizen said "I did not start this"
 
 
 def _open_requests(identity_id: UUID) -> QuerySet[AppRequest]:
@@ -37,7 +38,8 @@ def _open_requests(identity_id: UUID) -> QuerySet[AppRequest]:
 
 
 def too_many_requests(identity_id: UUID, now: datetime) -> bool:
-    """Whether the identity had too many unanswered requests lately (5 in 10 minutes by default)."""
+    """Whether the identity's apps take no request now: too many went unanswered lately (5 in
+    10 minutes by default), or the citizen said "I did not start this" (:func:`paused_until`)."""
     unanswered = (
         AppRequest.objects.filter(
             identity_id=identity_id, created_at__gt=now - policy().request_window
@@ -45,7 +47,22 @@ def too_many_requests(identity_id: UUID, now: datetime) -> bool:
         .exclude(status__in=(AppRequest.Status.APPROVED, AppRequest.Status.REJECTED))
         .count()
     )
-    return unanswered >= policy().requests_per_window
+    return unanswered >= policy().requests_per_window or paused_until(identity_id, now) is not None
+
+
+def paused_until(identity_id: UUID, now: datetime) -> datetime | None:
+    """Until when no login may ask the identity's apps, after its citizen reported a request
+    as not theirs (60 minutes by default): whoever started it cannot simply ask again, or ask
+    the citizen over the phone to approve the next one."""
+    reported = (
+        AppRequest.objects.filter(
+            identity_id=identity_id, reason=REPORTED, answered_at__gt=now - policy().report_pause
+        )
+        .order_by("-answered_at")
+        .values_list("answered_at", flat=True)
+        .first()
+    )
+    return reported + policy().report_pause if reported is not None else None
 
 
 def app_request_open(*, step: StepContext, now: datetime, ip: str = "") -> AppRequest | None:
@@ -53,7 +70,7 @@ def app_request_open(*, step: StepContext, now: datetime, ip: str = "") -> AppRe
 
     One open request per identity: a new one cancels the old. At most 5 unanswered requests per
     identity in 10 minutes (by default), so nobody can flood a citizen's phone with requests to
-    approve.
+    approve; none for an hour (by default) after the citizen said "I did not start this".
     """
     identity_id = step.identity_id
     if identity_id is None:
@@ -61,10 +78,10 @@ def app_request_open(*, step: StepContext, now: datetime, ip: str = "") -> AppRe
     Identity.objects.select_for_update().filter(pk=identity_id).first()
     if too_many_requests(identity_id, now):
         # Audited and not raised, so that the caller's transaction keeps the record; the step's
-        # page sees no open request and says "too many requests".
+        # page sees no open request and says "too many requests" (or that the apps are paused).
         audit_record(
             action="app.request",
-            outcome="too_many",
+            outcome="paused" if paused_until(identity_id, now) else "too_many",
             subject=step.user_id,
             ip=ip,
             data={"flow": step.flow_id},

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from segl import clock
+from segl.authenticators.selectors import device_by_serial
 from segl.centres.display import (
     CLAIMS_PER_ADDRESS,
     PAIRING_MINUTES,
@@ -23,6 +24,7 @@ from segl.centres.display import (
 )
 from segl.centres.models import CustomerDisplay
 from segl.centres.registry import centres
+from segl.codedevice import texts
 from segl.http import client_ip, hit
 from segl.identities.models import Identity
 
@@ -87,7 +89,13 @@ def _context(
 ) -> dict[str, object]:
     visit = shown.visit
     identity = Identity.objects.filter(person=visit.person).first() if visit else None
+    kind = ""
+    if shown.prompt == Prompt.DEVICE:
+        device = device_by_serial(str(shown.prompt_data.get("serial", "")))
+        kind = device.kind if device is not None else ""
     return {
+        "device_title": texts.activate_title(kind),
+        "device_code_hint": texts.code_hint(kind),
         "display": shown,
         "centre": centres().get(shown.centre),
         "prompt": shown.prompt,

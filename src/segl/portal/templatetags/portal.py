@@ -5,11 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from segl.authenticators.models import Authenticator, Kind
+from segl.authenticators.models import DEFAULT_APP_NAME, Authenticator, Kind
+from segl.core import words
 
 register = template.Library()
 
@@ -26,13 +29,27 @@ def dkk(ore: int) -> str:
 @register.filter
 def label(authenticator: Authenticator) -> str:
     """What the citizen calls it: an app by its name, a device by its kind and serial; in lower
-    case, for the middle of a sentence (``|capfirst`` starts one, but "segl" stays lower case)."""
+    case, for the middle of a sentence (``|capfirst`` starts one, but "segl" stays lower case).
+    An app still called what every app is called at first ("segl app") is named once."""
     kind = str(authenticator.get_kind_display())
     if authenticator.device is not None:
         return f"{kind} {authenticator.device.serial}"
-    if authenticator.name:
+    if authenticator.name and _plain(authenticator.name) not in _kind_names(authenticator.kind):
         return f"{kind}: {authenticator.name}"
     return kind
+
+
+def _plain(name: str) -> str:
+    return " ".join(name.replace("-", " ").split()).casefold()
+
+
+def _kind_names(kind: str) -> set[str]:
+    """The kind's name in every language segl speaks, and as the app names itself."""
+    names = {_plain(kind), _plain(DEFAULT_APP_NAME)}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            names.add(_plain(str(Kind(kind).label)))
+    return names
 
 
 @register.filter
@@ -44,5 +61,4 @@ def method_name(method: str) -> str:
 @register.filter
 def first_up(text: str) -> str:
     """``capfirst`` for the start of a sentence or a cell, leaving "segl" in lower case."""
-    text = str(text)
-    return text if text.startswith("segl") else text[:1].upper() + text[1:]
+    return words.first_up(text)

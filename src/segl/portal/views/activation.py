@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from segl import clock
 from segl.authenticators.services import DeviceError
+from segl.codedevice import texts
 from segl.core.errors import Disabled, Locked, PasswordRejected, SeglError
 from segl.http import client_ip, rate_limited
 
@@ -17,25 +18,37 @@ from .common import page, posted
 from .identify import identify
 
 
+def _kind(request: HttpRequest) -> str:
+    """The kind of device the citizen said they have (``?kind=``), or "" for either."""
+    kind = request.GET.get("kind", "")
+    return kind if kind in texts.DEVICE_KINDS else ""
+
+
 def activate(request: HttpRequest) -> HttpResponse:
-    return page(request, "activate_choice.html")
+    """ "Do you have an audio code reader?": Yes, activate / No, order (seeds 000 and 001)."""
+    kind = _kind(request)
+    return page(
+        request, "activate_choice.html", {"kind": kind, "question": texts.have_question(kind)}
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def activate_device(request: HttpRequest) -> HttpResponse:
     identity = auth.current(request)
-    form = ActivateForm(posted(request), logged_in=identity is not None)
+    kind = _kind(request)
+    form = ActivateForm(posted(request), logged_in=identity is not None, kind=kind)
+    shown = {"form": form, "kind": kind, "title": texts.activate_title(kind)}
     if request.method != "POST" or not form.is_valid():
         status = 400 if request.method == "POST" else 200
-        return page(request, "activate.html", {"form": form}, status=status)
+        return page(request, "activate.html", shown, status=status)
     if rate_limited(request, "portal-activate"):
         form.add_error(None, refusal("rate_limited"))
-        return page(request, "activate.html", {"form": form}, status=429)
+        return page(request, "activate.html", shown, status=429)
     person = None
     if identity is None:
         person, status = identify(request, form)
         if person is None:
-            return page(request, "activate.html", {"form": form}, status=status)
+            return page(request, "activate.html", shown, status=status)
     data = form.cleaned_data
     try:
         done = services.activate_device(
@@ -65,4 +78,4 @@ def activate_device(request: HttpRequest) -> HttpResponse:
             "activated.html",
             {"authenticator": done.authenticator, "retired": done.retired_serials},
         )
-    return page(request, "activate.html", {"form": form}, status=400)
+    return page(request, "activate.html", shown, status=400)

@@ -21,6 +21,11 @@
       });
     }
 
+    // A new step of the login: focus on its heading, so a screen reader says where it is now
+    // (an error summary, focused above, comes first).
+    var heading = document.querySelector("[data-step-heading]");
+    if (heading && !summary) { heading.focus({ preventScroll: true }); }
+
     // A spinner while it connects (seed 003: "If the circle is spinning ...").
     document.querySelectorAll("form[data-connecting]").forEach(function (form) {
       form.addEventListener("submit", function () {
@@ -64,26 +69,55 @@
 
   function followAppStep(step) {
     var state = step.getAttribute("data-state");
+    var status = step.querySelector("[data-app-status]");
     var qr = step.querySelector("img[data-qr]");
-    if (qr && state === "pending") {
-      var base = step.getAttribute("data-qr-url");
-      window.setInterval(function () {
-        var next = new Image();
-        next.onload = function () { qr.src = next.src; };
-        next.src = base + "?t=" + Date.now();
-      }, 1000);
-    }
+    if (qr && state === "pending") { animateQr(step, qr, status); }
     if (state !== "pending" && state !== "bound") { return; }
+    // A minute before the request runs out, say so (WCAG 2.2.1: the time can be known).
+    var left = parseInt(step.getAttribute("data-seconds-left"), 10) || 0;
+    if (left > 60) {
+      window.setTimeout(function () {
+        status.textContent = step.getAttribute("data-expiring-text");
+      }, (left - 60) * 1000);
+    }
     var url = step.getAttribute("data-status-url");
     function poll() {
       fetch(url + "?since=" + encodeURIComponent(state) + "&wait=25", { credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (answer) {
-          if (answer && answer.state !== state) { window.location.assign(answer.next); return; }
+          if (answer && answer.state !== state) {
+            // Said first, then the next page (whose heading takes focus).
+            status.textContent = step.getAttribute("data-approved-text");
+            window.setTimeout(function () { window.location.assign(answer.next); }, 600);
+            return;
+          }
           window.setTimeout(poll, answer ? 0 : 2000);
         })
         .catch(function () { window.setTimeout(poll, 2000); });
     }
     poll();
+  }
+
+  // A new QR code every second, unless the person stops it (WCAG 2.2.2 Pause, Stop, Hide).
+  function animateQr(step, qr, status) {
+    var base = step.getAttribute("data-qr-url");
+    var pause = step.querySelector("[data-qr-pause]");
+    var timer = null;
+    function start() {
+      timer = window.setInterval(function () {
+        var next = new Image();
+        next.onload = function () { qr.src = next.src; };
+        next.src = base + "?t=" + Date.now();
+      }, 1000);
+    }
+    start();
+    if (!pause) { return; }
+    pause.addEventListener("click", function () {
+      var stopping = timer !== null;
+      if (stopping) { window.clearInterval(timer); timer = null; } else { start(); }
+      pause.setAttribute("aria-pressed", stopping ? "true" : "false");
+      pause.textContent = pause.getAttribute(stopping ? "data-resume-text" : "data-pause-text");
+      if (stopping) { status.textContent = pause.getAttribute("data-paused-text"); }
+    });
   }
 })();

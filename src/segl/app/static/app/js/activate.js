@@ -2,11 +2,11 @@
 // PIN code of one's own, biometrics and notifications (seed 002).
 import { ApiError, call } from "./api.js";
 import { h } from "./dom.js";
-import { gettext } from "./i18n.js";
+import { errorText, gettext } from "./i18n.js";
 import { newKeyPair, registrations } from "./keys.js";
 import {
-  errorSummary, field, form, go, hash, linkButton, page, paragraph, pinField, reasonText,
-  registration, session, shield, show, submit, userIdField
+  errorSummary, field, form, go, hash, linkButton, page, paragraph, pinField, pinRule,
+  reasonText, registration, session, shield, show, submit, userIdField
 } from "./screen.js";
 
 export function welcome() {
@@ -34,6 +34,12 @@ export function activateStart(errors = [], values = {}) {
       submit(gettext("Continue")))
   ], { back: "#" }));
   form(async (data) => {
+    // Each empty field is named: "wrong" would send the citizen looking in the wrong place.
+    const empty = [
+      !data.user_id.trim() && { field: "user_id", text: errorText("user_id_missing") },
+      !data.activation_code.trim() && { field: "activation_code", text: errorText("activation_code_missing") }
+    ].filter(Boolean);
+    if (empty.length) { return activateStart(empty, data); }
     try {
       const answer = await call("POST", "activation/start", { body: data });
       session.activation = answer.activation;
@@ -41,12 +47,17 @@ export function activateStart(errors = [], values = {}) {
       session.pendingKey = null;
       go("#create-pin");
     } catch (error) {
-      activateStart([{ field: "activation_code", text: reasonText(error) }], data);
+      const name = error.reason === "user_id_missing" ? "user_id" : "activation_code";
+      activateStart([{ field: name, text: reasonText(error) }], data);
     }
   });
 }
 
-export function createPin(errors = []) {
+// Which field a refusal of the new PIN is about; the two PIN fields are emptied after one of
+// theirs (the citizen cannot see what they typed), and nothing else ever is.
+const PIN_FIELD = { temporary_pin_wrong: "temporary_pin", pin_digits: "pin", pin_length: "pin", pin_too_simple: "pin" };
+
+export function createPin(errors = [], values = {}) {
   if (!session.activation) { return go("#"); }
   const fieldError = (name) => errors.find((e) => e.field === name)?.text;
   show(page(gettext("Create your PIN code"), [
@@ -56,18 +67,24 @@ export function createPin(errors = []) {
         name: "temporary_pin", label: gettext("Temporary PIN code"),
         hint: gettext("We have sent you a temporary PIN code by SMS."),
         error: fieldError("temporary_pin"), inputmode: "numeric", autocomplete: "one-time-code",
-        width: "input--short"
+        width: "input--short", value: values.temporary_pin
       }),
-      pinField("pin", gettext("PIN code"),
-        gettext("4 to 6 digits. You will need this PIN code every time you use the app. Never share it with others."),
-        fieldError("pin"), "new-password"),
+      pinField("pin", gettext("PIN code"), pinRule(), fieldError("pin"), "new-password",
+        { value: values.pin }),
       pinField("pin_again", gettext("Repeat the PIN code"), undefined, fieldError("pin_again"),
-        "new-password"),
+        "new-password", { value: values.pin_again }),
       submit(gettext("Continue")))
   ]));
   form(async (data) => {
+    const pinsEmptied = { ...data, pin: "", pin_again: "" };
+    const empty = [
+      !data.temporary_pin.trim() && { field: "temporary_pin", text: gettext("Enter the temporary PIN code from the SMS.") },
+      !data.pin && { field: "pin", text: gettext("Choose a PIN code.") },
+      data.pin && !data.pin_again && { field: "pin_again", text: gettext("Repeat the PIN code.") }
+    ].filter(Boolean);
+    if (empty.length) { return createPin(empty, data); }
     if (data.pin !== data.pin_again) {
-      return createPin([{ field: "pin_again", text: gettext("The two PIN codes are not the same.") }]);
+      return createPin([{ field: "pin_again", text: gettext("The two PIN codes are not the same. Type the PIN code twice.") }], pinsEmptied);
     }
     session.pendingKey = session.pendingKey || await newKeyPair();
     try {
@@ -93,9 +110,9 @@ export function createPin(errors = []) {
         ? hash("biometrics", answer.user_id)
         : hash("notifications", answer.user_id));
     } catch (error) {
-      const name = error.reason === "temporary_pin_wrong" ? "temporary_pin" : "pin";
+      const name = PIN_FIELD[error.reason] || "pin";
       if (error.reason === "activation_expired") { session.activation = null; }
-      createPin([{ field: name, text: reasonText(error) }]);
+      createPin([{ field: name, text: reasonText(error) }], name === "pin" ? pinsEmptied : data);
     }
   });
 }
@@ -147,11 +164,17 @@ export function notifications(userId) {
       { value: "later", text: gettext("Not now") })
   ]));
   form(async (_data, submitter) => {
+    let permission = "default";
     if (submitter && submitter.value === "allow" && "Notification" in window) {
-      await Notification.requestPermission().catch(() => "denied");
+      permission = await Notification.requestPermission().catch(() => "denied");
     }
+    // Without notifications nothing tells the citizen of a login: they must look themselves.
+    const off = permission !== "granted" && h("div", { class: "notice", role: "status", "data-notifications-off": true },
+      paragraph(permission === "denied"
+        ? gettext("Notifications are turned off for the app, so segl cannot tell you when a login waits for you. When you log in, open the segl app yourself to see the request. You can turn notifications on in your phone's settings.")
+        : gettext("You did not turn on notifications, so segl cannot tell you when a login waits for you. When you log in, open the segl app yourself to see the request.")));
     show(shield(gettext("Your segl app is activated"), gettext("The app is ready to use."),
-      linkButton(hash("unlock", userId), gettext("OK"))));
+      off, linkButton(hash("unlock", userId), gettext("OK"))));
   });
 }
 

@@ -1,11 +1,13 @@
 // Approving takes a completed, deliberate act (decision 22), and nothing else approves:
 // - the swipe: the handle dragged all the way to the end of its track and let go there, with
 //   a finger, a pen or the mouse alike (Pointer Events); let go early, or dragged back, and
-//   the handle returns. A tap is not a swipe.
+//   the handle returns. A tap is not a swipe. The track fills behind the handle as it goes,
+//   and says "Let go to approve" once letting go would approve.
 // - "Approve without swiping": a labelled button that asks a question, and "Yes, approve"
 //   under it. This is the way for the keyboard, screen readers and switch access, and the
 //   single-pointer alternative to the path-based swipe (WCAG 2.5.1, 2.5.7). Focus goes to the
-//   question, which is not a button, so no stray Enter can carry on to approve.
+//   question, which is not a button, so no stray Enter can carry on to approve. Approved this
+//   way, the track shows the same finished swipe.
 // The swipe track is hidden from assistive technology: it cannot be operated from there, and
 // its hint names the button that can.
 import { h } from "./dom.js";
@@ -21,7 +23,8 @@ export function approveControls(rp) {
     h("p", { class: "hint", id: "swipe-hint" },
       gettext("Drag the arrow all the way to the right and let go. If you cannot swipe, use Approve without swiping.")),
     h("div", { class: "swipe", "data-swipe": true, "aria-hidden": "true" },
-      h("span", { class: "swipe__label" }, gettext("Swipe to approve")),
+      h("span", { class: "swipe__fill", "data-swipe-fill": true }),
+      h("span", { class: "swipe__label", "data-swipe-label": true }, gettext("Swipe to approve")),
       h("span", { class: "swipe__handle", "data-swipe-handle": true }, "→")),
     h("p", {}, button(gettext("Approve without swiping"), {
       class: "button button--secondary", "data-approve-start": true,
@@ -38,31 +41,38 @@ export function approveControls(rp) {
 // Wires the controls approveControls made; onApprove runs once, after a completed act only.
 export function wireApprove(container, onApprove) {
   let approved = false;
+  const swipe = wireSwipe(container.querySelector("[data-swipe]"), () => approve());
   const approve = () => {
     if (approved) { return; }
     approved = true;
+    swipe.showDone();
     onApprove();
   };
-  wireSwipe(container.querySelector("[data-swipe]"), approve);
   wireConfirm(container, approve);
 }
 
 function wireSwipe(track, approve) {
   const handle = track.querySelector("[data-swipe-handle]");
+  const label = track.querySelector("[data-swipe-label]");
+  const words = { idle: label.textContent, ready: gettext("Let go to approve"), done: gettext("Approved") };
   let drag = null; // { pointerId, startX, offset } while a pointer holds the handle
 
   const travel = () => Math.max(0, track.clientWidth - handle.offsetWidth - 2 * handle.offsetLeft);
-  const place = (offset) => { handle.style.transform = offset ? `translateX(${offset}px)` : ""; };
+  // The handle at `offset`, the track filled up to it, and the words for what letting go does.
+  const place = (offset, state = "idle") => {
+    handle.style.transform = offset ? `translateX(${offset}px)` : "";
+    track.style.setProperty("--offset", `${offset}px`); // the fill follows the handle (CSS)
+    track.classList.toggle("is-ready", state !== "idle");
+    label.textContent = words[state];
+  };
+  const ready = (offset) => { const room = travel(); return room > 0 && offset >= room * END; };
 
   const finish = (event, released) => {
     if (!drag || event.pointerId !== drag.pointerId) { return; }
-    const room = travel();
-    const atEnd = released && room > 0 && drag.offset >= room * END;
+    const atEnd = released && ready(drag.offset);
     drag = null;
     track.classList.remove("is-dragging");
     if (atEnd) {
-      place(room);
-      track.classList.add("is-done");
       approve();
     } else {
       place(0);
@@ -82,12 +92,22 @@ function wireSwipe(track, approve) {
   handle.addEventListener("pointermove", (event) => {
     if (!drag || event.pointerId !== drag.pointerId) { return; }
     drag.offset = Math.max(0, Math.min(travel(), event.clientX - drag.startX));
-    place(drag.offset);
+    place(drag.offset, ready(drag.offset) ? "ready" : "idle");
   });
   handle.addEventListener("pointerup", (event) => finish(event, true));
   // The browser took the pointer (a scroll, a system gesture) or capture was lost: not a swipe.
   handle.addEventListener("pointercancel", (event) => finish(event, false));
   handle.addEventListener("lostpointercapture", (event) => finish(event, false));
+  place(0);
+  return {
+    // However it was approved, the track shows the swipe finished.
+    showDone() {
+      drag = null;
+      track.classList.remove("is-dragging");
+      track.classList.add("is-done");
+      place(travel(), "done");
+    }
+  };
 }
 
 function wireConfirm(container, approve) {

@@ -16,14 +16,17 @@ export function fill(text, vars = {}) {
 
 // What the app says for each refusal reason the API gives.
 const ERRORS = {
+  user_id_missing: () => gettext("Enter your user ID."),
+  activation_code_missing: () => gettext("Enter the activation code."),
   activation_code_invalid: () => gettext("The user ID or the activation code is not correct, or the code has been used."),
   temporary_pin_wrong: () => gettext("The temporary PIN code is not correct."),
   activation_expired: () => gettext("The activation has expired. Start again."),
   pin_wrong: () => gettext("The PIN code is not correct. %(remaining)s attempts left before the app is locked."),
   pin_length: () => gettext("The PIN code must have 4 to 6 digits."),
   pin_digits: () => gettext("The PIN code can only contain digits."),
-  pin_too_simple: () => gettext("Choose a PIN code that is harder to guess."),
-  app_locked: () => gettext("The app is locked after 5 wrong PIN codes. Activate the app again."),
+  pin_too_simple: () => gettext("Choose a PIN code that is harder to guess: not the same digit repeated, such as 1111, and not a run up or down, such as 1234 or 9876."),
+  pin_same: () => gettext("The new PIN code is the same as the current one. Choose another."),
+  app_locked: () => gettext("The app is locked after too many wrong PIN codes. Activate the app again."),
   app_inactive: () => gettext("This app cannot be used any longer. Activate the app again."),
   too_many_apps: () => gettext("You already have 3 active apps. Remove one before you add another."),
   unlock_needed: () => gettext("Enter your PIN code again."),

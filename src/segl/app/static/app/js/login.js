@@ -1,15 +1,14 @@
 // Logging in with the app: unlock with the PIN code or biometrics, wait for a login, bind it
 // (QR code, one-time code or the same device), read it and answer (seeds 003, 004).
 import { ApiError, call, segment } from "./api.js";
-import { approveControls, wireApprove } from "./approve.js";
 import { biometricsFailed, useBiometrics, welcome } from "./activate.js";
 import { h } from "./dom.js";
-import { fill, gettext, pgettext } from "./i18n.js";
-import { registrations, signApproval } from "./keys.js";
+import { fill, formatTime, gettext } from "./i18n.js";
+import { registrations } from "./keys.js";
+import { rejected, review } from "./review.js";
 import {
-  errorSummary, field, form, go, hash, leavingSignal, linkButton, okLink, openAs, page,
-  paragraph, pinField, reasonText, registration, root, scanner, session, shield, show, spinner,
-  submit, wireScanner
+  errorSummary, field, form, go, hash, leavingSignal, linkButton, openAs, page, paragraph,
+  pinField, reasonText, registration, root, scanner, session, show, spinner, submit, wireScanner
 } from "./screen.js";
 
 async function unlockWithBiometrics(reg, next, userId) {
@@ -25,19 +24,43 @@ async function unlockWithBiometrics(reg, next, userId) {
   }
 }
 
-export async function unlock(userId, next, errors = []) {
+// Why the app cannot be unlocked, when segl refuses it: locked after wrong PIN codes, or no
+// longer an app of the user ID's. Neither ends by itself: the way on is to activate again.
+const REFUSED = {
+  app_locked: () => [gettext("The app is locked"),
+    gettext("The app is locked because a wrong PIN code was entered too many times in a row. The lock does not end by itself: you cannot unlock the app with your PIN code, not even the right one, until you activate the app again.")],
+  app_inactive: () => [gettext("The app can no longer be used"),
+    gettext("segl no longer accepts this app for this user ID: it was removed or blocked, for example on the self-service portal. To use segl on this phone, activate the app again.")]
+};
+
+async function refusedReason(reg) {
+  try {
+    await call("GET", "me", { keyPair: reg.keyPair });
+    return null;
+  } catch (error) {
+    return error instanceof ApiError && Object.hasOwn(REFUSED, error.reason) ? error.reason : null;
+  }
+}
+
+export async function unlock(userId, next, errors = [], refused = undefined) {
   const reg = await registration(userId);
+  const why = refused === undefined ? await refusedReason(reg) : refused;
   const fieldError = errors.find((e) => e.field === "pin")?.text;
-  show(page(gettext("Enter your PIN code"), [
+  const [title, explanation] = why ? REFUSED[why]() : [gettext("Enter your PIN code"), ""];
+  show(page(title, [
     errorSummary(errors),
     paragraph(reg.userId, { class: "id-name" }),
-    h("form", { "data-form": true, novalidate: true },
+    why && h("div", { class: "notice", role: "status", "data-refused": why },
+      paragraph(explanation),
+      linkButton("#welcome", gettext("Activate again"))),
+    h("form", { "data-form": true, novalidate: true, class: why ? "is-locked" : undefined },
       pinField("pin", gettext("PIN code"), gettext("Never share your PIN code with others."),
-        fieldError, "current-password"),
-      submit(gettext("Unlock"))),
-    reg.biometrics && h("p", {}, h("button",
+        fieldError, "current-password", { disabled: Boolean(why) }),
+      submit(gettext("Unlock"), { disabled: Boolean(why) })),
+    !why && reg.biometrics && h("p", {}, h("button",
       { class: "button button--secondary", type: "button", "data-biometrics": true }, useBiometrics()))
   ], { back: "#" }));
+  if (why) { return; }
   const bio = root.querySelector("[data-biometrics]");
   if (bio) { bio.addEventListener("click", () => unlockWithBiometrics(reg, next, userId)); }
   form(async (data) => {
@@ -45,7 +68,10 @@ export async function unlock(userId, next, errors = []) {
       await call("POST", "unlock", { body: { pin: data.pin }, keyPair: reg.keyPair });
       go(next || hash("wait", reg.userId));
     } catch (error) {
-      unlock(userId, next, [{ field: "pin", text: reasonText(error) }]);
+      if (error instanceof ApiError && Object.hasOwn(REFUSED, error.reason)) {
+        return unlock(userId, next, [], error.reason);
+      }
+      unlock(userId, next, [{ field: "pin", text: reasonText(error) }], null);
     }
   });
 }
@@ -55,18 +81,28 @@ export async function wait(userId) {
   show(page(gettext("Ready to approve"), [
     paragraph(gettext("Start the login on the website. The request will appear here.")),
     spinner(),
-    paragraph(gettext("Waiting for a login…"), { role: "status" }),
+    paragraph(gettext("Waiting for a login…"), { role: "status", "data-wait-status": true }),
     h("p", {}, h("a", { href: hash("settings", reg.userId) }, gettext("App settings")))
   ], { back: "#" }));
   const signal = leavingSignal();
+  // The first look is at once, so that a pause after "I did not start this" is said at once:
+  // the login page does not say it (decision 17), so the citizen learns it here.
+  let wait = 0;
   while (!signal.aborted) {
     try {
       const answer = await call("GET", "requests/pending",
-        { keyPair: reg.keyPair, query: { wait: 25 }, signal });
+        { keyPair: reg.keyPair, query: { wait }, signal });
+      wait = 25;
       if (answer.request) {
         const where = answer.request.mode === "code" ? "code" : "scan";
         return go(hash(where, reg.userId, answer.request.id));
       }
+      const status = root.querySelector("[data-wait-status]");
+      const text = answer.paused_until
+        ? fill(gettext("Until %(when)s, no login can send requests to your segl app for %(user_id)s. If you have a code display, an audio code reader or a chip, you can still log in with it."),
+          { when: formatTime(answer.paused_until), user_id: reg.userId })
+        : gettext("Waiting for a login…");
+      if (status && status.textContent !== text) { status.textContent = text; }
     } catch (error) {
       if (signal.aborted) { return; }
       if (error.reason === "unlock_needed" || error.status === 403) {
@@ -97,12 +133,14 @@ export async function scan(userId, requestId, errors = []) {
     paragraph(gettext("Hold the phone up to the QR code on the computer or tablet screen.")),
     scanner()
   ], { back: "#" }));
-  const onError = (text) => scan(userId, requestId, [{ text }]);
-  wireScanner((text) => bindAndReview(reg, requestId, { qr: text }, onError),
+  // A picture taken a while ago shows a QR code that has changed since: say what to do.
+  const onError = (source) => (text, error) => scan(userId, requestId, [
+    error && error.reason === "qr_stale" && source === "picture"
+      ? { field: "picture", text: gettext("The picture of the QR code is too old: the QR code changes every second, and a picture of it is good for a few seconds only. Take the picture and choose it at once. If that is hard, switch the app to one-time codes: then you type a short code instead."), link: { href: hash("settings", reg.userId), text: gettext("Switch to one-time codes in App settings") } }
+      : { text }]);
+  wireScanner((text, source) => bindAndReview(reg, requestId, { qr: text }, onError(source)),
     (errors) => scan(userId, requestId, errors));
 }
-
-const rejected = (text) => show(page(gettext("Rejected"), [text && paragraph(text), okLink()]));
 
 export async function code(userId, requestId, errors = []) {
   const reg = await registration(userId);
@@ -126,70 +164,6 @@ export async function code(userId, requestId, errors = []) {
       }
     });
   });
-}
-
-// What the relying party asks the citizen to do, as the API names it.
-const ACTIONS = {
-  log_on: () => pgettext("asked to", "log on"),
-  approve: () => pgettext("asked to", "approve"),
-  confirm: () => pgettext("asked to", "confirm"),
-  accept: () => pgettext("asked to", "accept"),
-  sign: () => pgettext("asked to", "sign")
-};
-
-function review(reg, shown, errors = []) {
-  const action = Object.hasOwn(ACTIONS, shown.action) ? ACTIONS[shown.action]() : shown.action;
-  show(page(gettext("Can you approve?"), [
-    errorSummary(errors),
-    paragraph(`${fill(gettext("%(rp)s asks you to"), { rp: shown.rp_name })} ${action}`, { class: "rp-name" }),
-    shown.text && h("blockquote", { class: "approval-text", lang: "" }, shown.text),
-    paragraph(gettext("Always read the text before you swipe. If it does not correspond with what you intend to do, or if you did not start it yourself, press Reject."), { class: "hint" }),
-    approveControls(shown.rp_name),
-    h("div", { class: "button-row" },
-      h("button", { class: "button button--secondary", type: "button", "data-decision": "reject" }, gettext("Reject")),
-      h("button", { class: "button button--warning", type: "button", "data-decision": "fraud" }, gettext("I did not start this")))
-  ]));
-  const decide = async (decision) => {
-    root.querySelectorAll("button").forEach((b) => { b.disabled = true; });
-    try {
-      const signed = await signApproval(reg.keyPair, shown, decision);
-      await call("POST", `requests/${segment(shown.request)}/answer`,
-        { body: { approval: signed }, keyPair: reg.keyPair });
-      answered(shown, decision);
-    } catch (error) {
-      review(reg, shown, [{ text: reasonText(error) }]);
-    }
-  };
-  root.querySelectorAll("[data-decision]").forEach((button) =>
-    button.addEventListener("click", () => decide(button.dataset.decision)));
-  wireApprove(root, () => decide("approve"));
-}
-
-// Only a web address goes back to the browser (the server gives one; anything else is no link).
-function returnUrl(shown) {
-  try {
-    const url = new URL(shown.return_url || "", location.href);
-    return shown.return_url && ["https:", "http:"].includes(url.protocol) ? url.href : null;
-  } catch (error) {
-    return null;
-  }
-}
-
-function answered(shown, decision) {
-  const target = returnUrl(shown);
-  const back = target ? linkButton(target, gettext("Return to the browser")) : okLink();
-  if (decision === "approve") {
-    show(shield(gettext("Approved"), "", back));
-    // Same device: back to the browser by itself after a moment (seed 004).
-    if (target) { window.setTimeout(() => location.assign(target), 1200); }
-  } else if (decision === "fraud") {
-    show(page(gettext("Thank you for telling us"), [
-      paragraph(gettext("Nothing was approved, and we have recorded your report. Never approve anything someone asks you to over the phone.")),
-      back
-    ]));
-  } else {
-    show(page(gettext("Rejected"), [back]));
-  }
 }
 
 export async function sameDevice(requestId, device) {

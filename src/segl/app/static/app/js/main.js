@@ -10,8 +10,8 @@ import { registrations } from "./keys.js";
 import { code, sameDevice, sameDeviceBind, scan, unlock, wait } from "./login.js";
 import { proofChip, proofDocument, proofFace, proofNoCpr, proofReview, proofStart, proofUserId } from "./proof.js";
 import { proofActivate, proofDevice, proofHave, proofOrder, proofOther, proofUse } from "./use.js";
-import { hash, openAs, page, paragraph, root, settingsFor, show } from "./screen.js";
-import { copyNew, copyOld, settings } from "./settings.js";
+import { hash, openAs, page, paragraph, root, session, settingsFor, show } from "./screen.js";
+import { changePin, copyNew, copyOld, settings } from "./settings.js";
 
 async function home() {
   const all = await registrations.all();
@@ -39,6 +39,9 @@ async function route() {
   if (["scan", "code", "approve"].includes(name) && !(id.test(b || "") && (name !== "approve" || id.test(a || "")))) {
     return home();
   }
+  // A change waiting for the PIN is made after the unlock, and forgotten if the citizen goes
+  // elsewhere instead.
+  if (name !== "unlock" && name !== "settings") { session.afterUnlock = null; }
   try {
     switch (name) {
       case "": return await home();
@@ -59,6 +62,7 @@ async function route() {
       case "approve": return await sameDevice(a, b);
       case "same": return await sameDeviceBind(a);
       case "settings": return await settings(a);
+      case "change-pin": return await changePin(a);
       case "copy-old": return await copyOld(a);
       case "copy-new": return copyNew();
       case "proof": return proofStart();

@@ -8,8 +8,8 @@ import { h } from "./dom.js";
 import { gettext } from "./i18n.js";
 import { problems } from "./mrz.js";
 import {
-  errorSummary, field, form, go, linkButton, page, paragraph, reasonText, root, show, spinner,
-  submit
+  errorSummary, field, fileField, form, go, linkButton, page, paragraph, reasonText, root, show,
+  spinner, submit
 } from "./screen.js";
 
 const KEY = "segl.proofing";
@@ -93,11 +93,13 @@ export function proofDocument(errors = [], values = {}) {
     errorSummary(errors),
     h("div", { class: "notice" },
       paragraph(gettext("This web app cannot use the camera to read the code, and no browser can read a passport's chip. The segl app for phones does both. Here you choose the document file of an emulated passport or ID card, or type the code."))),
-    DEMO && h("div", { class: "form-group" },
-      h("label", { class: "label", for: "document" }, gettext("Document file (emulated passport or ID card)")),
-      paragraph(gettext("A file made by segl passport make. Its code is filled in below and its chip is read in the next step."), { class: "hint", id: "document-hint" }),
-      h("input", { class: "file", id: "document", name: "document", type: "file", accept: ".json,application/json", "aria-describedby": "document-hint" }),
-      h("p", {}, h("a", { href: new URL("documents/", DEMO).href, target: "_blank", rel: "noopener" }, gettext("Download a demo document")))),
+    DEMO && [
+      fileField({
+        name: "document", label: gettext("Document file (emulated passport or ID card)"),
+        hint: gettext("A file made by segl passport make. Its code is filled in below and its chip is read in the next step."),
+        button: gettext("Choose a file"), accept: ".json,application/json", error: fieldError("document")
+      }),
+      h("p", {}, h("a", { href: new URL("documents/", DEMO).href, target: "_blank", rel: "noopener" }, gettext("Download a demo document")))],
     h("form", { "data-form": true, novalidate: true },
       field({
         name: "cpr", label: gettext("CPR number"), hint: gettext("10 digits, for example 010203-1234."),
@@ -161,12 +163,14 @@ export function proofChip(errors = []) {
   show(page(gettext("Read the chip in your passport or ID card"), [
     errorSummary(errors),
     paragraph(gettext("On a phone, you hold the document to the back of the phone until it has been read. In this web app, the chip is read from the document file you chose.")),
-    !proofing.document && field({ name: "chipfile", label: gettext("Document file (emulated passport or ID card)"), type: "file" }),
+    !proofing.document && fileField({
+      name: "chipfile", label: gettext("Document file (emulated passport or ID card)"),
+      button: gettext("Choose a file"), accept: ".json,application/json"
+    }),
     h("form", { "data-form": true, novalidate: true }, submit(gettext("Read the chip")))
   ], { back: "#proof-document" }));
   const chosen = root.querySelector("#chipfile");
   if (chosen) {
-    chosen.setAttribute("accept", ".json,application/json");
     chosen.addEventListener("change", async () => {
       proofing.document = await readDocument(chosen.files[0]).catch(() => null);
     });

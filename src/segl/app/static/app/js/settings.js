@@ -1,34 +1,66 @@
 // The app's settings for a user ID (approve with QR or one-time codes, after the wait of
-// decision 11; remove the user ID) and copying the app to a new phone.
+// decision 11; change the PIN code; remove the user ID) and copying the app to a new phone.
 import { call, qrSvg, segment } from "./api.js";
 import { h } from "./dom.js";
 import { fill, formatTime, gettext } from "./i18n.js";
 import { newKeyPair, registrations } from "./keys.js";
 import {
-  errorSummary, field, form, go, hash, leavingSignal, linkButton, okLink, page, paragraph,
-  reasonText, registration, root, scanner, session, settingsFor, shield, show, spinner,
-  submit, userIdField, wireScanner
+  askFirst, errorSummary, field, form, go, hash, leavingSignal, linkButton, okLink, page,
+  paragraph, pinField, pinRule, reasonText, registration, root, scanner, session, settingsFor,
+  shield, show, spinner, submit, userIdField, wireScanner
 } from "./screen.js";
+
+// Changes that need the PIN: when the unlock has run out, the PIN is asked for and the change
+// the citizen asked for is made after it, instead of being forgotten.
+function needUnlock(reg, error, run) {
+  if (!["unlock_needed", "pin_needed"].includes(error.reason)) { return false; }
+  session.afterUnlock = { userId: reg.userId, run };
+  go(hash("unlock", reg.userId, "settings"));
+  return true;
+}
+
+async function change(reg, userId, request) {
+  try {
+    await request();
+    settings(userId);
+  } catch (error) {
+    if (!needUnlock(reg, error, () => change(reg, userId, request))) {
+      settings(userId, [{ text: reasonText(error) }]);
+    }
+  }
+}
 
 export async function settings(userId, errors = []) {
   const reg = await registration(userId);
+  const resume = session.afterUnlock;
+  session.afterUnlock = null;
+  if (resume && resume.userId === reg.userId && !errors.length) { return resume.run(); }
   let me;
   try {
     me = await call("GET", "me", { keyPair: reg.keyPair });
   } catch (error) {
+    if (error.reason === "app_locked" || error.reason === "app_inactive") {
+      return go(hash("unlock", reg.userId, "settings"));
+    }
     return show(page(gettext("App settings"), [errorSummary([{ text: reasonText(error) }])], { back: "#" }));
   }
+  const hours = me.weakening_delay_hours;
   const pending = me.pending_change;
   const due = pending && pending.due;
-  const pendingNotice = pending && h("div", { class: "notice", role: "status" },
+  const asking = (method, path, body) => () => call(method, path, { body, keyPair: reg.keyPair });
+  const pendingNotice = pending && h("div", { class: "notice", role: "status", "data-pending-change": true },
     paragraph(due
       ? gettext("You asked to approve with one-time codes. Confirm to switch now.")
-      : fill(gettext("One-time codes take effect after %(when)s, when you confirm it here. Meanwhile you can still use QR codes."),
-        { when: formatTime(pending.effective_at) })),
-    h("form", { "data-change": true },
-      due && submit(gettext("Confirm one-time codes"), { name: "change", value: "confirm" }), due && " ",
-      submit(gettext("Cancel the change"),
-        { name: "change", value: "cancel", class: "button button--secondary" })));
+      : fill(gettext("You asked to approve with one-time codes. For your safety, the switch waits %(hours)s hours: you can confirm it here from %(when)s. Until then, you approve with QR codes."),
+        { hours, when: formatTime(pending.effective_at) })),
+    due && h("p", {}, h("button", { class: "button", type: "button", "data-confirm-change": true }, gettext("Confirm one-time codes"))),
+    askFirst({
+      name: "cancel-change", trigger: gettext("Cancel the change"),
+      question: gettext("Cancel the switch to one-time codes?"),
+      details: paragraph(fill(gettext("You keep approving with QR codes. If you want one-time codes later, you must ask again and wait %(hours)s hours."), { hours })),
+      yes: gettext("Yes, cancel the change"), no: gettext("No, go back"),
+      onYes: () => change(reg, userId, asking("POST", "settings/approval-mode", { mode: "qr" }))
+    }));
   const radio = (value, label) => h("div", { class: "radio" },
     h("input", { type: "radio", id: `mode-${value}`, name: "mode", value, checked: me.approval_mode === value }),
     h("label", { for: `mode-${value}` }, label));
@@ -36,56 +68,85 @@ export async function settings(userId, errors = []) {
     errorSummary(errors),
     pendingNotice,
     h("form", { "data-form": true, novalidate: true },
-      h("fieldset", { class: "fieldset" },
+      h("fieldset", { class: "fieldset", "aria-describedby": "mode-hint" },
         h("legend", { class: "label" }, gettext("QR or one-time codes")),
+        paragraph(fill(gettext("Switching to one-time codes takes effect %(hours)s hours after you ask, and only when you confirm it then. Switching back to QR codes takes effect at once."), { hours }),
+          { class: "hint", id: "mode-hint" }),
         radio("qr", gettext("QR codes")), radio("code", gettext("One-time codes"))),
       submit(gettext("Save"))),
+    h("h2", {}, gettext("PIN code")),
+    linkButton(hash("change-pin", reg.userId), gettext("Change PIN code"), true),
     h("h2", {}, gettext("Activate new app with QR code")),
     linkButton(hash("copy-old", reg.userId), gettext("Show QR code"), true),
-    h("p", {}, h("button", { class: "link-button", type: "button", "data-remove": true },
-      fill(gettext("Remove %(user_id)s from this app"), { user_id: reg.userId })))
+    h("h2", {}, gettext("Remove from this app")),
+    askFirst({
+      name: "remove", trigger: fill(gettext("Remove %(user_id)s from this app"), { user_id: reg.userId }),
+      question: fill(gettext("Remove %(user_id)s from this app?"), { user_id: reg.userId }),
+      details: paragraph(gettext("segl will no longer accept this app for the user ID. To use segl on this phone again, you must activate the app again.")),
+      yes: gettext("Yes, remove"), no: gettext("No, go back"),
+      onYes: () => remove(reg, userId)
+    })
   ], { back: "#" }));
-  const needUnlock = (error) => ["unlock_needed", "pin_needed"].includes(error.reason) &&
-    (go(hash("unlock", reg.userId, "settings")), true);
-  form(async (data) => {
-    try {
-      await call("POST", "settings/approval-mode", { body: { mode: data.mode }, keyPair: reg.keyPair });
-      settings(userId);
-    } catch (error) {
-      if (!needUnlock(error)) { settings(userId, [{ text: reasonText(error) }]); }
-    }
-  });
-  const change = root.querySelector("form[data-change]");
-  if (change) {
-    change.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const confirm = event.submitter && event.submitter.value === "confirm";
-      try {
-        if (confirm) {
-          await call("POST", "settings/approval-mode/confirm", { keyPair: reg.keyPair });
-        } else {
-          await call("POST", "settings/approval-mode", { body: { mode: "qr" }, keyPair: reg.keyPair });
-        }
-        settings(userId);
-      } catch (error) {
-        if (!needUnlock(error)) { settings(userId, [{ text: reasonText(error) }]); }
-      }
-    });
+  form(async (data) => change(reg, userId, asking("POST", "settings/approval-mode", { mode: data.mode })));
+  const confirm = root.querySelector("[data-confirm-change]");
+  if (confirm) {
+    confirm.addEventListener("click", () => change(reg, userId, asking("POST", "settings/approval-mode/confirm")));
   }
-  root.querySelector("[data-remove]").addEventListener("click", async () => {
-    try {
-      await call("POST", "retire", { keyPair: reg.keyPair });
-    } catch (error) {
-      if (error.reason === "unlock_needed") {
-        return go(hash("unlock", reg.userId, "settings"));
-      }
-      // Locked, retired or unknown to segl already: nothing left to undo there.
-      if (error.status !== 401 && error.status !== 403) {
-        return settings(userId, [{ text: reasonText(error) }]);
-      }
+}
+
+async function remove(reg, userId) {
+  try {
+    await call("POST", "retire", { keyPair: reg.keyPair });
+  } catch (error) {
+    if (needUnlock(reg, error, () => remove(reg, userId))) { return; }
+    // Locked, retired or unknown to segl already: nothing left to undo there.
+    if (error.status !== 401 && error.status !== 403) {
+      return settings(userId, [{ text: reasonText(error) }]);
     }
-    await registrations.remove(reg.userId);
-    go("#");
+  }
+  await registrations.remove(reg.userId);
+  go("#");
+}
+
+export async function changePin(userId, errors = [], values = {}) {
+  const reg = await registration(userId);
+  const fieldError = (name) => errors.find((e) => e.field === name)?.text;
+  show(page(gettext("Change your PIN code"), [
+    errorSummary(errors),
+    paragraph(reg.userId, { class: "id-name" }),
+    h("form", { "data-form": true, novalidate: true },
+      pinField("old_pin", gettext("Current PIN code"), undefined, fieldError("old_pin"), "current-password",
+        { value: values.old_pin }),
+      pinField("pin", gettext("New PIN code"), pinRule(), fieldError("pin"), "new-password",
+        { value: values.pin }),
+      pinField("pin_again", gettext("Repeat the new PIN code"), undefined, fieldError("pin_again"), "new-password",
+        { value: values.pin_again }),
+      submit(gettext("Change PIN code")))
+  ], { back: hash("settings", reg.userId) }));
+  form(async (data) => {
+    const newEmptied = { ...data, pin: "", pin_again: "" };
+    const empty = [
+      !data.old_pin && { field: "old_pin", text: gettext("Enter your current PIN code.") },
+      !data.pin && { field: "pin", text: gettext("Choose a new PIN code.") },
+      data.pin && !data.pin_again && { field: "pin_again", text: gettext("Repeat the new PIN code.") }
+    ].filter(Boolean);
+    if (empty.length) { return changePin(userId, empty, data); }
+    if (data.pin !== data.pin_again) {
+      return changePin(userId, [{ field: "pin_again", text: gettext("The two new PIN codes are not the same. Type the new PIN code twice.") }], newEmptied);
+    }
+    try {
+      await call("POST", "settings/pin", { body: { old_pin: data.old_pin, pin: data.pin }, keyPair: reg.keyPair });
+      show(shield(gettext("Your PIN code is changed"),
+        gettext("Use the new PIN code from now on. We have told you by SMS and e-mail."),
+        linkButton(hash("settings", reg.userId), gettext("OK"))));
+    } catch (error) {
+      if (error.reason === "app_locked" || error.reason === "app_inactive") {
+        return go(hash("unlock", reg.userId));
+      }
+      const old = error.reason === "pin_wrong" || error.reason === "old_pin_missing";
+      changePin(userId, [{ field: old ? "old_pin" : "pin", text: reasonText(error) }],
+        old ? { ...data, old_pin: "" } : newEmptied);
+    }
   });
 }
 
@@ -114,7 +175,7 @@ export async function copyOld(userId, errors = []) {
     errorSummary(errors),
     h("figure", { class: "qr" }, picture),
     paragraph(fill(gettext("The QR code is valid until %(when)s."), { when: formatTime(offer.expires_at) })),
-    paragraph(gettext("Waiting for the new app to scan the QR code…"), { role: "status", "data-copy-status": true }),
+    paragraph(copyWords.offered(), { role: "status", "data-copy-status": true }),
     h("form", { "data-form": true, novalidate: true },
       field({
         name: "code", label: gettext("Enter the code shown on the new phone or tablet"),
@@ -131,22 +192,58 @@ export async function copyOld(userId, errors = []) {
       copyOld(userId, [{ field: "code", text: reasonText(error) }]);
     }
   });
+  watchCopy(reg, offer, (state) => {
+    const status = root.querySelector("[data-copy-status]");
+    if (state === "scanned" && status) { status.textContent = copyWords.scanned(); }
+  });
 }
 
-async function copyWaitDone(reg, offer) {
-  show(page(gettext("Activate new app with QR code"), [
-    spinner(),
-    paragraph(gettext("Waiting for the new app to scan the QR code…"), { role: "status" })
-  ]));
+// What the old app says while the new one is on its way, by the offer's state.
+const copyWords = {
+  offered: () => gettext("Waiting for the new app to scan the QR code…"),
+  scanned: () => gettext("The new app has scanned the QR code. Enter the code it shows below."),
+  confirmed: () => gettext("Continue on the new phone or tablet: enter the user ID there, then the temporary PIN code we send by SMS, and choose a PIN code. This screen tells you when the new app is activated.")
+};
+
+// Asks segl how the copy goes until it is done, cancelled, or the screen changes; onState hears
+// each state. The end is shown here: the new app activated, or the copy stopped.
+async function watchCopy(reg, offer, onState) {
   const signal = leavingSignal();
   while (!signal.aborted) {
-    const status = await call("GET", `copy/${segment(offer.copy)}`, { keyPair: reg.keyPair }).catch(() => null);
+    let status = null;
+    try {
+      status = await call("GET", `copy/${segment(offer.copy)}`, { keyPair: reg.keyPair, signal });
+    } catch (error) {
+      if (signal.aborted) { return; }
+      if ([401, 403, 404].includes(error.status)) {
+        session.copy = null;
+        return show(page(gettext("Activate new app with QR code"), [
+          errorSummary([{ text: reasonText(error) }]), okLink()]));
+      }
+    }
     if (status && status.state === "completed") {
       session.copy = null;
-      return show(shield(gettext("The new app is activated."), "", okLink()));
+      return show(shield(gettext("The new app is activated."),
+        gettext("You can now use segl on the new phone or tablet. If you no longer use this phone, remove the user ID from it in App settings."),
+        okLink()));
     }
-    await new Promise((resolve) => window.setTimeout(resolve, 1000));
+    if (status && status.state === "cancelled") {
+      session.copy = null;
+      return show(page(gettext("Activate new app with QR code"), [
+        errorSummary([{ text: gettext("The copy to the new phone or tablet was stopped. Show a new QR code to try again.") }]),
+        linkButton(hash("copy-old", reg.userId), gettext("Show QR code"))]));
+    }
+    if (status) { onState(status.state); }
+    await new Promise((resolve) => window.setTimeout(resolve, 1500));
   }
+}
+
+function copyWaitDone(reg, offer) {
+  show(page(gettext("Activate new app with QR code"), [
+    spinner(),
+    paragraph(copyWords.confirmed(), { role: "status", "data-copy-status": true })
+  ]));
+  watchCopy(reg, offer, () => {});
 }
 
 export function copyNew(errors = []) {
@@ -167,14 +264,14 @@ export function copyNew(errors = []) {
   wireScanner(found, copyNew);
 }
 
-function copyShowCode(proximity, errors = []) {
+function copyShowCode(proximity, errors = [], values = {}) {
   const fieldError = errors.find((e) => e.field === "user_id")?.text;
   show(page(gettext("Copy from another segl app"), [
     errorSummary(errors),
     paragraph(gettext("Enter this code in the old app"), { class: "label", id: "proximity-label" }),
     paragraph(proximity, { class: "one-time-code", "aria-labelledby": "proximity-label", "data-proximity": true }),
     h("form", { "data-form": true, novalidate: true },
-      userIdField(fieldError),
+      userIdField(fieldError, values.user_id),
       submit(gettext("I have entered the code")))
   ]));
   form(async (data) => {
@@ -184,7 +281,7 @@ function copyShowCode(proximity, errors = []) {
       session.activationUserId = data.user_id.trim();
       go("#create-pin");
     } catch (error) {
-      copyShowCode(proximity, [{ field: "user_id", text: reasonText(error) }]);
+      copyShowCode(proximity, [{ field: "user_id", text: reasonText(error) }], data);
     }
   });
 }

@@ -164,13 +164,16 @@ export function proofActivate(kind, errors = [], values = {}) {
         hint: gettext("At least 8 characters. You use it with the device every time you log in."), error: fieldError("password") }),
       field({ name: "password_again", label: gettext("Repeat the password"), type: "password", autocomplete: "new-password",
         error: fieldError("password_again") }),
-      field({ name: "serial", label: gettext("Serial number"), hint: gettext("On the back of the device, for example CD1234567897."),
+      field({ name: "serial", label: gettext("Serial number"),
+        hint: kind === "audio_code_reader"
+          ? gettext("Printed on the back of the code reader, for example AR1234567897.")
+          : gettext("Printed on the back of the code display, for example CD1234567897."),
         error: fieldError("serial"), value: values.serial, autocomplete: "off" }),
       field({ name: "code", label: gettext("One-time code"),
         hint: kind === "audio_code_reader"
-          ? gettext("Press the red button; the reader shows the 6-digit code and reads it aloud.")
-          : gettext("Press the button; the display shows a 6-digit code."),
-        error: fieldError("code"), inputmode: "numeric", width: "input--short" }),
+          ? gettext("Press the red button at the bottom right of the code reader. You can feel the button: it has one raised dot. Enter the 6-digit one-time code it shows or reads aloud.")
+          : gettext("Press the button on the code display. Enter the 6-digit one-time code it shows."),
+        error: fieldError("code"), inputmode: "numeric", autocomplete: "one-time-code", width: "input--short" }),
       submit(gettext("Activate")))
   ], { back: hash("proof-have", kind) }));
   form(async (data) => {
