@@ -9,6 +9,10 @@ through these five operations; a kind that is registered without a harness here 
 
 from __future__ import annotations
 
+import functools
+import itertools
+import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,7 +26,7 @@ from segl.authenticators.registry import KINDS
 from segl.codedevice.kind import DeviceProof
 from segl.core.errors import SeglError
 from tests.app.conftest import temporary_pin
-from tests.conftest import Token, make_device
+from tests.conftest import PASSWORD, Token, make_device
 
 BROWSER = "contract-browser"
 
@@ -244,8 +248,125 @@ class AppHarness:
         raise AssertionError("a wrong PIN unlocked the app")
 
 
+# -- the chip ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def chip_factory() -> Any:
+    """The factory the contract's chips come from (its root is in the allow-list the
+    contract's conftest writes)."""
+    from segl.emulators.fido_chip import FactoryCa
+
+    return FactoryCa.create()
+
+
+@functools.cache
+def chip_batch() -> Any:
+    return chip_factory().batch(CHIP_AAGUID.bytes)
+
+
+CHIP_AAGUID = uuid.UUID("5e91a7c0-2f4b-4c55-9b0e-51e6c0a1c0de")
+
+
+@dataclass
+class ChipHarness:
+    """An emulated chip from the factory (a software FIDO2 authenticator), ordered by its
+    holder and sent to them; activated with the password, used after it."""
+
+    chips: dict[int, Any] = field(default_factory=dict)
+
+    @property
+    def limit(self) -> int:
+        from segl.identities.services import password_policy
+
+        return password_policy().max_failures  # the password it asks first
+
+    def issue(self, holder: Any, now: datetime) -> Any:
+        from segl.chip.inventory import chips_import
+        from segl.orders.services import order_advance, order_place
+
+        chip = chip_batch().chip(next(_chip_serials), pin=True)
+        chips_import(serials_=[chip.serial], aaguid=str(CHIP_AAGUID), batch="contract")
+        order = order_place(
+            key=f"contract-{chip.serial}",
+            kind="chip",
+            person=holder.person,
+            identified_by="login",
+            delivery="post",
+            now=now,
+        )
+        order = order_advance(reference=order.reference, to="packed", now=now, actor="contract")
+        assert order.device.serial == chip.serial, "the only chip in stock"
+        return chip
+
+    def activate(self, identity: Any, issued: Any, now: datetime) -> Authenticator:
+        from segl.chip.kind import ChipProof
+        from segl.chip.services import registration_begin
+
+        try:
+            options, challenge = registration_begin(
+                identity=identity, serial=issued.serial, now=now
+            )
+            answer = issued.make_credential(options, settings.CONFIG.base_url)
+            auth = KINDS["chip"].activate(
+                identity=identity,
+                proof=ChipProof(challenge_id=challenge, response=answer, password=PASSWORD),
+                now=now,
+            )
+        except SeglError as exc:
+            raise Refused(getattr(exc, "reason", exc.code)) from exc
+        self.chips[auth.pk] = issued
+        return auth
+
+    def _at_chip_step(self, user_id: str, password: str, now: datetime) -> Any:
+        from segl.flows.services import flow_submit_step
+
+        flow = login_at("chip", user_id, now)
+        try:
+            return flow_submit_step(
+                flow_id=flow.id, browser_key=BROWSER, step="password", response=password, now=now
+            )
+        except SeglError as exc:
+            raise Refused(exc.code) from exc
+
+    def proof(self, auth: Authenticator, now: datetime) -> tuple[str, str]:
+        from segl.chip.services import assertion_begin
+
+        flow = self._at_chip_step(auth.identity.user_id, PASSWORD, now)
+        try:
+            options, challenge = assertion_begin(identity=auth.identity, flow_id=flow.id, now=now)
+        except SeglError as exc:
+            raise Refused(getattr(exc, "reason", exc.code)) from exc
+        signed = self.chips[auth.pk].get_assertion(options, settings.CONFIG.base_url)
+        return flow.id, json.dumps({"challenge": challenge, "credential": signed})
+
+    def present(self, proof: tuple[str, str], now: datetime) -> None:
+        from segl.flows.models import Flow
+        from segl.flows.services import flow_submit_step
+
+        flow_id, answer = proof
+        flow = Flow.objects.select_related("identity").get(pk=flow_id)
+        if flow.step != "chip":  # presented before: in a new login, as a replay would be
+            assert flow.identity is not None
+            flow = self._at_chip_step(flow.identity.user_id, PASSWORD, now)
+        try:
+            flow = flow_submit_step(
+                flow_id=flow.id, browser_key=BROWSER, step="chip", response=answer, now=now
+            )
+        except SeglError as exc:
+            raise Refused(getattr(exc, "reason", exc.code)) from exc
+        assert flow.step == "done", flow.step
+
+    def wrong(self, auth: Authenticator, now: datetime) -> None:
+        self._at_chip_step(auth.identity.user_id, "not " + PASSWORD, now)
+        raise AssertionError("a wrong password passed")
+
+
+_chip_serials = (f"CH{n:09d}{n % 10}" for n in itertools.count(7_000_000))
+
 HARNESSES: dict[str, Callable[[], Harness]] = {
     "code_display": lambda: DeviceHarness("code_display"),
     "audio_code_reader": lambda: DeviceHarness("audio_code_reader"),
     "app": AppHarness,
+    "chip": ChipHarness,
 }

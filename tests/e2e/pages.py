@@ -81,6 +81,7 @@ NOT_PAGES: dict[str, str] = {
     "flows:retry": "POST, redirects to the step",
     "flows:app-qr": "an SVG picture in the app step (whose page is checked)",
     "flows:app-status": "JSON for the app step's script",
+    "flows:chip-options": "JSON for the chip step's script (POST)",
     "app:manifest": "JSON",
     "app:worker": "JavaScript",
     "portal:login": "redirects to segl's login",

@@ -206,9 +206,11 @@ def _claims(acr: object) -> str:
 def test_an_essential_acr_that_cannot_be_reached_fails_after_the_user_id(driver, anna, monkeypatch):
     from segl.app.kind import AppKind
     from segl.authenticators.registry import KINDS
+    from segl.chip.kind import ChipKind
     from segl.core.assurance import Level
 
     monkeypatch.setitem(KINDS, "app", AppKind(level=Level.SUBSTANTIAL))  # no kind reaches High
+    monkeypatch.setitem(KINDS, "chip", ChipKind(level=Level.SUBSTANTIAL))
     claims = _claims({"essential": True, "values": [NSIS + "High"]})
     url, params, _ = driver.start(claims=claims)
     assert Flow.objects.get().requested_level == "high"

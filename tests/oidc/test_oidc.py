@@ -164,12 +164,15 @@ def test_unknown_action_is_refused(client, rp):
 
 
 def test_acr_values_above_every_method_fail_cleanly(driver, anna, monkeypatch):
-    """Were no kind able to reach High (the app is, when bound after a proofing at High)."""
+    """Were no kind able to reach High (the app and the chip are, when bound after a proofing
+    at High)."""
     from segl.app.kind import AppKind
     from segl.authenticators.registry import KINDS
+    from segl.chip.kind import ChipKind
     from segl.core.assurance import Level
 
     monkeypatch.setitem(KINDS, "app", AppKind(level=Level.SUBSTANTIAL))
+    monkeypatch.setitem(KINDS, "chip", ChipKind(level=Level.SUBSTANTIAL))
     url, params, _ = driver.start(acr_values="https://data.gov.dk/concept/core/nsis/High")
     driver.user_id(url, anna.user_id)
     page = driver.client.get(url).content.decode()

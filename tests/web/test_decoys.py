@@ -5,7 +5,8 @@ preferred method, someone who knows only a user ID sees exactly what they see fo
 nobody has: the same statuses, redirects and pages (once per-flow ids, CSRF tokens and the app
 step's random binding values are taken out), the same list after "Change identification
 method", and the same answers to what they can try next: wrong codes for every kind (counted
-and suspended alike), and the app step for every kind mix (its QR code, its long-poll, a newer
+and suspended alike), wrong passwords where the chip asks for one first (counted and locked
+alike), and the app step for every kind mix (its QR code, its long-poll, a newer
 login cancelling the older request, and the limit of 5 unanswered requests in 10 minutes).
 """
 
@@ -115,7 +116,9 @@ class Attacker:
         body = response.content.decode() if response.status_code != 302 else ""
         if response.get("Content-Type", "").startswith("image/"):
             body = response["Content-Type"]  # the QR code itself is random
-        self.seen.append((label, response.status_code, normalise(location), normalise(body)))
+        # The user ID typed is on the password page (for password managers): take it out too.
+        body = normalise(body).replace(self.user_id, "USER-ID")
+        self.seen.append((label, response.status_code, normalise(location), body))
 
     def get(self, label: str, url: str) -> None:
         self.note(label, self.driver.client.get(url))
@@ -132,7 +135,7 @@ class Attacker:
         url = self.login("first")
         self.get("first step", url)
         self.get("Change identification method", url + "method/")
-        self.post("a kind segl does not offer", url + "method/", {"method": "chip"})
+        self.post("a kind segl does not offer", url + "method/", {"method": "smart_ring"})
         for kind in ("code_display", "audio_code_reader"):
             url = self.login(kind)
             self.post(f"choose {kind}", url + "method/", {"method": kind})
@@ -140,6 +143,13 @@ class Attacker:
             for n in range(4):  # wrong, wrong, suspended, still suspended
                 self.post(f"{kind} wrong code {n}", url, {"step": "code", "code": wrong_code})
             self.post(f"{kind} password too early", url, {"step": "password", "password": "x"})
+        # The chip asks for the password first: wrong 4 times, locked at the 5th, still locked.
+        url = self.login("chip")
+        self.post("choose the chip", url + "method/", {"method": "chip"})
+        self.get("chip: password step", url)
+        for n in range(6):
+            self.post(f"chip: wrong password {n}", url, {"step": "password", "password": "no"})
+        self.post("chip: chip step too early", url, {"step": "chip", "reply": "{}"})
         previous = None
         for n in range(APP_LOGINS):
             url = self.login(f"app {n}")
@@ -172,6 +182,7 @@ def test_a_known_user_id_looks_like_an_unknown_one(rp, mix):
     text = " ".join(str(s) for s in known)
     assert 'value="app"' in text and 'value="audio_code_reader"' in text
     assert "suspended because a wrong one-time code was entered 3 times" in text
+    assert "Your password is locked after too many wrong attempts" in text
     assert "A newer login with your user ID was started" in text
     assert "Too many requests were sent to your app." in text
 

@@ -42,7 +42,7 @@ def test_a_method_below_the_requested_level_cannot_be_chosen(driver, monkeypatch
     activate(emulator(), eva)
     url, _, _ = driver.start(acr_values=SUBSTANTIAL)
     driver.user_id(url, eva.user_id)
-    assert offered(driver, url) == ["code_display", "audio_code_reader"]
+    assert offered(driver, url) == ["code_display", "audio_code_reader", "chip"]
     response = driver.post(url + "method/", {"method": "app"})
     assert response.status_code == 200 and "error-summary" in response.content.decode()
     assert _flow(url).method == "code_display"
@@ -50,8 +50,9 @@ def test_a_method_below_the_requested_level_cannot_be_chosen(driver, monkeypatch
 
 def test_a_high_request_starts_with_a_high_method_and_cannot_switch_below_it(driver):
     """A request for High starts with the app (not the browser's default, a code display),
-    offers nothing else, and a switch to the code display is refused. Ida's app reaches High:
-    it was bound as one activated after a proofing at High is."""
+    offers only the kinds that reach High (the app, the chip), and a switch to the code
+    display is refused. Ida's app reaches High: it was bound as one activated after a
+    proofing at High is."""
     ida = make_person("ida-high", ial="high")
     app = emulator()
     activate(app, ida)
@@ -59,7 +60,7 @@ def test_a_high_request_starts_with_a_high_method_and_cannot_switch_below_it(dri
     url, _, verifier = driver.start(acr_values=HIGH)
     driver.user_id(url, ida.user_id)
     assert _flow(url).method == "app"
-    assert offered(driver, url) == ["app"]
+    assert offered(driver, url) == ["app", "chip"]
     response = driver.post(url + "method/", {"method": "code_display"})
     assert response.status_code == 200 and _flow(url).method == "app"
     app.unlock(ida.user_id, PIN)

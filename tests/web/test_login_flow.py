@@ -180,6 +180,7 @@ def test_change_identification_method_becomes_preferred_once_the_login_succeeds(
         "app",
         "code_display",
         "audio_code_reader",
+        "chip",
     ]
     response = driver.post(url + "method/", {"method": "audio_code_reader"})
     assert response.status_code == 302
@@ -188,7 +189,7 @@ def test_change_identification_method_becomes_preferred_once_the_login_succeeds(
     bo.identity.refresh_from_db()
     assert bo.identity.preferred_method == "code_display"
     # Not a kind segl offers:
-    response = driver.post(url + "method/", {"method": "chip"})
+    response = driver.post(url + "method/", {"method": "smart_ring"})
     assert response.status_code == 200 and "error-summary" in response.content.decode()
     assert driver.code(url, reader.code()).status_code == 302
     assert driver.password(url).status_code == 302

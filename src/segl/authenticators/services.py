@@ -18,7 +18,7 @@ from segl.core.pskc import TokenSeed
 from segl.core.throttle import FailureState
 from segl.identities import failures
 from segl.identities.models import Identity
-from segl.identities.services import password_hash_new
+from segl.identities.services import new_password_fields, password_hash_new
 from segl.keys import device_aad, keyring
 
 from .codes import code_policy, device_verify_code
@@ -238,10 +238,7 @@ def device_activate(
             identity.preferred_method = device.kind
         fields = ["preferred_method"]
         if password_hash is not None:
-            identity.password_hash = password_hash
-            identity.password_changed_at = now
-            fields += ["password_hash", "password_changed_at"]
-            fields += failures.store(identity, FailureState(), "password_")
+            fields += new_password_fields(identity, password_hash, now)
         identity.save(update_fields=fields)
         audit_record(
             action="device.activate",

@@ -3,9 +3,16 @@ from django.apps import AppConfig
 
 class ChipConfig(AppConfig):
     """The chip: a FIDO2 security key, activated by a WebAuthn registration and used by a
-    WebAuthn assertion (decision 37). Not yet a kind of the login flow."""
+    WebAuthn assertion (decision 37): the password, then the chip."""
 
     name = "segl.chip"
     label = "chip"
     verbose_name = "chip"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from segl.authenticators.registry import register
+
+        from .kind import ChipKind
+
+        register(ChipKind())

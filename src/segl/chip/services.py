@@ -47,6 +47,8 @@ from segl.authenticators.services import (
 from segl.core import serials
 from segl.core.sign_count import may_be_cloned
 from segl.identities.models import Identity
+from segl.identities.services import new_password_fields, password_hash_new
+from segl.notify.notices import tell
 
 from .errors import ChipRefused
 from .models import ChipChallenge, ChipCredential
@@ -201,11 +203,19 @@ def _inventory_chip(identity: Identity, serial: str, *, lock: bool = False) -> D
 
 
 def registration_finish(
-    *, challenge_id: str, identity: Identity, response: Mapping[str, Any], now: datetime
+    *,
+    challenge_id: str,
+    identity: Identity,
+    response: Mapping[str, Any],
+    now: datetime,
+    password: str | None = None,
 ) -> Authenticator:
     """Verify the chip's answer and activate it: a new chip authenticator with its credential;
-    the identity's previous chip is retired (one active chip at a time)."""
+    the identity's previous chip is retired (one active chip at a time). A ``password``
+    (created and confirmed by the citizen) is checked against the policy before the challenge
+    is spent and set in the same transaction as the activation."""
     subject = [identity.user_id]
+    password_hash = password_hash_new(password, user_id=identity.user_id) if password else None
 
     def work() -> Authenticator:
         challenge = _spend(challenge_id, ChipChallenge.Purpose.REGISTER, now)
@@ -227,13 +237,18 @@ def registration_finish(
             auth_data = _server(verify_attestation).register_complete(challenge.state, registration)
         except ValueError:
             raise ChipRefused("invalid") from None
-        return _activate(identity, challenge.serial, auth_data, models[0], now)
+        return _activate(identity, challenge.serial, auth_data, models[0], now, password_hash)
 
     return _audited("chip.register", subject, work, now)
 
 
 def _activate(
-    identity: Identity, serial: str, auth_data: AuthenticatorData, model: str, now: datetime
+    identity: Identity,
+    serial: str,
+    auth_data: AuthenticatorData,
+    model: str,
+    now: datetime,
+    password_hash: str | None,
 ) -> Authenticator:
     credential = auth_data.credential_data
     if credential is None:
@@ -270,9 +285,12 @@ def _activate(
             user_verified=auth_data.is_user_verified(),
             created_at=now,
         )
+        fields = ["preferred_method"]
         if not identity.preferred_method:
             identity.preferred_method = Kind.CHIP
-            identity.save(update_fields=["preferred_method"])
+        if password_hash is not None:
+            fields += new_password_fields(identity, password_hash, now)
+        identity.save(update_fields=fields)
         audit_record(
             action="chip.register",
             subject=identity.user_id,
@@ -319,15 +337,17 @@ def assertion_begin(
 
 
 def assertion_finish(
-    *, challenge_id: str, response: Mapping[str, Any], now: datetime
+    *, challenge_id: str, response: Mapping[str, Any], now: datetime, flow_id: str = ""
 ) -> Authenticator:
-    """The chip authenticator that signed this login's challenge; :class:`ChipRefused`
-    otherwise. A signature counter that does not move forward suspends the chip
-    (``cloned``)."""
+    """The chip authenticator that signed this login's challenge (begun for ``flow_id``, if
+    given); :class:`ChipRefused` otherwise. A signature counter that does not move forward
+    suspends the chip (``cloned``)."""
     subject: list[str] = []
 
     def work() -> Authenticator:
         challenge = _spend(challenge_id, ChipChallenge.Purpose.LOGIN, now)
+        if flow_id and challenge.flow_id != flow_id:
+            raise ChipRefused("challenge_unknown")  # another login's challenge
         identity = challenge.identity
         subject.append(identity.user_id)
         try:
@@ -377,6 +397,7 @@ def _counted(credential_pk: int, received: int, identity: Identity, now: datetim
             authenticator_suspend(
                 authenticator_id=authenticator.pk, now=now, reason="cloned", actor="chip.login"
             )
+            tell(identity.person, "chip_cloned", now=now)
         else:
             credential.sign_count = received
             credential.save(update_fields=["sign_count"])

@@ -58,6 +58,11 @@ class Flow(models.Model):
         blank=True,
         help_text="The keyed hash of the user ID typed, under which decoy steps count.",
     )
+    user_id_typed = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The user ID as typed: a password page names it alike for every user ID.",
+    )
 
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -31,24 +31,13 @@ from segl.core import flows as core
 from segl.core.assurance import Level, achieved
 from segl.core.errors import SeglError
 from segl.identities.models import Activity, Identity
-from segl.identities.services import identity_verify_password
 
-from . import decoys, methods
+from . import decoys, methods, steps
+
+# Raised by the services; callers catch them from here.
+from .errors import FlowRefused as FlowRefused
+from .errors import WrongBrowser as WrongBrowser
 from .models import Action, Flow, UnknownUserThrottle
-
-
-class FlowRefused(SeglError):
-    """The flow cannot go on for a reason the citizen must be told (``reason`` says which)."""
-
-    code = "flow_refused"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class WrongBrowser(SeglError):
-    code = "flow_browser"
 
 
 @dataclass(frozen=True)
@@ -134,6 +123,7 @@ STATE_FIELDS = [
     "identity",
     "decoy",
     "decoy_key",
+    "user_id_typed",
     "authenticator",
 ]
 
@@ -162,6 +152,7 @@ def flow_submit_user_id(
         core.expect(flow.state, core.USER_ID, now=now)
         identity = Identity.objects.filter(user_id__iexact=user_id.strip()).first()
         flow.decoy_key = decoys.user_key(user_id)
+        flow.user_id_typed = user_id.strip()[:64]
         if identity is not None and not identity.is_active:
             audit_record(
                 action="flow.user_id",
@@ -238,25 +229,7 @@ def flow_submit_step(
         core.expect(flow.state, step, now=now)
         kind = kind_of(flow.method)
         try:
-            if step == PASSWORD and flow.identity is not None and flow.authenticator_id:
-                identity_verify_password(
-                    identity_id=flow.identity.pk, password=response, now=now, ip=ip, flow_id=flow.id
-                )
-            elif step == PASSWORD or kind.step_form(step=step) is None:
-                raise FlowRefused("method_unavailable")  # e.g. the app answers in the app
-            else:
-                auth = methods.owned_authenticator(flow, flow.method)
-                if auth is None:
-                    decoys.decoy_code(flow, response, now, ip)  # raises, as a wrong code would
-                kind.verify(
-                    authenticator=auth,
-                    step=step,
-                    response=response,
-                    now=now,
-                    ip=ip,
-                    flow_id=flow.id,
-                )
-                flow.authenticator = auth
+            steps.verify_answer(flow, step, response, now=now, ip=ip)
         except SeglError as exc:
             failure = exc
         else:
@@ -321,8 +294,8 @@ def flow_step_passed(
         .filter(pk=authenticator_id, identity=flow.identity, kind=flow.method)
         .first()
     )
-    if auth is None or flow.identity is None:
-        raise FlowRefused("method_unavailable")
+    if auth is None or flow.identity is None or step == PASSWORD:
+        raise FlowRefused("method_unavailable")  # the password is the flow's to check
     kind_of(flow.method).verify(
         authenticator=auth, step=step, response=response, now=now, ip=ip, flow_id=flow.id
     )

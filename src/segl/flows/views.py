@@ -287,8 +287,17 @@ class StepView(FlowView):
                 "again at %(time)s."
             ) % {"time": _local_time(exc.until)}
         if isinstance(exc, Disabled):
-            # The password step comes after the code: whoever is here has proven the device,
-            # and may be told what else the identity has.
+            if kind_of(self.flow.method).steps[0] == PASSWORD:
+                # Asked first (the chip's), before anything was proven: the same words for
+                # every user ID (decision 17).
+                return _(
+                    "Your password is blocked after too many wrong attempts. If you have the "
+                    "segl app, log in with it to choose a new one. Otherwise, choose a new one "
+                    "when you activate a new device on the self-service portal, or at a citizen "
+                    "service centre."
+                )
+            # After the code: whoever is here has proven the device, and may be told what else
+            # the identity has.
             if methods.owned_authenticator(self.flow, Kind.APP.value) is not None:
                 return _(
                     "Your password is blocked after too many wrong attempts. Log in with the "

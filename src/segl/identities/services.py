@@ -13,7 +13,13 @@ from segl.audit.services import audit_record
 from segl.core import passwords as core_passwords
 from segl.core.cpr import mask_cpr, parse_cpr
 from segl.core.errors import Disabled, Locked, SeglError, WrongPassword
-from segl.core.throttle import ThrottlePolicy, check_not_locked, record_failure, record_success
+from segl.core.throttle import (
+    FailureState,
+    ThrottlePolicy,
+    check_not_locked,
+    record_failure,
+    record_success,
+)
 from segl.notify.notices import tell
 
 from . import failures
@@ -170,6 +176,18 @@ def identity_phone_set(*, identity: Identity, phone: str, now: datetime, actor: 
 def mask_phone(number: str) -> str:
     """A mobile number for the audit log: the country code and the last two digits."""
     return number[:3] + "*" * (len(number) - 5) + number[-2:]
+
+
+def new_password_fields(identity: Identity, password_hash: str, now: datetime) -> list[str]:
+    """Give ``identity`` (locked, saved by the caller) a new password's hash, with its count of
+    wrong tries cleared; the fields to save."""
+    identity.password_hash = password_hash
+    identity.password_changed_at = now
+    return [
+        "password_hash",
+        "password_changed_at",
+        *failures.store(identity, FailureState(), "password_"),
+    ]
 
 
 def identity_set_password(

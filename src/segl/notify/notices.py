@@ -124,6 +124,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Pinkoden til din segl-app er ændret. Kontakt segl, hvis det ikke var dig.",
         "The PIN code of your segl app has been changed. Contact segl if it was not you.",
     ),
+    "chip_cloned": (
+        "Din chip er spærret, fordi den svarede, som om den var kopieret. Var det ikke dig, der "
+        "brugte den, så gå i Borgerservice med din chip og billed-ID.",
+        "Your chip is suspended, because it answered as if it had been copied. Visit a citizen "
+        "service centre with your chip and photo ID.",
+    ),
     "app_locked": (
         "Din segl-app er spærret efter 5 forkerte pinkoder. Aktivér den igen for at bruge den.",
         "Your segl app is locked after 5 wrong PIN codes. Activate it again to use it.",
