@@ -305,12 +305,12 @@ class ChipHarness:
 
         try:
             options, challenge = registration_begin(
-                identity=identity, serial=issued.serial, now=now
+                identity=identity, serial=issued.serial, now=now, password=PASSWORD
             )
             answer = issued.make_credential(options, settings.CONFIG.base_url)
             auth = KINDS["chip"].activate(
                 identity=identity,
-                proof=ChipProof(challenge_id=challenge, response=answer, password=PASSWORD),
+                proof=ChipProof(challenge_id=challenge, response=answer),
                 now=now,
             )
         except SeglError as exc:

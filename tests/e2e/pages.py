@@ -21,6 +21,7 @@ PROOFING = "tests/e2e/test_proofing.py::test_every_proofing_page_passes_axe_and_
 READER = "tests/e2e/test_audio_reader.py::test_the_reader_page_passes_axe"
 DEMO_PAGES = "tests/e2e/test_demo_pages.py::test_the_demo_pages_pass_axe"
 WCAG22 = "tests/e2e/test_wcag22.py::test_a_page_of_each_kind_meets_wcag_22_aa"
+CHIP = "tests/e2e/test_chip.py::test_order_activate_and_log_in_at_high_with_a_chip"
 
 # Each page a person sees, and the test that checks it (in Danish and in English).
 PAGES: dict[str, str] = {
@@ -37,6 +38,8 @@ PAGES: dict[str, str] = {
     "portal:order_status": PORTAL,
     "portal:activate": PORTAL,
     "portal:activate_device": PORTAL,
+    "portal:activate_chip": CHIP,
+    "portal:activate_chip_connect": CHIP,
     "portal:authenticator": PORTAL,
     "portal:authenticator_action": PORTAL,
     "portal:password": PORTAL,

@@ -42,7 +42,6 @@ class ChipProof(ActivationProof):
 
     challenge_id: str
     response: Mapping[str, Any]
-    password: str | None = None
 
     def __repr__(self) -> str:
         return f"ChipProof(challenge_id={self.challenge_id[:6]!r}…)"
@@ -107,7 +106,6 @@ class ChipKind:
             identity=identity,
             response=proof.response,
             now=now,
-            password=proof.password,
         )
 
     def begin(self, *, step: StepContext, now: datetime, ip: str = "") -> None:

@@ -48,6 +48,11 @@ class ChipChallenge(models.Model):
     identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
     serial = models.CharField(max_length=32, blank=True)
     flow_id = models.CharField(max_length=64, blank=True)
+    password_hash = models.CharField(
+        max_length=256,
+        blank=True,
+        help_text="A registration's new password (Argon2id), set when the chip is activated.",
+    )
     state = models.JSONField()
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()

@@ -159,11 +159,14 @@ def _descriptor(credential: ChipCredential) -> PublicKeyCredentialDescriptor:
 
 
 def registration_begin(
-    *, identity: Identity, serial: str, now: datetime
+    *, identity: Identity, serial: str, now: datetime, password: str | None = None
 ) -> tuple[dict[str, Any], str]:
     """Options for ``navigator.credentials.create`` and the challenge's id, for the chip with
-    this serial; :class:`ChipRefused` if the inventory has no such chip for this identity."""
+    this serial; :class:`ChipRefused` if the inventory has no such chip for this identity. A
+    new ``password`` (created and confirmed by the citizen) is checked against the policy
+    (``PasswordRejected``) and kept, hashed, with the challenge until the chip is activated."""
     subject = [identity.user_id]
+    password_hash = password_hash_new(password, user_id=identity.user_id) if password else ""
 
     def work() -> tuple[dict[str, Any], str]:
         serial_ = serials.normalise_serial(serial)
@@ -184,10 +187,23 @@ def registration_begin(
             state=state,
             now=now,
             serial=serial_,
+            password_hash=password_hash,
         )
         return dict(options), challenge.pk
 
     return _audited("chip.register_begin", subject, work, now)
+
+
+def registration_identity(challenge_id: str) -> Identity:
+    """Whom a registration's challenge was made for; :class:`ChipRefused` if there is none."""
+    challenge = (
+        ChipChallenge.objects.select_related("identity__person")
+        .filter(pk=challenge_id, purpose=ChipChallenge.Purpose.REGISTER)
+        .first()
+    )
+    if challenge is None:
+        raise ChipRefused("challenge_unknown")
+    return challenge.identity
 
 
 def _inventory_chip(identity: Identity, serial: str, *, lock: bool = False) -> Device:
@@ -203,19 +219,12 @@ def _inventory_chip(identity: Identity, serial: str, *, lock: bool = False) -> D
 
 
 def registration_finish(
-    *,
-    challenge_id: str,
-    identity: Identity,
-    response: Mapping[str, Any],
-    now: datetime,
-    password: str | None = None,
+    *, challenge_id: str, identity: Identity, response: Mapping[str, Any], now: datetime
 ) -> Authenticator:
-    """Verify the chip's answer and activate it: a new chip authenticator with its credential;
-    the identity's previous chip is retired (one active chip at a time). A ``password``
-    (created and confirmed by the citizen) is checked against the policy before the challenge
-    is spent and set in the same transaction as the activation."""
+    """Verify the chip's answer and activate it: a new chip authenticator with its credential,
+    and the new password given at the start, in one transaction; the identity's previous chip
+    is retired (one active chip at a time)."""
     subject = [identity.user_id]
-    password_hash = password_hash_new(password, user_id=identity.user_id) if password else None
 
     def work() -> Authenticator:
         challenge = _spend(challenge_id, ChipChallenge.Purpose.REGISTER, now)
@@ -237,7 +246,9 @@ def registration_finish(
             auth_data = _server(verify_attestation).register_complete(challenge.state, registration)
         except ValueError:
             raise ChipRefused("invalid") from None
-        return _activate(identity, challenge.serial, auth_data, models[0], now, password_hash)
+        return _activate(
+            identity, challenge.serial, auth_data, models[0], now, challenge.password_hash
+        )
 
     return _audited("chip.register", subject, work, now)
 
@@ -248,7 +259,7 @@ def _activate(
     auth_data: AuthenticatorData,
     model: str,
     now: datetime,
-    password_hash: str | None,
+    password_hash: str,
 ) -> Authenticator:
     credential = auth_data.credential_data
     if credential is None:
@@ -288,7 +299,7 @@ def _activate(
         fields = ["preferred_method"]
         if not identity.preferred_method:
             identity.preferred_method = Kind.CHIP
-        if password_hash is not None:
+        if password_hash:
             fields += new_password_fields(identity, password_hash, now)
         identity.save(update_fields=fields)
         audit_record(

@@ -32,6 +32,7 @@ from segl.identities.services import identity_create, person_create
 from segl.oidc.services import rp_add
 
 from . import CENTRE_STOCK, DEMO_CENTRE, DEMO_PASSWORD, NEWCOMERS, PEOPLE, DemoOff
+from .chips import stock_chips
 
 # Devices of each kind left in stock for orders on the portal and activation by hand.
 STOCK = 3
@@ -173,6 +174,8 @@ def load(*, now: datetime) -> dict[str, Any]:
                 created.append(f"{entry['given_name']} (no segl yet)")
         created += _make_documents(now)
         created += [f"{STOCK} of {kind} in stock" for kind in stock]
+        if not Device.objects.filter(kind="chip", status=Device.Status.IN_STOCK).exists():
+            created.append(stock_chips(STOCK))
         for kind, count in shelf.items():
             stock_deliver(centre=DEMO_CENTRE, kind=kind, count=count, now=now, actor="demo")
             created.append(f"{count} of {kind} at {DEMO_CENTRE}")

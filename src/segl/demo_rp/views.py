@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from segl.core.assurance import Level
 from segl.oidc.client import OidcClient, OidcClientError, Pending
 
 CLIENT_ID = "demo-bank"
@@ -40,6 +41,8 @@ def start(request: HttpRequest) -> HttpResponse:
         url, pending = client(request).authorization_url(
             approval_text=TRANSFER_TEXT, action="approve"
         )
+    elif purpose == "log_on_high":
+        url, pending = client(request).authorization_url(acr_values=Level.HIGH.uri)
     else:
         url, pending = client(request).authorization_url()
     request.session["demo_rp_pending"] = pending.as_dict()

@@ -64,6 +64,7 @@ REFUSALS: dict[str, Promise] = {
     "not_yours": _(
         "This device was sent to someone else. Only the person it was sent to can activate it."
     ),
+    "wrong_kind": _("That serial number belongs to another kind of device. Check the number."),
     "device_refused": _("This device cannot be activated. Contact a citizen service centre."),
     "device_blocked": _("This device is blocked. Contact a citizen service centre."),
     "code_wrong": _("The one-time code is not correct. Press the button and enter the new code."),

@@ -3,13 +3,15 @@ logged in and touches only what belongs to it, owns its transaction, audits and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from segl.audit.services import audit_record
-from segl.authenticators.models import Authenticator, Device
+from segl.authenticators.models import Authenticator, Device, Kind
 from segl.authenticators.registry import kind_of
 from segl.authenticators.services import (
     DeviceError,
@@ -18,6 +20,8 @@ from segl.authenticators.services import (
 )
 from segl.changes.models import DelayedChange
 from segl.changes.services import ChangeRefused, change_cancel, changes_pending
+from segl.chip.kind import ChipProof
+from segl.chip.services import registration_begin, registration_identity
 from segl.codedevice.kind import DeviceProof
 from segl.core.errors import SeglError
 from segl.core.serials import normalise_serial
@@ -117,17 +121,9 @@ def activate_device(
     to. A device from an order placed without identification needs a login (decision 14): a
     CPR number and a passport number are things others can know."""
     logged_in = identity is not None
-    if identity is None:
-        identity = Identity.objects.filter(person=person).first() if person else None
-        if identity is None or not identity.is_active:
-            raise PortalRefused("no_identity")
+    identity = _activating(identity, person)
     serial = normalise_serial(serial)
-    device = Device.objects.filter(serial=serial).first()
-    if device is None or device.status != Device.Status.ASSIGNED:
-        # Unknown, still in stock, already active: the same answer, so serials cannot be probed.
-        raise DeviceError("unknown_serial")
-    if device.assigned_to_id is None and not logged_in:
-        raise DeviceError("login_needed")
+    device = _sent(serial, logged_in=logged_in)
     previous = list(
         Authenticator.objects.filter(
             identity=identity, kind=device.kind, status=Authenticator.Status.ACTIVE
@@ -139,6 +135,68 @@ def activate_device(
     if previous:
         tell(identity.person, "authenticator_retired", kind=auth.kind, now=now)
     return Activated(auth, [a.device.serial for a in previous if a.device is not None])
+
+
+def _activating(identity: Identity | None, person: Person | None) -> Identity:
+    """The identity a device joins: the logged-in one, or the identified person's."""
+    if identity is None:
+        identity = Identity.objects.filter(person=person).first() if person else None
+        if identity is None or not identity.is_active:
+            raise PortalRefused("no_identity")
+    return identity
+
+
+def _sent(serial: str, *, logged_in: bool) -> Device:
+    """The device with this serial, if it was sent out on an order (decision 14)."""
+    device = Device.objects.filter(serial=serial).first()
+    if device is None or device.status != Device.Status.ASSIGNED:
+        # Unknown, still in stock, already active: the same answer, so serials cannot be probed.
+        raise DeviceError("unknown_serial")
+    if device.assigned_to_id is None and not logged_in:
+        raise DeviceError("login_needed")
+    return device
+
+
+def chip_activation_begin(
+    *,
+    identity: Identity | None,
+    person: Person | None = None,
+    serial: str,
+    password: str,
+    now: datetime,
+) -> tuple[dict[str, Any], str]:
+    """The first half of a chip's activation: the serial from the back, a new password. The
+    same rules as :func:`activate_device` for who may activate what; the chip answers next
+    (``segl.chip.services.registration_finish``, through the kind). The options for the
+    browser and the challenge's id."""
+    logged_in = identity is not None
+    identity = _activating(identity, person)
+    serial = normalise_serial(serial)
+    if _sent(serial, logged_in=logged_in).kind != Kind.CHIP:
+        raise DeviceError("wrong_kind")
+    return registration_begin(identity=identity, serial=serial, now=now, password=password)
+
+
+def chip_activation_finish(
+    *, challenge_id: str, reply: Mapping[str, Any], now: datetime
+) -> Activated:
+    """The chip's answer to :func:`chip_activation_begin`'s challenge: the chip is activated
+    for the identity the challenge was made for, and the person told."""
+    identity = registration_identity(challenge_id)
+    previous = [
+        a.device.serial
+        for a in Authenticator.objects.filter(
+            identity=identity, kind=Kind.CHIP, status=Authenticator.Status.ACTIVE
+        ).select_related("device")
+        if a.device is not None
+    ]
+    auth = kind_of(Kind.CHIP).activate(
+        identity=identity, proof=ChipProof(challenge_id=challenge_id, response=reply), now=now
+    )
+    tell(identity.person, "new_authenticator", kind=auth.kind, now=now)
+    if previous:
+        tell(identity.person, "authenticator_retired", kind=auth.kind, now=now)
+    return Activated(auth, previous)
 
 
 def change_password(

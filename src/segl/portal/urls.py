@@ -14,6 +14,8 @@ urlpatterns = [
     path("orders/<str:reference>/cancel/", orders.order_cancel, name="order_cancel"),
     path("activate/", activation.activate, name="activate"),
     path("activate/device/", activation.activate_device, name="activate_device"),
+    path("activate/chip/", activation.activate_chip, name="activate_chip"),
+    path("activate/chip/connect/", activation.activate_chip_connect, name="activate_chip_connect"),
     path("authenticators/<int:pk>/", devices.authenticator, name="authenticator"),
     path(
         "authenticators/<int:pk>/<str:action>/",

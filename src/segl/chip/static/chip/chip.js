@@ -65,6 +65,25 @@
     return field ? field.value : "";
   }
 
+  // The challenge and the options: in the page (an activation, begun by the form before), or
+  // fresh from segl for each "Start" (a login).
+  function options(form) {
+    var inline = form.getAttribute("data-options-json");
+    if (inline) {
+      return Promise.resolve(JSON.parse(document.getElementById(inline).textContent));
+    }
+    return fetch(form.getAttribute("data-options"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(form), "Accept": "application/json" }
+    }).then(function (reply) {
+      return reply.json().then(function (body) {
+        if (!reply.ok) { throw new Error(body.error || "refused"); }
+        return body;
+      });
+    });
+  }
+
   function setUp(form) {
     var mode = form.getAttribute("data-chip");
     var start = form.querySelector("[data-chip-start]");
@@ -82,16 +101,7 @@
       start.disabled = true;
       say("connect");
       var challenge = "";
-      fetch(form.getAttribute("data-options"), {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": csrfToken(form), "Accept": "application/json" }
-      }).then(function (reply) {
-        return reply.json().then(function (body) {
-          if (!reply.ok) { throw new Error(body.error || "refused"); }
-          return body;
-        });
-      }).then(function (body) {
+      options(form).then(function (body) {
         challenge = body.challenge;
         var key = publicKey(body.publicKey, mode);
         return mode === "create"

@@ -1,0 +1,116 @@
+"""The chip in Chromium, with the browser's virtual authenticator (DevTools' WebAuthn domain) as
+the chip: ordered on the portal, packed and sent by fulfilment, activated on the portal, and
+used to log in at Demo Bank at level High for an identity proofed at High. The demo's allow-list
+accepts the virtual authenticator's model; a production list does not (decision 37)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import CDPSession, Page, expect
+
+from segl.authenticators.models import Authenticator
+from segl.core.assurance import Level
+from segl.identities.models import Identity
+from segl.orders.models import Order
+from tests.e2e.conftest import Demo, Journal, set_language
+from tests.e2e.support import PageReport, desk_login, tab_to
+from tests.e2e.test_portal import (
+    ANNA_CPR,
+    ANNA_PASSPORT,
+    NEW_PASSWORD,
+    ORDER_URL,
+    choose_order,
+    log_out,
+    portal_login,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def connect_virtual_chip(page: Page) -> CDPSession:
+    """A FIDO2 security key on USB that answers at once, with its PIN verified."""
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("WebAuthn.enable")
+    options = {
+        "protocol": "ctap2",
+        "transport": "usb",
+        "hasResidentKey": False,
+        "hasUserVerification": True,
+        "isUserVerified": True,
+        "automaticPresenceSimulation": True,
+    }
+    devtools.send("WebAuthn.addVirtualAuthenticator", {"options": options})
+    return devtools
+
+
+def test_order_activate_and_log_in_at_high_with_a_chip(
+    page: Page, demo: Demo, journal: Journal
+) -> None:
+    set_language(page.context, "en")
+    heading = page.get_by_role("heading", level=1)
+    # Anna was proofed at High (in person, say): her chip, with her password, reaches High.
+    Identity.objects.filter(user_id="demo-anna").update(ial="high")
+    report = PageReport()
+
+    # Anna orders a chip; fulfilment packs, sends and delivers it.
+    portal_login(page, demo.device("demo-anna"), "demo-anna")
+    choose_order(page, "Chip")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Confirm order").click()
+    expect(page).to_have_url(ORDER_URL)
+    reference = Order.objects.get().reference
+    log_out(page)
+    desk_login(page, demo.device("demo-ole"), "demo-ole")
+    for step in ("Packed", "Shipped", "Delivered"):
+        page.get_by_role("button", name=f"{step} {reference}").click()
+        expect(page.get_by_text(f"Order {reference} updated.")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+    serial = Order.objects.select_related("device").get().device.serial
+
+    # "Do you have a chip?" Yes, activate: the password, the serial, then the chip itself.
+    connect_virtual_chip(page)
+    page.goto("/portal/activate/?kind=chip")
+    expect(heading).to_have_text("Do you have a chip?")
+    page.get_by_role("link", name="Yes, activate").click()
+    expect(heading).to_have_text("Activate your chip")
+    report.check_in_both_languages(page, "activate a chip")
+    page.get_by_label("CPR number", exact=True).fill(ANNA_CPR)
+    page.get_by_label("Passport number", exact=True).fill(ANNA_PASSPORT)
+    page.get_by_label("Create a password").fill(NEW_PASSWORD)
+    page.get_by_label("Repeat the password").fill(NEW_PASSWORD)
+    page.get_by_label("Serial number").fill(serial)
+    page.get_by_role("button", name="Continue").click()
+    expect(heading).to_have_text("Connect your chip")
+    report.check_in_both_languages(page, "connect the chip")
+    page.get_by_role("button", name="Start").click()
+    expect(heading).to_have_text("Your device is activated")
+    expect(page.get_by_text("press Start and connect your chip")).to_be_visible()
+    chip = Authenticator.objects.get(device__serial=serial)
+    assert (chip.identity.user_id, chip.kind, chip.status, chip.level) == (
+        "demo-anna",
+        "chip",
+        "active",
+        "high",
+    )
+
+    # Demo Bank asks for High: the user ID, the chip chosen, the password, Start by keyboard.
+    page.goto("/demo-bank/")
+    page.get_by_role("button", name="Log in at level High").click()
+    page.get_by_label("User ID").fill("demo-anna")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("link", name="Change identification method").click()
+    page.get_by_label("Chip", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#id_password")).to_be_visible()
+    page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Press the button on your chip.")).to_be_visible()
+    report.check(page, "the chip's login step")
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Start")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/demo-bank/callback/?*")
+    expect(heading).to_have_text("Welcome, Anna Jensen")
+    expect(page.locator('[data-claim="acr"]')).to_have_text(Level.HIGH.uri)
+    expect(page.locator('[data-claim="amr"]')).to_contain_text("hwk")
+    report.assert_clean()
+    assert journal.errors == []
