@@ -56,7 +56,7 @@ def test_every_page_passes_axe_and_reflows(
 
     page.locator("a[href$='/method/']").click()
     # Every kind segl offers, whatever demo-bo has (decision 17).
-    expect(page.locator("input[name=method]")).to_have_count(3)
+    expect(page.locator("input[name=method]")).to_have_count(4)
     report.check(page, "change identification method")
 
     page.locator("input[name=method][value=code_display]").check()

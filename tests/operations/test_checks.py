@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from segl.checks import check_configuration
+from segl.chip.checks import check_chip_models
 
 HTTPS = "https://id.example"
 
@@ -60,14 +61,17 @@ def test_warnings_are_shown_and_pass(config, changes, expected):
     assert message.hint and not message.is_serious()
 
 
-def test_a_production_configuration_done_right_has_nothing_to_say(config):
-    config(
-        env="production",
-        base_url=HTTPS,
-        redis_url="redis://cache:6379/0",
-        trusted_proxies=(ip_network("10.0.0.5/32"), ip_network("fd00:1::/64")),
-    )
-    assert check_configuration() == []
+PRODUCTION = {
+    "env": "production",
+    "base_url": HTTPS,
+    "redis_url": "redis://cache:6379/0",
+    "trusted_proxies": (ip_network("10.0.0.5/32"), ip_network("fd00:1::/64")),
+}
+
+
+def test_a_production_configuration_done_right_has_nothing_to_say(config, tmp_path):
+    config(**PRODUCTION, chip_models=tmp_path / "chip-models")
+    assert check_configuration() == check_chip_models() == []
 
 
 def _trust_folder(tmp_path, *, crl_due):
@@ -141,3 +145,25 @@ def test_the_passport_factory_issues_its_revocation_list_again_when_due(tmp_path
     crl = x509.load_der_x509_crl(crl_path.read_bytes())
     assert crl.next_update_utc > datetime.now(UTC)
     assert crl.get_revoked_certificate_by_serial_number(issuer.revoked.certificate.serial_number)
+
+
+def test_a_chip_allow_list_that_does_not_load_is_an_error(config, tmp_path):
+    (tmp_path / "models.json").write_text('{"models": [{"aaguid": "x", "name": "y"}]}')
+    config(chip_models=tmp_path)
+    (message,) = check_chip_models()
+    assert message.id == "segl.E005" and "models.json" in message.msg and message.is_serious()
+
+
+def test_the_demos_virtual_authenticator_in_production_is_a_warning(config, tmp_path):
+    import json
+    import shutil
+
+    from segl.demo.chips import CHROMIUM_AAGUID, CHROMIUM_ROOT
+
+    shutil.copyfile(CHROMIUM_ROOT, tmp_path / "chromium.pem")
+    model = {"aaguid": CHROMIUM_AAGUID, "name": "virtual", "roots": ["chromium.pem"]}
+    (tmp_path / "models.json").write_text(json.dumps({"models": [model]}))
+    config(chip_models=tmp_path)
+    assert check_chip_models() == []  # in development, where the demo runs
+    config(**PRODUCTION)
+    assert [m.id for m in check_chip_models()] == ["segl.W007"]

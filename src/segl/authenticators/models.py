@@ -41,12 +41,20 @@ class Device(models.Model):
     serial = models.CharField(max_length=32, unique=True)
     kind = models.CharField(max_length=32, choices=[(k.value, k.label) for k in INVENTORY_KINDS])
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_STOCK)
-    algorithm = models.CharField(max_length=8, choices=[("totp", "TOTP"), ("hotp", "HOTP")])
+    algorithm = models.CharField(
+        max_length=8,
+        choices=[("totp", "TOTP"), ("hotp", "HOTP")],
+        blank=True,
+        help_text="A code device's; blank for a chip, which has no seed",
+    )
     hash_algorithm = models.CharField(max_length=8, default="SHA1")
     digits = models.PositiveSmallIntegerField(default=6)
     period = models.PositiveIntegerField(default=30)
     t0 = models.BigIntegerField(default=0)
-    seed = models.TextField(help_text="AES-GCM ciphertext of the seed, bound to the serial")
+    seed = models.TextField(
+        blank=True,
+        help_text="AES-GCM ciphertext of the seed, bound to the serial; blank for a chip",
+    )
     counter = models.BigIntegerField(default=0, help_text="HOTP: the next counter expected")
     last_step = models.BigIntegerField(null=True, blank=True, help_text="TOTP: last step accepted")
     drift = models.IntegerField(default=0, help_text="TOTP: the token's clock offset, in steps")

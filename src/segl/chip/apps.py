@@ -13,6 +13,7 @@ class ChipConfig(AppConfig):
     def ready(self) -> None:
         from segl.authenticators.registry import register
 
+        from . import checks  # noqa: F401 - registers the allow-list's system checks
         from .kind import ChipKind
 
         register(ChipKind())

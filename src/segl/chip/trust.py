@@ -34,6 +34,10 @@ from fido2.webauthn import Aaguid, AttestationObject, AuthenticatorData
 
 from .errors import ChipRefused
 
+# Chromium's virtual authenticator (DevTools, WebAuthn panel): a software key anyone can make,
+# for trying a chip without one. The demo's allow-list accepts it; production's must not.
+VIRTUAL_AUTHENTICATOR_AAGUID = "01020304-0506-0708-0102-030405060708"
+
 
 @dataclass(frozen=True)
 class AcceptedModel:

@@ -1,4 +1,5 @@
-"""Seeds: ``segl factory make`` (as a vendor), ``segl tokens import`` and ``segl keys rotate``."""
+"""Seeds: ``segl factory make`` (as a vendor), ``segl tokens import``, ``segl chips import`` and
+``segl keys rotate``."""
 
 from __future__ import annotations
 
@@ -23,10 +24,11 @@ def register(commands: Commands) -> None:
         "make a batch of devices and their PSKC file",
         django=False,
     )
-    p.add_argument("kind", choices=DEVICE_KINDS)
+    p.add_argument("kind", choices=(*DEVICE_KINDS, "chip"))
     p.add_argument("--count", type=int, required=True)
-    p.add_argument("--out", required=True, help="folder for the PSKC file and device files")
+    p.add_argument("--out", required=True, help="folder for the batch file and device files")
     p.add_argument("--passphrase-file", help="PSKC passphrase (default: a new one, saved)")
+    p.add_argument("--no-pin", action="store_true", help="chips without a PIN code")
     json_flag(p)
 
     tokens = group(commands, "tokens", "the device inventory's seeds")
@@ -40,6 +42,11 @@ def register(commands: Commands) -> None:
     p.add_argument("--batch", help="batch name (default: the file name)")
     json_flag(p)
 
+    chips = group(commands, "chips", "the chips in the inventory")
+    p = command(chips, "import", cmd_chips_import, "import a chip batch file (segl-chip-batch/1)")
+    p.add_argument("file")
+    json_flag(p)
+
     keys = group(commands, "keys", "key-encryption keys")
     p = command(keys, "rotate", cmd_keys_rotate, "re-encrypt seeds under the active key")
     json_flag(p)
@@ -48,6 +55,9 @@ def register(commands: Commands) -> None:
 def cmd_factory_make(args: argparse.Namespace) -> int:
     """Make a batch of emulated devices: device files and an encrypted PSKC file."""
     from tqdm import tqdm
+
+    if args.kind == "chip":
+        return _make_chips(args)
 
     from segl.emulators.factory import make_batch
 
@@ -80,6 +90,48 @@ def cmd_factory_make(args: argparse.Namespace) -> int:
         f"made {args.count} {args.kind} devices\n  PSKC file:   {result.pskc_path}\n"
         f"  device files: {folder / 'devices'}\n  passphrase:  {data['passphrase_file']}",
     )
+    return 0
+
+
+def _make_chips(args: argparse.Namespace) -> int:
+    """Emulated chips of a new model under the factory CA, and the batch file to import."""
+    from segl.emulators.chip_factory import make_chip_batch
+
+    try:
+        batch = make_chip_batch(args.count, Path(args.out), pin=not args.no_pin)
+    except ValueError as exc:
+        return fail(f"{exc}.")
+    data = {
+        "kind": "chip",
+        "count": args.count,
+        "batch_file": str(batch.batch_file),
+        "chips": str(Path(args.out) / "chips"),
+        "aaguid": str(batch.aaguid),
+        "root": str(batch.root),
+        "serials": list(batch.serials),
+    }
+    out(
+        args,
+        data,
+        f"made {args.count} chips\n  batch file: {batch.batch_file}\n"
+        f"  chip files: {data['chips']}\n  model:      AAGUID {batch.aaguid}, root {batch.root}\n"
+        "  segl accepts the model once it is in the allow-list (SEGL_CHIP_MODELS/models.json)",
+    )
+    return 0
+
+
+def cmd_chips_import(args: argparse.Namespace) -> int:
+    """Import a chip batch file into the inventory, all or nothing."""
+    from segl.authenticators.errors import DeviceError
+    from segl.chip.inventory import chips_import_file
+
+    if not Path(args.file).is_file():
+        return refuse("file:missing", path=args.file)
+    try:
+        count = chips_import_file(path=Path(args.file), actor="cli")
+    except DeviceError as exc:
+        return fail(f"{str(exc)[:1].upper()}{str(exc)[1:]}, so nothing was imported.")
+    out(args, {"imported": count}, f"imported {count} chips")
     return 0
 
 

@@ -13,11 +13,12 @@ from typing import Any
 from django.conf import settings
 
 from segl.chip.inventory import chips_import_file
+from segl.chip.trust import VIRTUAL_AUTHENTICATOR_AAGUID
 from segl.emulators.chip_factory import make_chip_batch
 
 # Chromium's virtual authenticator attests with a self-signed "Batch Certificate" it makes
 # afresh, always over the same test key: a copy of one is the root of every other.
-CHROMIUM_AAGUID = "01020304-0506-0708-0102-030405060708"
+CHROMIUM_AAGUID = VIRTUAL_AUTHENTICATOR_AAGUID
 CHROMIUM_ROOT = Path(__file__).with_name("chromium-virtual-authenticator.pem")
 FACTORY_ROOT = "segl-factory-root.pem"
 
