@@ -9,11 +9,14 @@ import pytest
 from playwright.sync_api import CDPSession, Page, expect
 
 from segl.authenticators.models import Authenticator
+from segl.centres.models import StockedDevice
 from segl.core.assurance import Level
+from segl.demo import DEMO_CENTRE
 from segl.identities.models import Identity
 from segl.orders.models import Order
 from tests.e2e.conftest import Demo, Journal, set_language
 from tests.e2e.support import PageReport, desk_login, tab_to
+from tests.e2e.test_desk import pair_display, record_passport, screens, serve
 from tests.e2e.test_portal import (
     ANNA_CPR,
     ANNA_PASSPORT,
@@ -25,6 +28,7 @@ from tests.e2e.test_portal import (
 )
 
 pytestmark = pytest.mark.e2e
+__all__ = ["screens"]  # the desk tests' fixture: more browsers (a customer display)
 
 
 def connect_virtual_chip(page: Page) -> CDPSession:
@@ -112,5 +116,43 @@ def test_order_activate_and_log_in_at_high_with_a_chip(
     expect(heading).to_have_text("Welcome, Anna Jensen")
     expect(page.locator('[data-claim="acr"]')).to_have_text(Level.HIGH.uri)
     expect(page.locator('[data-claim="amr"]')).to_contain_text("hwk")
+    report.assert_clean()
+    assert journal.errors == []
+
+
+def test_a_chip_from_the_centres_shelf_is_activated_on_the_customer_display(
+    page: Page, demo: Demo, journal: Journal, screens
+) -> None:
+    """Anna at the desk: the operator hands over a chip from the shelf; she connects it to the
+    customer display (her password she has already), and logs in with it."""
+    set_language(page.context, "en")
+    desk, display = page, screens()
+    report = PageReport(themes=False)
+    desk_login(desk, demo.device("demo-olivia"), "demo-olivia")
+    serve(desk, ANNA_CPR)
+    record_passport(desk, ANNA_PASSPORT)
+    pair_display(desk, display)
+    serial = (
+        StockedDevice.objects.filter(centre=DEMO_CENTRE, device__kind="chip", handed_over_at=None)
+        .values_list("device__serial", flat=True)
+        .first()
+    )
+    assert serial is not None
+    desk.get_by_label("Hand over a device: serial number").fill(serial)
+    desk.get_by_role("button", name="Hand over and activate").click()
+    heading = display.get_by_role("heading", level=1)
+    expect(heading).to_have_text("Activate your chip")
+    expect(display.get_by_text(serial)).to_be_visible()
+    display.get_by_role("button", name="Continue").click()
+    expect(display.get_by_role("button", name="Start")).to_be_visible()
+    report.check(display, "the display asks for the chip")
+    connect_virtual_chip(display)
+    display.get_by_role("button", name="Start").click()
+    expect(
+        display.get_by_text("Your device is activated. You can use it to log in.")
+    ).to_be_visible()
+    chip = Authenticator.objects.get(device__serial=serial)
+    assert (chip.identity.user_id, chip.kind, chip.status) == ("demo-anna", "chip", "active")
+    assert StockedDevice.objects.get(device__serial=serial).handed_over_at is not None
     report.assert_clean()
     assert journal.errors == []

@@ -217,6 +217,37 @@ def test_yes_activate_an_audio_code_reader_from_stock(page: Page, phones, demo: 
     assert identity.authenticators.get(device__serial=serial).status == "active"
 
 
+def test_yes_activate_a_chip_after_the_passport(page: Page, phones, demo: Demo):
+    """Seed 002's "Do you have a chip?", Yes, activate: the password and the serial, then the
+    chip (Chromium's virtual authenticator on the phone)."""
+    from segl.authenticators.models import Device as InventoryDevice
+    from segl.identities.models import Identity
+    from tests.e2e.test_chip import connect_virtual_chip
+
+    app = phones()
+    prove(app, DORTE)
+    choose_user_id(app, "dorte-chip")
+    app.get_by_label("With a code display, audio code reader or chip").check()
+    app.get_by_role("button", name="Next").click()
+    app.get_by_label("Chip", exact=True).check()
+    app.get_by_role("button", name="Next").click()
+    heading(app).to_have_text("Do you have a chip?")
+    app.get_by_role("link", name="Yes, activate").click()
+    heading(app).to_have_text("Activate your chip")
+    serial = InventoryDevice.objects.filter(kind="chip", status="in_stock").first().serial
+    labels = app.locator("form label").all_inner_texts()
+    assert labels == ["Create a password", "Repeat the password", "Serial number"]
+    connect_virtual_chip(app)
+    app.get_by_label("Create a password").fill("a long and private passphrase")
+    app.get_by_label("Repeat the password").fill("a long and private passphrase")
+    app.get_by_label("Serial number").fill(serial)
+    app.get_by_role("button", name="Activate").click()
+    heading(app).to_have_text("Your chip is activated")
+    identity = Identity.objects.get(user_id="dorte-chip")
+    chip = identity.authenticators.get(device__serial=serial)
+    assert (identity.ial, chip.kind, chip.status, chip.level) == ("high", "chip", "active", "high")
+
+
 def test_a_face_that_does_not_match_goes_to_review_and_is_refused(phones):
     from datetime import UTC, datetime
 

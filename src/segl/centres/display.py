@@ -17,8 +17,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
-from segl.authenticators.models import Authenticator
+from segl.authenticators.models import Authenticator, Kind
+from segl.authenticators.registry import kind_of
 from segl.authenticators.services import device_activate
+from segl.chip.errors import ChipRefused
+from segl.chip.kind import ChipProof, parse_answer
+from segl.chip.services import registration_begin
 from segl.core.errors import SeglError
 from segl.identities.models import Identity
 from segl.identities.services import IdentityError, check_user_id, password_hash_new
@@ -39,7 +43,10 @@ class Prompt:
     PASSWORD = "password"  # a new password: then resetting it
     DEVICE = "device"  # the code a device shows, and a password if there is none yet
     ACTIVATION_CODE = "activation_code"  # the app's activation code, shown to the citizen
-    ALL = frozenset({NEW_IDENTITY, PASSWORD, DEVICE, ACTIVATION_CODE})
+    # A chip: a password if there is none yet, then the chip itself (its registration, begun
+    # by the first answer and kept with the question, finished by the second).
+    CHIP = "chip"
+    ALL = frozenset({NEW_IDENTITY, PASSWORD, DEVICE, ACTIVATION_CODE, CHIP})
 
 
 class DisplayRefused(SeglError):
@@ -234,6 +241,10 @@ def display_answer(*, display: CustomerDisplay, fields: dict[str, str], now: dat
         done = _new_password(visit, identity, fields, now)
     elif display.prompt == Prompt.DEVICE:
         done = _device(visit, identity, display.prompt_data, fields, now)
+    elif display.prompt == Prompt.CHIP and "challenge" not in display.prompt_data:
+        return _chip_begin(display, identity, fields, now)  # the display asks for the chip next
+    elif display.prompt == Prompt.CHIP:
+        done = _chip_finish(display, visit, identity, fields, now)
     else:
         done = "seen"
     CustomerDisplay.objects.filter(pk=display.pk).update(
@@ -306,6 +317,11 @@ def _device(
         )
     except SeglError as exc:
         raise DisplayRefused(str(getattr(exc, "reason", exc.code)), "code") from None
+    _handed_over(visit, serial, authenticator, now)
+    return "activated"
+
+
+def _handed_over(visit: Visit, serial: str, authenticator: Authenticator, now: datetime) -> None:
     with transaction.atomic():
         StockedDevice.objects.filter(device__serial=serial, centre=visit.centre).update(
             handed_over_at=now
@@ -319,6 +335,68 @@ def _device(
             serial=serial,
             kind=authenticator.kind,
         )
+
+
+def _chip_reason(error: SeglError) -> str:
+    """A chip's refusal, told apart from a code device's by its prefix (``chip_not_yours``); a
+    password the policy refuses keeps the passwords' own reason."""
+    if isinstance(error, ChipRefused):
+        return f"chip_{error.reason}"
+    return str(getattr(error, "reason", error.code))
+
+
+def _chip_begin(
+    display: CustomerDisplay, identity: Identity | None, fields: dict[str, str], now: datetime
+) -> str:
+    """The chip's first answer: a password if there is none yet; the registration begins."""
+    if identity is None:
+        raise DisplayRefused("no_identity")
+    serial = str(display.prompt_data.get("serial", ""))
+    password = None
+    if not identity.password_hash:
+        _two_passwords(fields, identity.user_id)
+        password = fields.get("password", "")
+    try:
+        options, challenge = registration_begin(
+            identity=identity, serial=serial, now=now, password=password
+        )
+    except SeglError as exc:
+        raise DisplayRefused(_chip_reason(exc), "chip") from None
+    data = {
+        "serial": serial,
+        "challenge": challenge,
+        "options": {"challenge": challenge, **options},
+    }
+    CustomerDisplay.objects.filter(pk=display.pk).update(prompt_data=data, version=F("version") + 1)
+    return "chip_begun"
+
+
+def _chip_finish(
+    display: CustomerDisplay,
+    visit: Visit,
+    identity: Identity | None,
+    fields: dict[str, str],
+    now: datetime,
+) -> str:
+    """The chip's answer to the challenge kept with the question (never one the page names)."""
+    if identity is None:
+        raise DisplayRefused("no_identity")
+    data = display.prompt_data
+    serial, challenge = str(data.get("serial", "")), str(data.get("challenge", ""))
+    # Spent whatever the answer: a refusal asks again from the start.
+    CustomerDisplay.objects.filter(pk=display.pk).update(
+        prompt_data={"serial": serial}, version=F("version") + 1
+    )
+    try:
+        answered, credential = parse_answer(fields.get("reply", ""))
+        if answered != challenge:
+            raise ChipRefused("challenge_unknown")
+        authenticator = kind_of(Kind.CHIP).activate(
+            identity=identity, proof=ChipProof(challenge_id=challenge, response=credential), now=now
+        )
+    except SeglError as exc:
+        raise DisplayRefused(_chip_reason(exc), "chip") from None
+    _handed_over(visit, serial, authenticator, now)
     return "activated"
 
 

@@ -88,7 +88,7 @@ PEOPLE: list[dict[str, Any]] = [
 
 # Where the demo's staff work, and what that centre holds for its desk.
 DEMO_CENTRE = "kbh-vesterbro"
-CENTRE_STOCK = {"code_display": 3, "audio_code_reader": 2}
+CENTRE_STOCK = {"code_display": 3, "audio_code_reader": 2, "chip": 2}
 
 
 # People in the register with no segl yet: they get one in the app with a passport or ID card

@@ -28,15 +28,14 @@ def factory_dir() -> Path:
     return Path(settings.CONFIG.data_dir) / "chips"
 
 
-def stock_chips(count: int) -> str:
-    """``count`` new chips in stock, their model accepted; what was made, for the demo's list."""
+def stock_chips(count: int) -> None:
+    """``count`` new chips in stock, their model accepted."""
     batch = make_chip_batch(count, factory_dir())
     chips_import_file(path=batch.batch_file, actor="demo")
     accept_model(str(batch.aaguid), "segl factory chip (demo)", batch.root, FACTORY_ROOT)
     accept_model(
         CHROMIUM_AAGUID, "Chromium virtual authenticator (demo)", CHROMIUM_ROOT, CHROMIUM_ROOT.name
     )
-    return f"{count} of chip in stock"
 
 
 def accept_model(aaguid: str, name: str, root: Path, root_name: str) -> None:

@@ -145,7 +145,7 @@ def load(*, now: datetime) -> dict[str, Any]:
         for entry in new_people:
             need.update(entry["devices"])
         need.update({kind: STOCK for kind in stock})
-        need.update(shelf)
+        need.update({kind: count for kind, count in shelf.items() if kind != "chip"})
         made = _make_devices(need)
         for entry in new_people:
             person = _person(entry)
@@ -174,8 +174,13 @@ def load(*, now: datetime) -> dict[str, Any]:
                 created.append(f"{entry['given_name']} (no segl yet)")
         created += _make_documents(now)
         created += [f"{STOCK} of {kind} in stock" for kind in stock]
-        if not Device.objects.filter(kind="chip", status=Device.Status.IN_STOCK).exists():
-            created.append(stock_chips(STOCK))
+        # Chips come from the chip factory (no seeds): for the stock and the shelf.
+        in_stock = Device.objects.filter(kind="chip", status=Device.Status.IN_STOCK).exists()
+        chips = (0 if in_stock else STOCK) + shelf.get("chip", 0)
+        if chips:
+            stock_chips(chips)
+        if not in_stock:
+            created.append(f"{STOCK} of chip in stock")
         for kind, count in shelf.items():
             stock_deliver(centre=DEMO_CENTRE, kind=kind, count=count, now=now, actor="demo")
             created.append(f"{count} of {kind} at {DEMO_CENTRE}")

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from segl.chip import texts as chip_texts
+from segl.chip.errors import REASONS as SECURITY_KEY_REASONS
+from segl.chip.errors import ChipRefused
+
 
 def refusal(reason: str) -> str:
     sentences = {
@@ -122,6 +126,8 @@ def display_refusal(reason: str) -> str:
     }
     if reason in own:
         return str(own[reason])
+    if reason.startswith("chip_") and reason[5:] in SECURITY_KEY_REASONS:
+        return chip_texts.registration_refusal(ChipRefused(reason[5:]))
     if reason in REFUSALS:
         return str(REFUSALS[reason])
     return _("That could not be done. Ask the operator.")

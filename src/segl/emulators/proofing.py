@@ -100,6 +100,19 @@ class ProofingEmulator:
         """Step 5, "Yes, activate": the password, the serial number and the code shown."""
         return self.call("POST", "device", {"serial": serial, "code": code, "password": password})
 
+    def activate_chip(
+        self, *, serial: str, password: str, chip: Any, origin: str
+    ) -> dict[str, Any]:
+        """Step 5, "Yes, activate" a chip: the password and the serial, then the chip's answer
+        (an :class:`~segl.emulators.fido_chip.EmulatedChip`, as the browser at ``origin``)."""
+        begun = self.call("POST", "security-key", {"serial": serial, "password": password})
+        credential = chip.make_credential(begun, origin)
+        return self.call(
+            "POST",
+            "security-key/finish",
+            {"challenge": begun["challenge"], "credential": credential},
+        )
+
     def order_device(
         self, *, kind: str, delivery: str, key: str, centre: str = ""
     ) -> dict[str, Any]:

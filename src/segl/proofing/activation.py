@@ -34,9 +34,12 @@ from segl.app.services import (
     new_activation,
 )
 from segl.audit.services import audit_record
-from segl.authenticators.models import Authenticator
+from segl.authenticators.models import Authenticator, Kind
+from segl.authenticators.registry import kind_of
 from segl.authenticators.services import authenticator_retire, device_activate
 from segl.centres.registry import centres
+from segl.chip.kind import ChipProof
+from segl.chip.services import registration_begin
 from segl.core.assurance import Level
 from segl.identities.models import Identity
 from segl.identities.services import IdentityError, identity_create
@@ -194,6 +197,38 @@ def proofing_device(
         ip=ip,
     )
     with transaction.atomic():  # a wrong code leaves the proofing for another try; this ends it
+        _use(proofing_open(secret, now, Proofing.State.VERIFIED), "done")
+    return made
+
+
+def proofing_chip_begin(
+    *, secret: str, serial: str, password: str, now: datetime
+) -> dict[str, Any]:
+    """3. "Yes, activate" a chip: the password created and confirmed, the serial number from the
+    back; the chip's registration begins (the options for the browser and the challenge's id),
+    and :func:`proofing_chip_finish` ends it."""
+    with transaction.atomic():
+        proofing = _confirmed(secret, now)
+        assert proofing.identity is not None
+    options, challenge = registration_begin(
+        identity=proofing.identity, serial=serial, now=now, password=password
+    )
+    return {"challenge": challenge, **options}
+
+
+def proofing_chip_finish(
+    *, secret: str, challenge: str, credential: dict[str, Any], now: datetime
+) -> Authenticator:
+    """The chip's answer: activated for the proofed identity (the challenge must be its own)."""
+    with transaction.atomic():
+        proofing = _confirmed(secret, now, use="done")
+        assert proofing.identity is not None
+    made = kind_of(Kind.CHIP).activate(
+        identity=proofing.identity,
+        proof=ChipProof(challenge_id=challenge, response=credential),
+        now=now,
+    )
+    with transaction.atomic():  # a refused chip leaves the proofing for another try; this ends it
         _use(proofing_open(secret, now, Proofing.State.VERIFIED), "done")
     return made
 

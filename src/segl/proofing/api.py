@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from segl import clock
 from segl.app.api.base import app_rate_limited, json_body, text_field
 from segl.app.browser import qr_svg
+from segl.chip.errors import ChipRefused
 from segl.core.errors import MrzInvalid, PasswordRejected, SeglError
 from segl.http import client_ip
 
@@ -244,6 +245,38 @@ def device(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
         password=text_field(data, "password"),
         now=clock.now(),
         ip=client_ip(request),
+    )
+    return JsonResponse(
+        {"kind": made.kind, "serial": made.device.serial if made.device else None}, status=201
+    )
+
+
+@require_POST
+@proofing_view
+def security_key(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
+    """ "Yes, activate" a chip: its registration begins (the options for the browser)."""
+    return JsonResponse(
+        activation.proofing_chip_begin(
+            secret=_secret(request),
+            serial=text_field(data, "serial"),
+            password=text_field(data, "password"),
+            now=clock.now(),
+        ),
+        status=201,
+    )
+
+
+@require_POST
+@proofing_view
+def security_key_finish(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
+    credential = data.get("credential")
+    if not isinstance(credential, dict):
+        raise ChipRefused("invalid")
+    made = activation.proofing_chip_finish(
+        secret=_secret(request),
+        challenge=text_field(data, "challenge"),
+        credential=credential,
+        now=clock.now(),
     )
     return JsonResponse(
         {"kind": made.kind, "serial": made.device.serial if made.device else None}, status=201

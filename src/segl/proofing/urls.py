@@ -19,5 +19,7 @@ urlpatterns = [
     path("copy/<str:copy_id>", api.copy_status, name="copy-status"),
     path("copy/<str:copy_id>/confirm", api.copy_confirm, name="copy-confirm"),
     path("device", api.device, name="device"),
+    path("security-key", api.security_key, name="security-key"),
+    path("security-key/finish", api.security_key_finish, name="security-key-finish"),
     path("order", api.order, name="order"),
 ]

@@ -33,7 +33,7 @@ from .common import page
 
 COOKIE = "segl_display"
 COOKIE_SECONDS = 12 * 3600
-FIELDS = ("user_id", "password", "password_again", "code", "version")
+FIELDS = ("user_id", "password", "password_again", "code", "reply", "version")
 
 
 def _claim(request: HttpRequest) -> HttpResponse:
@@ -95,12 +95,13 @@ def _context(
         kind = device.kind if device is not None else ""
     return {
         "device_title": texts.activate_title(kind),
+        "chip_options": shown.prompt_data.get("options") if shown.prompt == Prompt.CHIP else None,
         "device_code_hint": texts.code_hint(kind),
         "display": shown,
         "centre": centres().get(shown.centre),
         "prompt": shown.prompt,
         "prompts": Prompt,
-        "needs_password": shown.prompt == Prompt.DEVICE
+        "needs_password": shown.prompt in (Prompt.DEVICE, Prompt.CHIP)
         and identity is not None
         and not identity.password_hash,
         "user_id": identity.user_id if identity else "",

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from segl import clock
 from segl.app.services.activation import activation_code_issue
+from segl.authenticators.models import Kind
+from segl.authenticators.selectors import device_by_serial
 from segl.centres.approvals import identity_of
 from segl.centres.display import Prompt, display_ask, display_for, display_offer
 from segl.centres.letters import letter_send
@@ -82,7 +84,9 @@ def device(request: HttpRequest, pk: int) -> HttpResponse:
         serial = handover_device(visit=visit, serial=request.POST.get("serial", ""))
     except StaffRefused as exc:
         return visit_page(request, visit, 400, error=refusal(exc.reason), field="serial")
-    return _ask(request, visit, Prompt.DEVICE, {"serial": serial})
+    device = device_by_serial(serial)
+    prompt = Prompt.CHIP if device is not None and device.kind == Kind.CHIP else Prompt.DEVICE
+    return _ask(request, visit, prompt, {"serial": serial})
 
 
 @staff_only(*DESK_STAFF)

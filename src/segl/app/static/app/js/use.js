@@ -6,6 +6,7 @@ import { segment } from "./api.js";
 import { h } from "./dom.js";
 import { fill, formatTime, gettext } from "./i18n.js";
 import { api, proofing } from "./proof.js";
+import { registerSecurityKey, securityKeysAvailable } from "./securitykey.js";
 import {
   errorSummary, field, form, go, hash, leavingSignal, linkButton, page, paragraph, reasonText,
   session, shield, show, spinner, submit
@@ -150,12 +151,7 @@ export function proofHave(kind) {
 
 export function proofActivate(kind, errors = [], values = {}) {
   if (!proofing.secret || !KINDS[kind]) { return go("#"); }
-  if (kind === "chip") {
-    return show(page(gettext("Activate your chip"), [
-      paragraph(gettext("A chip can be ordered now, but segl cannot activate chips yet. Choose a code display or an audio code reader, or the app.")),
-      linkButton("#proof-use", gettext("Back to the choices"))
-    ], { back: hash("proof-have", kind) }));
-  }
+  if (kind === "chip") { return proofActivateChip(errors, values); }
   const fieldError = (name) => errors.find((e) => e.field === name)?.text;
   show(page(fill(gettext("Activate your %(kind)s"), { kind: KINDS[kind]().toLowerCase() }), [
     errorSummary(errors),
@@ -189,6 +185,51 @@ export function proofActivate(kind, errors = [], values = {}) {
       const name = /password/.test(error.reason) ? "password" : /serial|not_yours/.test(error.reason) ? "serial" : "code";
       proofActivate(kind, [{ field: name, text: reasonText(error) }], { serial: data.serial });
     }
+  });
+}
+
+// Seed 002's chip: the password and the serial, then the chip itself (its registration).
+function proofActivateChip(errors = [], values = {}) {
+  const fieldError = (name) => errors.find((e) => e.field === name)?.text;
+  show(page(gettext("Activate your chip"), [
+    errorSummary(errors),
+    h("form", { "data-form": true, novalidate: true },
+      field({ name: "password", label: gettext("Create a password"), type: "password", autocomplete: "new-password",
+        hint: gettext("At least 8 characters. You use it with the chip every time you log in."), error: fieldError("password") }),
+      field({ name: "password_again", label: gettext("Repeat the password"), type: "password", autocomplete: "new-password",
+        error: fieldError("password_again") }),
+      field({ name: "serial", label: gettext("Serial number"),
+        hint: gettext("Printed on the back of the chip, for example CH1234567897."),
+        error: fieldError("serial"), value: values.serial, autocomplete: "off" }),
+      paragraph(gettext("Then connect your chip and press its button. If it has a PIN code, you are asked for it.")),
+      submit(gettext("Activate")))
+  ], { back: hash("proof-have", "chip") }));
+  form(async (data) => {
+    if (data.password !== data.password_again) {
+      return proofActivateChip([{ field: "password_again", text: gettext("The two passwords are not the same.") }], data);
+    }
+    if (!securityKeysAvailable()) {
+      return proofActivateChip([{ text: gettext("This browser cannot use security keys. Use another browser, or choose another way to use segl.") }], data);
+    }
+    let begun;
+    try {
+      begun = await api("POST", "security-key", { body: { serial: data.serial.trim().toUpperCase(), password: data.password } });
+    } catch (error) {
+      const name = /password/.test(error.reason) ? "password" : "serial";
+      return proofActivateChip([{ field: name, text: reasonText(error) }], { serial: data.serial });
+    }
+    try {
+      const credential = await registerSecurityKey(begun.publicKey);
+      await api("POST", "security-key/finish", { body: { challenge: begun.challenge, credential } });
+    } catch (error) {
+      const text = error.name === "NotAllowedError"
+        ? gettext("No chip answered. Connect your chip, choose Activate and press the button on the chip.")
+        : reasonText(error);
+      return proofActivateChip([{ text }], { serial: data.serial });
+    }
+    proofing.secret = null;
+    show(shield(gettext("Your chip is activated"),
+      gettext("It is ready to use. Keep a second way to use segl, in case you lose it."), linkButton("#", gettext("OK"))));
   });
 }
 
