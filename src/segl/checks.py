@@ -17,7 +17,7 @@ segl.E004  SEGL_PROOFING_TRUST does not load (a file that is no certificate, lis
 segl.W005  a revocation list in SEGL_PROOFING_TRUST is past its next update
 segl.W006  production without SEGL_SUPPORT_EMAIL (the accessibility statement has no address)
 segl.E005  SEGL_CHIP_MODELS does not load (models.json, a root or the MDS3 blob)
-segl.W007  SEGL_CHIP_MODELS accepts Chromium's virtual authenticator in production
+segl.E006  SEGL_CHIP_MODELS accepts Chromium's virtual authenticator in production
 =========  ===========================================================================
 
 The chip's two are registered by its own folder (:mod:`segl.chip.checks`), which reads the

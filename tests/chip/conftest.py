@@ -14,6 +14,7 @@ from segl.chip.inventory import chips_import
 from segl.chip.services import registration_begin, registration_finish
 from segl.emulators.fido_chip import Batch, EmulatedChip, FactoryCa
 from tests.conftest import BASE_URL, make_person
+from tests.numbering import serials
 
 ORIGIN = BASE_URL  # the test server's base URL is an origin (no path)
 AAGUID = uuid.UUID("5e91a7c0-2f4b-4c55-9b0e-51e6c0a1f001")
@@ -48,11 +49,9 @@ def accepted(config: Any, tmp_path: Path, factory: FactoryCa) -> Path:
     return folder
 
 
-_numbers = iter(range(1, 10**6))
-
-
 def new_serial() -> str:
-    return f"CH{next(_numbers) + 4_000_000:09d}{uuid.uuid4().int % 10}"
+    # The process's one numbering (tests/numbering.py): this module may be loaded twice.
+    return f"CH{next(serials) + 4_000_000:09d}{uuid.uuid4().int % 10}"
 
 
 @dataclass
@@ -63,7 +62,7 @@ class Holder:
 
 def stock(batch: Batch, *, pin: bool = True) -> EmulatedChip:
     chip = batch.chip(new_serial(), pin=pin)
-    chips_import(serials_=[chip.serial], aaguid=str(AAGUID), batch="test")
+    chips_import(serials_=[chip.serial], aaguid=str(uuid.UUID(bytes=batch.aaguid)), batch="test")
     return chip
 
 

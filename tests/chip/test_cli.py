@@ -34,7 +34,7 @@ def test_a_factory_batch_imports_activates_and_logs_in(capsys, config, tmp_path,
     for device in Device.objects.filter(kind="chip"):
         device.full_clean()  # a chip's row is valid without a seed
     chip = EmulatedChip.load(Path(made["chips"]) / f"{made['serials'][0]}.json")
-    person = make_person("chip-from-cli", kinds=())
+    person = make_person("chip-from-cli")  # with a password: a chip is used with one
     register(person.identity, chip, clock)
     options, challenge = assertion_begin(identity=person.identity, flow_id="", now=clock())
     signed = chip.get_assertion(options, ORIGIN)

@@ -4,6 +4,7 @@ active chip, for segl's origin and rpId, with a signature counter that moves for
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from datetime import timedelta
 
@@ -135,3 +136,23 @@ def test_an_identity_without_a_chip_gets_no_options(db, clock):
     person = make_person(f"chip-{uuid.uuid4().hex[:8]}")
     with refused("no_chip"):
         assertion_begin(identity=person.identity, flow_id="", now=clock())
+
+
+def test_a_model_taken_off_the_list_stops_its_chips(holder, config, tmp_path, clock):
+    log_in(holder, clock)
+    config(chip_models=tmp_path / "the model is gone")
+    with refused("model_not_accepted"):
+        log_in(holder, clock)
+
+
+def test_production_refuses_chromiums_virtual_authenticator_whatever_the_list(config, tmp_path):
+    from segl.chip.trust import VIRTUAL_AUTHENTICATOR_AAGUID, chip_trust
+    from segl.demo.chips import CHROMIUM_ROOT
+
+    (tmp_path / "v.pem").write_bytes(CHROMIUM_ROOT.read_bytes())
+    model = {"aaguid": VIRTUAL_AUTHENTICATOR_AAGUID, "name": "virtual", "roots": ["v.pem"]}
+    (tmp_path / "models.json").write_text(json.dumps({"models": [model]}))
+    config(chip_models=tmp_path)
+    assert chip_trust().accepts(VIRTUAL_AUTHENTICATOR_AAGUID)  # the demo's
+    config(env="production")
+    assert not chip_trust().accepts(VIRTUAL_AUTHENTICATOR_AAGUID)

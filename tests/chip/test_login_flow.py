@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -180,7 +181,7 @@ def test_an_identity_without_a_chip_is_told_after_the_password(driver, accepted,
 def test_a_malformed_answer_is_a_clear_error(driver, accepted, batch, clock):
     holder = chip_holder(batch, clock)
     url = to_chip_step(driver, holder.identity.user_id)
-    for bad in ("", "not json", "[]", json.dumps({"challenge": 1}), "x" * 20_000):
+    for bad in ("", "not json", "[]", json.dumps({"challenge": 1}), "x" * 20_000, "[" * 15_000):
         response = driver.post(url, {"step": "chip", "reply": bad})
         assert response.status_code == 200 and "There is a problem" in response.content.decode()
     reply = options(driver, url).json()
@@ -208,3 +209,23 @@ def test_the_password_asked_first_is_checked_and_counted(driver, accepted, batch
     assert "The password is not correct" in response.content.decode()
     assert re.search(r'name="password"', driver.client.get(url).content.decode())
     assert AuditEvent.objects.filter(action="password.verify", outcome="wrong").count() == 1
+
+
+def test_wrong_passwords_before_the_chip_lock_that_path_only(driver, accepted, batch, clock):
+    """Anyone can type a user ID: the password the chip asks first locks after 5 wrong in a row,
+    but never touches the identity's own count, so the citizen's password is not blocked and a
+    login with the code display still works (decision 17 alike for every user ID)."""
+    holder = chip_holder(batch, clock)
+    url, _, _ = driver.start()
+    driver.user_id(url, holder.identity.user_id)
+    driver.post(url + "method/", {"method": "chip"})
+    for _ in range(5):
+        driver.password(url, "not " + PASSWORD)
+    response = driver.password(url)  # the right one, too late: locked for a while
+    assert "Your password is locked after too many wrong attempts" in response.content.decode()
+    holder.identity.refresh_from_db()
+    assert holder.identity.password_failures == 0 and holder.identity.password_locked_until is None
+    code_display = Authenticator.objects.get(identity=holder.identity, kind="code_display")
+    assert code_display.status == "active"
+    clock.advance(timedelta(minutes=16))
+    assert driver.password(url).status_code == 302  # the lock ran out; the count starts again

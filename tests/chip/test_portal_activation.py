@@ -90,12 +90,16 @@ def test_a_logged_in_citizen_activates_the_chip_sent_to_them(logged_in, eva, acc
     assert told.to == eva.identity.person.phone and "chip" in told.text
 
 
-def test_identified_by_cpr_and_passport_without_a_login(client, eva, accepted, batch):
+def test_a_cpr_and_passport_number_do_not_activate_a_chip(client, eva, accepted, batch):
+    """Others can know both numbers, and a chip has no code to prove it is the one sent: a
+    login first, or a centre, or the app after the passport."""
     chip = shipped_chip(batch, eva)
+    page = client.get("/portal/activate/chip/").content.decode()
+    assert "log in with segl</a> first" in page and 'name="cpr"' not in page
     cpr = eva.identity.person.cpr
     response = begin(client, chip, cpr=cpr, passport="206123456")
-    assert response.status_code == 302, response.content.decode()[:3000]
-    assert "is now activated" in connect(client, chip).content.decode()
+    assert response.status_code == 403 and not ChipChallenge.objects.exists()
+    assert client.get("/portal/activate/chip/connect/")["Location"] == "/portal/activate/chip/"
 
 
 def test_a_weak_password_is_refused_before_anything_is_begun(logged_in, eva, accepted, batch):

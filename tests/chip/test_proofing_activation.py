@@ -3,6 +3,8 @@ password and the serial, then the chip's registration, for the proofed identity.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from segl.app.emulator import AppError as ProofingError
@@ -17,6 +19,24 @@ from tests.proofing.conftest import citizen, factory, journey, trusted
 __all__ = ["factory", "journey", "trusted"]
 
 PASSWORD = "a long and private passphrase"
+
+
+def sent_to(who, chip):
+    """A chip ordered for the person (by the passport, say) and sent: what they activate."""
+    from segl.orders.services import order_advance, order_place
+
+    order = order_place(
+        key=f"key-{chip.serial}",
+        kind="chip",
+        person=who.person,
+        identified_by="login",
+        delivery="post",
+        now=datetime.now(UTC),
+    )
+    for step in ("packed", "shipped"):
+        order = order_advance(reference=order.reference, to=step, now=datetime.now(UTC), actor="t")
+    assert order.device.serial == chip.serial, "the only chip in stock"
+    return chip
 
 
 @pytest.fixture
@@ -35,17 +55,29 @@ def test_yes_activate_a_chip_after_a_passport(factory, journey, accepted, batch,
     who = citizen(factory)
     journey.prove(who.document, cpr=who.cpr)
     journey.choose_user_id("with-a-chip")
-    chip = stock(batch)
+    chip = sent_to(who, stock(batch))
     made = journey.activate_chip(serial=chip.serial, password=PASSWORD, chip=chip, origin=ORIGIN)
     assert made == {"kind": "chip", "serial": chip.serial}
     auth = Authenticator.objects.get(device__serial=chip.serial)
     assert (auth.identity.user_id, auth.status, auth.level) == ("with-a-chip", "active", "high")
     identity_verify_password(identity_id=auth.identity_id, password=PASSWORD, now=clock())
     # The proofing bound one thing: it cannot activate another.
-    other = stock(batch)
+    other = sent_to(who, stock(batch))
     with pytest.raises(ProofingError) as used:
         journey.activate_chip(serial=other.serial, password=PASSWORD, chip=other, origin=ORIGIN)
     assert used.value.reason == "proofing_used"
+
+
+def test_a_chip_sent_to_no_one_is_not_claimed(factory, journey, accepted, batch):
+    """A chip has no code to prove it is in hand: one in stock (or on a shelf) is refused."""
+    who = citizen(factory)
+    journey.prove(who.document, cpr=who.cpr)
+    journey.choose_user_id("chip-claims")
+    loose = stock(batch)
+    with pytest.raises(ProofingError) as claimed:
+        journey.activate_chip(serial=loose.serial, password=PASSWORD, chip=loose, origin=ORIGIN)
+    assert claimed.value.reason == "unknown_serial"
+    assert not Authenticator.objects.filter(kind="chip").exists()
 
 
 def test_a_refused_chip_leaves_the_proofing_for_another_try(
@@ -54,7 +86,7 @@ def test_a_refused_chip_leaves_the_proofing_for_another_try(
     who = citizen(factory)
     journey.prove(who.document, cpr=who.cpr)
     journey.choose_user_id("chip-refused")
-    chip = stock(batch)
+    chip = sent_to(who, stock(batch))
     config(chip_models=tmp_path / "nothing-accepted")
     with pytest.raises(ProofingError) as refused:
         journey.activate_chip(serial=chip.serial, password=PASSWORD, chip=chip, origin=ORIGIN)
@@ -68,10 +100,13 @@ def test_a_weak_password_or_a_malformed_answer_is_refused(factory, journey, acce
     who = citizen(factory)
     journey.prove(who.document, cpr=who.cpr)
     journey.choose_user_id("chip-weak")
-    chip = stock(batch)
+    chip = sent_to(who, stock(batch))
     with pytest.raises(ProofingError) as weak:
         journey.activate_chip(serial=chip.serial, password="password", chip=chip, origin=ORIGIN)
     assert weak.value.reason == "password_common"
+    with pytest.raises(ProofingError) as empty:
+        journey.activate_chip(serial=chip.serial, password="", chip=chip, origin=ORIGIN)
+    assert empty.value.reason == "password_too_short"
     begun = journey.call("POST", "security-key", {"serial": chip.serial, "password": PASSWORD})
     for credential in ("not an object", {"id": "AA"}):
         with pytest.raises(ProofingError) as bad:

@@ -67,6 +67,20 @@ def test_a_model_not_in_the_allow_list_is_refused(person, accepted, factory, clo
     assert outcomes() == ["model_not_accepted"]
 
 
+def test_an_accepted_key_of_another_model_than_the_serials_is_refused(
+    person, config, tmp_path, factory, batch, clock
+):
+    """The serial's batch says which model the chip is: another accepted key is not that chip."""
+    both = write_models(tmp_path / "both", [(AAGUID, factory), (OTHER_AAGUID, factory)])
+    config(chip_models=both)
+    chip = stock(batch)  # the inventory records AAGUID for its serial
+    other = factory.batch(OTHER_AAGUID.bytes).chip(chip.serial)  # an accepted model, not it
+    with refused("wrong_model"):
+        register(person.identity, other, clock)
+    assert not Authenticator.objects.filter(identity=person.identity, kind="chip").exists()
+    assert register(person.identity, chip, clock).device.serial == chip.serial
+
+
 def test_with_no_models_configured_every_chip_is_refused(person, config, tmp_path, batch, clock):
     config(chip_models=tmp_path / "nothing-here")
     with refused("model_not_accepted"):

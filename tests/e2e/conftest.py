@@ -181,14 +181,17 @@ def demo(
     """Demo Bank and the demo identities, with fresh devices for every test.
 
     The database is flushed between tests but files are not, so each test gets its own device
-    directory (the factory numbers serials after the files it finds, and never replaces one).
+    directory and chip allow-list (the factory numbers serials after the files it finds, and
+    never replaces one).
     """
     from segl.authenticators.models import Authenticator
     from segl.demo import load_demo
 
     assert live_server.url == BASE_URL, "the issuer in the tokens must be the live server"
     device_dir = tmp_path / "factory" / "devices"
-    config(device_dir=device_dir)
+    # The demo's allow-list of chip models too: it accepts Chromium's virtual authenticator,
+    # which the shared test data folder must not, for the tests of production's checks.
+    config(device_dir=device_dir, chip_models=tmp_path / "chip-models")
     load_demo(now=datetime.now(UTC))
     serials = {
         (a.identity.user_id, a.kind): a.device.serial

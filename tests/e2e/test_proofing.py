@@ -220,10 +220,24 @@ def test_yes_activate_an_audio_code_reader_from_stock(page: Page, phones, demo: 
 def test_yes_activate_a_chip_after_the_passport(page: Page, phones, demo: Demo):
     """Seed 002's "Do you have a chip?", Yes, activate: the password and the serial, then the
     chip (Chromium's virtual authenticator on the phone)."""
-    from segl.authenticators.models import Device as InventoryDevice
-    from segl.identities.models import Identity
+    from datetime import UTC, datetime
+
+    from segl.identities.models import Identity, Person
+    from segl.orders.services import order_advance, order_place
     from tests.e2e.test_chip import connect_virtual_chip
 
+    # A chip Dorte ordered with her passport before she had a segl, sent to her.
+    order = order_place(
+        key="dorte-chip",
+        kind="chip",
+        person=Person.objects.get(cpr=DORTE["cpr"]),
+        identified_by="passport",
+        delivery="post",
+        now=datetime.now(UTC),
+    )
+    for step in ("packed", "shipped", "delivered"):
+        order = order_advance(reference=order.reference, to=step, now=datetime.now(UTC), actor="t")
+    serial = order.device.serial
     app = phones()
     prove(app, DORTE)
     choose_user_id(app, "dorte-chip")
@@ -234,7 +248,6 @@ def test_yes_activate_a_chip_after_the_passport(page: Page, phones, demo: Demo):
     heading(app).to_have_text("Do you have a chip?")
     app.get_by_role("link", name="Yes, activate").click()
     heading(app).to_have_text("Activate your chip")
-    serial = InventoryDevice.objects.filter(kind="chip", status="in_stock").first().serial
     labels = app.locator("form label").all_inner_texts()
     assert labels == ["Create a password", "Repeat the password", "Serial number"]
     connect_virtual_chip(app)

@@ -70,6 +70,9 @@ class Device(models.Model):
         Identity, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_devices"
     )
     batch = models.CharField(max_length=128, blank=True)
+    model = models.CharField(
+        max_length=36, blank=True, help_text="A chip's model (its AAGUID), from its batch file"
+    )
     imported_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 

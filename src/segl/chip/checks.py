@@ -1,12 +1,12 @@
 """The system checks of the chip's allow-list (``SEGL_CHIP_MODELS``, decision 37): segl.E005
-and segl.W007 of the table in :mod:`segl.checks`. Registered when the folder's app is ready."""
+and segl.E006 of the table in :mod:`segl.checks`. Registered when the folder's app is ready."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, register
 
 from segl.config import Config
 
@@ -34,11 +34,12 @@ def check_chip_models(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
         str(a) == VIRTUAL_AUTHENTICATOR_AAGUID for a in trust.models
     ):
         return [
-            Warning(
+            Error(
                 f"SEGL_CHIP_MODELS ({folder}) accepts Chromium's virtual authenticator, a "
                 "software key anyone can make.",
-                hint="Take its entry out of models.json: it belongs to the demo only.",
-                id="segl.W007",
+                hint="Take its entry out of models.json: it belongs to the demo only (segl "
+                "refuses it in production all the same).",
+                id="segl.E006",
             )
         ]
     return []

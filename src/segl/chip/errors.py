@@ -8,6 +8,8 @@
                                                   MDS3 blob, or it gave no attestation
                                 attestation_invalid  a listed model whose attestation does not
                                                   verify (signature, certificate, root)
+                                wrong_model       an accepted model, but not the one the
+                                                  serial's batch was made of: another key
       login                     no_chip           the identity has no active chip
                                 unknown_credential  a credential segl does not know
                                 other_identity    another identity's chip
@@ -35,6 +37,7 @@ REASONS: Final = frozenset(
         "chip_used",
         "model_not_accepted",
         "attestation_invalid",
+        "wrong_model",
         "no_chip",
         "unknown_credential",
         "other_identity",

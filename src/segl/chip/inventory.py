@@ -18,7 +18,8 @@ from segl.core import serials
 
 
 def chips_import(*, serials_: Iterable[str], aaguid: str, batch: str, actor: str = "") -> int:
-    """Add the batch's chips, all or nothing; returns how many."""
+    """Add the batch's chips, all or nothing, each with its model (the AAGUID its registration
+    must show); returns how many."""
     wanted = list(serials_)
     for serial in wanted:
         if not serials.is_serial(serial):
@@ -28,7 +29,7 @@ def chips_import(*, serials_: Iterable[str], aaguid: str, batch: str, actor: str
         if clash:
             raise DeviceError(f"serial {next(iter(clash))} is already in the inventory")
         Device.objects.bulk_create(
-            Device(serial=serial, kind=Kind.CHIP, algorithm="", seed="", batch=batch)
+            Device(serial=serial, kind=Kind.CHIP, algorithm="", seed="", batch=batch, model=aaguid)
             for serial in wanted
         )
         audit_record(

@@ -69,7 +69,7 @@ def parse_answer(response: str) -> tuple[str, dict[str, Any]]:
     try:
         answer = json.loads(response)
         challenge, credential = answer["challenge"], answer["credential"]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):  # nested past any use: malformed
         raise ChipRefused("invalid") from None
     if not isinstance(challenge, str) or not isinstance(credential, dict):
         raise ChipRefused("invalid")

@@ -45,6 +45,7 @@ from segl.authenticators.services import (
     authenticator_suspend,
 )
 from segl.core import serials
+from segl.core.errors import PasswordRejected
 from segl.core.sign_count import may_be_cloned
 from segl.identities.models import Identity
 from segl.identities.services import new_password_fields, password_hash_new
@@ -166,7 +167,12 @@ def registration_begin(
     new ``password`` (created and confirmed by the citizen) is checked against the policy
     (``PasswordRejected``) and kept, hashed, with the challenge until the chip is activated."""
     subject = [identity.user_id]
-    password_hash = password_hash_new(password, user_id=identity.user_id) if password else ""
+    # None: the identity keeps its password (the desk asks for one only if there is none).
+    password_hash = (
+        "" if password is None else password_hash_new(password, user_id=identity.user_id)
+    )
+    if not password_hash and not identity.password_hash:
+        raise PasswordRejected("too_short")  # a chip is always used with a password
 
     def work() -> tuple[dict[str, Any], str]:
         serial_ = serials.normalise_serial(serial)
@@ -244,8 +250,12 @@ def registration_finish(
 
         try:
             auth_data = _server(verify_attestation).register_complete(challenge.state, registration)
+        except ChipRefused:
+            raise
         except ValueError:
             raise ChipRefused("invalid") from None
+        except Exception:  # a certificate the library's chain check cannot take (it asserts)
+            raise ChipRefused("attestation_invalid") from None
         return _activate(
             identity, challenge.serial, auth_data, models[0], now, challenge.password_hash
         )
@@ -266,6 +276,9 @@ def _activate(
         raise ChipRefused("invalid")
     with transaction.atomic():
         device = _inventory_chip(identity, serial, lock=True)
+        if device.model and device.model != str(credential.aaguid):
+            # The serial's batch is of another model: this is some other key, not that chip.
+            raise ChipRefused("wrong_model")
         if ChipCredential.objects.filter(credential_id=credential.credential_id).exists():
             raise ChipRefused("chip_used")
         retired = []
@@ -379,6 +392,8 @@ def assertion_finish(
             raise ChipRefused("other_identity")
         if stored.authenticator.status != Authenticator.Status.ACTIVE:
             raise ChipRefused("not_active")
+        if not chip_trust().accepts(stored.aaguid):
+            raise ChipRefused("model_not_accepted")  # taken off the list since it registered
         _check_client(client_data, auth_data)
         public_key = CoseKey.parse(cast(dict[int, Any], cbor.decode(bytes(stored.public_key))))
         record = AttestedCredentialData.create(

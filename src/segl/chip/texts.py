@@ -21,6 +21,11 @@ def registration_refusal(error: SeglError) -> str:
         return _(
             "This chip was sent to someone else. Only the person it was sent to can activate it."
         )
+    if reason == "wrong_model":
+        return _(
+            "This is not the chip with that serial number. Connect the chip whose serial number "
+            "you typed."
+        )
     if reason == "model_not_accepted":
         return _(
             "segl does not accept this security key. Connect the chip segl sent you, the one "

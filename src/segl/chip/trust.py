@@ -101,6 +101,28 @@ class ChipTrust:
                 raise ValueError(f"{folder}: the MDS3 blob does not verify ({exc})") from None
         return cls(models=models, mds=mds)
 
+    def accepts(self, aaguid: str) -> bool:
+        """Whether a model is accepted now (a login re-checks the model a chip registered with,
+        so taking a model off the list, or a revoked one in a fresh MDS3 blob, stops its chips)."""
+        try:
+            parsed = Aaguid.parse(aaguid)
+        except ValueError:
+            return False
+        if self._refused_here(parsed):
+            return False
+        if parsed in self.models:
+            return True
+        return (
+            self.mds is not None
+            and MdsAttestationVerifier(self.mds).find_entry_by_aaguid(parsed) is not None
+        )
+
+    @staticmethod
+    def _refused_here(aaguid: Aaguid) -> bool:
+        """Chromium's virtual authenticator, a software key anyone can make, is never accepted
+        in production, whatever the list says (segl check calls such a list an error)."""
+        return settings.CONFIG.env == "production" and str(aaguid) == VIRTUAL_AUTHENTICATOR_AAGUID
+
     def verify(self, attestation: AttestationObject, client_data_hash: bytes) -> str:
         """The accepted model's name, or :class:`ChipRefused` (``model_not_accepted`` or
         ``attestation_invalid``)."""
@@ -108,6 +130,8 @@ class ChipTrust:
         if credential is None or attestation.fmt == "none":
             raise ChipRefused("model_not_accepted")
         aaguid = credential.aaguid
+        if self._refused_here(aaguid):
+            raise ChipRefused("model_not_accepted")
         model = self.models.get(aaguid)
         verifier: AttestationVerifier
         if model is not None:

@@ -1,7 +1,8 @@
-"""The demo's chips: a small stock from the chip factory, and an allow-list (decision 37) that
-accepts the factory's model and Chromium's virtual authenticator, so that the chip can be tried
-in a browser's developer tools (WebAuthn panel) without a security key. A production allow-list
-holds neither; the demo never runs in production."""
+"""The demo's chips: serials in stock of the model Chromium's virtual authenticator is, and an
+allow-list (decision 37) that accepts that model, so the chip can be tried in a browser's
+developer tools (WebAuthn panel: the virtual authenticator is the chip) without a security key.
+A production allow-list must not accept it (``segl check``, segl.E006); the demo never runs in
+production. The chip factory's own chips are for the command line and the tests."""
 
 from __future__ import annotations
 
@@ -12,33 +13,33 @@ from typing import Any
 
 from django.conf import settings
 
-from segl.chip.inventory import chips_import_file
+from segl.authenticators.models import Device
+from segl.chip.inventory import chips_import
 from segl.chip.trust import VIRTUAL_AUTHENTICATOR_AAGUID
-from segl.emulators.chip_factory import make_chip_batch
+from segl.emulators.chip_factory import chip_serial
 
 # Chromium's virtual authenticator attests with a self-signed "Batch Certificate" it makes
 # afresh, always over the same test key: a copy of one is the root of every other.
 CHROMIUM_AAGUID = VIRTUAL_AUTHENTICATOR_AAGUID
 CHROMIUM_ROOT = Path(__file__).with_name("chromium-virtual-authenticator.pem")
-FACTORY_ROOT = "segl-factory-root.pem"
-
-
-def factory_dir() -> Path:
-    """Where the demo's chip factory keeps its CA, chip files and batch files."""
-    return Path(settings.CONFIG.data_dir) / "chips"
+# The demo's chips are numbered from here, apart from the factory's.
+FIRST = 8_000_001
 
 
 def stock_chips(count: int) -> None:
-    """``count`` new chips in stock, their model accepted."""
-    batch = make_chip_batch(count, factory_dir())
-    chips_import_file(path=batch.batch_file, actor="demo")
-    accept_model(str(batch.aaguid), "segl factory chip (demo)", batch.root, FACTORY_ROOT)
-    accept_model(
-        CHROMIUM_AAGUID, "Chromium virtual authenticator (demo)", CHROMIUM_ROOT, CHROMIUM_ROOT.name
-    )
+    """``count`` new chips in stock, of the model the allow-list is made to accept."""
+    taken = set(Device.objects.filter(kind="chip").values_list("serial", flat=True))
+    serials: list[str] = []
+    n = FIRST
+    while len(serials) < count:
+        if chip_serial(n) not in taken:
+            serials.append(chip_serial(n))
+        n += 1
+    chips_import(serials_=serials, aaguid=CHROMIUM_AAGUID, batch="demo-browser-chips", actor="demo")
+    accept_model(CHROMIUM_AAGUID, "Chromium virtual authenticator (demo)", CHROMIUM_ROOT)
 
 
-def accept_model(aaguid: str, name: str, root: Path, root_name: str) -> None:
+def accept_model(aaguid: str, name: str, root: Path) -> None:
     """Add a model to the demo's allow-list; a list the demo did not write is left alone."""
     folder = settings.CONFIG.chip_models
     if folder is None:
@@ -52,8 +53,8 @@ def accept_model(aaguid: str, name: str, root: Path, root_name: str) -> None:
     if any(model["aaguid"] == aaguid for model in config["models"]):
         return
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(root, folder / root_name)
-    config["models"].append({"aaguid": aaguid, "name": name, "roots": [root_name]})
+    shutil.copyfile(root, folder / root.name)
+    config["models"].append({"aaguid": aaguid, "name": name, "roots": [root.name]})
     temporary = listing.with_name(".models.json.new")
     temporary.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     temporary.replace(listing)

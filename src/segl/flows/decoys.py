@@ -3,9 +3,8 @@ unknown user ID, or a known one choosing a kind it does not have (decision 17).
 
 A decoy step does the same work as the real step and fails as it would: a code step looks up,
 locks, decrypts, verifies, counts and audits, and suspends after 3 wrong codes in a row, with
-the count kept per user ID and kind, as a real device keeps its own; a password asked first
-(the chip's) hashes, counts and locks after 5 wrong in a row, as an identity's password does.
-It never succeeds.
+the count kept per user ID and kind, as a real device keeps its own. It never succeeds. (A
+password asked first, the chip's, is checked alike for every user ID: ``password_first``.)
 """
 
 from __future__ import annotations
@@ -18,17 +17,13 @@ from typing import Any, NoReturn
 from segl.audit.services import audit_record
 from segl.authenticators.services import code_policy
 from segl.core import otp
-from segl.core.errors import Disabled, InvalidCode, Locked, WrongPassword
+from segl.core.errors import Disabled, InvalidCode, Locked
 from segl.identities import throttles
-from segl.identities.passwords import hasher
-from segl.identities.services import password_policy
 from segl.keys import keyring
 
 from .models import Flow, UnknownUserThrottle
 
 _DECOY_AAD = b"decoy"
-# Where an unknown user ID's password counts are kept (a password is not a kind).
-PASSWORD_DECOY = "password"
 
 
 def user_key(user_id: str) -> str:
@@ -75,22 +70,3 @@ def decoy_code(flow: Flow, code: str, now: datetime, ip: str) -> NoReturn:
     elif isinstance(refusal, Locked):
         audit("device.suspend_temporarily", "locked", until=refusal.until.isoformat())
     raise refusal or InvalidCode("wrong code")
-
-
-def decoy_password(flow: Flow, password: str, now: datetime, ip: str) -> NoReturn:
-    """Check the password of an unknown user ID as an identity's password is checked, and fail
-    like it: wrong, locked after 5 wrong in a row, disabled at the limit. The count is kept per
-    user ID as typed, as an identity keeps its own."""
-    data = {"flow": flow.id, "decoy": PASSWORD_DECOY, "unknown_user": True}
-    rows = throttles.lock(UnknownUserThrottle, [kind_key(flow, PASSWORD_DECOY)], now)
-    try:
-        throttles.check(rows, now)
-    except (Locked, Disabled) as refused:
-        audit_record(action="password.verify", outcome=refused.code, ip=ip, data=data, at=now)
-        raise
-    hasher().burn(password)
-    refusal = throttles.count_failure(rows, password_policy(), now)
-    audit_record(action="password.verify", outcome="wrong", ip=ip, data=data, at=now)
-    if isinstance(refusal, Disabled):
-        audit_record(action="password.disable", ip=ip, data=data, at=now)
-    raise refusal or WrongPassword("wrong password")

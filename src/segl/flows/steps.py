@@ -13,6 +13,7 @@ from segl.identities.services import identity_verify_password
 from . import decoys, methods
 from .errors import FlowRefused
 from .models import Flow
+from .password_first import check_password_first
 
 
 def verify_answer(flow: Flow, step: str, response: str, *, now: datetime, ip: str) -> None:
@@ -20,15 +21,15 @@ def verify_answer(flow: Flow, step: str, response: str, *, now: datetime, ip: st
     :class:`~segl.core.errors.SeglError`; a kind's step sets the authenticator it proved."""
     kind = kind_of(flow.method)
     first = kind.steps[0] == step
-    if step == PASSWORD:
-        if flow.identity is not None and (first or flow.authenticator_id):
-            identity_verify_password(
-                identity_id=flow.identity.pk, password=response, now=now, ip=ip, flow_id=flow.id
-            )
-        elif first:  # asked first (the chip's): an unknown user ID's password
-            decoys.decoy_password(flow, response, now, ip)  # raises, as a wrong one would
-        else:
+    if step == PASSWORD and first:  # asked before anything is proven (the chip's)
+        check_password_first(flow, response, now, ip)
+    elif step == PASSWORD:  # after a device's code: the identity's own count
+        if flow.identity is None or not flow.authenticator_id:
             raise FlowRefused("method_unavailable")
+        identity_verify_password(
+            identity_id=flow.identity.pk, password=response, now=now, ip=ip, flow_id=flow.id
+        )
+    if step == PASSWORD:
         return
     if kind.step_form(step=step) is None:
         raise FlowRefused("method_unavailable")  # e.g. the app answers in the app

@@ -158,22 +158,19 @@ def _sent(serial: str, *, logged_in: bool) -> Device:
 
 
 def chip_activation_begin(
-    *,
-    identity: Identity | None,
-    person: Person | None = None,
-    serial: str,
-    password: str,
-    now: datetime,
+    *, identity: Identity, serial: str, password: str, now: datetime
 ) -> tuple[dict[str, Any], str]:
-    """The first half of a chip's activation: the serial from the back, a new password. The
-    same rules as :func:`activate_device` for who may activate what; the chip answers next
-    (``segl.chip.services.registration_finish``, through the kind). The options for the
-    browser and the challenge's id."""
-    logged_in = identity is not None
-    identity = _activating(identity, person)
+    """The first half of a chip's activation by a logged-in citizen: the serial from the back, a
+    new password; the chip answers next (``segl.chip.services.registration_finish``, through the
+    kind). Only a chip sent to this identity: a chip has no code to prove it is the one in
+    hand, so one from an order placed without identification is activated at a centre. The
+    options for the browser and the challenge's id."""
     serial = normalise_serial(serial)
-    if _sent(serial, logged_in=logged_in).kind != Kind.CHIP:
+    device = _sent(serial, logged_in=True)
+    if device.kind != Kind.CHIP:
         raise DeviceError("wrong_kind")
+    if device.assigned_to_id != identity.pk:
+        raise DeviceError("not_yours")
     return registration_begin(identity=identity, serial=serial, now=now, password=password)
 
 

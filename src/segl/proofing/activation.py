@@ -34,13 +34,15 @@ from segl.app.services import (
     new_activation,
 )
 from segl.audit.services import audit_record
-from segl.authenticators.models import Authenticator, Kind
+from segl.authenticators.models import Authenticator, Device, Kind
 from segl.authenticators.registry import kind_of
 from segl.authenticators.services import authenticator_retire, device_activate
 from segl.centres.registry import centres
+from segl.chip.errors import ChipRefused
 from segl.chip.kind import ChipProof
 from segl.chip.services import registration_begin
 from segl.core.assurance import Level
+from segl.core.serials import normalise_serial
 from segl.identities.models import Identity
 from segl.identities.services import IdentityError, identity_create
 from segl.notify.notices import tell
@@ -210,6 +212,15 @@ def proofing_chip_begin(
     with transaction.atomic():
         proofing = _confirmed(secret, now)
         assert proofing.identity is not None
+    # A chip has no code to prove it is the one in hand (decision 37): only one sent to this
+    # person on an order is activated here; one from a centre's shelf is handed over there.
+    sent = Order.objects.filter(
+        device__serial=normalise_serial(serial),
+        device__status=Device.Status.ASSIGNED,
+        person=proofing.identity.person,
+    )
+    if not sent.exists():
+        raise ChipRefused("unknown_serial")
     options, challenge = registration_begin(
         identity=proofing.identity, serial=serial, now=now, password=password
     )

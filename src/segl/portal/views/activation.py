@@ -94,26 +94,24 @@ CHIP_SESSION = "portal_chip_activation"
 
 @require_http_methods(["GET", "POST"])
 def activate_chip(request: HttpRequest) -> HttpResponse:
-    """Seed 002's chip, first half: a new password and the serial from the back."""
+    """Seed 002's chip, first half: a new password and the serial from the back. Only logged in:
+    a chip has no code to prove it is the one sent (decision 37), so a CPR number and a passport
+    number, which others can know, do not activate one here."""
     identity = auth.current(request)
-    form = ChipActivateForm(posted(request), logged_in=identity is not None)
-    shown = {"form": form, "title": _("Activate your chip")}
+    form = ChipActivateForm(posted(request), logged_in=True)
+    shown = {"form": form, "title": _("Activate your chip"), "login_needed": identity is None}
+    if identity is None:
+        return page(request, "activate_chip.html", shown, status=403 if posted(request) else 200)
     if request.method != "POST" or not form.is_valid():
         status = 400 if request.method == "POST" else 200
         return page(request, "activate_chip.html", shown, status=status)
     if rate_limited(request, "portal-activate"):
         form.add_error(None, refusal("rate_limited"))
         return page(request, "activate_chip.html", shown, status=429)
-    person = None
-    if identity is None:
-        person, status = identify(request, form)
-        if person is None:
-            return page(request, "activate_chip.html", shown, status=status)
     data = form.cleaned_data
     try:
         options, challenge = services.chip_activation_begin(
             identity=identity,
-            person=person,
             serial=data["serial"],
             password=data["new_password"],
             now=clock.now(),
@@ -152,7 +150,7 @@ def activate_chip_connect(request: HttpRequest) -> HttpResponse:
         done = services.chip_activation_finish(challenge_id=challenge, reply=reply, now=clock.now())
     except SeglError as exc:  # the chip's refusals, and a password that meanwhile became bad
         shown = {
-            "form": ChipActivateForm(None, logged_in=auth.current(request) is not None),
+            "form": ChipActivateForm(None, logged_in=True),
             "title": _("Activate your chip"),
             "error": chip_texts.registration_refusal(exc),
         }
