@@ -40,7 +40,15 @@ def _rsa_cert(name: str, key, issuer_name: str, issuer_key, *, ca: bool) -> x509
     )
 
 
-def mds_folder(folder: Path, factory: FactoryCa, aaguid: uuid.UUID, status: str) -> Path:
+def mds_folder(
+    folder: Path,
+    factory: FactoryCa,
+    aaguid: uuid.UUID,
+    status: str,
+    *,
+    key_protection: str = "hardware",
+    attachment: str = "external",
+) -> Path:
     """A blob as the FIDO Alliance publishes one (a JWT, RS256, signed under its root),
     listing one model under the factory's root."""
     root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -65,9 +73,9 @@ def mds_folder(folder: Path, factory: FactoryCa, aaguid: uuid.UUID, status: str)
                     "upv": [{"major": 1, "minor": 0}],
                     "attestationTypes": ["basic_full"],
                     "userVerificationDetails": [[{"userVerificationMethod": "presence_internal"}]],
-                    "keyProtection": ["hardware"],
+                    "keyProtection": [key_protection],
                     "matcherProtection": ["on_chip"],
-                    "attachmentHint": ["external"],
+                    "attachmentHint": [attachment],
                     "tcDisplay": [],
                     "attestationRootCertificates": [base64.b64encode(der).decode()],
                 },
@@ -106,6 +114,24 @@ def test_a_model_in_the_mds3_blob_is_accepted_and_others_refused(config, tmp_pat
 @pytest.mark.django_db
 def test_a_model_the_blob_says_is_revoked_is_refused(config, tmp_path, factory, clock):
     config(chip_models=mds_folder(tmp_path / "m", factory, OTHER_AAGUID, "REVOKED"))
+    person = make_person(f"chip-{uuid.uuid4().hex[:8]}")
+    with pytest.raises(ChipRefused, match=r"^model_not_accepted$"):
+        register(person.identity, stock(factory.batch(OTHER_AAGUID.bytes)), clock)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "unlike",
+    [
+        {"status": "NOT_FIDO_CERTIFIED"},
+        {"status": "FIDO_CERTIFIED_L1", "key_protection": "software"},
+        {"status": "FIDO_CERTIFIED_L2", "attachment": "internal"},  # a phone's or laptop's own
+    ],
+    ids=["not-certified", "software-key", "platform"],
+)
+def test_a_model_in_the_blob_that_is_no_chip_is_refused(config, tmp_path, factory, clock, unlike):
+    status = unlike.pop("status")
+    config(chip_models=mds_folder(tmp_path / "m", factory, OTHER_AAGUID, status, **unlike))
     person = make_person(f"chip-{uuid.uuid4().hex[:8]}")
     with pytest.raises(ChipRefused, match=r"^model_not_accepted$"):
         register(person.identity, stock(factory.batch(OTHER_AAGUID.bytes)), clock)

@@ -29,7 +29,13 @@ from fido2.attestation.base import (
     InvalidAttestation,
     UnsupportedType,
 )
-from fido2.mds3 import MdsAttestationVerifier, MetadataBlobPayload, parse_blob
+from fido2.mds3 import (
+    AuthenticatorStatus,
+    MdsAttestationVerifier,
+    MetadataBlobPayload,
+    MetadataBlobPayloadEntry,
+    parse_blob,
+)
 from fido2.webauthn import Aaguid, AttestationObject, AuthenticatorData
 
 from .errors import ChipRefused
@@ -37,6 +43,33 @@ from .errors import ChipRefused
 # Chromium's virtual authenticator (DevTools, WebAuthn panel): a software key anyone can make,
 # for trying a chip without one. The demo's allow-list accepts it; production's must not.
 VIRTUAL_AUTHENTICATOR_AAGUID = "01020304-0506-0708-0102-030405060708"
+
+
+# What a model found only in the MDS3 blob must be, to be a chip: FIDO certified (at any level;
+# an operator who wants more lists models by name), a key kept in hardware, a roaming key (not a
+# phone's or a laptop's own), and never revoked or compromised since.
+_CERTIFIED = frozenset(s for s in AuthenticatorStatus if s.value.startswith("FIDO_CERTIFIED"))
+_COMPROMISED = frozenset(
+    {
+        AuthenticatorStatus.REVOKED,
+        AuthenticatorStatus.USER_VERIFICATION_BYPASS,
+        AuthenticatorStatus.ATTESTATION_KEY_COMPROMISE,
+        AuthenticatorStatus.USER_KEY_REMOTE_COMPROMISE,
+        AuthenticatorStatus.USER_KEY_PHYSICAL_COMPROMISE,
+    }
+)
+
+
+def chip_like(entry: MetadataBlobPayloadEntry) -> bool:
+    statuses = {report.status for report in entry.status_reports}
+    statement = entry.metadata_statement
+    return (
+        bool(statuses & _CERTIFIED)
+        and not statuses & _COMPROMISED
+        and statement is not None
+        and bool({"hardware", "secure_element"} & set(statement.key_protection))
+        and "external" in statement.attachment_hint
+    )
 
 
 @dataclass(frozen=True)
@@ -112,10 +145,11 @@ class ChipTrust:
             return False
         if parsed in self.models:
             return True
-        return (
-            self.mds is not None
-            and MdsAttestationVerifier(self.mds).find_entry_by_aaguid(parsed) is not None
-        )
+        return self.mds is not None and self._mds().find_entry_by_aaguid(parsed) is not None
+
+    def _mds(self) -> MdsAttestationVerifier:
+        assert self.mds is not None
+        return MdsAttestationVerifier(self.mds, entry_filter=chip_like)
 
     @staticmethod
     def _refused_here(aaguid: Aaguid) -> bool:
@@ -137,7 +171,7 @@ class ChipTrust:
         if model is not None:
             verifier, name = _RootsVerifier(model.roots), model.name
         elif self.mds is not None:
-            mds = MdsAttestationVerifier(self.mds)
+            mds = self._mds()
             entry = mds.find_entry_by_aaguid(aaguid)
             if entry is None:
                 raise ChipRefused("model_not_accepted")
