@@ -58,7 +58,8 @@ def test_order_activate_and_log_in_at_high_with_a_chip(
     report = PageReport()
 
     # Anna orders a chip; fulfilment packs, sends and delivers it.
-    portal_login(page, demo.device("demo-anna"), "demo-anna")
+    anna = demo.device("demo-anna")  # one device, so its second code is from a later step
+    portal_login(page, anna, "demo-anna")
     choose_order(page, "Chip")
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Confirm order").click()
@@ -74,7 +75,7 @@ def test_order_activate_and_log_in_at_high_with_a_chip(
 
     # "Do you have a chip?" Yes, activate, logged in: the password, the serial, then the chip.
     connect_virtual_chip(page)
-    portal_login(page, demo.device("demo-anna"), "demo-anna")
+    portal_login(page, anna, "demo-anna")
     page.goto("/portal/activate/?kind=chip")
     expect(heading).to_have_text("Do you have a chip?")
     page.get_by_role("link", name="Yes, activate").click()
