@@ -15,10 +15,9 @@ from segl.chip.models import ChipChallenge
 from segl.emulators.fido_chip import EmulatedChip
 from segl.identities.services import identity_verify_password
 from segl.notify.models import OutboxMessage
-from segl.orders.services import order_advance, order_place
 from tests.chip.conftest import ORIGIN, stock
 from tests.conftest import make_person
-from tests.portal.conftest import english, logged_in, portal_login, shipped_device
+from tests.portal.conftest import english, logged_in, portal_login, send, shipped_device
 
 __all__ = ["logged_in"]  # a fixture of the portal's tests, used here too
 
@@ -33,16 +32,7 @@ def now() -> datetime:
 
 def shipped_chip(batch: Any, person: Any) -> EmulatedChip:
     chip = stock(batch)
-    order = order_place(
-        key=f"key-{chip.serial}",
-        kind="chip",
-        person=person.identity.person,
-        identified_by="login",
-        delivery="post",
-        now=datetime.now(UTC),
-    )
-    for step in ("packed", "shipped", "delivered"):
-        order_advance(reference=order.reference, to=step, now=datetime.now(UTC), actor="test")
+    send(person.identity.person, "chip", chip.serial)
     return chip
 
 

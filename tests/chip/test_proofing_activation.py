@@ -3,8 +3,6 @@ password and the serial, then the chip's registration, for the proofed identity.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from segl.app.emulator import AppError as ProofingError
@@ -12,6 +10,7 @@ from segl.authenticators.models import Authenticator
 from segl.identities.services import identity_verify_password
 from tests.chip.conftest import ORIGIN, stock, write_models
 from tests.contracts.harnesses import CHIP_AAGUID, chip_batch, chip_factory
+from tests.portal.conftest import send
 from tests.proofing.conftest import citizen, factory, journey, trusted
 
 # The proofing tests' fixtures; their ``factory`` (the passport factory) takes the place of the
@@ -23,19 +22,7 @@ PASSWORD = "a long and private passphrase"
 
 def sent_to(who, chip):
     """A chip ordered for the person (by the passport, say) and sent: what they activate."""
-    from segl.orders.services import order_advance, order_place
-
-    order = order_place(
-        key=f"key-{chip.serial}",
-        kind="chip",
-        person=who.person,
-        identified_by="login",
-        delivery="post",
-        now=datetime.now(UTC),
-    )
-    for step in ("packed", "shipped"):
-        order = order_advance(reference=order.reference, to=step, now=datetime.now(UTC), actor="t")
-    assert order.device.serial == chip.serial, "the only chip in stock"
+    send(who.person, "chip", chip.serial, steps=("packed", "shipped"))
     return chip
 
 

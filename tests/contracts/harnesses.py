@@ -27,6 +27,7 @@ from segl.codedevice.kind import DeviceProof
 from segl.core.errors import SeglError
 from tests.app.conftest import temporary_pin
 from tests.conftest import PASSWORD, Token, make_device
+from tests.portal.conftest import send
 
 BROWSER = "contract-browser"
 
@@ -112,19 +113,8 @@ class DeviceHarness:
         return code_policy().max_failures
 
     def issue(self, holder: Any, now: datetime) -> Token:
-        from segl.orders.services import order_advance, order_place
-
         token = make_device(self.kind)
-        order = order_place(
-            key=f"contract-{token.serial}",
-            kind=self.kind,
-            person=holder.person,
-            identified_by="login",
-            delivery="post",
-            now=now,
-        )
-        order = order_advance(reference=order.reference, to="packed", now=now, actor="contract")
-        assert order.device.serial == token.serial, "the only device of its kind in stock"
+        send(holder.person, self.kind, token.serial, steps=("packed",), now=now)
         return token
 
     def activate(self, identity: Any, issued: Token, now: datetime) -> Authenticator:
@@ -283,20 +273,10 @@ class ChipHarness:
 
     def issue(self, holder: Any, now: datetime) -> Any:
         from segl.chip.inventory import chips_import
-        from segl.orders.services import order_advance, order_place
 
         chip = chip_batch().chip(next(_chip_serials), pin=True)
         chips_import(serials_=[chip.serial], aaguid=str(CHIP_AAGUID), batch="contract")
-        order = order_place(
-            key=f"contract-{chip.serial}",
-            kind="chip",
-            person=holder.person,
-            identified_by="login",
-            delivery="post",
-            now=now,
-        )
-        order = order_advance(reference=order.reference, to="packed", now=now, actor="contract")
-        assert order.device.serial == chip.serial, "the only chip in stock"
+        send(holder.person, "chip", chip.serial, steps=("packed",), now=now)
         return chip
 
     def activate(self, identity: Any, issued: Any, now: datetime) -> Authenticator:

@@ -59,19 +59,33 @@ def logged_in(client: Client, eva: Person) -> Client:
     return portal_login(client, eva)
 
 
+def send(
+    register_person: Any,
+    kind: str,
+    serial: str,
+    *,
+    key: str = "",
+    steps: tuple[str, ...] = ("packed", "shipped", "delivered"),
+    now: datetime | None = None,
+) -> None:
+    """Order a device of ``kind`` for a person in the register and take the order through
+    ``steps``; packing must take the one with ``serial`` (the only one in stock)."""
+    now = now or datetime.now(UTC)
+    order = order_place(
+        key=key or f"key-{serial}",
+        kind=kind,
+        person=register_person,
+        identified_by="login",
+        delivery="post",
+        now=now,
+    )
+    for step in steps:
+        order = order_advance(reference=order.reference, to=step, now=now, actor="test")
+    assert order.device is not None and order.device.serial == serial, "the only one in stock"
+
+
 def shipped_device(person: Person, kind: str = "code_display", key: str = "") -> Token:
     """Order a device for ``person`` and send it: it arrives assigned to them."""
     token = make_device(kind)
-    order = order_place(
-        key=key or f"key-{token.serial}",
-        kind=kind,
-        person=person.identity.person,
-        identified_by="login",
-        delivery="post",
-        now=datetime.now(UTC),
-    )
-    for step in ("packed", "shipped", "delivered"):
-        order_advance(reference=order.reference, to=step, now=datetime.now(UTC), actor="test")
-    order.refresh_from_db()
-    assert order.device is not None and order.device.serial == token.serial
+    send(person.identity.person, kind, token.serial, key=key)
     return token

@@ -27,7 +27,7 @@ from segl.core.assurance import Level
 from segl.core.errors import SeglError
 from segl.identities.models import Identity
 
-from . import browser, services
+from . import browser, services, texts
 from .browser import CHIP
 from .errors import ChipRefused
 
@@ -163,25 +163,4 @@ class ChipKind:
         return render(request, "chip/step.html", context, status=status)
 
     def refusal(self, *, step: str, error: SeglError) -> str:
-        return refusal(error)
-
-
-def refusal(error: SeglError) -> str:
-    """What a citizen is told when the chip's answer is refused."""
-    reason = error.reason if isinstance(error, ChipRefused) else ""
-    if reason in ("unknown_credential", "other_identity", "not_active"):
-        return _(
-            "This is not the chip you use with segl. Connect the chip whose serial number you "
-            "activated, and press Start again. A chip you have reported lost or replaced "
-            "cannot be used."
-        )
-    if reason == "cloned":
-        return _(
-            "Your chip has been suspended, because it answered as if it had been copied. Visit "
-            "a citizen service centre with the chip and photo ID."
-        )
-    if reason in ("challenge_expired", "challenge_used", "challenge_unknown"):
-        return _("That took too long. Press Start and connect your chip again.")
-    if reason == "no_chip":
-        return cannot_be_used(str(Kind.CHIP.label))
-    return _("The chip's answer could not be used. Press Start and try again.")
+        return texts.login_refusal(error)

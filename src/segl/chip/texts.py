@@ -1,10 +1,13 @@
-"""What a citizen is told when a chip's activation is refused, in one place for every face that
-activates one (the portal, the desk, after proofing)."""
+"""What a citizen is told when a chip is refused: at the login's chip step, and at its
+activation, in one place for every face that activates one (the portal, the desk, the app
+after proofing)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from segl.authenticators.contract import cannot_be_used
+from segl.authenticators.models import Kind
 from segl.core.errors import SeglError
 
 from .errors import ChipRefused
@@ -47,3 +50,24 @@ def have_question() -> str:
 
 def serial_hint() -> str:
     return _("Printed on the back of the chip, for example CH1234567897.")
+
+
+def login_refusal(error: SeglError) -> str:
+    """What the login's chip step says when the chip's answer is refused."""
+    reason = error.reason if isinstance(error, ChipRefused) else ""
+    if reason in ("unknown_credential", "other_identity", "not_active"):
+        return _(
+            "This is not the chip you use with segl. Connect the chip whose serial number you "
+            "activated, and press Start again. A chip you have reported lost or replaced "
+            "cannot be used."
+        )
+    if reason == "cloned":
+        return _(
+            "Your chip has been suspended, because it answered as if it had been copied. Visit "
+            "a citizen service centre with the chip and photo ID."
+        )
+    if reason in ("challenge_expired", "challenge_used", "challenge_unknown"):
+        return _("That took too long. Press Start and connect your chip again.")
+    if reason == "no_chip":
+        return cannot_be_used(str(Kind.CHIP.label))
+    return _("The chip's answer could not be used. Press Start and try again.")

@@ -21,15 +21,15 @@ def verify_answer(flow: Flow, step: str, response: str, *, now: datetime, ip: st
     :class:`~segl.core.errors.SeglError`; a kind's step sets the authenticator it proved."""
     kind = kind_of(flow.method)
     first = kind.steps[0] == step
-    if step == PASSWORD and first:  # asked before anything is proven (the chip's)
-        check_password_first(flow, response, now, ip)
-    elif step == PASSWORD:  # after a device's code: the identity's own count
-        if flow.identity is None or not flow.authenticator_id:
-            raise FlowRefused("method_unavailable")
-        identity_verify_password(
-            identity_id=flow.identity.pk, password=response, now=now, ip=ip, flow_id=flow.id
-        )
     if step == PASSWORD:
+        if first:  # asked before anything is proven (the chip's)
+            check_password_first(flow, response, now, ip)
+        elif flow.identity is not None and flow.authenticator_id:  # after a device's code
+            identity_verify_password(
+                identity_id=flow.identity.pk, password=response, now=now, ip=ip, flow_id=flow.id
+            )
+        else:
+            raise FlowRefused("method_unavailable")
         return
     if kind.step_form(step=step) is None:
         raise FlowRefused("method_unavailable")  # e.g. the app answers in the app

@@ -10,8 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from segl.authenticators.forms import PasswordField, SeglForm
 from segl.centres.registry import centres
 from segl.chip import texts as chip_texts
-from segl.chip.errors import ChipRefused
-from segl.chip.kind import MAX_ANSWER, parse_answer
 from segl.codedevice import texts
 from segl.flows.forms import UserIdForm
 
@@ -234,24 +232,13 @@ class ActivateForm(IdentifyFields, NewPasswordFields):
 
 
 class ChipActivateForm(ActivateForm):
-    """Seed 002's chip: the password, the serial; the chip itself answers on the next page."""
+    """Seed 002's chip, for a logged-in citizen (decision 37): the password, the serial; the
+    chip itself answers on the next page (``chip.kind.ChipAnswerForm``)."""
 
-    def __init__(self, *args: Any, logged_in: bool, **kwargs: Any) -> None:
-        super().__init__(*args, logged_in=logged_in, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, logged_in=True, **kwargs)
         del self.fields["code"]
         self.fields["serial"].help_text = chip_texts.serial_hint()
-
-
-class ChipConnectForm(forms.Form):
-    """The chip's answer, as the page's script puts it in (``chip.kind.ChipAnswerForm``)."""
-
-    reply = forms.CharField(max_length=MAX_ANSWER, widget=forms.HiddenInput)
-
-    def clean_reply(self) -> tuple[str, dict[str, Any]]:
-        try:
-            return parse_answer(self.cleaned_data["reply"])
-        except ChipRefused:
-            raise forms.ValidationError(_("The chip's answer could not be read.")) from None
 
 
 class PasswordChangeForm(NewPasswordFields):

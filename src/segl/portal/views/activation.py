@@ -12,12 +12,13 @@ from segl.authenticators.models import Kind
 from segl.authenticators.services import DeviceError
 from segl.chip import texts as chip_texts
 from segl.chip.errors import ChipRefused
+from segl.chip.kind import ChipAnswerForm, parse_answer
 from segl.codedevice import texts
 from segl.core.errors import Disabled, Locked, PasswordRejected, SeglError
 from segl.http import client_ip, rate_limited
 
 from .. import auth, services
-from ..forms import ActivateForm, ChipActivateForm, ChipConnectForm
+from ..forms import ActivateForm, ChipActivateForm
 from ..refusals import refusal
 from .common import page, posted
 from .identify import identify
@@ -98,7 +99,7 @@ def activate_chip(request: HttpRequest) -> HttpResponse:
     a chip has no code to prove it is the one sent (decision 37), so a CPR number and a passport
     number, which others can know, do not activate one here."""
     identity = auth.current(request)
-    form = ChipActivateForm(posted(request), logged_in=True)
+    form = ChipActivateForm(posted(request))
     shown = {"form": form, "title": _("Activate your chip"), "login_needed": identity is None}
     if identity is None:
         return page(request, "activate_chip.html", shown, status=403 if posted(request) else 200)
@@ -136,13 +137,13 @@ def activate_chip_connect(request: HttpRequest) -> HttpResponse:
     started = request.session.get(CHIP_SESSION)
     if not started:
         return redirect("portal:activate_chip")
-    form = ChipConnectForm(posted(request))
+    form = ChipAnswerForm(posted(request))
     if request.method != "POST" or not form.is_valid():
         status = 400 if request.method == "POST" else 200
         return page(
             request, "activate_chip_connect.html", {"form": form, "options": started}, status
         )
-    challenge, reply = form.cleaned_data["reply"]
+    challenge, reply = parse_answer(form.answer())
     del request.session[CHIP_SESSION]  # a refused answer spent the challenge: start again
     try:
         if challenge != started["challenge"]:
@@ -150,7 +151,7 @@ def activate_chip_connect(request: HttpRequest) -> HttpResponse:
         done = services.chip_activation_finish(challenge_id=challenge, reply=reply, now=clock.now())
     except SeglError as exc:  # the chip's refusals, and a password that meanwhile became bad
         shown = {
-            "form": ChipActivateForm(None, logged_in=True),
+            "form": ChipActivateForm(None),
             "title": _("Activate your chip"),
             "error": chip_texts.registration_refusal(exc),
         }
