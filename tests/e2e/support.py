@@ -34,6 +34,23 @@ PERIOD = 30
 SIX_DIGITS = re.compile(r"^[0-9]{6}$")
 
 
+def leave(page: Page) -> None:
+    """Send a page to about:blank, so its long-polls end before the test database goes away. A
+    page that is navigating by itself just then (a login moving on once the app answered) is
+    let arrive first, then left."""
+    if page.is_closed():
+        return
+    for _ in range(3):
+        try:
+            page.goto("about:blank")
+            return
+        except PlaywrightError as exc:
+            if "interrupted by another navigation" not in str(exc):
+                raise
+            page.wait_for_load_state()
+    page.goto("about:blank")
+
+
 def current_step() -> int:
     """The TOTP time step (RFC 6238 §4.2) of segl's clock, which the emulator pages use too."""
     return int(clock.now().timestamp()) // PERIOD

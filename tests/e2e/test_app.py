@@ -18,6 +18,7 @@ from tests.e2e.app_support import (
     swipe,
 )
 from tests.e2e.conftest import Demo, Journal, set_language
+from tests.e2e.support import leave
 
 pytestmark = pytest.mark.e2e
 
@@ -49,8 +50,7 @@ def _pages_stop_before_the_database(page: Page, phone: PhoneApp):
     """Both pages long-poll the live server; stop them before the test database goes away."""
     yield
     for open_page in (page, phone.page):
-        if not open_page.is_closed():
-            open_page.goto("about:blank")
+        leave(open_page)
 
 
 def anna_phone() -> str:

@@ -14,6 +14,7 @@ from tests.e2e.support import (
     PageReport,
     choose_file_by_keyboard,
     focused,
+    leave,
     listen_for_file_choosers,
     tab_to,
 )
@@ -64,7 +65,7 @@ def phone(browser: Browser, demo: Demo, journal: Journal, request: pytest.Fixtur
     yield make
     for context in contexts:
         for open_page in context.pages:
-            open_page.goto("about:blank")
+            leave(open_page)
         context.close()
 
 

@@ -27,7 +27,7 @@ from tests.e2e.app_support import (
     swipe,
 )
 from tests.e2e.conftest import Demo, Journal, set_language
-from tests.e2e.support import focused, tab_to
+from tests.e2e.support import focused, leave, tab_to
 from tests.e2e.test_app import PIN, anna_phone, start_login
 
 pytestmark = pytest.mark.e2e
@@ -76,8 +76,7 @@ def review(browser: Browser, page: Page, demo: Demo, journal: Journal, tmp_path:
         assert journal.errors == []
     finally:
         for open_page in (page, phone.page):
-            if not open_page.is_closed():
-                open_page.goto("about:blank")
+            leave(open_page)
         context.close()
 
 

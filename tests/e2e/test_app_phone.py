@@ -29,6 +29,7 @@ from tests.e2e.conftest import Demo, Journal, set_language
 from tests.e2e.support import (
     PageReport,
     choose_file_by_keyboard,
+    leave,
     listen_for_file_choosers,
     tab_to,
 )
@@ -48,8 +49,7 @@ def phone(browser: Browser, page: Page, demo: Demo, journal: Journal):
     phone.unlock(PIN)
     yield phone
     for open_page in (page, phone.page):
-        if not open_page.is_closed():
-            open_page.goto("about:blank")
+        leave(open_page)
     context.close()
     clock.reset()
     assert journal.errors == []
@@ -375,5 +375,5 @@ def test_the_new_screens_pass_axe_and_reflow(
         report.assert_clean()
     finally:
         for open_page in (page, app):
-            open_page.goto("about:blank")
+            leave(open_page)
         context.close()

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from segl import clock
 from tests.e2e.app_support import PhoneApp, issue_activation_code, last_sms_pin, phone_context
 from tests.e2e.conftest import Demo, Journal
+from tests.e2e.support import leave
 from tests.e2e.test_app import PIN, anna_phone
 
 pytestmark = pytest.mark.e2e
@@ -24,8 +25,7 @@ def context(browser: Browser, demo: Demo, journal: Journal):
     context = phone_context(browser, journal)
     yield context
     for open_page in context.pages:
-        if not open_page.is_closed():
-            open_page.goto("about:blank")
+        leave(open_page)
     context.close()
     clock.reset()
     assert journal.errors == []

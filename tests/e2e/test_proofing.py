@@ -17,6 +17,7 @@ from tests.e2e.support import (
     Device,
     PageReport,
     choose_file_by_keyboard,
+    leave,
     listen_for_file_choosers,
     tab_to,
 )
@@ -45,7 +46,7 @@ def phones(browser: Browser, demo: Demo, journal: Journal):
     yield open_phone
     for context in opened:
         for page in context.pages:
-            page.goto("about:blank")
+            leave(page)
         context.close()
 
 
