@@ -114,10 +114,73 @@ class Target:
         return taken
 
 
+# The servers segl's application was measured on (decision 38); "segl" is ``segl serve``.
+SERVERS = ("segl", "uvicorn-h11", "gunicorn", "granian")
+
+
+def server_command(server: str, checkout: Path, port: int) -> list[str] | None:
+    """How to run segl's ASGI application on one worker under ``server``."""
+    bin_ = checkout / ".venv" / "bin"
+    app, host = "segl.asgi:application", "127.0.0.1"
+    if server == "segl":
+        return None
+    if server == "uvicorn-h11":  # uvicorn on its pure-Python parser and asyncio's own loop
+        return [
+            str(bin_ / "python"),
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--loop",
+            "asyncio",
+            "--http",
+            "h11",
+            "--log-level",
+            "warning",
+            "--no-proxy-headers",
+        ]
+    if server == "gunicorn":  # gunicorn's arbiter with one uvicorn worker
+        return [
+            str(bin_ / "gunicorn"),
+            app,
+            "--worker-class",
+            "uvicorn.workers.UvicornWorker",
+            "--workers",
+            "1",
+            "--bind",
+            f"{host}:{port}",
+            "--log-level",
+            "warning",
+        ]
+    if server == "granian":  # granian's Rust HTTP server, its ASGI interface
+        return [
+            str(bin_ / "granian"),
+            "--interface",
+            "asgi",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--loop",
+            "uvloop",
+            "--no-ws",
+            "--log-level",
+            "warning",
+            app,
+        ]
+    raise burst.BurstError(f"unknown server {server!r}; known: {', '.join(SERVERS)}")
+
+
 def start(
     name: str,
     checkout: Path,
     *,
+    server_kind: str = "segl",
     database: str,
     port: int,
     people: int,
@@ -144,7 +207,9 @@ def start(
         timeout=600,
     )
     data = json.loads(made.strip().splitlines()[-1])
-    server = burst.start_server(site, workers=1, settings=settings)
+    server = burst.start_server(
+        site, workers=1, settings=settings, command=server_command(server_kind, checkout, port)
+    )
     if server_cpus:
         pin(server.process.pid, server_cpus)
     return Target(
@@ -351,6 +416,12 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="another checkout, with its own .venv")
     parser.add_argument("--port", type=int, default=18100)
     parser.add_argument(
+        "--servers",
+        default="segl",
+        help=f"this checkout under each of these servers, comma-separated: {', '.join(SERVERS)} "
+        "(segl: segl serve, uvicorn on uvloop and httptools)",
+    )
+    parser.add_argument(
         "--no-pin",
         action="store_true",
         help="leave the processes where the system puts them (by default the servers share the "
@@ -379,16 +450,19 @@ def main() -> None:
     if server_cpus:
         os.sched_setaffinity(0, set(cpus[:-1]))
     people = args.rounds * (args.logins + args.parity)
-    checkouts = [("this checkout", ROOT)]
+    servers = args.servers.split(",")
+    checkouts = [
+        ("this checkout" if server == "segl" else server, ROOT, server) for server in servers
+    ]
     if args.baseline is not None:
         name = args.baseline.resolve().name
         if args.baseline_set:
             name += " " + " ".join(args.baseline_set)
-        checkouts.append((f"baseline {name}", args.baseline.resolve()))
+        checkouts.append((f"baseline {name}", args.baseline.resolve(), "segl"))
     scratch = ROOT / "var" / "bench-http"
     targets: list[Target] = []
     try:
-        for n, (name, checkout) in enumerate(checkouts):
+        for n, (name, checkout, server_kind) in enumerate(checkouts):
             port = burst.free_port(range(args.port + 10 * n, args.port + 10 * n + 10))
             workdir = scratch / str(n)
             burst.cleanup(workdir)
@@ -396,12 +470,13 @@ def main() -> None:
                 start(
                     name,
                     checkout,
+                    server_kind=server_kind,
                     database=args.database,
                     port=port,
                     people=people,
                     workdir=workdir,
                     server_cpus=server_cpus,
-                    settings=baseline_settings if n else settings,
+                    settings=baseline_settings if name.startswith("baseline") else settings,
                 )
             )
         for round_ in range(args.rounds):

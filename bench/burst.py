@@ -195,13 +195,20 @@ def prepare_site(
     return site
 
 
-def start_server(site: Site, *, workers: int = 2, settings: dict[str, str] | None = None) -> Server:
-    """``segl serve --workers N`` on ``site``; returns once /healthz answers."""
+def start_server(
+    site: Site,
+    *,
+    workers: int = 2,
+    settings: dict[str, str] | None = None,
+    command: list[str] | None = None,
+) -> Server:
+    """``segl serve --workers N`` on ``site`` (or ``command``, another server running segl's
+    application on the site's port); returns once /healthz answers."""
     log = site.workdir / "serve.log"
     argv = ["serve", "--host", "127.0.0.1", "--port", str(site.port), "--workers", str(workers)]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*site.command, *argv],
+            command or [*site.command, *argv],
             env=site.env(settings),
             cwd=site.workdir,
             stdout=out,
@@ -233,15 +240,18 @@ def start_server(site: Site, *, workers: int = 2, settings: dict[str, str] | Non
 @dataclass
 class Answer:
     status: int
-    headers: dict[str, str]
+    headers: http.client.HTTPMessage  # names in any case
     body: str
     seconds: float
 
 
 @dataclass
 class Browser:
+    """One client with its cookies and one kept-alive connection, as a browser holds them."""
+
     server: Server
     cookies: dict[str, str] = field(default_factory=dict)
+    connection: http.client.HTTPConnection | None = None
 
     def request(
         self,
@@ -264,20 +274,49 @@ class Browser:
         if form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection(self.server.host, self.server.port, timeout=timeout)
         started = time.perf_counter()
         try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
+            response = self._send(method, path, body, headers, timeout)
             text = response.read().decode("utf-8", errors="replace")
-        finally:
-            connection.close()
+        except BaseException:
+            self.close()
+            raise
         seconds = time.perf_counter() - started
+        if response.will_close:
+            self.close()
         for name, value in response.getheaders():
             if name.lower() == "set-cookie":
                 key, _, rest = value.partition("=")
                 self.cookies[key.strip()] = rest.split(";", 1)[0]
-        return Answer(response.status, dict(response.getheaders()), text, seconds)
+        return Answer(response.status, response.headers, text, seconds)
+
+    def _send(
+        self, method: str, path: str, body: str | None, headers: dict[str, str], timeout: float
+    ) -> http.client.HTTPResponse:
+        """The response on the browser's kept connection; a new one if the server had closed
+        it while idle (a browser does the same)."""
+        for attempt in (1, 2):
+            reused = self.connection is not None
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(
+                    self.server.host, self.server.port, timeout=timeout
+                )
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                return self.connection.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if not reused or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def __del__(self) -> None:
+        self.close()
 
     def get(self, path: str) -> Answer:
         return self.request("GET", path)
@@ -419,7 +458,9 @@ def fire(server: Server, requests: list[tuple[str, Request]]) -> Result:
     ]
     for thread in threads:
         thread.start()
-    with watch_connections(server.database_url) as peak:
+    postgres = server.database_url.startswith(("postgres:", "postgresql:"))
+    watching = watch_connections(server.database_url) if postgres else contextlib.nullcontext([0])
+    with watching as peak:
         started = time.perf_counter()
         barrier.wait()
         for thread in threads:

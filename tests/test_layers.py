@@ -20,6 +20,7 @@ LAYERS: dict[str, int] = {
         (
             "core",
             "config",
+            "envvalues",
             "clock",
             "http",
             "keys",
@@ -45,7 +46,7 @@ LAYERS: dict[str, int] = {
     # 5: faces, and the demo things on top of them
     **dict.fromkeys(("portal", "desk", "web", "cli", "emulators", "demo", "demo_rp"), 5),
     # 6: what Django starts from
-    **dict.fromkeys(("urls", "asgi", "wsgi"), 6),
+    **dict.fromkeys(("urls", "asgi", "wsgi", "serving"), 6),
 }
 DEMO = {"demo", "demo_rp"}
 WAITING: set[str] = set()  # imports that break a rule and are being removed (none now)

@@ -9,7 +9,6 @@ process, since a test database does not outlive it.
 from __future__ import annotations
 
 import base64
-import ipaddress
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,14 +17,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from segl import keysource
+from segl.envvalues import ConfigError as ConfigError  # raised by load(); callers catch it here
+from segl.envvalues import (
+    Network,
+    dotted_path,
+    email_address,
+    ip_networks,
+    true_or_false,
+    whole_number,
+)
 
 ENVIRONMENTS = ("production", "development", "test")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class ConfigError(Exception):
-    """A setting is missing or malformed; the message names the variable and what it wants."""
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -79,6 +82,8 @@ class Config:
     desk_session_minutes: int = 60
     db_pool_max: int = 8
     db_pool_timeout: int = 10
+    server_threads: int = 8
+    server_queue: int = 256
     audit_keys: str = field(repr=False, default="")
     audit_signing_key: str | None = field(repr=False, default=None)
     audit_checkpoint_file: Path | None = None
@@ -104,68 +109,9 @@ class Config:
         return self.base_url.rstrip("/") + "/o"
 
 
-def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
-    return value
-
-
-def _dotted(env: dict[str, str], name: str, default: str) -> str:
-    """A class named by its dotted path, e.g. ``mysms.Gateway`` (imported when first used)."""
-    value = env.get(name, "").strip() or default
-    if "." not in value or not all(part.isidentifier() for part in value.split(".")):
-        raise ConfigError(
-            f"{name} must be a dotted path such as package.module.Class, not {value!r}"
-        )
-    return value
-
-
-def _bool(env: dict[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if raw == "":
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be true or false, not {raw!r}")
-
-
-def _email(env: dict[str, str], name: str, default: str) -> str:
-    """An e-mail address as people type it: something@somewhere, no spaces (or not set)."""
-    value = env.get(name, "").strip() or default
-    local, at, domain = value.rpartition("@")
-    plain = not any(c.isspace() or c in '<>",' for c in value)
-    if value and not (at and local and "." in domain.strip(".") and len(value) <= 254 and plain):
-        raise ConfigError(f"{name} must be an e-mail address such as support@example.dk")
-    return value
-
-
-def _networks(env: dict[str, str], name: str) -> tuple[Network, ...]:
-    """Addresses and networks, comma-separated: ``10.0.0.5, 10.1.0.0/16, fd00::/8``."""
-    networks = []
-    for entry in env.get(name, "").split(","):
-        if not entry.strip():
-            continue
-        try:
-            networks.append(ipaddress.ip_network(entry.strip(), strict=True))
-        except ValueError:
-            raise ConfigError(
-                f"{name} must list IP addresses or networks such as 10.0.0.5 or 10.1.0.0/16,"
-                f" separated by commas; {entry.strip()!r} is not one"
-            ) from None
-    return tuple(networks)
-
-
 def operations_settings(env: dict[str, str]) -> dict[str, Any]:
-    """Running segl: proxies in front of it, its logs, its metrics (decision 26)."""
+    """Running segl: proxies in front of it, its logs, its metrics (decision 26), its threads
+    and database connections (decisions 21 and 38)."""
     level = env.get("SEGL_LOG_LEVEL", "").strip().upper() or "INFO"
     if level not in LOG_LEVELS:
         raise ConfigError(f"SEGL_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
@@ -173,9 +119,13 @@ def operations_settings(env: dict[str, str]) -> dict[str, Any]:
     if token and len(token) < 32:
         raise ConfigError("SEGL_METRICS_TOKEN must be at least 32 characters (or not set)")
     return {
-        "trusted_proxies": _networks(env, "SEGL_TRUSTED_PROXIES"),
+        "trusted_proxies": ip_networks(env, "SEGL_TRUSTED_PROXIES"),
         "log_level": level,
         "metrics_token": token,
+        "db_pool_max": whole_number(env, "SEGL_DB_POOL_MAX", 8, 1, 500),
+        "db_pool_timeout": whole_number(env, "SEGL_DB_POOL_TIMEOUT", 10, 1, 300),
+        "server_threads": whole_number(env, "SEGL_SERVER_THREADS", 8, 1, 256),
+        "server_queue": whole_number(env, "SEGL_SERVER_QUEUE", 256, 0, 100_000),
     }
 
 
@@ -257,10 +207,10 @@ def load(environ: dict[str, str] | None = None) -> Config:
     hosts = tuple(h.strip() for h in hosts_raw.split(",") if h.strip()) or (parts.hostname,)
 
     data_dir = Path(env.get("SEGL_DATA_DIR", "var")).resolve()
-    demo = _bool(env, "SEGL_DEMO", name != "production")
+    demo = true_or_false(env, "SEGL_DEMO", name != "production")
     return Config(
         env=name,
-        debug=_bool(env, "SEGL_DEBUG", False),
+        debug=true_or_false(env, "SEGL_DEBUG", False),
         secret_key=env["SEGL_SECRET_KEY"],
         keyring=keyring,
         key_provider=key_provider,
@@ -271,26 +221,28 @@ def load(environ: dict[str, str] | None = None) -> Config:
         redis_url=env.get("REDIS_URL") or None,
         data_dir=data_dir,
         device_dir=Path(env.get("SEGL_DEVICE_DIR") or data_dir / "devices").resolve(),
-        code_lock_minutes=_int(env, "SEGL_CODE_LOCK_MINUTES", 15, 1, 24 * 60),
-        password_lock_minutes=_int(env, "SEGL_PASSWORD_LOCK_MINUTES", 15, 1, 24 * 60),
-        failure_limit=_int(env, "SEGL_FAILURE_LIMIT", 100, 10, 100),
-        flow_minutes=_int(env, "SEGL_FLOW_MINUTES", 10, 1, 60),
-        rate_limit_ip_per_minute=_int(env, "SEGL_RATE_LIMIT_IP", 60, 1, 1_000_000),
-        rate_limit_user_per_minute=_int(env, "SEGL_RATE_LIMIT_USER", 10, 1, 1_000_000),
+        code_lock_minutes=whole_number(env, "SEGL_CODE_LOCK_MINUTES", 15, 1, 24 * 60),
+        password_lock_minutes=whole_number(env, "SEGL_PASSWORD_LOCK_MINUTES", 15, 1, 24 * 60),
+        failure_limit=whole_number(env, "SEGL_FAILURE_LIMIT", 100, 10, 100),
+        flow_minutes=whole_number(env, "SEGL_FLOW_MINUTES", 10, 1, 60),
+        rate_limit_ip_per_minute=whole_number(env, "SEGL_RATE_LIMIT_IP", 60, 1, 1_000_000),
+        rate_limit_user_per_minute=whole_number(env, "SEGL_RATE_LIMIT_USER", 10, 1, 1_000_000),
         demo=demo,
         demo_rp_secret=env.get("SEGL_DEMO_RP_SECRET", ""),
-        price_code_display_ore=_int(env, "SEGL_PRICE_CODE_DISPLAY_ORE", 4176, 0, 10**7),
-        price_audio_code_reader_ore=_int(env, "SEGL_PRICE_AUDIO_CODE_READER_ORE", 4171, 0, 10**7),
-        price_chip_ore=_int(env, "SEGL_PRICE_CHIP_ORE", 15000, 0, 10**7),
-        sms_gateway=_dotted(env, "SEGL_SMS_GATEWAY", "segl.notify.gateways.OutboxGateway"),
-        payment_provider=_dotted(
+        price_code_display_ore=whole_number(env, "SEGL_PRICE_CODE_DISPLAY_ORE", 4176, 0, 10**7),
+        price_audio_code_reader_ore=whole_number(
+            env, "SEGL_PRICE_AUDIO_CODE_READER_ORE", 4171, 0, 10**7
+        ),
+        price_chip_ore=whole_number(env, "SEGL_PRICE_CHIP_ORE", 15000, 0, 10**7),
+        sms_gateway=dotted_path(env, "SEGL_SMS_GATEWAY", "segl.notify.gateways.OutboxGateway"),
+        payment_provider=dotted_path(
             env, "SEGL_PAYMENT_PROVIDER", "segl.orders.payments.InvoiceProvider"
         ),
-        portal_session_minutes=_int(env, "SEGL_PORTAL_SESSION_MINUTES", 60, 5, 24 * 60),
-        desk_session_minutes=_int(env, "SEGL_DESK_SESSION_MINUTES", 60, 5, 8 * 60),
-        db_pool_max=_int(env, "SEGL_DB_POOL_MAX", 8, 1, 500),
-        db_pool_timeout=_int(env, "SEGL_DB_POOL_TIMEOUT", 10, 1, 300),
-        support_email=_email(env, "SEGL_SUPPORT_EMAIL", "support@segl.example" if demo else ""),
+        portal_session_minutes=whole_number(env, "SEGL_PORTAL_SESSION_MINUTES", 60, 5, 24 * 60),
+        desk_session_minutes=whole_number(env, "SEGL_DESK_SESSION_MINUTES", 60, 5, 8 * 60),
+        support_email=email_address(
+            env, "SEGL_SUPPORT_EMAIL", "support@segl.example" if demo else ""
+        ),
         chip_models=Path(env.get("SEGL_CHIP_MODELS") or data_dir / "chip-models").resolve(),
         **audit_settings(env),
         **operations_settings(env),
@@ -378,8 +330,8 @@ def audit_settings(env: dict[str, str]) -> dict[str, Any]:
         "audit_signing_key": signing_key,
         "audit_checkpoint_file": Path(checkpoint_file).resolve() if checkpoint_file else None,
         "audit_syslog": syslog,
-        "audit_checkpoint_sink": _dotted(env, "SEGL_AUDIT_CHECKPOINT_SINK", "") if sink else "",
-        "audit_partitions": _int(env, "SEGL_AUDIT_PARTITIONS", 8, 1, 64),
+        "audit_checkpoint_sink": dotted_path(env, "SEGL_AUDIT_CHECKPOINT_SINK", "") if sink else "",
+        "audit_partitions": whole_number(env, "SEGL_AUDIT_PARTITIONS", 8, 1, 64),
     }
 
 
@@ -444,7 +396,7 @@ def app_policy(env: dict[str, str]) -> AppPolicy:
     defaults = AppPolicy()
     return AppPolicy(
         **{
-            name: _int(env, f"SEGL_APP_{name.upper()}", getattr(defaults, name), low, high)
+            name: whole_number(env, f"SEGL_APP_{name.upper()}", getattr(defaults, name), low, high)
             for name, (low, high) in APP_POLICY_BOUNDS.items()
         }
     )

@@ -83,7 +83,7 @@ def released(function: Callable[P, R]) -> Callable[P, R]:
     connection all that time would let a few waiting browsers empty the pool. (Inside a
     transaction, as in a test, the connection stays.)
     """
-    from django.db import close_old_connections, connection
+    from django.db import connection
 
     @wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -91,6 +91,6 @@ def released(function: Callable[P, R]) -> Callable[P, R]:
             return function(*args, **kwargs)
         finally:
             if not connection.in_atomic_block:
-                close_old_connections()
+                connection.close()  # to the pool (PostgreSQL); the thread's own (SQLite)
 
     return run

@@ -1,12 +1,19 @@
-"""The doorbell wakes this process's long-polls when a transaction that changed a login commits."""
+"""The doorbell wakes the long-polls when a transaction that changed a login commits: this
+process's at once, and other processes' and nodes' through Redis."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import secrets
 import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import redis
 from asgiref.sync import async_to_sync
 from django.db import connection, transaction
 
@@ -65,3 +72,93 @@ def test_a_look_gives_its_database_connection_back():
     count, open_while_looking = async_to_sync(long_poll)()
     assert count == 0 and open_while_looking
     assert connection.connection is None  # back to the pool (closed, on SQLite)
+
+
+# --- across nodes: the rings go through Redis publish/subscribe --------------------------------
+
+
+@pytest.fixture
+def on_redis(config: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[redis.Redis]:
+    """This process's doorbell on Redis, on a channel of the test's own; a client of Redis
+    that plays the other nodes."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    config(redis_url=url)
+    doorbell._redis.close()  # a listener an earlier long-poll started, on the usual channel
+    monkeypatch.setattr(doorbell._redis, "channel", f"segl-test:doorbell:{secrets.token_hex(6)}")
+    other = redis.Redis.from_url(url)
+    try:
+        other.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"these tests need Redis at {url}: {exc}")
+    yield other
+    doorbell._redis.close()
+    other.close()
+
+
+def _listening(other: redis.Redis) -> None:
+    doorbell._redis.listen()
+    deadline = time.monotonic() + 5
+    while (
+        dict(other.pubsub_numsub(doorbell._redis.channel)).get(doorbell._redis.channel.encode(), 0)
+        < 1
+    ):
+        assert time.monotonic() < deadline, "the doorbell never subscribed"
+        time.sleep(0.01)
+
+
+def test_a_ring_on_another_node_wakes_a_long_poll_here(on_redis):
+    _listening(on_redis)
+
+    async def scenario() -> float:
+        seen = doorbell.count("flow:n1")
+        threading.Timer(
+            0.05, on_redis.publish, (doorbell._redis.channel, "another-node flow:n1")
+        ).start()
+        start = time.perf_counter()
+        assert await doorbell.wait("flow:n1", seen, longest=5) == seen + 1
+        return time.perf_counter() - start
+
+    assert asyncio.run(scenario()) < 1
+
+
+def test_a_ring_here_is_published_for_the_other_nodes(on_redis):
+    with on_redis.pubsub(ignore_subscribe_messages=True) as heard:
+        heard.subscribe(doorbell._redis.channel)
+        heard.get_message(timeout=1)  # the subscription's own confirmation
+        doorbell.ring("flow:n2")  # no transaction open: it rings at once
+        message = heard.get_message(timeout=5)
+    assert message is not None
+    node, key = message["data"].decode().split(" ")
+    assert key == "flow:n2" and node == doorbell._redis.node
+
+
+def test_a_process_does_not_count_its_own_ring_twice_when_it_hears_it_back(on_redis):
+    _listening(on_redis)
+    before = doorbell.count("flow:n3")
+    doorbell.ring("flow:n3")
+    time.sleep(0.3)  # its own message has come back through Redis by now
+    assert doorbell.count("flow:n3") == before + 1
+    # ... while a ring from another node of the same key counts.
+    on_redis.publish(doorbell._redis.channel, "another-node flow:n3")
+    deadline = time.monotonic() + 5
+    while doorbell.count("flow:n3") != before + 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_without_redis_a_ring_still_sounds_in_its_process(config, caplog):
+    config(redis_url="redis://127.0.0.1:9/0")  # nothing listens there
+    doorbell._redis.close()
+    caplog.set_level(logging.WARNING, logger="segl.app.doorbell")
+    try:
+        before = doorbell.count("flow:n4")
+        doorbell.ring("flow:n4")
+        assert doorbell.count("flow:n4") == before + 1
+
+        async def scenario() -> int:
+            return await doorbell.wait("flow:n4", before, longest=0.05)
+
+        assert asyncio.run(scenario()) == before + 1
+        assert "Redis unreachable" in caplog.text
+    finally:
+        doorbell._redis.close()

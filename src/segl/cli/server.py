@@ -126,6 +126,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        loop="uvloop",
+        http="httptools",
         log_level="warning",
         # segl reads X-Forwarded-For itself, from SEGL_TRUSTED_PROXIES only (segl.http).
         proxy_headers=False,
