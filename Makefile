@@ -6,7 +6,7 @@ DATA   := var
 ENV_FILE := $(DATA)/segl.env
 LOCALE := src/segl/locale
 
-.PHONY: run test lint typecheck unit e2e bench messages compilemessages browser speech install install-dev lock audit clean
+.PHONY: run cluster test lint typecheck unit e2e bench messages compilemessages browser speech balancer install install-dev lock audit clean
 
 run: install $(ENV_FILE) compilemessages speech
 	@$(BIN)/segl init --env-file $(ENV_FILE) >/dev/null
@@ -21,14 +21,19 @@ run: install $(ENV_FILE) compilemessages speech
 	@echo ""
 	@SEGL_ENV_FILE=$(ENV_FILE) $(BIN)/segl serve --host localhost --port 8000
 
+# segl as two nodes of two workers behind HAProxy, on PostgreSQL and Redis (DATABASE_URL,
+# REDIS_URL, or the local servers), with the demo: http://localhost:8000 (deploy/cluster.py).
+cluster: install compilemessages balancer
+	@$(BIN)/python deploy/cluster.py
+
 # Two pytest-xdist workers, each with its own port, data directory and databases (tests/settings.py).
 # Tests go out one by one (--dist load): schemathesis gives its generated tests one node id.
-test: install-dev browser speech compilemessages lint typecheck
+test: install-dev browser speech balancer compilemessages lint typecheck
 	$(BIN)/pytest -q -n 2 --dist load
 
 # The fast loop while working: every test but the browser ones, on two workers (after
 # `make install-dev` once; it does not reinstall, to stay quick).
-unit: speech compilemessages
+unit: speech balancer compilemessages
 	$(BIN)/pytest -q -n 2 --dist load --ignore=tests/e2e $(UNIT_ARGS)
 
 # Only the end-to-end tests: Debian's Chromium against the live server, on two workers.
@@ -36,8 +41,8 @@ e2e: browser compilemessages
 	$(BIN)/pytest -q -n 2 --dist load tests/e2e
 
 lint:
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench deploy
+	$(BIN)/ruff format --check src tests bench deploy
 
 typecheck:
 	$(BIN)/mypy src
@@ -104,6 +109,13 @@ speech:
 	elif [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; \
 	else echo "Install espeak-ng (apt-get install espeak-ng) for the audio code reader's voice."; fi
+
+# Debian's HAProxy: the load balancer of `make cluster` (and of its tests).
+balancer:
+	@if command -v haproxy >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	else echo "Install HAProxy (apt-get install haproxy) for make cluster and its tests."; exit 1; fi
 
 clean:
 	rm -rf $(DATA)/test .pytest_cache .mypy_cache .ruff_cache

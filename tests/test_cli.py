@@ -244,6 +244,7 @@ def test_purge_deletes_what_ended_long_ago_and_keeps_the_rest(capsys, driver, an
     from django.utils import timezone
 
     from segl.flows.models import Flow, UnknownUserThrottle
+    from segl.limits.models import RateWindow
     from segl.oidc.models import AuthContext
 
     # A whole login (flow, auth context, grant), a live login, and a decoy that got locked.
@@ -258,6 +259,8 @@ def test_purge_deletes_what_ended_long_ago_and_keeps_the_rest(capsys, driver, an
     Flow.objects.filter(pk=done.pk).update(expires_at=long_ago)
     AuthContext.objects.update(created_at=long_ago)
     UnknownUserThrottle.objects.update(updated_at=long_ago)
+    # A rate limit's window counted in the database while Redis was away, long past.
+    RateWindow.objects.create(key="0" * 64, window=0, count=3, expires_at=long_ago)
 
     counts = run_json(capsys, "purge")
     assert counts == {
@@ -274,6 +277,7 @@ def test_purge_deletes_what_ended_long_ago_and_keeps_the_rest(capsys, driver, an
         "proofings_deleted": 0,
         "reviews_expired": 0,
         "customer_displays": 0,
+        "rate_limit_windows": 1,
     }
     assert not Flow.objects.filter(pk=done.pk).exists()
     assert Flow.objects.filter(pk=live_url.strip("/").split("/")[-1]).exists()

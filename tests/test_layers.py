@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
             "metrics",
             "checks",
             "trustfolder",
+            "limits",
         ),
         1,
     ),

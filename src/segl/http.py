@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import secrets
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,6 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from redis import RedisError
 
 BROWSER_COOKIE = "segl_browser"
 _BROWSER_SALT = "segl.web.browser"
@@ -148,16 +151,46 @@ def hit(key: str, limit: int, window: int = 60) -> bool:
     """Count one request against ``key``; True once more than ``limit`` came in the window.
 
     A fixed window in the shared cache (Redis in production), so every node counts together.
+    While Redis cannot be reached the count is kept in the database instead, shared by the
+    nodes all the same (segl.limits): slower, never unlimited, never a server error.
     """
     cache_key = f"rl:{key}"
+    if time.monotonic() >= _cache_down_until[0]:
+        try:
+            return _cache_count(cache_key, window) > limit
+        except (RedisError, OSError) as exc:
+            _cache_away(exc)
+    from segl import clock
+    from segl.limits.store import count_in_database
+
+    return count_in_database(cache_key, window, clock.now()) > limit
+
+
+def _cache_count(cache_key: str, window: int) -> int:
     if cache.add(cache_key, 1, timeout=window):
-        return False
+        return 1
     try:
-        count = cache.incr(cache_key)
+        return int(cache.incr(cache_key))
     except ValueError:  # expired between add and incr
         cache.add(cache_key, 1, timeout=window)
-        return False
-    return count > limit
+        return 1
+
+
+_cache_warned = [0.0]
+# Once Redis failed, it is tried again only after a few seconds: meanwhile no request waits
+# for its timeout first.
+_cache_down_until = [0.0]
+CACHE_RETRY_SECONDS = 5
+
+
+def _cache_away(exc: BaseException) -> None:
+    now = time.monotonic()
+    _cache_down_until[0] = now + CACHE_RETRY_SECONDS
+    if now - _cache_warned[0] > 60:  # once a minute is enough to be noticed
+        _cache_warned[0] = now
+        logging.getLogger(__name__).warning(
+            "rate limits: Redis unreachable (%s); counting in the database", exc
+        )
 
 
 def rate_limited(request: HttpRequest, scope: str) -> bool:

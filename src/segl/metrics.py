@@ -90,13 +90,14 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
-def prepare_workers(data_dir: Path, workers: int) -> None:
+def prepare_workers(data_dir: Path, workers: int, *, port: int) -> None:
     """Before ``workers`` server processes start: with more than one, a fresh directory for
-    their values (the last run's counts would otherwise be added in). The worker processes
-    inherit the variable and open prometheus_client in multiprocess mode."""
+    their values (the last run's counts would otherwise be added in), one per server, so nodes
+    that share a data folder keep their counts apart. The worker processes inherit the
+    variable and open prometheus_client in multiprocess mode."""
     if workers <= 1:
         return
-    directory = data_dir / "metrics"
+    directory = data_dir / "metrics" / str(port)
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(mode=0o700, parents=True)
     os.environ[MULTIPROCESS_ENV] = str(directory)

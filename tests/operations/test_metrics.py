@@ -144,7 +144,7 @@ def test_several_workers_report_one_sum_and_log_json_lines(tmp_path: Path):
             if len({line.split('"pid":')[1].split(",")[0] for line in lines}) == 2:
                 break
         assert {healthz_count() - before for _ in range(6)} == {served}
-    assert (tmp_path / "metrics").is_dir()
+    assert (tmp_path / "metrics" / str(port)).is_dir()
     lines = [line for line in log.read_text().splitlines() if '"logger":"segl.request"' in line]
     assert lines and "123456" not in log.read_text()
     assert len({line.split('"pid":')[1].split(",")[0] for line in lines}) == 2

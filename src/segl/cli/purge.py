@@ -23,6 +23,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from segl.app.services import app_purge
     from segl.centres.display import displays_purge
     from segl.flows.services import flows_purge
+    from segl.limits.store import purge as limits_purge
     from segl.notify.retention import outbox_purge
     from segl.oidc.services import oidc_purge
     from segl.proofing.review import proofings_purge
@@ -35,6 +36,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         **proofings_purge(now=now(), keep=keep),
         **displays_purge(now=now(), keep=keep),
         **outbox_purge(now=now(), keep=timedelta(days=args.outbox_days)),
+        "rate_limit_windows": limits_purge(now()),
     }
     out(args, counts, ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
     return 0

@@ -119,7 +119,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"segl: warning: {warning}", file=sys.stderr)
     from segl.metrics import prepare_workers
 
-    prepare_workers(settings.CONFIG.data_dir, args.workers)  # one set of metrics for them all
+    # One set of metrics for the workers of this server.
+    prepare_workers(settings.CONFIG.data_dir, args.workers, port=args.port)
     print(f"segl is serving {settings.CONFIG.base_url}/ (Ctrl+C stops it)", flush=True)
     uvicorn.run(
         "segl.asgi:application",
