@@ -136,6 +136,21 @@ def test_what_counts_as_no_connection_to_give(postgres):
             assert is_busy(refused.value), refused.value
         finally:
             admin.execute(f"DROP ROLE {role}")
+    # A server away: nothing listens (refused), or it shuts down under a session (57P01).
+    with pytest.raises(psycopg.OperationalError) as away:
+        psycopg.connect("postgres://postgres@127.0.0.1:9/segl", connect_timeout=5)
+    assert is_busy(away.value)
+    with (
+        psycopg.connect(postgres, autocommit=True) as victim,
+        psycopg.connect(postgres, autocommit=True) as admin,
+    ):
+        pid = victim.execute("SELECT pg_backend_pid()").fetchone()[0]
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(psycopg.OperationalError) as cut:
+            victim.execute("SELECT 1")
+    assert is_busy(cut.value), cut.value
+    # A lock not had in time is the database answering, not away: a server error stays one.
+    assert not is_busy(psycopg.errors.LockNotAvailable("could not obtain lock"))
     # Other database errors are not "busy": they stay server errors.
     assert not is_busy(DatabaseError("relation does not exist"))
     assert not is_busy(OperationalError("server closed the connection unexpectedly"))

@@ -34,6 +34,8 @@ RETRY_AFTER_SECONDS: Final = 5
 # SQLSTATEs of a server with no connection to give: too_many_connections,
 # configuration_limit_exceeded, cannot_connect_now (starting up or shutting down).
 _BUSY_STATES: Final = frozenset({"53300", "53400", "57P03"})
+# admin_shutdown, crash_shutdown: the server is going away; the next try finds it back.
+_AWAY_STATES: Final = frozenset({"57P01", "57P02"})
 _BUSY_TEXT: Final = (
     "too many clients",
     "too many connections",
@@ -43,7 +45,9 @@ _BUSY_TEXT: Final = (
 
 def pool_options(config: Config) -> dict[str, Any]:
     """The pool for Django's PostgreSQL ``OPTIONS["pool"]`` (with ``CONN_MAX_AGE`` 0: the pool
-    keeps the connections, Django must not keep one per thread as well)."""
+    keeps the connections, Django must not keep one per thread as well). Django checks each
+    connection as the pool gives it out (``CONN_HEALTH_CHECKS``): after the server restarted,
+    a request gets a live connection, not one that died with the old server."""
     return {
         "min_size": min(2, config.db_pool_max),
         "max_size": config.db_pool_max,
@@ -54,10 +58,12 @@ def pool_options(config: Config) -> dict[str, Any]:
 
 def is_busy(exc: BaseException | None) -> bool:
     """Whether ``exc`` (or what caused it) says the database had no connection to give: the
-    pool's wait ran out or its queue is full, or the server refused one more connection."""
+    pool's wait ran out or its queue is full, the server refused one more connection, or the
+    server is away (restarting, shut down, unreachable: the connection was refused or lost).
+    A transaction on a lost connection never committed, so nothing was changed."""
     seen = 0
     while exc is not None and seen < 10:  # Django wraps the driver's error once or twice
-        if _is_pool_refusal(exc):
+        if _is_pool_refusal(exc) or _is_server_away(exc):
             return True
         if getattr(exc, "sqlstate", None) in _BUSY_STATES:
             return True
@@ -66,6 +72,19 @@ def is_busy(exc: BaseException | None) -> bool:
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
+
+
+def _is_server_away(exc: BaseException) -> bool:
+    """psycopg's word that the server cannot be talked to: a connection error with no SQLSTATE
+    (refused, closed, lost), a connection exception (class 08), or a shutdown (57P01, 57P02)."""
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    if not isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return False
+    state = getattr(exc, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _AWAY_STATES
 
 
 def _is_pool_refusal(exc: BaseException) -> bool:
