@@ -187,6 +187,8 @@ def start(
     workdir: Path,
     server_cpus: set[int],
     settings: dict[str, str],
+    workers: int = 1,
+    redis_url: str = "",
 ) -> Target:
     python = checkout / ".venv" / "bin" / "python"
     if not python.exists():
@@ -198,7 +200,7 @@ def start(
     else:
         database_url = f"sqlite:///{workdir / 'segl.sqlite3'}"
     site = burst.prepare_site(
-        workdir, database_url=database_url, redis_url="", port=port, segl=segl, demo=False
+        workdir, database_url=database_url, redis_url=redis_url, port=port, segl=segl, demo=False
     )
     redirect = f"http://localhost:{port}/bench-rp/callback"
     made = site.run(
@@ -208,7 +210,10 @@ def start(
     )
     data = json.loads(made.strip().splitlines()[-1])
     server = burst.start_server(
-        site, workers=1, settings=settings, command=server_command(server_kind, checkout, port)
+        site,
+        workers=workers,
+        settings=settings,
+        command=server_command(server_kind, checkout, port),
     )
     if server_cpus:
         pin(server.process.pid, server_cpus)

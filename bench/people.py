@@ -78,7 +78,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="make benchmark people; print them as JSON")
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--redirect-uri", required=True)
+    parser.add_argument("--first", type=int, default=0, help="the first person's number")
     args = parser.parse_args()
+    global _made
+    _made = args.first
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "segl.settings")
     import django
 
