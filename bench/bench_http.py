@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -373,6 +374,15 @@ def run_parity(targets: list[Target], count: int) -> None:
                 target.parity.setdefault(label, []).append(spent + refused.seconds)
 
 
+def run_peer(peer: Any, count: int, cpu: list[float], seconds: list[float]) -> None:
+    """``count`` code checks at the peer, one at a time: its CPU per check and the latencies."""
+    pid = peer.process.pid
+    cpu0 = server_cpu(pid)
+    for _ in range(count):
+        seconds.append(peer.check().seconds)
+    cpu.append((server_cpu(pid) - cpu0) / count)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
@@ -406,6 +416,15 @@ def report(targets: list[Target], args: argparse.Namespace) -> None:
             f"{percentile(ms, 99):6.1f}"
         )
     print(f"{'whole login':<14} | " + " | ".join(f"{c:>30}" for c in cells))
+    if args.peer_cpu:
+        ms = [1000 * s for s in args.peer_seconds]
+        peer_cpu = 1000 * statistics.median(args.peer_cpu)
+        ours = 1000 * statistics.median(targets[0].cpu["code"])
+        print(
+            f"{'privacyIDEA':<14} | code check, POST /validate/check (gunicorn, one worker): "
+            f"{peer_cpu:.2f} ms CPU, p50 {percentile(ms, 50):.2f}, p95 {percentile(ms, 95):.2f}, "
+            f"p99 {percentile(ms, 99):.2f} ms; segl's code step costs {peer_cpu / ours:.1f}x less"
+        )
     print("user ID, code page and a wrong code, median ms: known vs unknown user ID")
     for t in targets:
         known, unknown = (1000 * statistics.median(t.parity[k]) for k in ("known", "unknown"))
@@ -420,6 +439,13 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--baseline", type=Path, help="another checkout, with its own .venv")
     parser.add_argument("--port", type=int, default=18100)
+    parser.add_argument(
+        "--privacyidea",
+        type=Path,
+        metavar="VENV",
+        help="a virtual environment with privacyidea and gunicorn: its code check is measured "
+        "beside segl's in each round (bench/peer_privacyidea.py)",
+    )
     parser.add_argument(
         "--servers",
         default="segl",
@@ -466,7 +492,16 @@ def main() -> None:
         checkouts.append((f"baseline {name}", args.baseline.resolve(), "segl"))
     scratch = ROOT / "var" / "bench-http"
     targets: list[Target] = []
+    peer = None
+    args.peer_cpu, args.peer_seconds = [], []
     try:
+        if args.privacyidea is not None:
+            from bench import peer_privacyidea
+
+            port = burst.free_port(range(args.port + 90, args.port + 99))
+            peer = peer_privacyidea.start(args.privacyidea.resolve(), scratch / "peer", port)
+            if server_cpus:
+                pin(peer.process.pid, server_cpus)
         for n, (name, checkout, server_kind) in enumerate(checkouts):
             port = burst.free_port(range(args.port + 10 * n, args.port + 10 * n + 10))
             workdir = scratch / str(n)
@@ -488,9 +523,13 @@ def main() -> None:
             # Alternate which goes first, so neither always meets a warmer machine.
             order = targets if round_ % 2 == 0 else targets[::-1]
             run_logins(order, args.logins)
+            if peer is not None:
+                run_peer(peer, args.logins, args.peer_cpu, args.peer_seconds)
             run_parity(order, args.parity)
         report(targets, args)
     finally:
+        if peer is not None:
+            peer.stop()
         for target in targets:
             target.server.stop()
             if args.database == "postgres":
