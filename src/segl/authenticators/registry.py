@@ -30,6 +30,18 @@ def kind_of(name: str) -> AuthenticatorKind:
     return KINDS[name]
 
 
+def step_form_class(step: str) -> type | None:
+    """The form every kind with ``step`` answers it with, when they all use one (the code step
+    of the code display and the audio code reader); None when none does or they differ. A
+    login's page can then read the answer without first reading the login."""
+    found = {
+        type(form)
+        for kind in KINDS.values()
+        if step in kind.steps and (form := kind.step_form(step=step)) is not None
+    }
+    return found.pop() if len(found) == 1 else None
+
+
 def connect_flows(port: FlowPort) -> None:
     _flow_port[:] = [port]
 

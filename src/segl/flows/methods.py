@@ -55,10 +55,12 @@ def owned_authenticator(flow: Flow, method: str) -> Authenticator | None:
             identity=flow.identity, kind=method, status=Authenticator.Status.ACTIVE
         )
         .filter(Q(device__isnull=True) | Q(device__status=Device.Status.ACTIVE))
-        .select_related("device", "identity")
         .order_by("activated_at")
         .first()
     )
+    if found is not None:
+        # The flow's identity, already loaded: no join for it (a kind reads its user ID).
+        found.identity = flow.identity  # type: ignore[assignment]
     return found
 
 

@@ -18,7 +18,7 @@ from django.views import View
 from segl import clock
 from segl.authenticators.contract import PASSWORD, AnswerForm, cannot_be_used
 from segl.authenticators.models import Kind
-from segl.authenticators.registry import kind_of
+from segl.authenticators.registry import kind_of, step_form_class
 from segl.core import flows as core
 from segl.core.errors import Disabled, FlowExpired, FlowStateError, Locked, SeglError
 from segl.core.words import first_up
@@ -216,7 +216,7 @@ class StepView(FlowView):
         ip = client_ip(request)
         if step == core.USER_ID:
             return self.post_user_id(request, flow_id, now, ip)
-        if step != PASSWORD:
+        if step != PASSWORD and step_form_class(step) is None:
             self.expect(step)  # a method's own step: its form depends on the flow's method
         form = self.answer_form(step, request)
         if form is None:
@@ -248,8 +248,15 @@ class StepView(FlowView):
             raise FlowStateError(f"a form for {step!r} while the flow is at {flow.step}")
 
     def answer_form(self, step: str, request: HttpRequest) -> AnswerForm | None:
+        """The form for ``step``. Where every kind answers the step with one form (the code),
+        the flow need not be read first: the service checks the step under the flow's lock and
+        verifies the answer by the flow's own method."""
         if step == PASSWORD:
             return PasswordForm(request.POST)
+        shared = step_form_class(step)
+        if shared is not None:
+            form: AnswerForm = shared(request.POST)
+            return form
         return kind_of(self.flow.method).step_form(step=step, data=request.POST)
 
     def post_user_id(
