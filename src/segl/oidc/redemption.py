@@ -30,17 +30,26 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def code_redeem(*, context: AuthContext, access_token: AccessToken, ip: str, now: datetime) -> None:
-    """The code behind ``context`` was redeemed for ``access_token`` (the caller's transaction,
-    which also issues the token and deletes the grant)."""
+def code_redeem(
+    *,
+    context: AuthContext,
+    access_token: AccessToken,
+    client_id: str,
+    user_id: str,
+    ip: str,
+    now: datetime,
+) -> None:
+    """The code behind ``context`` was redeemed for ``access_token`` by ``client_id`` for
+    ``user_id`` (the caller's transaction, which also issues the token and deletes the
+    grant)."""
     context.access_token = access_token
     context.redeemed_at = now
     context.save(update_fields=["access_token", "redeemed_at"])
     audit_record(
         action="oidc.token",
         outcome="issued",
-        actor=context.application.client_id,
-        subject=context.identity.user_id,
+        actor=client_id,
+        subject=user_id,
         ip=ip,
         data={"flow": context.flow_id, "acr": context.acr},
         at=now,

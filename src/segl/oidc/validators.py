@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from oauth2_provider.models import Grant
+from oauth2_provider.models import AccessToken, Grant, IDToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
@@ -169,16 +169,47 @@ class SeglValidator(OAuth2Validator):
     def _create_access_token(
         self, expires: Any, request: Any, token: Any, source_refresh_token: Any = None
     ) -> Any:
-        access_token = super()._create_access_token(expires, request, token, source_refresh_token)
+        id_token = getattr(request, "id_token", None)
+        if isinstance(id_token, IDToken):
+            # The library would decode the ID token it just signed and look it up again (two
+            # queries); it left the row on the request when it saved it (decision 38).
+            access_token = AccessToken(
+                user=request.user,
+                scope=token["scope"],
+                expires=expires,
+                id_token=id_token,
+                application=request.client,
+                source_refresh_token=source_refresh_token,
+                resource=getattr(request, "resource", []),
+            )
+            self._set_token_value(access_token, token["access_token"])
+            access_token.save()
+        else:
+            access_token = super()._create_access_token(
+                expires, request, token, source_refresh_token
+            )
         context: AuthContext | None = getattr(request, "segl_context", None)
         if context is not None:
             code_redeem(
                 context=context,
                 access_token=access_token,
+                client_id=request.client.client_id,
+                user_id=request.user.user_id,
                 ip=client_address(request.headers),
                 now=clock.now(),
             )
         return access_token
+
+    def invalidate_authorization_code(
+        self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        # The grant this request already loaded (the library's filter would read it again
+        # before deleting it).
+        try:
+            grant = self._grant(code, request)
+        except Grant.DoesNotExist:
+            raise errors.InvalidGrantError(request=request) from None
+        grant.delete()
 
     def get_additional_claims(self, request: Any) -> dict[str, Any]:
         identity = request.user

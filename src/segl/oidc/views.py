@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.views import ConnectDiscoveryInfoView as LibraryDiscoveryView
 from oauth2_provider.views import TokenView as LibraryTokenView
@@ -141,8 +142,14 @@ class TokenView(LibraryTokenView):
     ``device_code`` grant type to a device flow segl does not run.
     """
 
+    @method_decorator(sensitive_post_parameters("client_secret", "code", "code_verifier"))
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response: HttpResponse = self.authorization_flow_token_response(request)
+        # The library's own response would look the new access token up again to send a signal
+        # segl does not listen to (decision 38).
+        _, headers, body, status = self.create_token_response(request)
+        response = HttpResponse(content=body, status=status)
+        for name, value in headers.items():
+            response[name] = value
         return response
 
 
