@@ -176,7 +176,7 @@ def scale(args: argparse.Namespace) -> None:
 
 def soak(args: argparse.Namespace) -> None:
     site = burst.Site(
-        workdir=Path(args.site),
+        workdir=Path(args.site).resolve(),
         database_url=os.environ["DATABASE_URL"],
         redis_url=os.environ.get("REDIS_URL", ""),
         port=int(args.url.rsplit(":", 1)[1].rstrip("/")),
@@ -227,6 +227,8 @@ def soak(args: argparse.Namespace) -> None:
     print(f"whole login    {percentiles(run.login_seconds)}")
     if memory:
         rss = [m for _, m in memory]
+        minutes = ", ".join(f"{m:.0f}" for at, m in memory if int(at) % 60 < 10)
+        print(f"segl's memory each minute, MB: {minutes}")
         print(
             f"segl's memory (RSS of every process): first {rss[0]:.0f} MB, after a minute "
             f"{rss[min(6, len(rss) - 1)]:.0f} MB, last {rss[-1]:.0f} MB, most "

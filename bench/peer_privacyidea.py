@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -67,7 +68,8 @@ class Peer:
 
 def start(venv: Path, site: Path, port: int) -> Peer:
     """Set privacyIDEA up in ``site`` and serve it on ``port``; returns once it answers."""
-    site.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(site, ignore_errors=True)  # a fresh site: its keys are made once
+    site.mkdir(parents=True)
     config = site / "pi.cfg"
     secrets_ = os.urandom(16).hex(), os.urandom(16).hex()
     config.write_text(CONFIG.format(site=site, secret=secrets_[0], pepper=secrets_[1]))

@@ -177,6 +177,13 @@ def main() -> int:
     parser.add_argument("--node-port", type=int, default=8101, help="the first node's port")
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "cluster")
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo's data")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for every node, e.g. --set SEGL_RATE_LIMIT_IP=100000 for a load test",
+    )
     args = parser.parse_args()
     if not 1 <= args.nodes <= 16 or not 1 <= args.workers <= 32:
         parser.error("--nodes must be 1 to 16 and --workers 1 to 32")
@@ -190,6 +197,7 @@ def main() -> int:
             database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE,
             redis_url=os.environ.get("REDIS_URL") or DEFAULT_REDIS,
             demo=not args.no_demo,
+            settings=dict(item.split("=", 1) for item in args.set),
         )
     except ClusterError as exc:
         print(f"make cluster: {exc}", file=sys.stderr)

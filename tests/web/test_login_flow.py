@@ -535,3 +535,23 @@ def test_expiring_a_live_flow_changes_nothing(driver, anna):
     assert flow.step == "code" and flow.failure == ""
     assert Flow.objects.get().step == "code"
     assert not AuditEvent.objects.filter(action="flow.expire").exists()
+
+
+def test_the_code_step_reads_the_login_once_under_its_lock(driver, anna):
+    # The answer's form is the one every kind with a code step uses, so the page reads the
+    # login only in the service, locked (a second read before it was a fifth of the step).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    with CaptureQueriesContext(connection) as queries:
+        response = driver.code(url, anna.token.code())
+    assert response.status_code == 302
+    reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "flows_flow"')]
+    assert len(reads) == 1, reads
+    # A wrong code shows the page again, from the login read afresh.
+    url, _, _ = driver.start()
+    driver.user_id(url, anna.user_id)
+    refused = driver.code(url, anna.token.wrong_code())
+    assert refused.status_code == 200 and 'name="code"' in refused.content.decode()

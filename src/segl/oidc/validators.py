@@ -72,7 +72,8 @@ class SeglValidator(OAuth2Validator):
         """
         cached: Grant | None = getattr(request, "_segl_grant", None)
         if cached is None or cached.code != code:
-            cached = Grant.objects.select_related("user").get(code=code)
+            # The person too: the ID token's claims are theirs (one query fewer).
+            cached = Grant.objects.select_related("user", "user__person").get(code=code)
             request._segl_grant = cached
         client = getattr(request, "client", None)
         if client is not None and cached.application_id != client.pk:
