@@ -15,6 +15,7 @@ from http.cookies import SimpleCookie
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from bench.bench_http import STEPS
 from segl.core import otp
 
 REDIRECT = "http://localhost:8000/bench-rp/callback"
@@ -173,18 +174,7 @@ class Login:
             raise AssertionError("token: no ID token")
 
     STEPS: ClassVar[tuple[Callable[[Login, Browser], None], ...]]
-    NAMES: ClassVar = (
-        "authorize",
-        "user ID page",
-        "user ID",
-        "code page",
-        "code",
-        "password page",
-        "password",
-        "done page",
-        "finish",
-        "token",
-    )
+    NAMES: ClassVar = STEPS  # bench_http.py's names of the ten requests, in order
 
 
 Login.STEPS = (

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import sys
 import time
@@ -26,12 +25,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
-os.environ.setdefault("SEGL_ENV", "test")
-os.environ.setdefault("SEGL_DATA_DIR", str(ROOT / "var" / "bench"))
-os.environ.setdefault("SEGL_RATE_LIMIT_IP", "1000000")
-os.environ.setdefault("SEGL_RATE_LIMIT_USER", "1000000")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "segl.settings")
 
+from bench import bench_login  # noqa: E402, F401 - the in-process benchmarks' environment
 from bench.database import fresh_database  # noqa: E402
 from bench.inprocess import Browser, Login  # noqa: E402
 from bench.people import make_people  # noqa: E402
