@@ -146,7 +146,7 @@ def scale(args: argparse.Namespace) -> None:
             people=people,
             workdir=workdir,
             server_cpus=set(),
-            settings={},
+            settings=dict(item.split("=", 1) for item in args.set),
             workers=workers,
             redis_url=redis_url,
         )
@@ -243,6 +243,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--expect", type=float, default=25, help="logins/s a worker may reach")
     parser.add_argument("--port", type=int, default=18300)
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="a server setting"
+    )
     parser.add_argument("--soak", action="store_true")
     parser.add_argument("--url", default="http://localhost:8000")
     parser.add_argument("--site", default=str(ROOT / "var" / "cluster"))
