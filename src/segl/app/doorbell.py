@@ -87,20 +87,26 @@ class _Redis:
     channel = "segl:doorbell"
 
     def __init__(self) -> None:
-        # Who rang: a process hears its own rings on the channel too, and skips them.
-        self.node = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.token = secrets.token_hex(4)
         self.client: Any = None
+        self.down_until = 0.0  # after a failure, rings stay in the process for a few seconds
         self.listener: threading.Thread | None = None
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.warned = 0.0
+
+    @property
+    def node(self) -> str:
+        """Who rang: a process hears its own rings on the channel too, and skips them (the
+        process id too, for a worker forked after this module was imported)."""
+        return f"{os.getpid()}-{self.token}"
 
     def _url(self) -> str | None:
         return settings.CONFIG.redis_url
 
     def publish(self, key: str) -> None:
         url = self._url()
-        if not url:
+        if not url or time.monotonic() < self.down_until:
             return
         import redis
 
@@ -111,6 +117,7 @@ class _Redis:
                 )
             self.client.publish(self.channel, f"{self.node} {key}")
         except redis.RedisError as exc:
+            self.down_until = time.monotonic() + 5  # no ring waits for Redis's timeout meanwhile
             self._warn(exc)
 
     def listen(self) -> None:
@@ -154,7 +161,7 @@ class _Redis:
         self.stop.set()
         if self.listener is not None:
             self.listener.join(timeout=5)
-        self.listener, self.client, self.warned = None, None, 0.0
+        self.listener, self.client, self.warned, self.down_until = None, None, 0.0, 0.0
 
     def _warn(self, exc: BaseException) -> None:
         now = time.monotonic()
