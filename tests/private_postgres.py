@@ -11,8 +11,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 
@@ -39,6 +41,14 @@ class PrivatePostgres:
             [str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"), "-o", options,
              "-l", str(self.directory / "server.log"), "-w", *argv],
         )  # fmt: skip
+
+    def started_at(self) -> datetime:
+        """When the server last started (``pg_postmaster_start_time()``)."""
+        with psycopg.connect(self.url, connect_timeout=10) as conn:
+            row = conn.execute("SELECT pg_postmaster_start_time()").fetchone()
+        assert row is not None
+        started: datetime = row[0]
+        return started
 
     def restart(self) -> None:
         """Stop at once, as a crash does (every connection cut, no checkpoint), and start."""
