@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -362,6 +363,25 @@ def open_login(server: Server) -> LoginPage:
     if page.status != 200 or token is None:
         raise BurstError(f"the login page answered {page.status}")
     return LoginPage(browser=browser, path=path, csrf=token.group(1))
+
+
+def login_held_by_lock(server: Server, lock: Any) -> tuple[threading.Thread, list[Answer]]:
+    """A login started in a thread of its own that waits inside its transaction, on the lock of
+    ``flows_flow`` the caller holds on the psycopg connection ``lock``; returns once PostgreSQL
+    shows it waiting. Its answer goes into the list when the thread ends."""
+    answers: list[Answer] = []
+    thread = threading.Thread(
+        target=lambda: answers.append(Browser(server).get(authorize_path(server)))
+    )
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not lock.execute(
+        "SELECT count(*) FROM pg_locks WHERE relation = 'flows_flow'::regclass AND NOT granted"
+    ).fetchone()[0]:
+        if time.monotonic() > deadline:
+            raise BurstError(f"the login never waited for the lock:\n{server.log_tail()}")
+        time.sleep(0.02)
+    return thread, answers
 
 
 # --- the burst -------------------------------------------------------------------------------

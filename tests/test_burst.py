@@ -9,8 +9,6 @@ at 127.0.0.1:5432, in a database of their own. Without a PostgreSQL server they 
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 
 import psycopg
@@ -84,19 +82,7 @@ def test_a_request_that_finds_no_connection_in_time_gets_503_with_retry_after(si
     try:
         with psycopg.connect(postgres) as lock:
             lock.execute("LOCK TABLE flows_flow IN ACCESS EXCLUSIVE MODE")
-            holder = burst.Browser(server)
-            blocked: list[burst.Answer] = []
-            thread = threading.Thread(
-                target=lambda: blocked.append(holder.get(burst.authorize_path(server)))
-            )
-            thread.start()
-            deadline = time.monotonic() + 20
-            while not lock.execute(
-                "SELECT count(*) FROM pg_locks WHERE relation = 'flows_flow'::regclass"
-                " AND NOT granted"
-            ).fetchone()[0]:
-                assert time.monotonic() < deadline, server.log_tail()
-                time.sleep(0.05)
+            thread, blocked = burst.login_held_by_lock(server, lock)
             page = burst.Browser(server).get("/portal/orders/ABCDEF/")
             api = burst.Browser(server).request(
                 "GET", "/portal/orders/ABCDEF/", accept="application/json"

@@ -59,18 +59,7 @@ def test_a_restart_under_load_gives_503s_not_500s_and_a_retry_works(tmp_path):
             # the server goes: its query is cut for certain, and it must be told so.
             lock = psycopg.connect(database_url)
             lock.execute("LOCK TABLE flows_flow IN ACCESS EXCLUSIVE MODE")
-            held: list[burst.Answer] = []
-            holder = threading.Thread(
-                target=lambda: held.append(burst.Browser(server).get(burst.authorize_path(server)))
-            )
-            holder.start()
-            deadline = time.monotonic() + 20
-            while not lock.execute(
-                "SELECT count(*) FROM pg_locks WHERE relation = 'flows_flow'::regclass"
-                " AND NOT granted"
-            ).fetchone()[0]:
-                assert time.monotonic() < deadline, server.log_tail()
-                time.sleep(0.02)
+            holder, held = burst.login_held_by_lock(server, lock)
             started_before = postgres.started_at()
             served_before = sum(statuses.values())
             postgres.restart()  # every connection cut, in flight or pooled
