@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
             "checks",
             "trustfolder",
             "limits",
+            "prepared",
         ),
         1,
     ),

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from segl import prepared
 from segl.audit.services import audit_record
 from segl.core import otp
 from segl.core.errors import Disabled, InvalidCode, Locked, ReplayedCode, SeglError
@@ -24,6 +25,7 @@ from segl.identities import failures
 from segl.identities.models import Identity
 from segl.keys import device_aad, keyring
 from segl.notify.notices import tell
+from segl.prepared import Prepared
 
 from .errors import DeviceError
 from .models import Device
@@ -76,6 +78,9 @@ def _tell_disabled(device: Device, now: datetime) -> None:
         tell(owner.person, "authenticator_disabled", kind=device.kind, now=now)
 
 
+_LOCKED_DEVICE = Prepared(lambda pk: Device.objects.select_for_update().filter(pk=pk), pk=int)
+
+
 def device_verify_code(
     *,
     device_id: int,
@@ -91,7 +96,7 @@ def device_verify_code(
     Refusals are committed (failure count, lock, audit, notice) before the error is raised."""
     failure: SeglError | None = None
     with transaction.atomic():
-        device = Device.objects.select_for_update().get(pk=device_id)
+        device = _LOCKED_DEVICE.get(pk=device_id)
         base = {"kind": device.kind, **(context or {})}
 
         def audit(action: str, outcome: str = "ok", **data: Any) -> None:
@@ -135,7 +140,9 @@ def device_verify_code(
             device.last_used_at = now
             audit("code.verify")
         fields = failures.store(device, throttle)
-        device.save(update_fields=["last_step", "drift", "counter", *fields, "last_used_at"])
+        prepared.save(
+            device, update_fields=["last_step", "drift", "counter", *fields, "last_used_at"]
+        )
     if failure is not None:
         raise failure
     return device

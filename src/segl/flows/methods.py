@@ -9,12 +9,15 @@ last logged in with for this user ID (``browser_memory``), else a fixed default.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Q
 
 from segl.authenticators.contract import StepContext
 from segl.authenticators.models import Authenticator, Device, Kind
 from segl.authenticators.registry import KINDS
 from segl.core.assurance import Level, achieved
+from segl.prepared import Prepared
 
 from . import decoys
 from .models import Flow
@@ -47,17 +50,25 @@ def first_method(flow: Flow, *, remembered: str = "") -> str | None:
     return offered[0] if offered else None
 
 
+# The identity's first active authenticator of a kind (and its device active, if it has one).
+_OWNED = Prepared(
+    lambda identity_id, kind: (
+        Authenticator.objects.filter(
+            identity_id=identity_id, kind=kind, status=Authenticator.Status.ACTIVE
+        )
+        .filter(Q(device__isnull=True) | Q(device__status=Device.Status.ACTIVE))
+        .order_by("activated_at")[:1]
+    ),
+    identity_id=uuid.UUID,
+    kind=str,
+)
+
+
 def owned_authenticator(flow: Flow, method: str) -> Authenticator | None:
     """The identity's usable authenticator of kind ``method``, or None: then the method's step
     is a decoy. An unknown user ID costs the same query, finding nothing."""
-    found: Authenticator | None = (
-        Authenticator.objects.filter(
-            identity=flow.identity, kind=method, status=Authenticator.Status.ACTIVE
-        )
-        .filter(Q(device__isnull=True) | Q(device__status=Device.Status.ACTIVE))
-        .order_by("activated_at")
-        .first()
-    )
+    # No identity has the nil UUID: an unknown user ID runs the same query and finds nothing.
+    found = _OWNED.first(identity_id=flow.identity_id or uuid.UUID(int=0), kind=method)
     if found is not None:
         # The flow's identity, already loaded: no join for it (a kind reads its user ID).
         found.identity = flow.identity  # type: ignore[assignment]

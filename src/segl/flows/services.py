@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from oauth2_provider.models import Application
 
+from segl import prepared
 from segl.audit.services import audit_record
 from segl.authenticators.contract import PASSWORD, browser_key_hash
 from segl.authenticators.models import Authenticator
@@ -31,6 +32,7 @@ from segl.core import flows as core
 from segl.core.assurance import Level, achieved
 from segl.core.errors import SeglError
 from segl.identities.models import Activity, Identity
+from segl.prepared import Prepared
 
 from . import decoys, methods, steps
 
@@ -94,19 +96,29 @@ def flow_start(
     return flow
 
 
-def _locked_flow(flow_id: str, browser_key: str) -> Flow:
-    flow = (
+# The flow with its identity and application, as every step reads it: compiled once.
+_FLOW = Prepared(
+    lambda pk: Flow.objects.select_related("identity", "application").filter(pk=pk), pk=str
+)
+_LOCKED_FLOW = Prepared(
+    lambda pk: (
         Flow.objects.select_for_update(of=("self",))
         .select_related("identity", "application")
-        .get(pk=flow_id)
-    )
+        .filter(pk=pk)
+    ),
+    pk=str,
+)
+
+
+def _locked_flow(flow_id: str, browser_key: str) -> Flow:
+    flow = _LOCKED_FLOW.get(pk=flow_id)
     if not hmac.compare_digest(flow.browser_key_hash, browser_key_hash(browser_key)):
         raise WrongBrowser("the flow belongs to another browser")
     return flow
 
 
 def flow_get(*, flow_id: str, browser_key: str) -> Flow:
-    flow = Flow.objects.select_related("identity", "application").get(pk=flow_id)
+    flow = _FLOW.get(pk=flow_id)
     if not hmac.compare_digest(flow.browser_key_hash, browser_key_hash(browser_key)):
         raise WrongBrowser("the flow belongs to another browser")
     return flow
@@ -132,7 +144,7 @@ def _save(flow: Flow, state: core.FlowState, now: datetime) -> None:
     flow.apply(state)
     if state.finished and flow.finished_at is None:
         flow.finished_at = now
-    flow.save(update_fields=STATE_FIELDS)
+    prepared.save(flow, update_fields=STATE_FIELDS)
 
 
 def flow_submit_user_id(

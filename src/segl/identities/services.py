@@ -9,6 +9,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from segl import prepared
 from segl.audit.services import audit_record
 from segl.core import passwords as core_passwords
 from segl.core.cpr import mask_cpr, parse_cpr
@@ -201,6 +202,12 @@ def identity_set_password(
         audit_record(action="password.set", actor=actor, subject=identity.user_id, ip=ip, at=now)
 
 
+_LOCKED_IDENTITY = prepared.Prepared(
+    lambda pk: Identity.objects.select_for_update().select_related("person").filter(pk=pk),
+    pk=uuid.UUID,
+)
+
+
 def identity_verify_password(
     *, identity_id: uuid.UUID, password: str, now: datetime, ip: str = "", flow_id: str = ""
 ) -> None:
@@ -209,7 +216,7 @@ def identity_verify_password(
     then raised."""
     failure: SeglError | None = None
     with transaction.atomic():
-        identity = Identity.objects.select_for_update().select_related("person").get(pk=identity_id)
+        identity = _LOCKED_IDENTITY.get(pk=identity_id)
         state = failures.load(identity, "password_")
         data = {"flow": flow_id} if flow_id else {}
         try:
@@ -256,6 +263,6 @@ def identity_verify_password(
                 action="password.verify", subject=identity.user_id, ip=ip, data=data, at=now
             )
         fields = failures.store(identity, state, "password_")
-        identity.save(update_fields=[*fields, "password_hash"])
+        prepared.save(identity, update_fields=[*fields, "password_hash"])
     if failure is not None:
         raise failure

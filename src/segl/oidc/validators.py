@@ -19,12 +19,23 @@ from oauthlib.oauth2.rfc6749 import errors
 from segl import clock
 from segl.core.assurance import Level
 from segl.http import client_address
+from segl.prepared import Prepared
 
 from .models import AuthContext
 from .redemption import code_hash, code_redeem
 
 OPENID_CLAIMS = ("acr", "loa", "ial", "aal", "amr", "segl_action", "segl_approval_sha256")
 PROFILE_CLAIMS = ("name", "given_name", "family_name", "birthdate")
+
+
+# Read on every token request: compiled once (segl.prepared).
+_GRANT = Prepared(
+    lambda code: Grant.objects.select_related("user", "user__person").filter(code=code), code=str
+)
+_LOCKED_CONTEXT = Prepared(
+    lambda code_hash: AuthContext.objects.select_for_update().filter(code_hash=code_hash),
+    code_hash=str,
+)
 
 
 class SeglValidator(OAuth2Validator):
@@ -73,7 +84,7 @@ class SeglValidator(OAuth2Validator):
         cached: Grant | None = getattr(request, "_segl_grant", None)
         if cached is None or cached.code != code:
             # The person too: the ID token's claims are theirs (one query fewer).
-            cached = Grant.objects.select_related("user", "user__person").get(code=code)
+            cached = _GRANT.get(code=code)
             request._segl_grant = cached
         client = getattr(request, "client", None)
         if client is not None and cached.application_id != client.pk:
@@ -137,7 +148,7 @@ class SeglValidator(OAuth2Validator):
     ) -> bool:
         # The context row is locked until the transaction ends (segl.oidc.views.TokenView), so
         # of two requests with one code, one redeems and the other sees it redeemed or burnt.
-        context = AuthContext.objects.select_for_update().filter(code_hash=code_hash(code)).first()
+        context = _LOCKED_CONTEXT.first(code_hash=code_hash(code))
         if context is None:
             return self._stage(request, "code_unknown")
         if context.application_id != client.pk:
