@@ -13,7 +13,8 @@ send (authorize, the user ID page, the user ID, the code page, the code, the pas
 password, the done page, finish, the token request); the logins of a round go through each
 request in turn, so the server's CPU time (its processes' user and system time, read from
 ``/proc`` before and after) is measured per kind of request. Then the user ID and a wrong code,
-for known and unknown user IDs: a citizen must not be able to tell them apart by time.
+for known and unknown user IDs: a citizen must not be able to tell them apart by time. And
+``GET /healthz`` (every middleware and ``SELECT 1``): the least a request costs.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ class Target:
         return taken
 
 
+FLOOR = "GET /healthz"
 # The servers segl's application was measured on (decision 38); "segl" is ``segl serve``.
 SERVERS = ("segl", "uvicorn-h11", "gunicorn", "granian")
 
@@ -355,6 +357,18 @@ def run_logins(targets: list[Target], count: int) -> None:
         target.login_seconds.extend(login.seconds for login in logins[target.name])
 
 
+def run_floor(targets: list[Target], count: int) -> None:
+    """The least a request costs: ``GET /healthz`` passes every middleware and runs
+    ``SELECT 1``. A login is ten requests, so ten of these are spent before any of its work."""
+    for target in targets:
+        browser, pid = burst.Browser(target.server), target.server.process.pid
+        cpu0 = server_cpu(pid)
+        for _ in range(count):
+            answer = _expect(browser.get("/healthz"), 200, "healthz")
+            target.seconds.setdefault(FLOOR, []).append(answer.seconds)
+        target.cpu.setdefault(FLOOR, []).append((server_cpu(pid) - cpu0) / count)
+
+
 def run_parity(targets: list[Target], count: int) -> None:
     """The user ID, the code page and a wrong code, for a known and an unknown user ID in
     turn, on each target in turn."""
@@ -407,6 +421,16 @@ def report(targets: list[Target], args: argparse.Namespace) -> None:
                 f"{percentile(ms, 95):6.2f} {percentile(ms, 99):6.2f}"
             )
         print(f"{step:<14} | " + " | ".join(f"{c:>30}" for c in cells))
+    cells = []
+    for t in targets:
+        ms = [1000 * s for s in t.seconds[FLOOR]]
+        cells.append(
+            f"{1000 * statistics.median(t.cpu[FLOOR]):6.2f} {percentile(ms, 50):6.2f} "
+            f"{percentile(ms, 95):6.2f} {percentile(ms, 99):6.2f}"
+        )
+    print(
+        f"{FLOOR:<14} | " + " | ".join(f"{c:>30}" for c in cells) + "  (the least a request costs)"
+    )
     cells = []
     for t in targets:
         cpu = sum(1000 * statistics.median(t.cpu[s]) for s in STEPS)
@@ -525,6 +549,7 @@ def main() -> None:
             run_logins(order, args.logins)
             if peer is not None:
                 run_peer(peer, args.logins, args.peer_cpu, args.peer_seconds)
+            run_floor(order, args.logins)
             run_parity(order, args.parity)
         report(targets, args)
     finally:
