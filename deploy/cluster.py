@@ -8,6 +8,10 @@ PostgreSQL and Redis are the operator's: ``DATABASE_URL`` (default: the database
 ``segl_cluster`` on 127.0.0.1:5432, made if missing) and ``REDIS_URL`` (default:
 redis://127.0.0.1:6379/1). The settings file, the logs of each node and HAProxy's configuration
 go to ``var/cluster``. Ctrl+C stops HAProxy and the nodes.
+
+``Cluster.restart_node`` is one step of a rolling restart, e.g. to change a node's settings
+(decision 39 rotates the key that signs ID tokens this way): HAProxy stops sending the node new
+requests, its requests finish, it stops, starts again, and goes back into the rotation.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ import argparse
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,17 +45,86 @@ class Cluster:
     url: str
     processes: list[subprocess.Popen[bytes]]  # HAProxy first, then the nodes
     env: dict[str, str] | None = None  # what its nodes and commands run with
+    workdir: Path | None = None
+    node_ports: list[int] = field(default_factory=list)
+    workers: int = 1
 
     def stop(self) -> None:
         for process in self.processes:  # HAProxy first: no request reaches a stopping node
             if process.poll() is None:
                 process.terminate()
         for process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+            _wait_or_kill(process)
+
+    def restart_node(
+        self, n: int, settings: dict[str, str] | None = None, *, timeout: float = 60
+    ) -> None:
+        """Restart node ``n`` (1, 2, …) with the cluster's settings and ``settings`` over them,
+        while the other nodes serve: no request is lost or refused. HAProxy puts the node in
+        maintenance (new requests go to the others), its requests finish, it stops (SIGTERM),
+        starts again, and once it answers ``/healthz`` HAProxy sends it requests again."""
+        if self.env is None or self.workdir is None or not 1 <= n <= len(self.node_ports):
+            raise ClusterError(f"there is no node{n} to restart")
+        name, deadline = f"node{n}", time.monotonic() + timeout
+        self.admin(f"set server nodes/{name} state maint")
+        while self.server_status(name)["scur"] != "0":  # its requests still being answered
+            if time.monotonic() > deadline:
+                raise ClusterError(f"{name} kept answering requests for {timeout} s")
+            time.sleep(0.05)
+        self.processes[n].terminate()  # uvicorn answers the requests it has, then stops
+        _wait_or_kill(self.processes[n])
+        port = self.node_ports[n - 1]
+        env = {**self.env, **(settings or {})}
+        self.processes[n] = _start_node(env, self.workdir, n, port, self.workers)
+        while not _answers(f"http://127.0.0.1:{port}"):
+            if self.processes[n].poll() is not None or time.monotonic() > deadline:
+                raise ClusterError(f"{name} did not start: see {self.workdir}/{name}.log")
+            time.sleep(0.1)
+        # It answered its health check just now: no need to wait for HAProxy's next one.
+        self.admin(f"set server nodes/{name} state ready")
+        self.admin(f"set server nodes/{name} health up")
+        while self.server_status(name)["status"] != "UP":
+            if time.monotonic() > deadline:
+                raise ClusterError(f"HAProxy did not take {name} back")
+            time.sleep(0.05)
+
+    def admin(self, command: str) -> str:
+        """One command to HAProxy's runtime API; its answer. An answer other than nothing or
+        a table is an error."""
+        if self.workdir is None:
+            raise ClusterError("the cluster has no HAProxy to ask")
+        chunks = []
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.settimeout(5)
+                conn.connect(str(self.workdir / "haproxy.sock"))
+                conn.sendall(command.encode("ascii") + b"\n")
+                while chunk := conn.recv(65536):
+                    chunks.append(chunk)
+        except OSError as exc:
+            raise ClusterError(f"HAProxy's runtime API did not answer: {exc}") from None
+        answer = b"".join(chunks).decode("utf-8", errors="replace")
+        if answer.strip() and not command.startswith("show "):
+            raise ClusterError(f"HAProxy refused {command!r}: {answer.strip()}")
+        return answer
+
+    def server_status(self, name: str) -> dict[str, str]:
+        """HAProxy's statistics of node ``name`` (``status``, ``scur`` its open requests, …)."""
+        lines = self.admin("show stat").splitlines()
+        header = lines[0].removeprefix("# ").split(",")
+        for line in lines[1:]:
+            row = dict(zip(header, line.split(","), strict=False))
+            if row.get("pxname") == "nodes" and row.get("svname") == name:
+                return row
+        raise ClusterError(f"HAProxy has no server {name}")
+
+
+def _wait_or_kill(process: subprocess.Popen[bytes]) -> None:
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
 
 
 def ensure_database(database_url: str) -> None:
@@ -104,6 +178,17 @@ def _answers(url: str) -> bool:
         return False
 
 
+def _start_node(
+    env: dict[str, str], workdir: Path, n: int, port: int, workers: int
+) -> subprocess.Popen[bytes]:
+    """``segl serve`` as node ``n``, its output added to ``node<n>.log``."""
+    with (workdir / f"node{n}.log").open("ab") as log:
+        return subprocess.Popen(
+            [SEGL, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            env=env, stdout=log, stderr=log,
+        )  # fmt: skip
+
+
 def start(
     workdir: Path,
     *,
@@ -134,18 +219,14 @@ def start(
         servers = []
         for n in range(nodes):
             at = node_port + n
-            with (workdir / f"node{n + 1}.log").open("wb") as log:
-                processes.append(
-                    subprocess.Popen(
-                        [SEGL, "serve", "--host", "127.0.0.1", "--port", str(at),
-                         "--workers", str(workers)],
-                        env=env, stdout=log, stderr=log,
-                    )
-                )  # fmt: skip
+            processes.append(_start_node(env, workdir, n + 1, at, workers))
             servers.append(f"    server node{n + 1} 127.0.0.1:{at} check inter 2s fall 2 rise 1")
         config = (ROOT / "deploy" / "haproxy.cfg.in").read_text(encoding="utf-8")
         config = config.format(
-            listen=f"127.0.0.1:{port}", scheme="http", servers="\n".join(servers)
+            listen=f"127.0.0.1:{port}",
+            scheme="http",
+            servers="\n".join(servers),
+            admin=workdir / "haproxy.sock",
         )
         (workdir / "haproxy.cfg").write_text(config, encoding="utf-8")
         deadline = time.monotonic() + 60
@@ -166,7 +247,8 @@ def start(
     except BaseException:
         Cluster(base_url, processes).stop()
         raise
-    return Cluster(base_url, processes, env)
+    node_ports = [node_port + n for n in range(nodes)]
+    return Cluster(base_url, processes, env, workdir, node_ports, workers)
 
 
 def main() -> int:

@@ -23,6 +23,7 @@ from segl.envvalues import (
     dotted_path,
     email_address,
     ip_networks,
+    rsa_public_keys,
     true_or_false,
     whole_number,
 )
@@ -84,6 +85,9 @@ class Config:
     db_pool_timeout: int = 10
     server_threads: int = 8
     server_queue: int = 256
+    # Published in the JWKS beside the signing key, never signing (decision 39): only their
+    # public halves are kept, so they are no secret.
+    oidc_inactive_keys: tuple[str, ...] = ()
     audit_keys: str = field(repr=False, default="")
     audit_signing_key: str | None = field(repr=False, default=None)
     audit_checkpoint_file: Path | None = None
@@ -215,6 +219,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         keyring=keyring,
         key_provider=key_provider,
         oidc_private_key=oidc_key,
+        oidc_inactive_keys=rsa_public_keys(env, "SEGL_OIDC_INACTIVE_KEYS_FILE", signing=oidc_key),
         base_url=base_url,
         allowed_hosts=hosts,
         database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'segl.sqlite3'}",

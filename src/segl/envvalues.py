@@ -1,10 +1,18 @@
 """Reading one setting's value from the environment, checked: whole numbers in a range, dotted
-paths, true or false, e-mail addresses, networks. A value that does not fit raises
-:class:`ConfigError` naming the variable and what it wants (segl.config reads them all)."""
+paths, true or false, e-mail addresses, networks, a file of RSA keys. A value that does not fit
+raises :class:`ConfigError` naming the variable and what it wants (segl.config reads them all);
+never a secret it read."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
+from pathlib import Path
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -71,3 +79,85 @@ def ip_networks(env: dict[str, str], name: str) -> tuple[Network, ...]:
                 f" separated by commas; {entry.strip()!r} is not one"
             ) from None
     return tuple(networks)
+
+
+# -- a file of RSA keys, e.g. those published beside the ID token signing key (decision 39) -----
+
+MIN_RSA_BITS = 2048  # a published key verifies signatures: a weak one lets anyone sign
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----", re.S)
+_RSA_LABELS = ("PRIVATE KEY", "RSA PRIVATE KEY", "PUBLIC KEY", "RSA PUBLIC KEY")
+
+
+def rsa_public_keys(env: dict[str, str], name: str, *, signing: str) -> tuple[str, ...]:
+    """The public halves (PEM), in the file's order, of the RSA keys in the file ``name``
+    names: PEM blocks one after another, private keys or only their public halves; none when
+    it is not set. ``signing`` is the PEM of the key that signs, which must not be among them.
+    A refusal names the file and which block is wrong, never a key."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ()
+    path = Path(raw)
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not a PEM file"
+        raise ConfigError(f"{name}: cannot read {path}: {reason}") from None
+    blocks = list(_PEM_BLOCK.finditer(text))
+    if not blocks or len(blocks) != text.count("-----BEGIN "):
+        raise ConfigError(
+            f"{name}: {path} must hold RSA keys in PEM form, one block after another"
+            " (-----BEGIN PRIVATE KEY----- … -----END PRIVATE KEY-----)"
+        )
+    signing_der = {_der(key) for key in _signing_public(signing)}
+    seen: set[bytes] = set()
+    published = []
+    for number, block in enumerate(blocks, start=1):
+        where = f"{name}: key {number} in {path}"
+        public = _rsa_public_half(block.group(1), block.group(0).encode("ascii"), where)
+        der = _der(public)
+        if der in signing_der:
+            raise ConfigError(f"{where} is the signing key; list only keys that do not sign")
+        if der in seen:
+            raise ConfigError(f"{where} is listed twice")
+        seen.add(der)
+        published.append(
+            public.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ).decode("ascii")
+        )
+    return tuple(published)
+
+
+def _rsa_public_half(label: str, pem: bytes, where: str) -> rsa.RSAPublicKey:
+    if label not in _RSA_LABELS:
+        raise ConfigError(f"{where} is a PEM block of {label!r}, not an unencrypted RSA key")
+    key: PublicKeyTypes
+    try:
+        if "PRIVATE" in label:
+            key = serialization.load_pem_private_key(pem, password=None).public_key()
+        else:
+            key = serialization.load_pem_public_key(pem)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise ConfigError(f"{where} cannot be read as an unencrypted PEM key") from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ConfigError(f"{where} is not an RSA key")
+    if key.key_size < MIN_RSA_BITS:
+        raise ConfigError(f"{where} has {key.key_size} bits; at least {MIN_RSA_BITS} are needed")
+    return key
+
+
+def _signing_public(signing: str) -> list[rsa.RSAPublicKey]:
+    """The signing key's public half, to compare with; none if it does not load (its own
+    check, in segl.config, is looser)."""
+    try:
+        key = serialization.load_pem_private_key(signing.encode("ascii", "replace"), None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return []
+    public = key.public_key()
+    return [public] if isinstance(public, rsa.RSAPublicKey) else []
+
+
+def _der(key: rsa.RSAPublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)

@@ -164,6 +164,8 @@ WHITENOISE_AUTOREFRESH = CONFIG.env != "production"
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": CONFIG.oidc_private_key,
+    # Published in the JWKS, never signing: how the signing key is rotated (decision 39).
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": list(CONFIG.oidc_inactive_keys),
     "OIDC_ISS_ENDPOINT": CONFIG.issuer,
     "OIDC_USERINFO_ENDPOINT": CONFIG.issuer + "/userinfo/",
     "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
