@@ -3,7 +3,7 @@ Redis: logins per second and the server's CPU per login, for each number of work
 at a steady rate for minutes, with the server's memory followed.
 
     python bench/bench_scale.py --workers 1,2,4 --clients 8 --seconds 30
-    python bench/bench_scale.py --soak --url http://localhost:8000 --rate 10 --seconds 600
+    python bench/bench_scale.py --soak --url http://localhost:8000 --rate 8 --seconds 600
 
 Each client is a browser and the RP in turn: the ten requests of a login (bench_http.py), one
 login after another, each by a person of its own (a code display's code is good once per 30 s
@@ -13,17 +13,23 @@ this machine did, not what a core can do (bench_http.py measures that). The serv
 its processes' user and system time from ``/proc``.
 
 ``--soak`` runs against a server already running (``make cluster``, whose database people are
-made in by ``--site``): logins started at ``--rate`` a second for ``--seconds``, each request's
-latency per step, every answer checked, and the resident memory of every segl process under
-``--pids`` sampled each 10 s; errors must be zero.
+made in by ``--site``): logins with the code display started at ``--rate`` a second and logins
+approved with the app at ``--app-rate`` a second (1 unless told; bench/app_login.py: the
+browser's requests, the app's unlock, pending, bind and answer, the page's long-poll) for
+``--seconds``, each request's latency per step, every answer checked, the time from the app's
+answer to the browser's long-poll answering, and the resident memory of every segl process
+under ``--pids`` sampled each 10 s; errors must be zero.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import queue
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -33,7 +39,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from bench import bench_http, burst  # noqa: E402
+from bench import app_login, bench_http, burst  # noqa: E402
+
+# An app person approves one login at a time, and comes round again (first in, first out) after
+# about this many seconds: well inside the logins a minute one user ID may start
+# (SEGL_RATE_LIMIT_USER, 10 by default).
+APP_PERSON_EVERY = 12
 
 
 @dataclass
@@ -45,6 +56,13 @@ class Run:
     login_seconds: list[float] = field(default_factory=list)
     step_seconds: dict[str, list[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    app_logins: int = 0
+    app_login_seconds: list[float] = field(default_factory=list)
+    app_step_seconds: dict[str, list[float]] = field(default_factory=dict)
+
+    def error(self, exc: BaseException, prefix: str = "") -> None:
+        with self.lock:  # counted and shown: a soak must end with none
+            self.errors[f"{prefix}{type(exc).__name__}: {str(exc)[:120]}"] += 1
 
     def one_login(self, target: bench_http.Target, person: tuple[str, bytes]) -> None:
         requests = bench_http._step_requests(target)
@@ -54,9 +72,8 @@ class Run:
         try:
             for step in bench_http.STEPS:
                 seconds[step] = requests[step](login).seconds
-        except Exception as exc:  # counted and shown: a soak must end with none
-            with self.lock:
-                self.errors[f"{type(exc).__name__}: {str(exc)[:120]}"] += 1
+        except Exception as exc:
+            self.error(exc)
             return
         finally:
             login.browser.close()
@@ -65,6 +82,30 @@ class Run:
             self.login_seconds.append(time.perf_counter() - started)
             for step, value in seconds.items():
                 self.step_seconds.setdefault(step, []).append(value)
+
+    def one_app_login(
+        self, people: app_login.AppPeople, free: queue.Queue[str], url: str, database_url: str
+    ) -> None:
+        """A login approved with the app by the person first in line; they go back in line
+        when it is done (not after an error: their app may hold a request still)."""
+        try:
+            user_id = free.get_nowait()
+        except queue.Empty:
+            with self.lock:
+                self.errors["app: no person free, every one is approving"] += 1
+            return
+        started = time.perf_counter()
+        try:
+            seconds = app_login.whole_login(people, user_id, url, database_url)
+        except Exception as exc:
+            self.error(exc, "app: ")
+            return
+        free.put(user_id)
+        with self.lock:
+            self.app_logins += 1
+            self.app_login_seconds.append(time.perf_counter() - started - app_login.READING_SECONDS)
+            for step, value in seconds.items():
+                self.app_step_seconds.setdefault(step, []).append(value)
 
 
 def percentiles(values: list[float]) -> str:
@@ -197,10 +238,40 @@ def soak(args: argparse.Namespace) -> None:
         password=data["password"],
         people=[(user_id, bytes.fromhex(seed)) for user_id, seed in data["people"]],
     )
+    with tempfile.TemporaryDirectory() as keys:
+        app_people, free = None, queue.Queue[str]()
+        if args.app_rate > 0:
+            count = math.ceil(args.app_rate * APP_PERSON_EVERY) + 4
+            made = site.run(
+                [sys.executable, ROOT / "bench" / "app_people.py", "--count", count,
+                 "--redirect-uri", f"{args.url}/bench-rp/callback",
+                 "--state", Path(keys) / "app.json"],
+                what="making people with the app", timeout=1800,
+            )  # fmt: skip
+            app_people = app_login.AppPeople.made(
+                bench_http.json.loads(made.strip().splitlines()[-1]), server
+            )
+            for user_id in app_people.user_ids:
+                free.put(user_id)
+        run, memory = run_soak(args, target, app_people, free, site.database_url)
+    report(args, run, memory)
+
+
+def run_soak(
+    args: argparse.Namespace,
+    target: bench_http.Target,
+    app_people: app_login.AppPeople | None,
+    free: queue.Queue[str],
+    database_url: str,
+) -> tuple[Run, list[tuple[float, float]]]:
+    """Logins started at the rates asked for ``--seconds``, each in a thread of its own; the
+    memory sampled every 10 s."""
     pids = [int(p) for p in args.pids.split(",")] if args.pids else []
     run, memory, threads = Run(), [], []
     started, people_left = time.monotonic(), iter(target.people)
-    next_at, next_sample = started, started
+    next_at = started if args.rate > 0 else math.inf
+    next_app_at = started if app_people is not None else math.inf
+    next_sample = started
     while time.monotonic() - started < args.seconds:
         now = time.monotonic()
         if now >= next_sample:
@@ -211,20 +282,41 @@ def soak(args: argparse.Namespace) -> None:
             thread.start()
             threads.append(thread)
             next_at += 1 / args.rate
-        time.sleep(max(0.0, min(next_at, next_sample) - time.monotonic()))
+        if now >= next_app_at:
+            thread = threading.Thread(
+                target=run.one_app_login, args=(app_people, free, args.url, database_url)
+            )
+            thread.start()
+            threads.append(thread)
+            next_app_at += 1 / args.app_rate
+        time.sleep(max(0.0, min(next_at, next_app_at, next_sample) - time.monotonic()))
     for thread in threads:
         thread.join(timeout=120)
     memory.append((time.monotonic() - started, rss_mb(pids)))
+    return run, memory
+
+
+def report(args: argparse.Namespace, run: Run, memory: list[tuple[float, float]]) -> None:
     print(
-        f"soak: {run.logins} whole logins at {args.rate}/s for {args.seconds:.0f} s through "
-        f"{args.url}; errors: {sum(run.errors.values())}"
+        f"soak: {run.logins} whole logins with the code display at {args.rate}/s and "
+        f"{run.app_logins} approved with the app at {args.app_rate}/s for "
+        f"{args.seconds:.0f} s through {args.url}; errors: {sum(run.errors.values())}"
     )
     for error, count in run.errors.most_common(5):
         print(f"  {count} x {error}")
-    print("request        p50    p95    p99 ms")
+    width = max(len(step) for step in (*bench_http.STEPS, *app_login.STEPS, "whole app login"))
+    print(f"{'request':{width}} {'p50':>6} {'p95':>6} {'p99':>6} ms")
     for step in bench_http.STEPS:
-        print(f"{step:14} {percentiles(run.step_seconds.get(step, []))}")
-    print(f"whole login    {percentiles(run.login_seconds)}")
+        print(f"{step:{width}} {percentiles(run.step_seconds.get(step, []))}")
+    print(f"{'whole login':{width}} {percentiles(run.login_seconds)}")
+    if args.app_rate > 0:
+        print(
+            f"approved with the app (the page's long-poll is sent once the app has bound; the "
+            f"{app_login.READING_SECONDS} s the citizen reads before swiping is left out):"
+        )
+        for step in app_login.STEPS:
+            print(f"{step:{width}} {percentiles(run.app_step_seconds.get(step, []))}")
+        print(f"{'whole app login':{width}} {percentiles(run.app_login_seconds)}")
     if memory:
         rss = [m for _, m in memory]
         minutes = ", ".join(f"{m:.0f}" for at, m in memory if int(at) % 60 < 10)
@@ -249,7 +341,16 @@ def main() -> None:
     parser.add_argument("--soak", action="store_true")
     parser.add_argument("--url", default="http://localhost:8000")
     parser.add_argument("--site", default=str(ROOT / "var" / "cluster"))
-    parser.add_argument("--rate", type=float, default=10, help="logins started a second")
+    parser.add_argument(
+        "--rate", type=float, default=10, help="logins with the code display started a second"
+    )
+    parser.add_argument(
+        "--app-rate",
+        type=float,
+        default=1,
+        help="logins approved with the app started a second, 0 for none (at most 4: one client "
+        "address may hold 300 of the login page's long-polls a minute)",
+    )
     parser.add_argument(
         "--first", type=int, default=1000, help="the first person's number (people 0-9999)"
     )
