@@ -5,17 +5,20 @@ is turned away with 503 and Retry-After before it reaches Django."""
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from bench import burst
 from segl.database import RETRY_AFTER_SECONDS
-from segl.serving import _is_async_view
+from segl.serving import MAX_BODY, _is_async_view
 
 PORT = int(os.environ["SEGL_TEST_PORT"])
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +109,62 @@ def test_a_queue_lets_a_burst_wait_for_the_threads(site):
     assert result.failures == [], server.log_tail()
     assert 503 not in result.statuses and 500 not in result.statuses, result.statuses
     assert set(result.statuses) <= burst.EXPECTED, result.statuses
+
+
+def _raw(server: burst.Server, parts: list[bytes], pause: float = 0.2) -> bytes:
+    """Sends a request in ``parts`` with a pause between them; the server's whole answer."""
+    with socket.create_connection((server.host, server.port), timeout=20) as sock:
+        for n, part in enumerate(parts):
+            if n:
+                time.sleep(pause)
+            sock.sendall(part)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_a_body_sent_in_pieces_reaches_the_view_whole_and_too_much_is_refused(site):
+    server = burst.start_server(site, workers=1)
+    try:
+        form = b"grant_type=authorization_code&code=not-a-code&redirect_uri=x"
+        head = (
+            b"POST /o/token/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(form)
+        )
+        # Cut inside "authorization_code": a view that saw the first piece alone would find
+        # the grant type "authori" and answer unsupported_grant_type.
+        whole = _raw(server, [head + form[:17], form[17:]])
+        assert whole.startswith(b"HTTP/1.1 401"), whole[:200]
+        assert b'"invalid_client"' in whole
+        # More than MAX_BODY: 413 before Django, in both languages, and nothing else breaks.
+        big = b"x" * (MAX_BODY + 1)
+        too_much = _raw(
+            server,
+            [
+                b"POST /o/token/ HTTP/1.1\r\nHost: localhost\r\nAccept: text/html\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(big) + big
+            ],
+        )
+        after = burst.Browser(server).get("/healthz")
+    finally:
+        server.stop()
+    assert too_much.startswith(b"HTTP/1.1 413"), too_much[:200]
+    assert b"Der blev sendt for meget data" in too_much
+    assert b"Too much data was sent" in too_much
+    assert after.status == 200
+    assert "Traceback" not in server.log_tail(200)
+
+
+def test_a_streamed_answer_arrives_whole(site):
+    # A static file is a streamed answer (WhiteNoise's FileResponse): sent from its thread
+    # piece by piece, not gathered first.
+    stylesheet = (ROOT / "src" / "segl" / "web" / "static" / "segl" / "segl.css").read_bytes()
+    server = burst.start_server(site, workers=1)
+    try:
+        answer = burst.Browser(server).get("/static/segl/segl.css")
+    finally:
+        server.stop()
+    assert answer.status == 200
+    assert answer.body.encode() == stylesheet
