@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from oauth2_provider.models import AccessToken, Grant, IDToken
+from oauth2_provider.models import AccessToken, Application, Grant, IDToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
@@ -28,7 +28,10 @@ OPENID_CLAIMS = ("acr", "loa", "ial", "aal", "amr", "segl_action", "segl_approva
 PROFILE_CLAIMS = ("name", "given_name", "family_name", "birthdate")
 
 
-# Read on every token request: compiled once (segl.prepared).
+# Read on every authorization and token request: compiled once (segl.prepared).
+_APPLICATION = Prepared(
+    lambda client_id: Application.objects.filter(client_id=client_id), client_id=str
+)
 _GRANT = Prepared(
     lambda code: Grant.objects.select_related("user", "user__person").filter(code=code), code=str
 )
@@ -54,10 +57,19 @@ class SeglValidator(OAuth2Validator):
         return None
 
     def _load_application(self, client_id: str, request: Any) -> Any:
-        if client_id and "\x00" in client_id:
-            # No client's id has a NUL, and PostgreSQL would refuse to look one up.
-            return None
-        return super()._load_application(client_id, request)
+        """The client by its id, as the library loads it, from a query compiled once (every
+        authorize, finish and token request asks). segl runs no Client ID Metadata Documents
+        (``CIMD_ENABLED`` stays off), so an id not stored is no client."""
+        cached = request.client
+        usable = isinstance(cached, Application) and cached.client_id == client_id
+        if usable and cached.is_usable(request):
+            return cached
+        # No client's id has a NUL, and PostgreSQL would refuse to look one up.
+        found = None
+        if isinstance(client_id, str) and client_id and "\x00" not in client_id:
+            found = _APPLICATION.first(client_id=client_id)
+        request.client = found if found is not None and found.is_usable(request) else None
+        return request.client
 
     def authenticate_client(self, request: Any, *args: Any, **kwargs: Any) -> bool:
         self._stage(request, "client")
