@@ -110,12 +110,13 @@ speech:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; \
 	else echo "Install espeak-ng (apt-get install espeak-ng) for the audio code reader's voice."; fi
 
-# Debian's HAProxy: the load balancer of `make cluster` (and of its tests).
+# Debian's HAProxy (the load balancer of `make cluster` and its tests) and redis-server (the fault
+# tests start a Redis of their own).
 balancer:
-	@if command -v haproxy >/dev/null 2>&1; then :; \
+	@if command -v haproxy >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
-	else echo "Install HAProxy (apt-get install haproxy) for make cluster and its tests."; exit 1; fi
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy redis-server >/dev/null; \
+	else echo "Install HAProxy and Redis (apt-get install haproxy redis-server) for make cluster and its tests."; exit 1; fi
 
 clean:
 	rm -rf $(DATA)/test .pytest_cache .mypy_cache .ruff_cache

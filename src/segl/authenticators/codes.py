@@ -95,7 +95,9 @@ def device_verify_code(
 
     Refusals are committed (failure count, lock, audit, notice) before the error is raised."""
     failure: SeglError | None = None
-    with transaction.atomic():
+    # No savepoint inside a login's transaction: a refusal is raised after this block, so
+    # nothing leaves it by an exception on purpose.
+    with transaction.atomic(savepoint=False):
         device = _LOCKED_DEVICE.get(pk=device_id)
         base = {"kind": device.kind, **(context or {})}
 

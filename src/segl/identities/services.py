@@ -215,7 +215,9 @@ def identity_verify_password(
     wrong ones since the last success disables it (the citizen is told). Refusals are committed,
     then raised."""
     failure: SeglError | None = None
-    with transaction.atomic():
+    # No savepoint inside a login's transaction: a refusal is raised after this block, so
+    # nothing leaves it by an exception on purpose.
+    with transaction.atomic(savepoint=False):
         identity = _LOCKED_IDENTITY.get(pk=identity_id)
         state = failures.load(identity, "password_")
         data = {"flow": flow_id} if flow_id else {}
