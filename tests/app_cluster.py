@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench import burst
 from bench.app_login import AppPeople, Poll, bind, flow_id, long_poll, qr_now, start_login
 from deploy import cluster as make_cluster
 from segl.app.emulator import AppEmulator, HttpTransport
+from tests.clusters import server_at
 
 __all__ = [
     "AppPeople",
@@ -36,14 +36,6 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def server_at(port: int, process: subprocess.Popen[bytes]) -> burst.Server:
-    """HAProxy, or one node, as the browsers of bench/burst.py reach it."""
-    return burst.Server(
-        url=f"http://localhost:{port}", host="127.0.0.1", port=port, database_url="",
-        process=process, log=Path("/dev/null"),
-    )  # fmt: skip
 
 
 def segl(cluster: make_cluster.Cluster, *argv: str) -> subprocess.CompletedProcess[str]:

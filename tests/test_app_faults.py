@@ -29,7 +29,7 @@ import pytest
 from bench import bench_http, burst
 from deploy import cluster as make_cluster
 from segl.app.emulator import AppError
-from tests import app_cluster
+from tests import app_cluster, clusters
 from tests.private_redis import private_redis
 
 PORT = int(os.environ["SEGL_TEST_PORT"]) + 80  # Redis; HAProxy + 1, the nodes + 2 to + 4
@@ -57,35 +57,24 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     workdir = tmp_path_factory.mktemp("app-faults")
-    server_url = burst.postgres_server(os.environ.get("DATABASE_URL"))
-    try:
-        database_url = burst.fresh_database(server_url, f"segl_app_faults_{PORT}")
-    except burst.BurstError as exc:
-        pytest.fail(f"these tests need PostgreSQL: {exc}")
-    with private_redis(workdir / "redis", PORT) as redis_server:
-        try:
-            cluster = make_cluster.start(
-                workdir / "cluster",
-                nodes=3,
-                workers=1,
-                port=PORT + 1,
-                node_port=NODES[0],
-                database_url=database_url,
-                redis_url=redis_server.url,
-                demo=False,
-                settings={"SEGL_RATE_LIMIT_IP": "1000"},
-            )
-        except make_cluster.ClusterError as exc:
-            burst.drop_database(database_url)
-            pytest.fail(str(exc))
-        try:
-            people = app_cluster.make_app_people(cluster, PORT + 1, 2, workdir / "app.json")
-            yield Site(cluster=cluster, database_url=database_url, people=people)
-            verified = app_cluster.segl(cluster, "audit", "verify")
-            assert verified.returncode == 0, verified.stdout + verified.stderr
-        finally:
-            cluster.stop()
-            burst.drop_database(database_url)
+    with (
+        private_redis(workdir / "redis", PORT) as redis_server,
+        clusters.running(
+            workdir / "cluster",
+            f"segl_app_faults_{PORT}",
+            nodes=3,
+            workers=1,
+            port=PORT + 1,
+            node_port=NODES[0],
+            redis_url=redis_server.url,
+            settings={"SEGL_RATE_LIMIT_IP": "1000"},
+        ) as cluster,
+    ):
+        assert cluster.env is not None
+        people = app_cluster.make_app_people(cluster, PORT + 1, 2, workdir / "app.json")
+        yield Site(cluster=cluster, database_url=cluster.env["DATABASE_URL"], people=people)
+        verified = app_cluster.segl(cluster, "audit", "verify")
+        assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 class Sent:

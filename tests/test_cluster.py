@@ -8,93 +8,43 @@ These always run on PostgreSQL and Redis (``DATABASE_URL``'s server or 127.0.0.1
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import redis
 
 from bench import bench_http, burst
 from deploy import cluster as make_cluster
 from segl.core import otp
+from tests import clusters
 
 PORT = int(os.environ["SEGL_TEST_PORT"]) + 30
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[make_cluster.Cluster]:
-    server_url = burst.postgres_server(os.environ.get("DATABASE_URL"))
-    try:
-        database_url = burst.fresh_database(server_url, f"segl_cluster_{PORT}")
-    except burst.BurstError as exc:
-        pytest.fail(f"these tests need PostgreSQL: {exc}")
-    # A Redis database of the module's own, emptied: rate limits counted by an earlier run
-    # within the minute must not count here.
-    redis_server = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    redis_url = redis_server._replace(path=f"/{8 + worker}").geturl()
-    redis.Redis.from_url(redis_url).flushdb()
-    workdir = tmp_path_factory.mktemp("cluster")
-    try:
-        started = make_cluster.start(
-            workdir,
-            nodes=2,
-            workers=1,
-            port=PORT,
-            node_port=PORT + 1,
-            database_url=database_url,
-            redis_url=redis_url,
-            demo=False,
-            # Counted per user ID by whichever node a request reaches: two a minute.
-            settings={"SEGL_RATE_LIMIT_USER": "2", "SEGL_RATE_LIMIT_IP": "1000"},
-        )
-    except make_cluster.ClusterError as exc:
-        burst.drop_database(database_url)
-        pytest.fail(str(exc))
-    yield started
-    started.stop()
-    burst.drop_database(database_url)
+    with clusters.running(
+        tmp_path_factory.mktemp("cluster"),
+        f"segl_cluster_{PORT}",
+        nodes=2,
+        workers=1,
+        port=PORT,
+        node_port=PORT + 1,
+        redis_url=clusters.own_redis(8),
+        # Counted per user ID by whichever node a request reaches: two a minute.
+        settings={"SEGL_RATE_LIMIT_USER": "2", "SEGL_RATE_LIMIT_IP": "1000"},
+    ) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
 def target(running: make_cluster.Cluster) -> bench_http.Target:
     """A relying party and people with code displays, made through the cluster's database."""
-    return _target(running, 3)
-
-
-def _target(running: make_cluster.Cluster, people: int) -> bench_http.Target:
-    assert running.env is not None
-    made = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "people.py"), "--count", str(people),
-         "--redirect-uri", f"{running.url}/bench-rp/callback"],
-        env={**running.env, "PYTHONPATH": str(ROOT / "src")},
-        capture_output=True, text=True, timeout=300, check=True,
-    )  # fmt: skip
-    data = json.loads(made.stdout.strip().splitlines()[-1])
-    server = burst.Server(
-        url=running.url,
-        host="127.0.0.1",
-        port=PORT,
-        database_url="",
-        process=running.processes[0],
-        log=Path(os.devnull),
-    )
-    return bench_http.Target(
-        name="cluster",
-        server=server,
-        rp={k: data[k] for k in ("client_id", "client_secret", "redirect_uri")},
-        password=data["password"],
-        people=[(user_id, bytes.fromhex(seed)) for user_id, seed in data["people"]],
-    )
+    return clusters.code_people(running, PORT, 3)
 
 
 def test_one_login_goes_through_both_nodes_and_gets_its_token(target):
@@ -110,18 +60,7 @@ def test_one_login_goes_through_both_nodes_and_gets_its_token(target):
 
 
 def test_the_limit_per_user_id_counts_for_every_node_together(target):
-    requests = bench_http._step_requests(target)
-    user_id, seed = target.people[1]
-    statuses, nodes = [], set()
-    for _ in range(3):
-        login = bench_http.Login(burst.Browser(target.server), user_id, seed)
-        requests["authorize"](login)
-        requests["user ID page"](login)
-        answer = login.browser.post(
-            login.path, {"csrfmiddlewaretoken": login.csrf, "step": "user_id", "user_id": user_id}
-        )
-        statuses.append(answer.status)
-        nodes.add(answer.headers["X-Segl-Node"])
+    statuses, nodes = clusters.user_id_three_times(target, target.people[1][0])
     assert nodes == {"node1", "node2"}
     assert statuses == [302, 302, 429]  # two a minute, wherever they were counted
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -23,10 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-import redis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwcrypto import jwk, jws, jwt
@@ -34,9 +30,9 @@ from jwcrypto import jwk, jws, jwt
 from bench import bench_http, burst
 from deploy import cluster as make_cluster
 from segl.config import ConfigError, load
+from tests import clusters
 
 PORT = int(os.environ["SEGL_TEST_PORT"]) + 70  # HAProxy; the nodes + 1 and + 2
-ROOT = Path(__file__).resolve().parent.parent
 SETTING = "SEGL_OIDC_INACTIVE_KEYS_FILE"
 
 
@@ -343,60 +339,17 @@ def node_kids(cluster: make_cluster.Cluster) -> list[set[str]]:
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[make_cluster.Cluster]:
-    server_url = burst.postgres_server(os.environ.get("DATABASE_URL"))
-    try:
-        database_url = burst.fresh_database(server_url, f"segl_rotation_{PORT}")
-    except burst.BurstError as exc:
-        pytest.fail(f"this test needs PostgreSQL: {exc}")
-    redis_server = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    redis_url = redis_server._replace(path=f"/{12 + worker}").geturl()
-    redis.Redis.from_url(redis_url).flushdb()
-    try:
-        started = make_cluster.start(
-            tmp_path,
-            nodes=2,
-            workers=1,
-            port=PORT,
-            node_port=PORT + 1,
-            database_url=database_url,
-            redis_url=redis_url,
-            demo=False,
-            settings={"SEGL_RATE_LIMIT_USER": "100000", "SEGL_RATE_LIMIT_IP": "1000000"},
-        )
-    except make_cluster.ClusterError as exc:
-        burst.drop_database(database_url)
-        pytest.fail(str(exc))
-    yield started
-    started.stop()
-    burst.drop_database(database_url)
-
-
-def _target(cluster: make_cluster.Cluster, people: int) -> bench_http.Target:
-    """A relying party and people with code displays, made through the cluster's database."""
-    assert cluster.env is not None
-    made = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "people.py"), "--count", str(people),
-         "--redirect-uri", f"{cluster.url}/bench-rp/callback"],
-        env={**cluster.env, "PYTHONPATH": str(ROOT / "src")},
-        capture_output=True, text=True, timeout=300, check=True,
-    )  # fmt: skip
-    data = json.loads(made.stdout.strip().splitlines()[-1])
-    server = burst.Server(
-        url=cluster.url,
-        host="127.0.0.1",
+    with clusters.running(
+        tmp_path,
+        f"segl_rotation_{PORT}",
+        nodes=2,
+        workers=1,
         port=PORT,
-        database_url="",
-        process=cluster.processes[0],
-        log=Path(os.devnull),
-    )
-    return bench_http.Target(
-        name="cluster",
-        server=server,
-        rp={k: data[k] for k in ("client_id", "client_secret", "redirect_uri")},
-        password=data["password"],
-        people=[(user_id, bytes.fromhex(seed)) for user_id, seed in data["people"]],
-    )
+        node_port=PORT + 1,
+        redis_url=clusters.own_redis(12),
+        settings={"SEGL_RATE_LIMIT_USER": "100000", "SEGL_RATE_LIMIT_IP": "1000000"},
+    ) as started:
+        yield started
 
 
 def test_a_rolling_rotation_under_load_fails_no_validation_and_skipping_its_first_phase_does(
@@ -410,7 +363,7 @@ def test_a_rolling_rotation_under_load_fails_no_validation_and_skipping_its_firs
         key_files[name].chmod(0o600)
     key_files["first"] = cluster.workdir / "oidc-signing-key.pem"  # from segl init
     kids = {name: kid(path.read_text()) for name, path in key_files.items()}
-    target = _target(cluster, 80)
+    target = clusters.code_people(cluster, PORT, 80)
     rp = CachingRp(
         burst.Browser(target.server), issuer=cluster.url + "/o", client_id=target.rp["client_id"]
     )

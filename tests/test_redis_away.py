@@ -16,13 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -30,12 +27,11 @@ import redis
 
 from bench import bench_http, burst
 from deploy import cluster as make_cluster
-from tests import app_cluster
+from tests import app_cluster, clusters
 from tests.private_redis import PrivateRedis, private_redis
 
 PORT = int(os.environ["SEGL_TEST_PORT"]) + 60  # Redis; HAProxy + 1, the nodes + 2 and + 3
 NODES = (PORT + 2, PORT + 3)
-ROOT = Path(__file__).resolve().parent.parent
 # How long the browser may wait for the app's answer given on the other node, Redis away: the
 # long-poll looks in the database every 100 ms.
 WOKEN_WITHIN = 2.0
@@ -58,57 +54,28 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     workdir = tmp_path_factory.mktemp("redis-away")
-    server_url = burst.postgres_server(os.environ.get("DATABASE_URL"))
-    try:
-        database_url = burst.fresh_database(server_url, f"segl_redis_away_{PORT}")
-    except burst.BurstError as exc:
-        pytest.fail(f"these tests need PostgreSQL: {exc}")
-    with private_redis(workdir / "redis", PORT) as redis_server:
-        try:
-            cluster = make_cluster.start(
-                workdir / "cluster",
-                nodes=2,
-                workers=1,
-                port=PORT + 1,
-                node_port=NODES[0],
-                database_url=database_url,
-                redis_url=redis_server.url,
-                demo=False,
-                # Counted per user ID by whichever node a request reaches: two a minute.
-                settings={"SEGL_RATE_LIMIT_USER": "2", "SEGL_RATE_LIMIT_IP": "1000"},
-            )
-        except make_cluster.ClusterError as exc:
-            burst.drop_database(database_url)
-            pytest.fail(str(exc))
-        try:
-            yield Site(
-                cluster=cluster,
-                redis=redis_server,
-                database_url=database_url,
-                target=_code_people(cluster, 8),
-                people=app_cluster.make_app_people(cluster, PORT + 1, 3, workdir / "app.json"),
-            )
-        finally:
-            cluster.stop()
-            burst.drop_database(database_url)
-
-
-def _code_people(cluster: make_cluster.Cluster, count: int) -> bench_http.Target:
-    assert cluster.env is not None
-    made = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "people.py"), "--count", str(count),
-         "--redirect-uri", f"{cluster.url}/bench-rp/callback"],
-        env={**cluster.env, "PYTHONPATH": str(ROOT / "src")},
-        capture_output=True, text=True, timeout=300, check=True,
-    )  # fmt: skip
-    data = json.loads(made.stdout.strip().splitlines()[-1])
-    return bench_http.Target(
-        name="cluster",
-        server=app_cluster.server_at(PORT + 1, cluster.processes[0]),
-        rp={k: data[k] for k in ("client_id", "client_secret", "redirect_uri")},
-        password=data["password"],
-        people=[(user_id, bytes.fromhex(seed)) for user_id, seed in data["people"]],
-    )
+    with (
+        private_redis(workdir / "redis", PORT) as redis_server,
+        clusters.running(
+            workdir / "cluster",
+            f"segl_redis_away_{PORT}",
+            nodes=2,
+            workers=1,
+            port=PORT + 1,
+            node_port=NODES[0],
+            redis_url=redis_server.url,
+            # Counted per user ID by whichever node a request reaches: two a minute.
+            settings={"SEGL_RATE_LIMIT_USER": "2", "SEGL_RATE_LIMIT_IP": "1000"},
+        ) as cluster,
+    ):
+        assert cluster.env is not None
+        yield Site(
+            cluster=cluster,
+            redis=redis_server,
+            database_url=cluster.env["DATABASE_URL"],
+            target=clusters.code_people(cluster, PORT + 1, 8),
+            people=app_cluster.make_app_people(cluster, PORT + 1, 3, workdir / "app.json"),
+        )
 
 
 def _whole_login(site: Site) -> Counter[str]:
@@ -121,21 +88,6 @@ def _whole_login(site: Site) -> Counter[str]:
     for step in bench_http.STEPS:
         nodes[requests[step](login).headers["X-Segl-Node"]] += 1
     return nodes
-
-
-def _user_id_three_times(site: Site, user_id: str) -> tuple[list[int], set[str]]:
-    requests = bench_http._step_requests(site.target)
-    statuses, nodes = [], set()
-    for _ in range(3):
-        login = bench_http.Login(burst.Browser(site.target.server), user_id, b"")
-        requests["authorize"](login)
-        requests["user ID page"](login)
-        answer = login.browser.post(
-            login.path, {"csrfmiddlewaretoken": login.csrf, "step": "user_id", "user_id": user_id}
-        )
-        statuses.append(answer.status)
-        nodes.add(answer.headers["X-Segl-Node"])
-    return statuses, nodes
 
 
 def _user_key(user_id: str) -> str:
@@ -215,7 +167,7 @@ def test_with_redis_killed_logins_limits_and_the_apps_answer_still_work_on_both_
     # One user ID's limit, two a minute, counted for both nodes together in the database.
     user_id = site.person()[0]
     _within_one_minute()
-    statuses, nodes = _user_id_three_times(site, user_id)
+    statuses, nodes = clusters.user_id_three_times(site.target, user_id)
     assert nodes == {"node1", "node2"}
     assert statuses == [302, 302, 429]
     assert _in_database(site, _user_key(user_id)) == 3
@@ -250,7 +202,7 @@ def test_with_redis_back_the_limits_are_counted_in_redis_again(site):
     site.redis.start()  # empty: nothing was saved
     _both_nodes_count_in_redis(site)
     user_id = site.person()[0]
-    statuses, nodes = _user_id_three_times(site, user_id)
+    statuses, nodes = clusters.user_id_three_times(site.target, user_id)
     assert nodes == {"node1", "node2"}
     assert statuses == [302, 302, 429]
     assert _in_redis(site, _user_key(user_id)) == 3
