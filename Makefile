@@ -19,7 +19,8 @@ run: install $(ENV_FILE) compilemessages speech
 	@echo "  Borgerservice desk: http://localhost:8000/desk/ (demo-olivia)   Customer display: http://localhost:8000/display/"
 	@echo "  Demo phone (activation codes, SMS): http://localhost:8000/emulator/phone/   (Ctrl+C stops)"
 	@echo ""
-	@SEGL_ENV_FILE=$(ENV_FILE) $(BIN)/segl serve --host localhost --port 8000
+	@SEGL_ENV_FILE=$(ENV_FILE) $(BIN)/segl worker >/dev/null & trap 'kill $$! 2>/dev/null' EXIT; \
+	  SEGL_ENV_FILE=$(ENV_FILE) $(BIN)/segl serve --host localhost --port 8000
 
 # segl as two nodes of two workers behind HAProxy, on PostgreSQL and Redis (DATABASE_URL,
 # REDIS_URL, or the local servers), with the demo: http://localhost:8000 (deploy/cluster.py).

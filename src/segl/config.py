@@ -85,6 +85,8 @@ class Config:
     db_pool_timeout: int = 10
     server_threads: int = 8
     server_queue: int = 256
+    # Messages a channel (SMS, e-mail, letters) sends a minute, all senders together.
+    outbox_per_minute: int = 600
     # Published in the JWKS beside the signing key, never signing (decision 39): only their
     # public halves are kept, so they are no secret.
     oidc_inactive_keys: tuple[str, ...] = ()
@@ -232,6 +234,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         flow_minutes=whole_number(env, "SEGL_FLOW_MINUTES", 10, 1, 60),
         rate_limit_ip_per_minute=whole_number(env, "SEGL_RATE_LIMIT_IP", 60, 1, 1_000_000),
         rate_limit_user_per_minute=whole_number(env, "SEGL_RATE_LIMIT_USER", 10, 1, 1_000_000),
+        outbox_per_minute=whole_number(env, "SEGL_OUTBOX_PER_MINUTE", 600, 1, 1_000_000),
         demo=demo,
         demo_rp_secret=env.get("SEGL_DEMO_RP_SECRET", ""),
         price_code_display_ore=whole_number(env, "SEGL_PRICE_CODE_DISPLAY_ORE", 4176, 0, 10**7),

@@ -23,6 +23,7 @@ AREAS = (
     "segl.cli.staff",
     "segl.cli.documents",
     "segl.cli.outbox",
+    "segl.cli.worker",
     "segl.audit.cli_setup",
     "segl.cli.purge",
     "segl.cli.demo",

@@ -254,6 +254,8 @@ SENTENCES: Final[dict[str, str]] = {
     # Relying parties, purge, the demo and files.
     "rp:invalid": "{detail}. Nothing was registered.",
     "purge:keep": "--keep-hours and --outbox-days must be at least 1.",
+    "worker:options": "--every must be above 0, and --batch and --outbox-days at least 1.",
+    "outbox:retry": "--retry takes message numbers (e.g. 12,15) or 'dead' for every dead one.",
     "file:missing": "There is no file {path}. Check the path.",
     "file:unreadable": "segl cannot read {path}: {detail}.",
 }

@@ -3,8 +3,8 @@
 Every message is first written to :class:`OutboxMessage`, in the same transaction as the change
 it reports, and handed to the gateway only once that transaction has committed. So a change is
 never lost because an SMS provider failed, and no citizen is told of a change that was rolled
-back. A message the gateway refused stays in the outbox and ``segl outbox deliver`` tries it
-again.
+back. The request tries it once its change has committed; a message the gateway refused stays
+in the outbox, and ``segl worker`` tries it again later (:mod:`segl.notify.delivery`).
 
 A gateway has one method, ``send``; the one in use is named by the setting ``SEGL_SMS_GATEWAY``
 (a dotted path). The default sends nothing further: the outbox is where the demo's phone and
@@ -18,22 +18,16 @@ default gateway, whose outbox row is the message itself, leaves the text until t
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils.module_loading import import_string
 
-from segl import clock
-
+from . import delivery
 from .models import OutboxMessage
-
-MAX_ATTEMPTS = 5
-log = logging.getLogger(__name__)
 
 
 class Gateway(Protocol):
@@ -75,62 +69,18 @@ def _queue(
     )
     # robust: a gateway's failure is logged and kept on the message, never raised into the
     # request whose change has already committed.
-    transaction.on_commit(partial(deliver, message.pk), robust=True)
+    transaction.on_commit(partial(delivery.deliver, message.pk), robust=True)
 
 
-def deliver(message_id: int) -> bool:
-    """Hand one waiting message to the gateway; True if it took it."""
-    message = OutboxMessage.objects.filter(pk=message_id, sent_at=None).first()
-    if message is None:
-        return False
-    if message.secret_until is not None and message.secret_until <= clock.now():
-        return False  # a secret that has run out is of no use to anyone: never send it
-    carrier = gateway()
-    try:
-        carrier.send(
-            channel=message.channel,
-            to=message.to,
-            text=message.text,
-            purpose=message.purpose,
-            now=message.created_at,
-        )
-    except Exception as exc:  # any provider error: keep the message for a retry
-        log.warning("gateway refused message %s: %s", message.pk, exc)
-        OutboxMessage.objects.filter(pk=message.pk).update(
-            attempts=F("attempts") + 1, error=str(exc)[:200]
-        )
-        return False
-    sent = OutboxMessage.objects.filter(pk=message.pk)
-    sent.update(sent_at=clock.now(), attempts=F("attempts") + 1, error="")
-    if message.secret_until is not None and not getattr(carrier, "outbox_only", False):
-        sent.update(text="")  # on its way to the citizen: no copy of the secret stays here
-    return True
-
-
-def deliver_waiting(*, now: datetime, max_age: timedelta = timedelta(days=1)) -> tuple[int, int]:
-    """Try again every message still waiting (younger than ``max_age``, fewer than
-    ``MAX_ATTEMPTS`` tries); returns (delivered, still waiting)."""
-    waiting = (
-        OutboxMessage.objects.filter(
-            channel__in=[
-                OutboxMessage.Channel.SMS,
-                OutboxMessage.Channel.EMAIL,
-                OutboxMessage.Channel.LETTER,
-            ],
-            sent_at=None,
-            attempts__lt=MAX_ATTEMPTS,
-            created_at__gte=now - max_age,
-        )
-        .exclude(secret_until__lte=now)
-        .order_by("pk")
-    )
-    delivered = failed = 0
-    for pk in list(waiting.values_list("pk", flat=True)):
-        if deliver(pk):
-            delivered += 1
-        else:
-            failed += 1
-    return delivered, failed
+def deliver_waiting(*, now: datetime) -> tuple[int, int]:
+    """Try every message waiting now, those waiting after a refusal too (an operator's
+    ``segl outbox --deliver``); returns (delivered, still waiting)."""
+    delivered = 0
+    while True:
+        sent, _ = delivery.deliver_due(now=now, early=True, limit=1000)
+        delivered += sent
+        if sent < 1000:
+            return delivered, delivery.waiting()
 
 
 def send_sms(

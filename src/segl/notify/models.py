@@ -29,9 +29,26 @@ class OutboxMessage(models.Model):
         help_text="The text holds a one-time secret, good until then: the text is cleared once "
         "a gateway has sent it on, and by 'segl purge' after this time",
     )
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="After a refusal: not tried again before then"
+    )
+    claimed_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Being sent by the one who claimed it; after this time anyone may try it",
+    )
+    claimed_by = models.CharField(max_length=32, blank=True)
+    dead_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Refused at the last attempt: not tried again unless an operator says so",
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["to", "created_at"])]
+        indexes = [
+            models.Index(fields=["to", "created_at"]),
+            models.Index(fields=["sent_at", "dead_at", "next_attempt_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to}: {self.purpose}"
