@@ -40,7 +40,9 @@ def suspended_page(driver, user_id: str, wrong: list[str]) -> str:
     return re.sub(r'value="[^"]{30,}"', "", page.replace(url, ""))
 
 
-def test_a_suspended_device_tells_what_to_do_with_another_method_and_without(driver):
+def test_a_suspended_device_tells_what_to_do_with_another_method_and_without(driver, clock):
+    # segl's clock stands still: the three logins are suspended until the same minute, even when
+    # the machine's clock passes a minute's end between them.
     only_device = make_person("only-a-device")
     with_app = make_person("app-and-device")
     activate(emulator(), with_app)
