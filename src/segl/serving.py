@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import io
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
@@ -128,12 +129,13 @@ class Application:
         """On a view's thread: Django's answer, whole; or, for a streamed one, sent from here
         piece by piece (each waits until the loop has taken it) and None."""
         started: list[Any] = []
+        written: list[bytes] = []  # WSGI's write(), which Django does not use, before the body
 
         def start_response(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Any:
             started[:] = [status, headers]
-            return _no_write
+            return written.append
 
         response = self.handler(environ, start_response)
         try:
@@ -147,22 +149,18 @@ class Application:
                 ],
             }
             if not getattr(response, "streaming", False):
-                return start, b"".join(response)
+                return start, b"".join([*written, *response])
 
             def to_loop(message: dict[str, Any]) -> None:
                 asyncio.run_coroutine_threadsafe(send(message), loop).result()
 
             to_loop(start)
-            for chunk in response:
+            for chunk in itertools.chain(written, response):
                 to_loop({"type": "http.response.body", "body": chunk, "more_body": True})
             to_loop({"type": "http.response.body", "body": b""})
             return None
         finally:
             response.close()  # Django's request_finished: the connection goes back to the pool
-
-
-def _no_write(data: bytes) -> None:
-    raise NotImplementedError("segl's views return their answer; they do not write it")
 
 
 _TOO_LARGE, _GONE = object(), object()
