@@ -25,9 +25,9 @@ def register(commands: Commands) -> None:
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     """The newest messages first; with --deliver, retry those a gateway refused."""
-    from segl.notify.delivery import dead_messages, retry_dead
+    from segl.notify.delivery import retry_dead
     from segl.notify.gateways import deliver_waiting
-    from segl.notify.selectors import outbox_messages
+    from segl.notify.selectors import dead_messages, outbox_messages
 
     if args.retry:
         if args.retry == "dead":
@@ -40,11 +40,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
         out(args, {"retried": again}, f"{again} dead messages will be tried again")
         return 0
     if args.dead:
-        dead = [
-            {"id": m.pk, "channel": m.channel, "to": m.to, "purpose": m.purpose,
-             "attempts": m.attempts, "error": m.error, "dead_at": m.dead_at}
-            for m in dead_messages(limit=args.limit)
-        ]  # fmt: skip
+        dead = dead_messages(limit=args.limit)
         out(
             args,
             {"dead": dead},

@@ -143,10 +143,6 @@ def deliver_due(
     return sent, missed
 
 
-def dead_messages(*, limit: int = 100) -> list[OutboxMessage]:
-    return list(OutboxMessage.objects.exclude(dead_at=None).order_by("-dead_at")[:limit])
-
-
 def retry_dead(*, ids: list[int] | None = None) -> int:
     """Give dead messages (these, or all) their tries again; returns how many."""
     dead = OutboxMessage.objects.exclude(dead_at=None).filter(sent_at=None)

@@ -23,3 +23,12 @@ def outbox_messages(*, to: str | None = None, limit: int = 20) -> list[dict[str,
         }
         for m in found[:limit]
     ]
+
+
+def dead_messages(*, limit: int = 100) -> list[dict[str, Any]]:
+    """The messages refused at every try (segl.notify.delivery), the latest first."""
+    return [
+        {"id": m.pk, "channel": m.channel, "to": m.to, "purpose": m.purpose,
+         "attempts": m.attempts, "error": m.error, "dead_at": m.dead_at}
+        for m in OutboxMessage.objects.exclude(dead_at=None).order_by("-dead_at")[:limit]
+    ]  # fmt: skip
