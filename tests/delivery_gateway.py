@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
+from typing import Any
 
 
 class FileGateway:
-    def send(self, *, channel: str, to: str, text: str, purpose: str, now: datetime) -> None:
+    def send(self, message: Any) -> None:
         time.sleep(0.002)  # a provider's answer takes a while: the workers' turns interleave
         with open(os.environ["SEGL_TEST_SENT_LOG"], "a", encoding="ascii") as log:
-            log.write(f"{os.getpid()} {to}\n")
+            log.write(f"{os.getpid()} {message.to}\n")

@@ -104,7 +104,7 @@ def test_gateway_and_payment_provider_are_named_by_dotted_path():
     config = load(
         {**GOOD, "SEGL_BASE_URL": "https://id.example", "SEGL_SMS_GATEWAY": "mysms.gateway.Sms"}
     )
-    assert config.sms_gateway == "mysms.gateway.Sms"
+    assert config.notices.sms_gateway == "mysms.gateway.Sms"
     assert config.payment_provider == "segl.orders.payments.InvoiceProvider"
 
 

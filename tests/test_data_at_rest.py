@@ -12,7 +12,7 @@ import pytest
 from django.utils.module_loading import import_string
 
 from segl.app.services import activation_code_issue, activation_start
-from segl.notify.gateways import deliver_waiting
+from segl.notify.gateways import deliver_waiting, send_sms
 from segl.notify.models import OutboxMessage
 from segl.notify.notices import tell
 from segl.notify.retention import outbox_purge
@@ -81,8 +81,8 @@ class Phone:
 
     received: list[str] = []
 
-    def send(self, *, channel: str, to: str, text: str, purpose: str, now: datetime) -> None:
-        self.received.append(text)
+    def send(self, message: OutboxMessage) -> None:
+        self.received.append(message.text)
 
 
 PHONE = "tests.test_data_at_rest.Phone"
@@ -99,7 +99,7 @@ def _temporary_pin_sent(user_id: str, now: datetime) -> OutboxMessage:
 def test_a_gateway_that_sends_on_leaves_no_copy_of_the_secret(
     settings, django_capture_on_commit_callbacks
 ):
-    settings.SEGL_SMS_GATEWAY = PHONE
+    settings.SEGL_GATEWAYS = dict.fromkeys(settings.SEGL_GATEWAYS, PHONE)
     received = import_string(PHONE).received  # the class the gateway setting names
     received.clear()
     now = datetime.now(UTC)
@@ -134,21 +134,28 @@ def test_the_demo_phone_reads_the_secret_until_it_runs_out(capsys):
 
 
 @pytest.mark.django_db
-def test_purge_deletes_old_messages_and_keeps_recent_ones():
+def test_purge_deletes_old_sent_and_dead_messages_and_keeps_the_rest():
     now = datetime.now(UTC)
-    person = make_person("old-notices-1").identity.person
-    tell(person, "password_changed", now=now - timedelta(days=31))
-    tell(person, "user_id_changed", now=now - timedelta(days=29))
+    old, recent = now - timedelta(days=31), now - timedelta(days=29)
+    for purpose, at, outcome in [
+        ("old_sent", old, {"sent_at": old}),
+        ("old_dead", old, {"dead_at": old}),
+        ("old_waiting", old, {}),  # not sent yet: kept, it may still go
+        ("recent_sent", recent, {"sent_at": recent}),
+    ]:
+        send_sms(to="+4520000077", text="x", purpose=purpose, now=at)
+        OutboxMessage.objects.filter(purpose=purpose).update(**outcome)
     counts = outbox_purge(now=now)
-    assert counts == {"outbox_secrets_cleared": 0, "outbox_messages": 1}
-    assert set(OutboxMessage.objects.values_list("purpose", flat=True)) == {"user_id_changed"}
+    assert counts == {"outbox_secrets_cleared": 0, "outbox_messages": 2}
+    left = set(OutboxMessage.objects.values_list("purpose", flat=True))
+    assert left == {"old_waiting", "recent_sent"}
     with pytest.raises(ValueError, match="at least a day"):
         outbox_purge(now=now, keep=timedelta(hours=1))
 
 
 @pytest.mark.django_db
 def test_a_secret_that_ran_out_is_never_sent(settings):
-    settings.SEGL_SMS_GATEWAY = PHONE
+    settings.SEGL_GATEWAYS = dict.fromkeys(settings.SEGL_GATEWAYS, PHONE)
     received = import_string(PHONE).received  # the class the gateway setting names
     received.clear()
     now = datetime.now(UTC)

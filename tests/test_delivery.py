@@ -13,7 +13,7 @@ from django.utils.module_loading import import_string
 
 from segl.cli import main
 from segl.notify import delivery
-from segl.notify.gateways import deliver_waiting, send_email, send_sms
+from segl.notify.gateways import Undeliverable, deliver_waiting, send_email, send_push, send_sms
 from segl.notify.models import OutboxMessage
 from segl.notify.selectors import dead_messages
 
@@ -28,15 +28,15 @@ class Recording:
     sent: list[str] = []
     down = False
 
-    def send(self, *, channel: str, to: str, text: str, purpose: str, now: datetime) -> None:
+    def send(self, message: OutboxMessage) -> None:
         if type(self).down:
             raise ConnectionRefusedError("provider unreachable")
-        type(self).sent.append(to)
+        type(self).sent.append(message.to)
 
 
 @pytest.fixture
 def provider(settings):
-    settings.SEGL_SMS_GATEWAY = GATEWAY
+    settings.SEGL_GATEWAYS = dict.fromkeys(settings.SEGL_GATEWAYS, GATEWAY)
     # The class the setting names (this module may be imported under another name as a test).
     recording = import_string(GATEWAY)
     recording.sent, recording.down = [], False
@@ -129,13 +129,32 @@ def test_an_operator_may_send_what_waits_after_a_refusal_at_once(provider):
     assert OutboxMessage.objects.get(pk=message.pk).sent_at is not None
 
 
-def test_the_apps_own_notices_are_not_sent_by_a_gateway(provider):
+class Gone:
+    """A provider that no longer knows the address."""
+
+    def send(self, message: OutboxMessage) -> None:
+        raise Undeliverable("the subscription is gone")
+
+
+def test_each_channel_goes_to_its_own_gateway_and_a_gone_address_is_dead_at_once(
+    provider, settings
+):
+    settings.SEGL_GATEWAYS = {
+        **settings.SEGL_GATEWAYS,
+        "sms": GATEWAY,
+        "email": "segl.notify.gateways.OutboxGateway",
+        "push": "tests.test_delivery.Gone",
+    }
     now = datetime.now(UTC)
-    OutboxMessage.objects.create(
-        channel=OutboxMessage.Channel.PUSH, to="app", text="x", purpose="test", created_at=now
-    )
-    assert delivery.deliver_due(now=now) == (0, 0)
-    assert provider.sent == []
+    send_sms(to="+4520000009", text="x", purpose="password_changed", now=now)
+    send_email(to="eva@segl.example", text="x\n\ny", purpose="password_changed", now=now)
+    send_push(to="thumbprint", payload="{}", purpose="password_changed", now=now)
+    assert delivery.deliver_due(now=now) == (2, 1)
+    assert provider.sent == ["+4520000009"]  # the e-mail went to the outbox's own gateway
+    push = OutboxMessage.objects.get(channel="push")
+    # Gone for good: no tries left for it, and an operator sees why.
+    assert push.dead_at == now and push.attempts == 1 and "gone" in push.error
+    assert delivery.deliver_due(now=now + timedelta(hours=2)) == (0, 0)
 
 
 def test_an_operator_sees_the_dead_and_retries_them_and_a_worker_sends_them(provider, capsys):

@@ -46,6 +46,7 @@ def test_two_workers_send_a_thousand_messages_once_each(tmp_path):
         env = site.env(
             {
                 "SEGL_SMS_GATEWAY": "tests.delivery_gateway.FileGateway",
+                "SEGL_EMAIL_GATEWAY": "tests.delivery_gateway.FileGateway",
                 "SEGL_TEST_SENT_LOG": str(sent_log),
                 "SEGL_OUTBOX_PER_MINUTE": "1000000",
             }

@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
             "trustfolder",
             "limits",
             "prepared",
+            "noticesettings",
         ),
         1,
     ),

@@ -27,6 +27,7 @@ from segl.envvalues import (
     true_or_false,
     whole_number,
 )
+from segl.noticesettings import NoticeSettings, new_vapid_key, notice_settings
 
 ENVIRONMENTS = ("production", "development", "test")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -75,7 +76,6 @@ class Config:
     price_code_display_ore: int = 4176
     price_audio_code_reader_ore: int = 4171
     price_chip_ore: int = 15000
-    sms_gateway: str = "segl.notify.gateways.OutboxGateway"
     payment_provider: str = "segl.orders.payments.InvoiceProvider"
     key_provider: str = ""
     failure_limit: int = 100
@@ -100,6 +100,8 @@ class Config:
     log_level: str = "INFO"
     metrics_token: str = field(repr=False, default="")
     app: AppPolicy = field(default_factory=lambda: AppPolicy())
+    # E-mail, SMS and Web Push (decision 42).
+    notices: NoticeSettings = field(default_factory=NoticeSettings)
     # Identity proofing (decision 32): the CSCAs trusted, and who checks faces.
     proofing_trust: Path | None = None
     face_verifier: str = "review"
@@ -150,6 +152,7 @@ def _test_secrets() -> dict[str, str]:
         "SEGL_KEYS": "test1:" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
         "SEGL_OIDC_PRIVATE_KEY": pem,
         "SEGL_DEMO_RP_SECRET": base64.urlsafe_b64encode(os.urandom(24)).decode(),
+        "SEGL_VAPID_PRIVATE_KEY": new_vapid_key(),
         **audit_test_secrets(),
     }
 
@@ -214,6 +217,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
 
     data_dir = Path(env.get("SEGL_DATA_DIR", "var")).resolve()
     demo = true_or_false(env, "SEGL_DEMO", name != "production")
+    support = email_address(env, "SEGL_SUPPORT_EMAIL", "support@segl.example" if demo else "")
     return Config(
         env=name,
         debug=true_or_false(env, "SEGL_DEBUG", False),
@@ -242,20 +246,18 @@ def load(environ: dict[str, str] | None = None) -> Config:
             env, "SEGL_PRICE_AUDIO_CODE_READER_ORE", 4171, 0, 10**7
         ),
         price_chip_ore=whole_number(env, "SEGL_PRICE_CHIP_ORE", 15000, 0, 10**7),
-        sms_gateway=dotted_path(env, "SEGL_SMS_GATEWAY", "segl.notify.gateways.OutboxGateway"),
         payment_provider=dotted_path(
             env, "SEGL_PAYMENT_PROVIDER", "segl.orders.payments.InvoiceProvider"
         ),
         portal_session_minutes=whole_number(env, "SEGL_PORTAL_SESSION_MINUTES", 60, 5, 24 * 60),
         desk_session_minutes=whole_number(env, "SEGL_DESK_SESSION_MINUTES", 60, 5, 8 * 60),
-        support_email=email_address(
-            env, "SEGL_SUPPORT_EMAIL", "support@segl.example" if demo else ""
-        ),
+        support_email=support,
         chip_models=Path(env.get("SEGL_CHIP_MODELS") or data_dir / "chip-models").resolve(),
         **audit_settings(env),
         **operations_settings(env),
         **proofing_settings(env, data_dir, demo=demo),
         app=app_policy(env),
+        notices=notice_settings(env, production=name == "production", support_email=support),
     )
 
 

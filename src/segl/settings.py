@@ -18,7 +18,23 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 DEBUG = CONFIG.debug
 SECRET_KEY = CONFIG.secret_key
-SEGL_SMS_GATEWAY = CONFIG.sms_gateway
+# Each channel's gateway (segl.notify.gateways, decision 42), and e-mail's settings.
+SEGL_GATEWAYS = {
+    "sms": CONFIG.notices.sms_gateway,
+    "email": CONFIG.notices.email_gateway,
+    "push": CONFIG.notices.push_gateway,
+    "letter": CONFIG.notices.letter_gateway,
+}
+EMAIL_BACKEND = CONFIG.notices.email_backend
+EMAIL_HOST = CONFIG.notices.email_host
+EMAIL_PORT = CONFIG.notices.email_port
+EMAIL_HOST_USER = CONFIG.notices.email_user
+EMAIL_HOST_PASSWORD = CONFIG.notices.email_password
+EMAIL_USE_TLS = CONFIG.notices.email_security == "starttls"
+EMAIL_USE_SSL = CONFIG.notices.email_security == "tls"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = CONFIG.notices.email_from
+ANYMAIL = CONFIG.notices.anymail
 SEGL_PAYMENT_PROVIDER = CONFIG.payment_provider
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
 if CONFIG.env == "test":

@@ -45,6 +45,7 @@ urlpatterns = [
     path("login/", include("segl.flows.urls")),
     path("app/api/proofing/", include("segl.proofing.urls")),
     path("app/", include("segl.app.urls")),
+    path("notices/", include("segl.notify.urls")),
     path("portal/", include("segl.portal.urls")),
     path("desk/", include("segl.desk.urls")),
     path("display/", include("segl.desk.display_urls")),

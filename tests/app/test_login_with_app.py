@@ -3,6 +3,7 @@ saw it, shows the text, and the citizen approves or rejects (seeds 003, 004)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -166,9 +167,12 @@ def test_the_identitys_apps_are_notified_of_a_login(driver, bo):
     from segl.notify.models import OutboxMessage
 
     start_app_login(driver, bo)
-    note = OutboxMessage.objects.get(channel="push")
-    assert note.purpose == "login_request"
-    assert AppRequest.objects.get().id in note.text
+    note = OutboxMessage.objects.get(channel="push", purpose="login_request")
+    request = AppRequest.objects.get()
+    assert note.to == bo.app.registration(bo.user_id).key.thumbprint()
+    # What a push service carries names nothing of the request: no id, no code.
+    assert json.loads(note.text)["en"]["title"] == "Log in with segl"
+    assert request.id not in note.text and request.code not in note.text
 
 
 def test_the_qr_image_is_there_while_it_can_be_scanned(driver, bo):

@@ -31,15 +31,15 @@ NEW = {"new_password": "another good passphrase", "confirm_password": "another g
 class BrokenGateway:
     """An SMS provider that is down."""
 
-    def send(self, **message: object) -> None:
+    def send(self, message: object) -> None:
         raise ConnectionError("provider unreachable")
 
 
 class CountingGateway:
     sent: list[str] = []
 
-    def send(self, *, channel: str, to: str, text: str, purpose: str, now: datetime) -> None:
-        import_string("tests.portal.test_rules.CountingGateway").sent.append(purpose)
+    def send(self, message: OutboxMessage) -> None:
+        import_string("tests.portal.test_rules.CountingGateway").sent.append(message.purpose)
 
 
 # -- orders -------------------------------------------------------------------------------------
@@ -213,7 +213,9 @@ def test_trying_many_user_ids_is_slowed_down(logged_in):
 def test_a_failing_sms_gateway_does_not_undo_the_change(
     logged_in, eva, settings, django_capture_on_commit_callbacks
 ):
-    settings.SEGL_SMS_GATEWAY = "tests.portal.test_rules.BrokenGateway"
+    settings.SEGL_GATEWAYS = dict.fromkeys(
+        settings.SEGL_GATEWAYS, "tests.portal.test_rules.BrokenGateway"
+    )
     device = Authenticator.objects.get(identity=eva.identity, kind="code_display")
     with django_capture_on_commit_callbacks(execute=True):
         response = logged_in.post(f"/portal/authenticators/{device.pk}/lost/")
@@ -224,7 +226,9 @@ def test_a_failing_sms_gateway_does_not_undo_the_change(
     assert waiting.sent_at is None and waiting.attempts == 1
     assert "provider unreachable" in waiting.error
     # The provider is back: the waiting messages go out.
-    settings.SEGL_SMS_GATEWAY = "tests.portal.test_rules.CountingGateway"
+    settings.SEGL_GATEWAYS = dict.fromkeys(
+        settings.SEGL_GATEWAYS, "tests.portal.test_rules.CountingGateway"
+    )
     CountingGateway.sent.clear()
     delivered, still = deliver_waiting(now=datetime.now(UTC))
     assert (delivered, still) == (2, 0)  # the SMS and the e-mail
@@ -237,7 +241,9 @@ def test_a_failing_sms_gateway_does_not_undo_the_change(
 def test_a_change_that_is_rolled_back_tells_nobody(
     eva, settings, django_capture_on_commit_callbacks
 ):
-    settings.SEGL_SMS_GATEWAY = "tests.portal.test_rules.CountingGateway"
+    settings.SEGL_GATEWAYS = dict.fromkeys(
+        settings.SEGL_GATEWAYS, "tests.portal.test_rules.CountingGateway"
+    )
     sent = import_string("tests.portal.test_rules.CountingGateway").sent
     sent.clear()
     with (

@@ -11,7 +11,11 @@ class SeglAppConfig(AppConfig):
 
     def ready(self) -> None:
         from segl.authenticators.registry import register
+        from segl.notify.notices import PUSH_TARGETS
 
         from .kind import AppKind
+        from .webpush import targets
 
         register(AppKind())
+        if targets not in PUSH_TARGETS:
+            PUSH_TARGETS.append(targets)

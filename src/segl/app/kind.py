@@ -18,7 +18,7 @@ from segl.identities.models import Identity
 
 from . import browser, decoy, services
 from .browser import APP
-from .models import AppActivation, AppInstance, AppRequest
+from .models import AppActivation, AppInstance, AppRequest, PushSubscription
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,11 @@ class AppKind:
         AppInstance.objects.filter(authenticator_id=authenticator.pk).update(unlocked_until=None)
 
     def on_retire(self, *, authenticator: Authenticator, now: datetime) -> None:
-        AppInstance.objects.filter(authenticator_id=authenticator.pk).update(unlocked_until=None)
+        AppInstance.objects.filter(authenticator_id=authenticator.pk).update(
+            unlocked_until=None, notifications=False
+        )
+        # A retired app is told of nothing more (the app unsubscribes its browser, too).
+        PushSubscription.objects.filter(instance__authenticator_id=authenticator.pk).delete()
 
     def step_form(self, *, step: str, data: Mapping[str, str] | None = None) -> AnswerForm | None:
         return None  # the browser never answers the app step

@@ -49,6 +49,23 @@ class AppInstance(models.Model):
         return f"app {self.thumbprint[:8]} of {self.authenticator.identity_id}"
 
 
+class PushSubscription(models.Model):
+    """Where the push service takes an app's notifications (Web Push, RFC 8030): the browser's
+    subscription, as its PushSubscription.toJSON() gives it. The apps of one browser (a
+    household's, seed 003) share it, each with a row of its own."""
+
+    instance = models.OneToOneField(
+        AppInstance, on_delete=models.CASCADE, related_name="push_subscription"
+    )
+    endpoint = models.URLField(max_length=1024)
+    p256dh = models.CharField(max_length=100, help_text="The browser's P-256 key (RFC 8291)")
+    auth = models.CharField(max_length=32, help_text="The browser's authentication secret")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"push subscription of {self.instance}"
+
+
 class ActivationCode(models.Model):
     """A code that lets its identity start activating an app (issued by segl or an operator)."""
 

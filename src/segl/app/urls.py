@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .api import account, activation, biometrics, copy, login
+from .api import account, activation, biometrics, copy, login, notifications
 
 app_name = "app"
 urlpatterns = [
@@ -35,6 +35,7 @@ urlpatterns = [
     path("api/copy/finish", copy.copy_finish, name="copy-finish"),
     path("api/copy/<str:copy_id>", copy.copy_status, name="copy-status"),
     path("api/copy/<str:copy_id>/confirm", copy.copy_confirm, name="copy-confirm"),
+    path("api/notifications", notifications.notifications, name="notifications"),
     path("api/settings/pin", account.pin_change, name="pin-change"),
     path("api/settings/approval-mode", account.approval_mode, name="approval-mode"),
     path(

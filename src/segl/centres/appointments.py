@@ -293,21 +293,24 @@ TEXTS = {
 
 
 def _tell(appointment: Appointment, place: Centre, what: str, now: datetime, secret: str) -> None:
+    """By SMS in the language the citizen chose; by e-mail in Danish and English."""
     local = appointment.starts_at.astimezone(ZONE)
-    da, en = TEXTS[what]
-    text = (en if appointment.language == "en" else da).format(
-        centre=place.name,
-        address=place.address,
-        day_da=WEEKDAYS[local.weekday()][0],
-        day_en=WEEKDAYS[local.weekday()][1],
-        date=local.strftime("%d.%m.%Y"),
-        time=local.strftime("%H:%M"),
-        ref=appointment.reference,
-        link=change_url(appointment, secret) if secret else "",
-    )
+    values = {
+        "centre": place.name,
+        "address": place.address,
+        "day_da": WEEKDAYS[local.weekday()][0],
+        "day_en": WEEKDAYS[local.weekday()][1],
+        "date": local.strftime("%d.%m.%Y"),
+        "time": local.strftime("%H:%M"),
+        "ref": appointment.reference,
+        "link": change_url(appointment, secret) if secret else "",
+    }
+    da, en = (text.format(**values) for text in TEXTS[what])
     purpose = f"appointment_{what}"
+    until = appointment.starts_at if secret else None
     if appointment.phone:
-        until = appointment.starts_at if secret else None
+        text = en if appointment.language == "en" else da
         send_sms(to=appointment.phone, text=text, purpose=purpose, now=now, secret_until=until)
     if appointment.email:
-        send_email(to=appointment.email, text=text, purpose=purpose, now=now)
+        mail = f"{da.removeprefix('segl: ')}\n\n{en.removeprefix('segl: ')}"
+        send_email(to=appointment.email, text=mail, purpose=purpose, now=now, secret_until=until)

@@ -82,3 +82,11 @@ def group(commands: Commands, name: str, help_: str) -> Commands:
 
 def json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON, for scripts")
+
+
+def outbox_days(args: argparse.Namespace) -> int:
+    """How long sent and dead messages are kept: ``--outbox-days``, else ``SEGL_OUTBOX_DAYS``."""
+    from django.conf import settings
+
+    days: int = args.outbox_days or settings.CONFIG.notices.outbox_days
+    return days

@@ -48,7 +48,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     env_file = Path(args.env_file)
     if env_file.exists() and not args.force:  # keep it; add only what a newer segl needs
-        added = audit_init_settings(env_file.parent, read_env_file(env_file))
+        existing = read_env_file(env_file)
+        added = {**audit_init_settings(env_file.parent, existing), **_vapid_setting(existing)}
         with env_file.open("a", encoding="utf-8") as handle:
             handle.writelines(f"{name}={value}\n" for name, value in added.items())
         out(
@@ -101,7 +102,17 @@ def _fresh_secrets(folder: Path) -> list[str]:
         f"SEGL_OIDC_PRIVATE_KEY_FILE={key_file.resolve()}",
         f"SEGL_DATA_DIR={folder.resolve()}",
         *(f"{k}={v}" for k, v in audit_init_settings(folder, {}).items()),
+        *(f"{k}={v}" for k, v in _vapid_setting({}).items()),
     ]
+
+
+def _vapid_setting(existing: dict[str, str]) -> dict[str, str]:
+    """The key segl signs its Web Push notifications with (RFC 8292), unless there is one."""
+    from segl.noticesettings import new_vapid_key
+
+    if existing.get("SEGL_VAPID_PRIVATE_KEY"):
+        return {}
+    return {"SEGL_VAPID_PRIVATE_KEY": new_vapid_key()}
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -10,6 +10,9 @@ leaves a claim that runs out after ``LEASE``, and the message is tried again the
 A message the gateway refused is tried again after a wait that doubles each time (30 s, 1 min,
 2 min … at most an hour); after ``MAX_ATTEMPTS`` tries it is *dead*: kept, shown by
 ``segl outbox --dead``, and tried again only when an operator says so (``segl outbox --retry``).
+A message whose address the gateway says is gone for good (``Undeliverable``: a push
+subscription the push service no longer knows, a number the SMS provider refuses) is dead at
+once.
 A message whose one-time secret has run out is never sent. Each channel is sent at most
 ``SEGL_OUTBOX_PER_MINUTE`` messages a minute, counted for all senders together (the shared rate
 limits, segl.http); what is over waits for the next minute.
@@ -36,12 +39,7 @@ MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=2)
 FIRST_WAIT = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
-# What a gateway sends on; the app's own notices are read by the app, not sent.
-SENT_CHANNELS = (
-    OutboxMessage.Channel.SMS,
-    OutboxMessage.Channel.EMAIL,
-    OutboxMessage.Channel.LETTER,
-)
+SENT_CHANNELS = tuple(OutboxMessage.Channel)
 # This process's name on its claims.
 SENDER = secrets.token_hex(8)
 
@@ -74,7 +72,7 @@ def deliver(
     message_id: int, *, now: datetime | None = None, sender: str = SENDER, early: bool = False
 ) -> bool:
     """Claim one message and hand it to the gateway; True if this call sent it."""
-    from .gateways import gateway
+    from .gateways import Undeliverable, gateway
 
     now = now or clock.now()
     claimed = OutboxMessage.objects.filter(_due(now, early=early), pk=message_id).update(
@@ -84,24 +82,18 @@ def deliver(
         return False  # sent, dead, waiting, out of date, or another sender has it
     message = OutboxMessage.objects.get(pk=message_id)
     ours = OutboxMessage.objects.filter(pk=message_id, claimed_by=sender)
-    carrier = gateway()
+    carrier = gateway(message.channel)
     try:
-        carrier.send(
-            channel=message.channel,
-            to=message.to,
-            text=message.text,
-            purpose=message.purpose,
-            now=message.created_at,
-        )
+        reference = carrier.send(message)
     except Exception as exc:  # any provider error: kept on the message, tried again later
         attempts = message.attempts + 1
         changes: dict[str, Any] = {
             "attempts": attempts,
-            "error": str(exc)[:200],
+            "error": f"{type(exc).__name__}: {exc}"[:200],
             "claimed_until": None,
             "claimed_by": "",
         }
-        if attempts >= MAX_ATTEMPTS:
+        if isinstance(exc, Undeliverable) or attempts >= MAX_ATTEMPTS:
             changes["dead_at"] = now
             log.error("message %s is dead after %s attempts: %s", message_id, attempts, exc)
         else:
@@ -109,7 +101,12 @@ def deliver(
             log.warning("gateway refused message %s: %s", message_id, exc)
         ours.update(**changes)
         return False
-    sent: dict[str, Any] = {"sent_at": clock.now(), "attempts": F("attempts") + 1, "error": ""}
+    sent: dict[str, Any] = {
+        "sent_at": clock.now(),
+        "attempts": F("attempts") + 1,
+        "error": "",
+        "reference": (reference or "")[:100],
+    }
     if message.secret_until is not None and not getattr(carrier, "outbox_only", False):
         sent["text"] = ""  # on its way to the citizen: no copy of the secret stays here
     ours.update(claimed_until=None, claimed_by="", **sent)

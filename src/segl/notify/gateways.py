@@ -1,14 +1,18 @@
-"""Where messages to citizens go: a transactional outbox in front of a gateway.
+"""Where messages to citizens go: a transactional outbox in front of each channel's gateway.
 
 Every message is first written to :class:`OutboxMessage`, in the same transaction as the change
-it reports, and handed to the gateway only once that transaction has committed. So a change is
-never lost because an SMS provider failed, and no citizen is told of a change that was rolled
-back. The request tries it once its change has committed; a message the gateway refused stays
-in the outbox, and ``segl worker`` tries it again later (:mod:`segl.notify.delivery`).
+it reports, and handed to its channel's gateway only once that transaction has committed. So a
+change is never lost because an SMS provider failed, and no citizen is told of a change that was
+rolled back. The request tries it once its change has committed; a message the gateway refused
+stays in the outbox, and ``segl worker`` tries it again later (:mod:`segl.notify.delivery`).
 
-A gateway has one method, ``send``; the one in use is named by the setting ``SEGL_SMS_GATEWAY``
-(a dotted path). The default sends nothing further: the outbox is where the demo's phone and
-the tests read messages. A real deployment plugs in its SMS, e-mail and letter providers' clients.
+A gateway has one method, ``send(message)``, which returns the provider's reference for the
+message (for its delivery receipts) or None, raises :class:`Undeliverable` when the address is
+gone for good, and raises anything else when the message may go through later. Each channel's
+gateway is named by a setting (:mod:`segl.noticesettings`): e-mail by Django's mail framework
+(:mod:`segl.notify.mail`), SMS by an HTTP provider (:mod:`segl.notify.sms`), the app's
+notifications by Web Push (:mod:`segl.app.webpush`). The default, :class:`OutboxGateway`, sends
+nothing further: the outbox is where the demo's phone and the tests read messages.
 
 A message that carries a one-time secret (a temporary PIN code) says until when it is good
 (``secret_until``). Its text is cleared as soon as a gateway has sent it on, is never sent once
@@ -29,9 +33,15 @@ from django.utils.module_loading import import_string
 from . import delivery
 from .models import OutboxMessage
 
+OUTBOX = "segl.notify.gateways.OutboxGateway"
+
+
+class Undeliverable(Exception):
+    """The address is gone or refused for good: the message is not tried again."""
+
 
 class Gateway(Protocol):
-    def send(self, *, channel: str, to: str, text: str, purpose: str, now: datetime) -> None: ...
+    def send(self, message: OutboxMessage) -> str | None: ...
 
 
 class OutboxGateway:
@@ -40,13 +50,14 @@ class OutboxGateway:
     # The outbox row is what is read, so a secret's text stays until it runs out.
     outbox_only = True
 
-    def send(self, *, channel: str, to: str, text: str, purpose: str, now: datetime) -> None:
+    def send(self, message: OutboxMessage) -> str | None:
         return None
 
 
-def gateway() -> Gateway:
-    path = getattr(settings, "SEGL_SMS_GATEWAY", "segl.notify.gateways.OutboxGateway")
-    gateway_class: type[Gateway] = import_string(path)
+def gateway(channel: str) -> Gateway:
+    """A new instance of the gateway the settings name for ``channel``."""
+    gateways: dict[str, str] = getattr(settings, "SEGL_GATEWAYS", {})
+    gateway_class: type[Gateway] = import_string(gateways.get(channel) or OUTBOX)
     return gateway_class()
 
 
@@ -112,6 +123,27 @@ def send_letter(
     )
 
 
-def send_email(*, to: str, text: str, purpose: str, now: datetime) -> None:
-    """An e-mail through the same gateway (a real one sends it with its provider)."""
-    _queue(channel=OutboxMessage.Channel.EMAIL, to=to, text=text, purpose=purpose, now=now)
+def send_email(
+    *, to: str, text: str, purpose: str, now: datetime, secret_until: datetime | None = None
+) -> None:
+    """An e-mail. ``text`` is its Danish part, a blank line and its English part (or one part,
+    in the language the citizen chose); :mod:`segl.notify.mail` makes the mail of it. Notices
+    a citizen may switch off are not sent to an address that did (:mod:`segl.notify.optout`)."""
+    from .optout import opted_out
+
+    if opted_out(to, purpose):
+        return
+    _queue(
+        channel=OutboxMessage.Channel.EMAIL,
+        to=to,
+        text=text,
+        purpose=purpose,
+        now=now,
+        secret_until=secret_until,
+    )
+
+
+def send_push(*, to: str, payload: str, purpose: str, now: datetime) -> None:
+    """A notification to one app (``to``: its key's thumbprint): ``payload`` is the JSON the
+    app's service worker shows, and names no codes and no secrets (:mod:`segl.app.webpush`)."""
+    _queue(channel=OutboxMessage.Channel.PUSH, to=to, text=payload, purpose=purpose, now=now)

@@ -1,5 +1,5 @@
-"""Messages to citizens (SMS, e-mail) as sent through a gateway; the default gateway keeps them
-here, in an outbox that the demo shows and tests read."""
+"""Messages to citizens (SMS, e-mail, the app's notifications, letters): the outbox every one
+is written to before a gateway sends it, and the e-mail addresses that switched some off."""
 
 from __future__ import annotations
 
@@ -38,6 +38,18 @@ class OutboxMessage(models.Model):
         help_text="Being sent by the one who claimed it; after this time anyone may try it",
     )
     claimed_by = models.CharField(max_length=32, blank=True)
+    reference = models.CharField(
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text="The provider's id of the message, for its receipts",
+    )
+    delivered_at = models.DateTimeField(
+        null=True, blank=True, help_text="The provider's receipt says it reached the citizen"
+    )
+    receipt = models.CharField(
+        max_length=64, blank=True, help_text="The provider's last receipt: delivered, failed …"
+    )
     dead_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -52,3 +64,14 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to}: {self.purpose}"
+
+
+class EmailOptOut(models.Model):
+    """An address that said "no more of these" (List-Unsubscribe, RFC 8058) to the notices a
+    citizen may switch off; kept as a keyed hash, not the address. Security notices still come."""
+
+    address_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"opt-out {self.address_hash[:8]}"

@@ -1,26 +1,39 @@
 """Notices to a citizen about their segl: by SMS and by e-mail, to whatever the people register
-holds for them, in Danish and English (one text, since a phone has no language setting).
+holds for them, and to each of their segl apps that allowed notifications; in Danish and English
+(an SMS in one text, since a phone has no language setting).
 
 Each notice is a security signal as much as a courtesy: a citizen who did not ask for a new
-authenticator or a new password learns of it at once.
+authenticator or a new password learns of it at once, on every channel they have.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Protocol
 
-from .gateways import send_email, send_sms
+from .gateways import send_email, send_push, send_sms
 
 
 class Person(Protocol):
     """What a notice needs of an entry of the people register (so the register can notify)."""
 
     @property
+    def pk(self) -> int: ...
+
+    @property
     def phone(self) -> str: ...
 
     @property
     def email(self) -> str: ...
+
+
+# Who else hears of a person's notices: each function gives the addresses (an app's thumbprint)
+# of the person's apps that allowed notifications. The app registers its own (segl.app.apps), so
+# that this layer needs no knowledge of apps.
+PUSH_TARGETS: list[Callable[[Person], Iterable[str]]] = []
+PUSH_TITLE = ("Besked om dit segl", "A notice about your segl")
 
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -144,24 +157,51 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
-def notice_text(purpose: str, *, kind: str = "", minutes: int = 0) -> str:
+def notice_parts(purpose: str, *, kind: str = "", minutes: int = 0) -> tuple[str, str]:
+    """The notice in Danish and in English."""
     danish, english = TEXTS[purpose]
     what, what_en = KIND_NAMES.get(kind, ("", ""))
-    danish = danish.format(what=what, minutes=minutes)
-    return f"segl: {danish} {english.format(what_en=what_en, minutes=minutes)}"
+    return danish.format(what=what, minutes=minutes), english.format(
+        what_en=what_en, minutes=minutes
+    )
+
+
+def notice_text(purpose: str, *, kind: str = "", minutes: int = 0) -> str:
+    """The notice as an SMS says it."""
+    danish, english = notice_parts(purpose, kind=kind, minutes=minutes)
+    return f"segl: {danish} {english}"
 
 
 def tell(person: Person, purpose: str, *, now: datetime, kind: str = "", minutes: int = 0) -> None:
-    """Send the notice ``purpose`` to the person's phone and e-mail, where the register has them."""
-    send_to(person, notice_text(purpose, kind=kind, minutes=minutes), purpose=purpose, now=now)
+    """Send the notice ``purpose`` to every channel the person has: their phone and e-mail,
+    where the register has them, and their apps that allowed notifications."""
+    danish, english = notice_parts(purpose, kind=kind, minutes=minutes)
+    send_to(person, danish=danish, english=english, purpose=purpose, now=now)
+    payload = push_payload(purpose, title=PUSH_TITLE, text=(danish, english))
+    for find in PUSH_TARGETS:
+        for thumbprint in find(person):
+            send_push(to=thumbprint, payload=payload, purpose=purpose, now=now)
 
 
-def send_to(person: Person, text: str, *, purpose: str, now: datetime) -> None:
+def push_payload(event: str, *, title: tuple[str, str], text: tuple[str, str]) -> str:
+    """What an app's service worker shows, in both languages (it picks the phone's). It is
+    built from fixed texts only, so it names no code and no secret."""
+    return json.dumps(
+        {
+            "event": event,
+            "da": {"title": title[0], "body": text[0]},
+            "en": {"title": title[1], "body": text[1]},
+        },
+        ensure_ascii=False,
+    )
+
+
+def send_to(person: Person, *, danish: str, english: str, purpose: str, now: datetime) -> None:
     """By SMS and by e-mail, to whatever the register holds for the person."""
     if person.phone:
-        send_sms(to=person.phone, text=text, purpose=purpose, now=now)
+        send_sms(to=person.phone, text=f"segl: {danish} {english}", purpose=purpose, now=now)
     if person.email:
-        send_email(to=person.email, text=text, purpose=purpose, now=now)
+        send_email(to=person.email, text=f"{danish}\n\n{english}", purpose=purpose, now=now)
 
 
 def send_temporary_pin(*, to: str, pin: str, now: datetime, until: datetime) -> None:

@@ -6,7 +6,9 @@ portal's history keep what happened. So
 - a message that held a one-time secret has its text cleared once the secret has run out
   (a temporary PIN code: 10 minutes), whether it was delivered or not; a gateway that sends
   messages on clears it at delivery already (:mod:`segl.notify.gateways`);
-- every message is deleted ``keep`` after it was written (30 days by default).
+- a message that was sent, is dead, or held a secret that ran out before it could be sent, is
+  deleted ``keep`` after it was written (``SEGL_OUTBOX_DAYS``, 30 days by default); one still
+  waiting to be sent is kept.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 
 from .models import OutboxMessage
 
@@ -28,5 +31,6 @@ def outbox_purge(*, now: datetime, keep: timedelta = KEEP) -> dict[str, int]:
         cleared = (
             OutboxMessage.objects.filter(secret_until__lte=now).exclude(text="").update(text="")
         )
-        deleted, _ = OutboxMessage.objects.filter(created_at__lt=now - keep).delete()
+        done = ~Q(sent_at=None) | ~Q(dead_at=None) | Q(secret_until__lte=now)
+        deleted, _ = OutboxMessage.objects.filter(done, created_at__lt=now - keep).delete()
     return {"outbox_secrets_cleared": cleared, "outbox_messages": deleted}

@@ -177,11 +177,15 @@ def _same_order(order: Order, *, kind: str, person: Person | None) -> Order:
 
 # -- fulfilment ---------------------------------------------------------------------------------
 
-MESSAGES: dict[str, str] = {
-    Order.Status.SHIPPED.value: "segl: Din {kind} er sendt (ordre {ref}). "
-    "Your {kind_en} has been sent (order {ref}).",
-    Order.Status.READY.value: "segl: Din {kind} kan hentes i {centre} (ordre {ref}). Medbring "
-    "legitimation. Your {kind_en} is ready for pickup at {centre}. Bring ID.",
+MESSAGES: dict[str, tuple[str, str]] = {
+    Order.Status.SHIPPED.value: (
+        "Din {kind} er sendt (ordre {ref}).",
+        "Your {kind_en} has been sent (order {ref}).",
+    ),
+    Order.Status.READY.value: (
+        "Din {kind} kan hentes i {centre} (ordre {ref}). Medbring legitimation.",
+        "Your {kind_en} is ready for pickup at {centre}. Bring ID.",
+    ),
 }
 
 
@@ -240,17 +244,20 @@ def _take_from_stock(order: Order) -> Device:
 
 def _tell(order: Order, now: datetime) -> None:
     """Shipped or ready for pickup: the person who ordered is told."""
-    template = MESSAGES.get(str(order.status))
-    if template is None or order.person is None:
+    templates = MESSAGES.get(str(order.status))
+    if templates is None or order.person is None:
         return
     centre = centres().get(order.centre)
-    text = template.format(
-        kind=KIND_NAMES[order.kind][0],
-        kind_en=KIND_NAMES[order.kind][1],
-        ref=order.reference,
-        centre=centre.name if centre else "",
+    danish, english = (
+        template.format(
+            kind=KIND_NAMES[order.kind][0],
+            kind_en=KIND_NAMES[order.kind][1],
+            ref=order.reference,
+            centre=centre.name if centre else "",
+        )
+        for template in templates
     )
-    send_to(order.person, text, purpose=f"order_{order.status}", now=now)
+    send_to(order.person, danish=danish, english=english, purpose=f"order_{order.status}", now=now)
 
 
 def orders_to_hand_over(person: Person, centre: str) -> list[Order]:

@@ -16,7 +16,7 @@ from segl import clock
 from segl.core.errors import AppProtocolError, SeglError
 from segl.http import client_ip, hit
 
-from ..models import AppInstance
+from ..models import AppInstance, PushSubscription
 from ..services.approval_mode import approval_mode_pending
 from ..services.base import AppRefused, WrongPin, policy
 from ..services.dpop import dpop_accept, instance_for
@@ -47,6 +47,7 @@ STATUS = {
     "copy_expired": 410,
     "request_expired": 410,
     "activation_expired": 410,
+    "notifications_unavailable": 409,
     "too_many_requests": 429,
     "rate_limited": 429,
 }
@@ -152,6 +153,7 @@ def describe(instance: AppInstance) -> dict[str, Any]:
         # How long a switch to one-time codes waits, for the app to say it in hours.
         "weakening_delay_hours": policy().weakening_delay_hours,
         "biometrics": bool(instance.biometric_credential),
+        "notifications": PushSubscription.objects.filter(instance=instance).exists(),
         "pending_change": (
             {
                 "to": "code",

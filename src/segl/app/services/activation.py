@@ -18,7 +18,7 @@ from segl.identities.passwords import hasher
 from segl.notify.notices import send_temporary_pin, tell
 
 from ..models import ActivationCode, AppActivation, AppInstance, CopyOffer
-from ..push import push
+from ..webpush import notify_app
 from .base import CODE_ALPHABET, AppRefused, policy, sha256_hex
 
 
@@ -226,7 +226,7 @@ def activation_finish(
                 offer.state = CopyOffer.State.COMPLETED
                 offer.save(update_fields=["state"])
                 if offer.instance is not None:  # a proofing phone has no app to tell
-                    push().notify(offer.instance, "app_copied", {"copy": offer.id})
+                    notify_app(offer.instance, "app_copied")
             return instance
     assert failure is not None
     raise failure

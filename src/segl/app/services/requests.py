@@ -25,7 +25,7 @@ from segl.identities.models import Identity
 
 from .. import doorbell
 from ..models import AppInstance, AppRequest, ApprovalMode
-from ..push import push
+from ..webpush import notify_app
 from .base import AppRefused, policy
 from .unlock import require_unlocked
 
@@ -114,7 +114,7 @@ def app_request_open(*, step: StepContext, now: datetime, ip: str = "") -> AppRe
         authenticator__status=Authenticator.Status.ACTIVE,
         notifications=True,
     ):
-        push().notify(instance, "login_request", {"request": request.id})
+        notify_app(instance, "login_request")
     return request
 
 

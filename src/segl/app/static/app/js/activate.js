@@ -4,6 +4,7 @@ import { ApiError, call } from "./api.js";
 import { h } from "./dom.js";
 import { errorText, gettext } from "./i18n.js";
 import { newKeyPair, registrations } from "./keys.js";
+import { allowNotifications, notificationsOffText } from "./notifications.js";
 import {
   errorSummary, field, form, go, hash, linkButton, page, paragraph, pinField, pinRule,
   reasonText, registration, session, shield, show, submit, userIdField
@@ -157,24 +158,23 @@ export async function biometrics(userId, errors = []) {
   });
 }
 
-export function notifications(userId) {
+export async function notifications(userId) {
+  const reg = await registration(userId);
   show(page(gettext("Set up notifications"), [
-    paragraph(gettext("segl will tell you when a login waits for you in the app.")),
+    paragraph(gettext("segl will tell you when a login waits for you in the app, and send you important messages about your segl.")),
     twoAnswers({ value: "allow", text: gettext("Allow notifications") },
       { value: "later", text: gettext("Not now") })
   ]));
   form(async (_data, submitter) => {
-    let permission = "default";
-    if (submitter && submitter.value === "allow" && "Notification" in window) {
-      permission = await Notification.requestPermission().catch(() => "denied");
-    }
+    const allow = submitter && submitter.value === "allow";
+    const outcome = allow ? await allowNotifications(reg) : "dismissed";
     // Without notifications nothing tells the citizen of a login: they must look themselves.
-    const off = permission !== "granted" && h("div", { class: "notice", role: "status", "data-notifications-off": true },
-      paragraph(permission === "denied"
-        ? gettext("Notifications are turned off for the app, so segl cannot tell you when a login waits for you. When you log in, open the segl app yourself to see the request. You can turn notifications on in your phone's settings.")
-        : gettext("You did not turn on notifications, so segl cannot tell you when a login waits for you. When you log in, open the segl app yourself to see the request.")));
+    const state = outcome === "subscribed"
+      ? h("div", { class: "notice", role: "status", "data-notifications-on": true },
+        paragraph(gettext("Notifications are set up. segl will tell you when a login waits for you.")))
+      : h("div", { class: "notice", role: "status", "data-notifications-off": outcome },
+        paragraph(notificationsOffText(outcome)));
     show(shield(gettext("Your segl app is activated"), gettext("The app is ready to use."),
-      off, linkButton(hash("unlock", userId), gettext("OK"))));
+      state, linkButton(hash("unlock", userId), gettext("OK"))));
   });
 }
-

@@ -49,7 +49,7 @@ async function route() {
       case "activate": return activateStart();
       case "create-pin": return createPin();
       case "biometrics": return await biometrics(a);
-      case "notifications": return notifications(a);
+      case "notifications": return await notifications(a);
       case "unlock": {
         const next = b === "same" ? hash("same", a)
           : b === "copy" ? hash("copy-old", a)

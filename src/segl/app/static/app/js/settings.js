@@ -4,6 +4,7 @@ import { call, qrSvg, segment } from "./api.js";
 import { h } from "./dom.js";
 import { fill, formatTime, gettext } from "./i18n.js";
 import { newKeyPair, registrations } from "./keys.js";
+import { allowNotifications, notificationsOffText, turnOff, unsubscribeIfLast } from "./notifications.js";
 import {
   askFirst, errorSummary, field, form, go, hash, leavingSignal, linkButton, okLink, page,
   paragraph, pinField, pinRule, reasonText, registration, root, scanner, session, settingsFor,
@@ -74,6 +75,12 @@ export async function settings(userId, errors = []) {
           { class: "hint", id: "mode-hint" }),
         radio("qr", gettext("QR codes")), radio("code", gettext("One-time codes"))),
       submit(gettext("Save"))),
+    h("h2", {}, gettext("Notifications")),
+    paragraph(me.notifications
+      ? gettext("segl tells you on this phone when a login waits for you.")
+      : gettext("Notifications are off: segl cannot tell you when a login waits for you."), { "data-notifications": me.notifications ? "on" : "off" }),
+    h("p", {}, h("button", { class: "button button--secondary", type: "button", "data-notifications-toggle": true },
+      me.notifications ? gettext("Turn off notifications") : gettext("Set up notifications"))),
     h("h2", {}, gettext("PIN code")),
     linkButton(hash("change-pin", reg.userId), gettext("Change PIN code"), true),
     h("h2", {}, gettext("Activate new app with QR code")),
@@ -88,6 +95,11 @@ export async function settings(userId, errors = []) {
     })
   ], { back: "#" }));
   form(async (data) => change(reg, userId, asking("POST", "settings/approval-mode", { mode: data.mode })));
+  root.querySelector("[data-notifications-toggle]").addEventListener("click", async () => {
+    if (me.notifications) { return change(reg, userId, () => turnOff(reg)); }
+    const outcome = await allowNotifications(reg);
+    settings(userId, outcome === "subscribed" ? [] : [{ text: notificationsOffText(outcome) }]);
+  });
   const confirm = root.querySelector("[data-confirm-change]");
   if (confirm) {
     confirm.addEventListener("click", () => change(reg, userId, asking("POST", "settings/approval-mode/confirm")));
@@ -105,6 +117,7 @@ async function remove(reg, userId) {
     }
   }
   await registrations.remove(reg.userId);
+  await unsubscribeIfLast();
   go("#");
 }
 
