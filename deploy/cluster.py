@@ -7,7 +7,8 @@ through Redis; the rate limits are counted in Redis for all of them (decision 38
 PostgreSQL and Redis are the operator's: ``DATABASE_URL`` (default: the database
 ``segl_cluster`` on 127.0.0.1:5432, made if missing) and ``REDIS_URL`` (default:
 redis://127.0.0.1:6379/1). The settings file, the logs of each node and HAProxy's configuration
-go to ``var/cluster``. Ctrl+C stops HAProxy and the nodes.
+go to ``var/cluster``. Each node has a delivery worker (``segl worker``) beside it, as a node's
+service manager would run it. Ctrl+C stops HAProxy, the nodes and the workers.
 
 ``Cluster.restart_node`` is one step of a rolling restart, e.g. to change a node's settings
 (decision 39 rotates the key that signs ID tokens this way): HAProxy stops sending the node new
@@ -48,12 +49,14 @@ class Cluster:
     workdir: Path | None = None
     node_ports: list[int] = field(default_factory=list)
     workers: int = 1
+    senders: list[subprocess.Popen[bytes]] = field(default_factory=list)  # segl worker, per node
 
     def stop(self) -> None:
-        for process in self.processes:  # HAProxy first: no request reaches a stopping node
+        # HAProxy first: no request reaches a stopping node; the delivery workers last.
+        for process in [*self.processes, *self.senders]:
             if process.poll() is None:
                 process.terminate()
-        for process in self.processes:
+        for process in [*self.processes, *self.senders]:
             _wait_or_kill(process)
 
     def restart_node(
@@ -189,6 +192,12 @@ def _start_node(
         )  # fmt: skip
 
 
+def _start_worker(env: dict[str, str], workdir: Path, n: int) -> subprocess.Popen[bytes]:
+    """``segl worker`` beside node ``n``, sending the outbox; its output in ``worker<n>.log``."""
+    with (workdir / f"worker{n}.log").open("ab") as log:
+        return subprocess.Popen([SEGL, "worker"], env=env, stdout=log, stderr=log)
+
+
 def start(
     workdir: Path,
     *,
@@ -200,6 +209,7 @@ def start(
     redis_url: str,
     demo: bool = True,
     settings: dict[str, str] | None = None,
+    delivery_workers: bool = True,
 ) -> Cluster:
     """Prepare the database, start the nodes and HAProxy; returns once HAProxy answers."""
     haproxy = shutil.which("haproxy")
@@ -244,11 +254,16 @@ def start(
             if balancer.poll() is not None or time.monotonic() > deadline:
                 raise ClusterError(f"HAProxy did not start: see {workdir}/haproxy.log")
             time.sleep(0.2)
+        # A delivery worker per node, as a node's service manager would run it (decision 41):
+        # they share the outbox, and each message is sent once.
+        senders = [
+            _start_worker(env, workdir, n + 1) for n in range(nodes if delivery_workers else 0)
+        ]
     except BaseException:
         Cluster(base_url, processes).stop()
         raise
     node_ports = [node_port + n for n in range(nodes)]
-    return Cluster(base_url, processes, env, workdir, node_ports, workers)
+    return Cluster(base_url, processes, env, workdir, node_ports, workers, senders)
 
 
 def main() -> int:
@@ -286,7 +301,7 @@ def main() -> int:
         return 1
     print(
         f"\n  segl is serving {cluster.url}/ through HAProxy: {args.nodes} nodes of "
-        f"{args.workers} workers each, on PostgreSQL and Redis.\n"
+        f"{args.workers} workers each, a delivery worker beside each, on PostgreSQL and Redis.\n"
         f"  Demo Bank: {cluster.url}/demo-bank/   Logs: {args.workdir}/   (Ctrl+C stops it)\n",
         flush=True,
     )

@@ -43,6 +43,9 @@ def running(workdir: Path, database: str, **options: Any) -> Iterator[make_clust
     except burst.BurstError as exc:
         pytest.fail(f"these tests need PostgreSQL: {exc}")
     try:
+        # No delivery workers: these tests send no notices, and the workers' looks would only
+        # add to the machine's load while the tests time restarts.
+        options.setdefault("delivery_workers", False)
         started = make_cluster.start(workdir, database_url=database_url, demo=False, **options)
     except make_cluster.ClusterError as exc:
         burst.drop_database(database_url)

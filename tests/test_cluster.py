@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bench import bench_http, burst
@@ -37,6 +39,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[make_cluster.C
         redis_url=clusters.own_redis(8),
         # Counted per user ID by whichever node a request reaches: two a minute.
         settings={"SEGL_RATE_LIMIT_USER": "2", "SEGL_RATE_LIMIT_IP": "1000"},
+        delivery_workers=True,
     ) as started:
         yield started
 
@@ -57,6 +60,27 @@ def test_one_login_goes_through_both_nodes_and_gets_its_token(target):
         nodes[answer.headers["X-Segl-Node"]] += 1
     # Round robin: the ten requests of the one login alternate between the nodes.
     assert set(nodes) == {"node1", "node2"} and min(nodes.values()) >= 4, nodes
+
+
+def test_the_delivery_workers_beside_the_nodes_send_what_waits(running):
+    assert running.env is not None and len(running.senders) == 2
+    with psycopg.connect(running.env["DATABASE_URL"], autocommit=True) as conn:
+        row = conn.execute(
+            'INSERT INTO notify_outboxmessage (channel, "to", text, purpose, created_at, '
+            "attempts, error, claimed_by, reference, receipt) VALUES ('sms', '+4522000000', "
+            "'Din segl er ændret.', 'password_changed', now(), 0, '', '', '', '') RETURNING id"
+        ).fetchone()
+        assert row is not None
+        deadline = time.monotonic() + 30
+        sent = None
+        while sent is None and time.monotonic() < deadline:  # a worker looks every 2 s
+            time.sleep(0.2)
+            found = conn.execute(
+                "SELECT sent_at FROM notify_outboxmessage WHERE id = %s", (row[0],)
+            ).fetchone()
+            sent = found[0] if found else None
+    assert sent is not None, "no delivery worker sent the message"
+    assert all(sender.poll() is None for sender in running.senders)
 
 
 def test_the_limit_per_user_id_counts_for_every_node_together(target):

@@ -38,8 +38,8 @@ def test_two_workers_send_a_thousand_messages_once_each(tmp_path):
         with psycopg.connect(database_url) as conn, conn.cursor() as cur:
             cur.executemany(
                 'INSERT INTO notify_outboxmessage (channel, "to", text, purpose, created_at, '
-                "attempts, error, claimed_by) VALUES ('sms', %s, 'Din segl er ændret.', "
-                "'password_changed', %s, 0, '', '')",
+                "attempts, error, claimed_by, reference, receipt) VALUES ('sms', %s, "
+                "'Din segl er ændret.', 'password_changed', %s, 0, '', '', '', '')",
                 [(f"+4521{n:06d}", now) for n in range(COUNT)],
             )
         sent_log = tmp_path / "sent.log"

@@ -175,7 +175,8 @@ def _sms(env: dict[str, str], *, production: bool) -> dict[str, Any]:
         shape = json.loads(body)
     except ValueError:
         raise ConfigError("SEGL_SMS_BODY must be a JSON object, e.g. " + SMS_BODY) from None
-    if not isinstance(shape, dict) or "{to}" not in body or "{text}" not in body:
+    values = " ".join(_strings(shape)) if isinstance(shape, dict) else ""
+    if "{to}" not in values or "{text}" not in values:
         raise ConfigError("SEGL_SMS_BODY must be a JSON object that places {to} and {text}")
     if encoding == "form" and any(isinstance(v, (dict, list)) for v in shape.values()):
         raise ConfigError("SEGL_SMS_ENCODING=form needs a flat SEGL_SMS_BODY")
@@ -183,7 +184,7 @@ def _sms(env: dict[str, str], *, production: bool) -> dict[str, Any]:
     if token and len(token) < 32:
         raise ConfigError("SEGL_SMS_RECEIPT_TOKEN must be at least 32 characters (or not set)")
     header = env.get("SEGL_SMS_AUTH_HEADER", "").strip() or "Authorization"
-    if not header.replace("-", "").isalnum():
+    if not header.isascii() or not header.replace("-", "").isalnum():
         raise ConfigError("SEGL_SMS_AUTH_HEADER must be an HTTP header's name")
     return {
         "sms_url": url,
@@ -194,6 +195,15 @@ def _sms(env: dict[str, str], *, production: bool) -> dict[str, Any]:
         "sms_sender": env.get("SEGL_SMS_SENDER", "").strip() or "segl",
         "sms_receipt_token": token,
     }
+
+
+def _strings(shape: Any) -> list[str]:
+    """The strings among a JSON value's values (not its keys: only values are filled in)."""
+    if isinstance(shape, dict):
+        return [text for value in shape.values() for text in _strings(value)]
+    if isinstance(shape, list):
+        return [text for value in shape for text in _strings(value)]
+    return [shape] if isinstance(shape, str) else []
 
 
 def _service_url(name: str, url: str, *, production: bool) -> None:

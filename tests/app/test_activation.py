@@ -26,6 +26,7 @@ def test_activation_registers_the_apps_key_and_pin():
         "approval_mode": "qr",
         "weakening_delay_hours": 24,
         "biometrics": False,
+        "notifications": False,
         "pending_change": None,
     }
     instance = AppInstance.objects.get()

@@ -86,6 +86,12 @@ class Journal:
 
     errors: list[str] = dataclasses.field(default_factory=list)
     violations: list[str] = dataclasses.field(default_factory=list)
+    # Console errors a test expects of the browser itself (see ``allow``): not complaints.
+    expected: list[str] = dataclasses.field(default_factory=list)
+
+    def allow(self, text: str) -> None:
+        """Take a console error that contains ``text`` as expected, not as a complaint."""
+        self.expected.append(text)
 
     def attach(self, context: BrowserContext) -> None:
         """Watch every page the context opens from now on."""
@@ -107,7 +113,8 @@ class Journal:
         api_refusal = (
             failed_load and "/app/api/" in msg.location.get("url", "") and "status of 4" in msg.text
         )
-        if not (own_status or api_refusal):
+        expected = any(text in msg.text for text in self.expected)
+        if not (own_status or api_refusal or expected):
             self.errors.append(f"{page.url}: {msg.text} ({msg.location.get('url')})")
 
 

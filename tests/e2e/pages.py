@@ -65,11 +65,13 @@ PAGES: dict[str, str] = {
     "emulators:list": DEMO_PAGES,
     "emulators:phone": DEMO_PAGES,
     "emulators:documents": DEMO_PAGES,
+    "notify:unsubscribe": ACCESSIBILITY,
 }
 
 # Every other URL, and what it is instead of a page.
 NOT_PAGES: dict[str, str] = {
     "healthz": "JSON for load balancers",
+    "notify:sms-receipt": "JSON API for the SMS provider's delivery receipts (POST)",
     "metrics": "Prometheus text",
     "set_language": "POST, redirects back",
     "javascript-catalog": "JavaScript",

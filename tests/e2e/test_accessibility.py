@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from segl.demo import DEMO_PASSWORD
+from segl.notify.optout import unsubscribe_path
 from tests.e2e.conftest import Demo, Journal, set_language
 from tests.e2e.support import PageReport
 
@@ -108,6 +109,19 @@ def test_every_page_passes_axe_and_reflows(
     page.goto("/o/finish/nonexistent/")
     expect(page.locator("h1")).to_be_visible()
     report.check(page, "error page")
+
+    # The link in an e-mail that a citizen may switch off (List-Unsubscribe): what it does,
+    # done, and a link segl did not make.
+    page.goto(unsubscribe_path(f"bo.{language}@segl.example"))
+    button = page.locator("main form button[type=submit]")
+    expect(button).to_be_visible()
+    report.check(page, "unsubscribe")
+    button.click()
+    expect(page.locator("[role=status]")).to_be_visible()
+    report.check(page, "unsubscribed")
+    page.goto("/notices/unsubscribe/not-a-link/")
+    expect(page.locator("h1")).to_be_visible()
+    report.check(page, "unsubscribe link that does not work")
 
     # Cancelling on the user ID page: Demo Bank shows the error.
     page.goto("/demo-bank/")

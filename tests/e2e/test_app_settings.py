@@ -1,20 +1,30 @@
 """The app's own screens on a real phone (issue 13): activating keeps what was typed and names
-what is wrong; a refused notification permission is explained; a locked app says why and how
-on, with its PIN field off; the PIN code can be changed; a change that needed the PIN is made
-after it; cancelling a change and removing a user ID ask first."""
+what is wrong; notifications left off are explained, whether the citizen said no or the phone
+could not subscribe, and the settings can try again; a locked app says why and how on, with
+its PIN field off; the PIN code can be changed; a change that needed the PIN is made after it;
+cancelling a change and removing a user ID ask first."""
 
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
 
 from segl import clock
-from tests.e2e.app_support import PhoneApp, issue_activation_code, last_sms_pin, phone_context
-from tests.e2e.conftest import Demo, Journal
-from tests.e2e.support import leave
+from tests.e2e.app_support import (
+    PHONE,
+    PhoneApp,
+    issue_activation_code,
+    last_sms_pin,
+    phone_context,
+)
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Demo, Journal
+from tests.e2e.support import BASE_URL, leave, tab_to
 from tests.e2e.test_app import PIN, anna_phone
 
 pytestmark = pytest.mark.e2e
@@ -98,23 +108,129 @@ def test_a_pin_error_keeps_the_temporary_pin_and_states_the_rule(app: Page):
     heading(app).to_have_text("Set up notifications")
 
 
-@pytest.mark.parametrize("allowed", [False, True])
-def test_notifications_left_off_are_explained(context: BrowserContext, app: Page, allowed: bool):
-    if allowed:
-        context.grant_permissions(["notifications"])
+# What the app says when the phone could not subscribe to notifications.
+NOT_SET_UP = "Notifications could not be set up on this phone"
+STILL_SMS = "You still get SMS and e-mails from segl about changes to your segl"
+# Playwright's browser contexts are off the record, and there Chromium refuses a push
+# subscription at once, saying so in the console (a notice of the browser's, not the app's).
+NO_PUSH_OFF_THE_RECORD = "does not support the Push API in incognito mode"
+
+
+def notification_calls(app: Page) -> list[str]:
+    """The methods of the app's calls to app/api/notifications from now on, in order."""
+    calls: list[str] = []
+
+    def seen(request: Request) -> None:
+        if urlsplit(request.url).path == "/app/api/notifications":
+            calls.append(request.method)
+
+    app.on("request", seen)
+    return calls
+
+
+def to_set_up_notifications(app: Page) -> None:
     to_create_pin(app)
     app.get_by_label("Temporary PIN code").fill(last_sms_pin(anna_phone()))
     app.get_by_label("PIN code", exact=True).fill(PIN)
     app.get_by_label("Repeat the PIN code").fill(PIN)
     app.get_by_role("button", name="Continue").click()
+    heading(app).to_have_text("Set up notifications")
+
+
+def assert_no_push_subscription() -> None:
+    """segl keeps no subscription for demo-anna's app, nor notifies it."""
+    from segl.app.models import AppInstance, PushSubscription
+
+    instance = AppInstance.objects.get(
+        authenticator__identity__user_id="demo-anna", authenticator__status="active"
+    )
+    assert not PushSubscription.objects.filter(instance=instance).exists()
+    assert instance.notifications is False
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+def test_notifications_left_off_are_explained(
+    context: BrowserContext, app: Page, journal: Journal, allowed: bool
+):
+    if allowed:
+        context.grant_permissions(["notifications"])
+        journal.allow(NO_PUSH_OFF_THE_RECORD)
+    to_set_up_notifications(app)
+    calls = notification_calls(app)
+    started = time.monotonic()
     app.get_by_role("button", name="Allow notifications").click()
     heading(app).to_have_text("Your segl app is activated")
+    print(f"Allow notifications to the answer: {time.monotonic() - started:.2f} s")
     off = app.locator("[data-notifications-off]")
+    expect(app.locator("[data-notifications-on]")).to_have_count(0)
     if allowed:
-        expect(off).to_have_count(0)
+        # The app asked segl for its key and tried to subscribe, which the browser refused:
+        # nothing was sent to segl, and the page says so plainly.
+        expect(off).to_have_attribute("data-notifications-off", "failed")
+        expect(off).to_contain_text(NOT_SET_UP)
+        expect(off).to_contain_text("open the segl app yourself")
+        expect(off).to_contain_text(STILL_SMS)
+        expect(off).to_contain_text("You can try again in the app's settings")
+        assert calls == ["GET"]
     else:
+        # Headless Chromium answers a permission nobody granted with "denied", at once.
+        expect(off).to_have_attribute("data-notifications-off", "denied")
+        expect(off).to_contain_text("Notifications are turned off for the app")
         expect(off).to_contain_text("segl cannot tell you when a login waits for you")
         expect(off).to_contain_text("open the segl app yourself")
+        expect(off).to_contain_text("You can turn notifications on in your phone's settings")
+        expect(off).not_to_contain_text(STILL_SMS)
+        assert calls == []  # no permission, so no key asked for
+    assert_no_push_subscription()
+
+
+def test_a_push_service_out_of_reach_is_given_up(
+    browser: Browser, context: BrowserContext, journal: Journal, tmp_path: Path
+):
+    """In a profile of its own (not off the record) Chromium does try its push service, which
+    it cannot reach here: the subscription never comes, and the app gives up after its 15 s
+    (on the page's clock, moved on by the test). (``context`` brings the demo data and checks
+    the journal; the phone here is the profile.)"""
+    profile = browser.browser_type.launch_persistent_context(
+        tmp_path / "profile",
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        base_url=BASE_URL,
+        locale="da-DK",
+        **PHONE,
+    )
+    try:
+        profile.add_cookies([{"name": "django_language", "value": "en", "url": BASE_URL}])
+        profile.set_default_timeout(10_000)
+        journal.attach(profile)
+        profile.grant_permissions(["notifications"])
+        app = profile.new_page()
+        app.clock.install()
+        to_set_up_notifications(app)
+        calls = notification_calls(app)
+        with app.expect_response(lambda r: urlsplit(r.url).path == "/app/api/notifications"):
+            app.get_by_role("button", name="Allow notifications").click()
+        off = app.locator("[data-notifications-off]")
+        # Still waiting a while later: the push service does not answer.
+        app.clock.run_for(5_000)
+        heading(app).to_have_text("Set up notifications")
+        waited = 5
+        while not off.count() and waited < 30:
+            app.clock.run_for(1_000)
+            waited += 1
+        print(f"Allow notifications to the answer: {waited} s on the page's clock")
+        # 15 s from the subscribe, which may start a moment after the clock's first 5 s.
+        assert 13 <= waited <= 20, f"the app gave up after {waited} s, not its 15 s"
+        heading(app).to_have_text("Your segl app is activated")
+        expect(off).to_have_attribute("data-notifications-off", "failed")
+        expect(off).to_contain_text(NOT_SET_UP)
+        expect(off).to_contain_text(STILL_SMS)
+        assert calls == ["GET"]
+        assert_no_push_subscription()
+    finally:
+        for open_page in profile.pages:
+            leave(open_page)
+        profile.close()
 
 
 def activated(app: Page) -> PhoneApp:
@@ -236,3 +352,39 @@ def test_cancelling_the_change_and_removing_the_user_id_ask_first(app: Page):
     app.get_by_role("button", name="Yes, remove").click()
     heading(app).to_have_text("Activate your segl")
     assert Authenticator.objects.get(kind="app").status == Authenticator.Status.RETIRED
+
+
+def test_settings_try_notifications_again_and_say_why_they_stay_off(
+    context: BrowserContext, app: Page, journal: Journal
+):
+    """Activated with "Not now", the settings say notifications are off; setting them up
+    there (by keyboard) asks for the key and tries to subscribe, and when the phone cannot,
+    the error summary says so, and that SMS and e-mails still come."""
+    activated(app).unlock(PIN)
+    app.get_by_role("link", name="App settings").click()
+    heading(app).to_have_text("Settings for demo-anna")
+    state = app.locator("[data-notifications]")
+    expect(state).to_have_attribute("data-notifications", "off")
+    expect(state).to_have_text(
+        "Notifications are off: segl cannot tell you when a login waits for you."
+    )
+    toggle = app.locator("[data-notifications-toggle]")
+    expect(toggle).to_have_text("Set up notifications")
+
+    context.grant_permissions(["notifications"])
+    journal.allow(NO_PUSH_OFF_THE_RECORD)
+    calls = notification_calls(app)
+    tab_to(app, lambda f: f["tag"] == "button" and f["text"] == "Set up notifications")
+    started = time.monotonic()
+    app.keyboard.press("Enter")
+    summary = app.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    print(f"Set up notifications to the error: {time.monotonic() - started:.2f} s")
+    expect(summary.locator("li")).to_have_count(1)
+    expect(summary).to_contain_text(NOT_SET_UP)
+    expect(summary).to_contain_text(STILL_SMS)
+    heading(app).to_have_text("Settings for demo-anna")
+    expect(state).to_have_attribute("data-notifications", "off")
+    expect(toggle).to_have_text("Set up notifications")
+    assert calls == ["GET"]  # the key, and no subscription sent
+    assert_no_push_subscription()

@@ -181,6 +181,17 @@ SENTENCES: Final[dict[str, str]] = {
     "app:biometrics_expired": "The biometric unlock took too long. Try again.",
     "app:biometrics_cloned": "These biometrics cannot be trusted. Unlock with the PIN code.",
     "app:biometrics_not_set_up": "This app has no biometrics set up. Unlock with the PIN code.",
+    "app:notifications_unavailable": (
+        "This segl sends no notifications: it has no VAPID key. Run 'segl init' on its settings"
+        " file."
+    ),
+    "app:push_service_unknown": (
+        "segl does not send notifications to that push service. Use a browser's own push"
+        " service over https (SEGL_PUSH_SERVICES)."
+    ),
+    "app:subscription_invalid": (
+        "That is not a push subscription: give the endpoint and the keys p256dh and auth."
+    ),
     "app:copy_code_wrong": "The code is not correct. Check the new app's code and try again.",
     "app:copy_expired": "The QR code has expired. Show a new one on the old app.",
     "app:copy_state": "Enter the code in the old app first.",

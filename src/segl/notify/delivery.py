@@ -105,7 +105,7 @@ def deliver(
         "sent_at": clock.now(),
         "attempts": F("attempts") + 1,
         "error": "",
-        "reference": (reference or "")[:100],
+        "reference": (reference or "")[:255],
     }
     if message.secret_until is not None and not getattr(carrier, "outbox_only", False):
         sent["text"] = ""  # on its way to the citizen: no copy of the secret stays here

@@ -39,7 +39,7 @@ class OutboxMessage(models.Model):
     )
     claimed_by = models.CharField(max_length=32, blank=True)
     reference = models.CharField(
-        max_length=100,
+        max_length=255,
         blank=True,
         db_index=True,
         help_text="The provider's id of the message, for its receipts",

@@ -8,10 +8,11 @@ the interface for those that need more.
 one string. ``SEGL_SMS_ENCODING=form`` sends the same (flat) object as a form instead.
 
 The provider's answer decides what happens next: 2xx is sent (its JSON ``id``, ``message_id``
-or ``reference``, else segl's own reference, is kept for receipts); 408, 429 and 5xx, and a
-connection that fails, are tried again later with backoff; any other 4xx is a refusal for good
-(a number that does not exist), and the message is dead at once. An error names the status,
-never the request: the text may hold a temporary PIN code.
+or ``reference``, else segl's own reference, is kept for receipts); any other 4xx than 401,
+403, 408, 425 and 429 is a refusal for good (a number that does not exist), and the message is
+dead at once; everything else (5xx, 429, credentials refused until an operator fixes them, a
+redirect, a connection that fails) is tried again later with backoff. An error names the
+status, never the request or the answer: the text may hold a temporary PIN code.
 
 Delivery receipts come to ``POST /notices/sms/receipt``, authenticated with
 ``SEGL_SMS_RECEIPT_TOKEN`` (``Authorization: Bearer …``, or as the password of HTTP Basic), as
@@ -39,7 +40,7 @@ from django.conf import settings
 from .gateways import Undeliverable
 from .models import OutboxMessage
 
-RETRIED = frozenset({408, 425, 429})
+RETRIED = frozenset({401, 403, 408, 425, 429})
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 _PLACE = re.compile(r"\{(to|text|reference|sender)\}")
 
@@ -102,13 +103,17 @@ class HttpSms:
         status = response.status_code
         if 200 <= status < 300:
             return self.reference(response, message)
-        if status >= 500 or status in RETRIED:
-            raise ProviderError(f"the SMS provider answered {status}")
-        raise Undeliverable(f"the SMS provider refused the message ({status})")
+        if 400 <= status < 500 and status not in RETRIED:
+            raise Undeliverable(f"the SMS provider refused the message ({status})")
+        raise ProviderError(f"the SMS provider answered {status}")
 
     def receipts(self, data: dict[str, Any]) -> list[Receipt]:
         reference, status = data.get("reference"), data.get("status")
-        if not isinstance(reference, str) or not isinstance(status, str) or not status:
+        if isinstance(reference, int) and not isinstance(reference, bool):
+            reference = str(reference)  # a provider's id given as a number
+        if not isinstance(reference, str) or not reference or not isinstance(status, str):
+            raise ValueError("a receipt needs a reference and a status")
+        if not status:
             raise ValueError("a receipt needs a reference and a status")
         error = data.get("error")
         return [Receipt(reference, status.lower()[:64], error if isinstance(error, str) else "")]

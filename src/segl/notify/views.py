@@ -54,6 +54,8 @@ def sms_receipt(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": "not_a_receipt"}, status=400)
     recorded = 0
     for receipt in receipts:
+        if not receipt.reference:  # it would match every message not sent yet
+            continue
         changes: dict[str, Any] = {"receipt": receipt.status}
         if receipt.status == "delivered":
             changes["delivered_at"] = clock.now()

@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 db_index=True,
                 help_text="The provider's id of the message, for its receipts",
-                max_length=100,
+                max_length=255,
             ),
         ),
     ]

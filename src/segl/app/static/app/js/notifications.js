@@ -5,10 +5,11 @@ import { call } from "./api.js";
 import { gettext } from "./i18n.js";
 import { registrations } from "./keys.js";
 
-// A push service that cannot be reached can leave the browser waiting: give up after this.
+// A push service that cannot be reached can leave the browser waiting: the whole attempt gives
+// up after this.
 const WAIT_MS = 15000;
 
-function within(promise, ms = WAIT_MS) {
+function within(promise, ms = WAIT_MS) {  // the promise's answer, or an error after ms
   return Promise.race([promise, new Promise((_, reject) =>
     setTimeout(() => reject(new Error("timeout")), ms))]);
 }
@@ -37,23 +38,27 @@ export async function allowNotifications(reg) {
   const permission = await Notification.requestPermission().catch(() => "denied");
   if (permission !== "granted") { return permission === "denied" ? "denied" : "dismissed"; }
   try {
-    const state = await call("GET", "notifications", { keyPair: reg.keyPair });
-    const key = state.application_server_key;
-    if (!key) { return "failed"; }
-    const worker = await within(navigator.serviceWorker.ready);
-    let subscription = await worker.pushManager.getSubscription();
-    if (subscription && !sameKey(subscription, key)) {  // segl's key changed: subscribe anew
-      await subscription.unsubscribe();
-      subscription = null;
-    }
-    subscription = subscription || await within(worker.pushManager.subscribe({
-      userVisibleOnly: true, applicationServerKey: bytes(key)
-    }));
-    await call("POST", "notifications", { body: { subscription: subscription.toJSON() }, keyPair: reg.keyPair });
-    return "subscribed";
+    return await within(subscribe(reg));
   } catch (error) {
     return "failed";
   }
+}
+
+async function subscribe(reg) {
+  const state = await call("GET", "notifications", { keyPair: reg.keyPair });
+  const key = state.application_server_key;
+  if (!key) { return "failed"; }
+  const worker = await navigator.serviceWorker.ready;
+  let subscription = await worker.pushManager.getSubscription();
+  if (subscription && !sameKey(subscription, key)) {  // segl's key changed: subscribe anew
+    await subscription.unsubscribe();
+    subscription = null;
+  }
+  subscription = subscription || await worker.pushManager.subscribe({
+    userVisibleOnly: true, applicationServerKey: bytes(key)
+  });
+  await call("POST", "notifications", { body: { subscription: subscription.toJSON() }, keyPair: reg.keyPair });
+  return "subscribed";
 }
 
 // No more notifications for this user ID; the browser's subscription goes when no user ID is
@@ -74,10 +79,12 @@ export async function unsubscribeIfLast() {
   }
 }
 
-// What the app says when notifications are not on, for each outcome of allowNotifications.
-export function notificationsOffText(outcome) {
+// What the app says when notifications are not on, for each outcome of allowNotifications (in
+// the settings, where trying again is at hand, without saying where to try again).
+export function notificationsOffText(outcome, { inSettings = false } = {}) {
   if (outcome === "failed") {
-    return gettext("Notifications could not be set up on this phone, so segl cannot tell you when a login waits for you. When you log in, open the segl app yourself to see the request. You still get SMS and e-mails from segl about changes to your segl. You can try again in the app's settings.");
+    const failed = gettext("Notifications could not be set up on this phone, so segl cannot tell you when a login waits for you. When you log in, open the segl app yourself to see the request. You still get SMS and e-mails from segl about changes to your segl.");
+    return inSettings ? failed : `${failed} ${gettext("You can try again in the app's settings.")}`;
   }
   return outcome === "denied"
     ? gettext("Notifications are turned off for the app, so segl cannot tell you when a login waits for you. When you log in, open the segl app yourself to see the request. You can turn notifications on in your phone's settings.")

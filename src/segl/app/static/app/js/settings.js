@@ -95,10 +95,15 @@ export async function settings(userId, errors = []) {
     })
   ], { back: "#" }));
   form(async (data) => change(reg, userId, asking("POST", "settings/approval-mode", { mode: data.mode })));
-  root.querySelector("[data-notifications-toggle]").addEventListener("click", async () => {
+  const toggle = root.querySelector("[data-notifications-toggle]");
+  toggle.addEventListener("click", async () => {
+    if (toggle.disabled) { return; }  // one attempt at a time: it can take a while
+    toggle.disabled = true;
+    toggle.setAttribute("aria-busy", "true");
     if (me.notifications) { return change(reg, userId, () => turnOff(reg)); }
     const outcome = await allowNotifications(reg);
-    settings(userId, outcome === "subscribed" ? [] : [{ text: notificationsOffText(outcome) }]);
+    settings(userId, outcome === "subscribed" ? []
+      : [{ text: notificationsOffText(outcome, { inSettings: true }) }]);
   });
   const confirm = root.querySelector("[data-confirm-change]");
   if (confirm) {
