@@ -146,3 +146,34 @@ def test_the_audit_signing_key_is_optional_and_read_from_its_file(tmp_path):
     assert config.audit_signing_key == key_file.read_text()
     assert config.audit_checkpoint_file == tmp_path / "checkpoints.jsonl"
     assert config.audit_syslog == "/dev/log" and config.audit_partitions == 8
+
+
+def test_email_goes_by_django_mail_once_a_host_or_backend_is_set():
+    assert load(GOOD).notices.email_gateway == "segl.notify.gateways.OutboxGateway"
+    smtp = load({**GOOD, "SEGL_EMAIL_HOST": "mail.example", "SEGL_EMAIL_SECURITY": "tls",
+                 "SEGL_EMAIL_PASSWORD": "mail-secret-1"}).notices  # fmt: skip
+    assert smtp.email_gateway == "segl.notify.mail.DjangoMail"
+    assert (smtp.email_host, smtp.email_port, smtp.email_security) == ("mail.example", 465, "tls")
+    assert "mail-secret-1" not in repr(smtp)
+    api = load({**GOOD, "SEGL_EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+                "SEGL_ANYMAIL": '{"POSTMARK_SERVER_TOKEN": "t-1"}'}).notices  # fmt: skip
+    assert api.email_gateway == "segl.notify.mail.DjangoMail"
+    assert api.anymail == {"POSTMARK_SERVER_TOKEN": "t-1"} and "t-1" not in repr(api)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SEGL_ANYMAIL", "{not json"),
+        ("SEGL_ANYMAIL", '["a list"]'),
+        ("SEGL_EMAIL_SECURITY", "ssl3"),
+        ("SEGL_EMAIL_FROM", "no address"),
+        ("SEGL_VAPID_PRIVATE_KEY", "c2hvcnQ"),
+        ("SEGL_PUSH_SERVICES", "https://push.example/x"),
+    ],
+)
+def test_bad_notice_settings_are_refused_by_name(name, value):
+    with pytest.raises(ConfigError, match=name) as refused:
+        load({**GOOD, name: value})
+    if name in ("SEGL_ANYMAIL", "SEGL_VAPID_PRIVATE_KEY"):  # secrets: never in a refusal
+        assert value not in str(refused.value)

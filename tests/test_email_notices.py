@@ -6,10 +6,14 @@ again."""
 from __future__ import annotations
 
 import email
+import json
 import socket
+import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import default
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -169,3 +173,54 @@ def test_a_refused_connection_is_tried_again_and_the_mail_then_arrives(smtp):
     assert _deliver(waiting.next_attempt_at) == (1, 0)
     [mail] = smtp.mails
     assert "Bruger-ID'et til dit segl er ændret." in mail.get_content()
+
+
+class _Postmark(BaseHTTPRequestHandler):
+    """Postmark's API as django-anymail speaks to it: one e-mail per POST /email."""
+
+    received: list[tuple[str, dict[str, str], dict[str, Any]]] = []
+    answers: list[int] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        status = self.answers.pop(0) if self.answers else 200
+        self.received.append((self.path, dict(self.headers), body))
+        answer = json.dumps(
+            {"To": body.get("To"), "MessageID": "b7bc2f4a-e38e-4336-af7d-e6c392c2f817",
+             "ErrorCode": 0 if status == 200 else 100, "Message": "OK"}
+        ).encode()  # fmt: skip
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_an_operator_may_send_by_a_providers_api_through_django_anymail(settings):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Postmark)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Postmark.received, _Postmark.answers = [], [500]
+    settings.SEGL_GATEWAYS = {**settings.SEGL_GATEWAYS, "email": "segl.notify.mail.DjangoMail"}
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {
+        "POSTMARK_SERVER_TOKEN": "server-token-1",
+        "POSTMARK_API_URL": f"http://127.0.0.1:{server.server_address[1]}/",
+    }
+    cache.clear()
+    try:
+        now = datetime.now(UTC)
+        tell(_person("mail-eva-5"), "password_changed", now=now)
+        assert _deliver(now) == (1, 1)  # the provider's 500: tried again later
+        waiting = OutboxMessage.objects.get(channel="email")
+        assert "AnymailRequestsAPIError" in waiting.error
+        assert _deliver(waiting.next_attempt_at) == (1, 0)
+    finally:
+        server.shutdown()
+    path, headers, body = _Postmark.received[-1]
+    assert path == "/email" and headers["X-Postmark-Server-Token"] == "server-token-1"
+    assert body["To"] == ADDRESS and body["Subject"].startswith("segl: Besked om dit segl")
+    assert "Adgangskoden til dit segl er ændret." in body["TextBody"]
+    assert "The password of your segl has been changed." in body["TextBody"]

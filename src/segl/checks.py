@@ -16,6 +16,7 @@ segl.W004  production behind a TLS proxy, but no SEGL_TRUSTED_PROXIES
 segl.E004  SEGL_PROOFING_TRUST does not load (a file that is no certificate, list or CRL)
 segl.W005  a revocation list in SEGL_PROOFING_TRUST is past its next update
 segl.W006  production without SEGL_SUPPORT_EMAIL (the accessibility statement has no address)
+segl.W007  production where SMS or e-mail leave no further than the outbox (no provider set)
 segl.E005  SEGL_CHIP_MODELS does not load (models.json, a root or the MDS3 blob)
 segl.E006  SEGL_CHIP_MODELS accepts Chromium's virtual authenticator in production
 =========  ===========================================================================
@@ -36,6 +37,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from segl import clock
 from segl.config import Config
+from segl.noticesettings import OUTBOX
 from segl.trustfolder import read_trust_list
 
 # Wider than this, a network holds addresses that are not the operator's proxies.
@@ -100,6 +102,21 @@ def _production(config: Config) -> list[CheckMessage]:
                 hint="The accessibility statement tells people where to report a barrier; set "
                 "SEGL_SUPPORT_EMAIL to an address someone reads.",
                 id="segl.W006",
+            )
+        )
+    outbox_only = [
+        name
+        for name, gateway in (("SMS", config.notices.sms_gateway),
+                              ("e-mail", config.notices.email_gateway))
+        if gateway == OUTBOX
+    ]  # fmt: skip
+    if outbox_only:
+        messages.append(
+            Warning(
+                f"production where {' and '.join(outbox_only)} go no further than the outbox.",
+                hint="Temporary PIN codes and notices then reach no one; set SEGL_SMS_URL and "
+                "SEGL_EMAIL_HOST (or SEGL_EMAIL_BACKEND), or a gateway of your own.",
+                id="segl.W007",
             )
         )
     return messages

@@ -12,6 +12,7 @@ from django.core.management.base import SystemCheckError
 
 from segl.checks import check_configuration
 from segl.chip.checks import check_chip_models
+from segl.noticesettings import EMAIL, SMS, NoticeSettings
 
 HTTPS = "https://id.example"
 
@@ -57,8 +58,11 @@ def test_errors_fail_the_check_command(config, changes, expected):
         ({"trusted_proxies": (ip_network("2001:db8::/32"),)}, "segl.W003"),
         ({"env": "production", "base_url": HTTPS}, "segl.W004"),
         ({"env": "production", "base_url": HTTPS, "support_email": ""}, "segl.W006"),
+        ({"env": "production", "base_url": HTTPS, "notices": NoticeSettings()}, "segl.W007"),
+        ({"env": "production", "base_url": HTTPS,
+          "notices": NoticeSettings(sms_gateway=SMS)}, "segl.W007"),
     ],
-)
+)  # fmt: skip
 def test_warnings_are_shown_and_pass(config, changes, expected):
     config(**changes)
     err = StringIO()
@@ -73,6 +77,7 @@ PRODUCTION = {
     "base_url": HTTPS,
     "redis_url": "redis://cache:6379/0",
     "trusted_proxies": (ip_network("10.0.0.5/32"), ip_network("fd00:1::/64")),
+    "notices": NoticeSettings(sms_gateway=SMS, email_gateway=EMAIL),
 }
 
 
