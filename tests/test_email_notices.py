@@ -22,6 +22,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from django.core.cache import cache
 
 from segl.notify import delivery
+from segl.notify.gateways import send_email
 from segl.notify.models import EmailOptOut, OutboxMessage
 from segl.notify.notices import send_to, tell
 from tests.conftest import make_person
@@ -224,3 +225,17 @@ def test_an_operator_may_send_by_a_providers_api_through_django_anymail(settings
     assert body["To"] == ADDRESS and body["Subject"].startswith("segl: Besked om dit segl")
     assert "Adgangskoden til dit segl er ændret." in body["TextBody"]
     assert "The password of your segl has been changed." in body["TextBody"]
+
+
+def test_an_appointment_mail_says_no_word_of_security_and_only_its_reminder_can_be_stopped(smtp):
+    smtp.start()
+    now = datetime.now(UTC)
+    for purpose in ("appointment_booked", "appointment_reminder"):
+        send_email(to=ADDRESS, text="Din tid er booket.\n\nYour appointment is booked.",
+                   purpose=purpose, now=now)  # fmt: skip
+    assert _deliver(now) == (2, 0)
+    booked, reminder = smtp.mails
+    assert booked["Subject"] == "segl: Din tid i Borgerservice / Your appointment"
+    assert "List-Unsubscribe" not in booked and "security" not in booked.get_content()
+    assert "Your appointment is booked." in booked.get_content()
+    assert "List-Unsubscribe" in reminder and "unsubscribe here" in reminder.get_content()

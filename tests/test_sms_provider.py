@@ -30,6 +30,7 @@ from segl.notify import delivery
 from segl.notify.gateways import send_sms
 from segl.notify.models import OutboxMessage
 from segl.notify.notices import send_temporary_pin
+from tests.test_config import GOOD as CONFIG_GOOD
 
 pytestmark = pytest.mark.django_db
 
@@ -471,14 +472,7 @@ def test_without_a_receipt_token_no_receipt_is_taken(client, provider, settings)
 
 # The settings ---------------------------------------------------------------------------------
 
-PEM = "-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n"
-GOOD = {
-    "SEGL_SECRET_KEY": "x" * 40,
-    "SEGL_KEYS": "k1:" + "A" * 43,
-    "SEGL_OIDC_PRIVATE_KEY": PEM,
-    "SEGL_AUDIT_KEYS": "a1:" + "AQEB" * 10 + "AQE",
-    "SEGL_BASE_URL": "https://id.example",
-}
+GOOD = {**CONFIG_GOOD, "SEGL_BASE_URL": "https://id.example"}
 SMS_AUTH = "Bearer sms-secret-0f9e8d7c6b5a"
 
 

@@ -32,6 +32,7 @@ from django.utils.module_loading import import_string
 
 from . import delivery
 from .models import OutboxMessage
+from .optout import opted_out
 
 OUTBOX = "segl.notify.gateways.OutboxGateway"
 
@@ -62,7 +63,6 @@ def gateway(channel: str) -> Gateway:
 
 
 def _queue(
-    *,
     channel: str,
     to: str,
     text: str,
@@ -98,14 +98,7 @@ def send_sms(
     *, to: str, text: str, purpose: str, now: datetime, secret_until: datetime | None = None
 ) -> None:
     """An SMS; ``secret_until`` when the text holds a one-time secret good until then."""
-    _queue(
-        channel=OutboxMessage.Channel.SMS,
-        to=to,
-        text=text,
-        purpose=purpose,
-        now=now,
-        secret_until=secret_until,
-    )
+    _queue(OutboxMessage.Channel.SMS, to, text, purpose, now, secret_until)
 
 
 def send_letter(
@@ -113,37 +106,20 @@ def send_letter(
 ) -> None:
     """A letter to a postal address (a real gateway hands it to a print-and-post or digital
     post provider); ``secret_until`` when it holds a one-time secret good until then."""
-    _queue(
-        channel=OutboxMessage.Channel.LETTER,
-        to=to,
-        text=text,
-        purpose=purpose,
-        now=now,
-        secret_until=secret_until,
-    )
+    _queue(OutboxMessage.Channel.LETTER, to, text, purpose, now, secret_until)
 
 
 def send_email(
     *, to: str, text: str, purpose: str, now: datetime, secret_until: datetime | None = None
 ) -> None:
-    """An e-mail. ``text`` is its Danish part, a blank line and its English part (or one part,
-    in the language the citizen chose); :mod:`segl.notify.mail` makes the mail of it. Notices
-    a citizen may switch off are not sent to an address that did (:mod:`segl.notify.optout`)."""
-    from .optout import opted_out
-
-    if opted_out(to, purpose):
-        return
-    _queue(
-        channel=OutboxMessage.Channel.EMAIL,
-        to=to,
-        text=text,
-        purpose=purpose,
-        now=now,
-        secret_until=secret_until,
-    )
+    """An e-mail. ``text`` is its Danish part, a blank line and its English part;
+    :mod:`segl.notify.mail` makes the mail of it. Notices a citizen may switch off are not
+    sent to an address that did (:mod:`segl.notify.optout`)."""
+    if not opted_out(to, purpose):
+        _queue(OutboxMessage.Channel.EMAIL, to, text, purpose, now, secret_until)
 
 
 def send_push(*, to: str, payload: str, purpose: str, now: datetime) -> None:
     """A notification to one app (``to``: its key's thumbprint): ``payload`` is the JSON the
     app's service worker shows, and names no codes and no secrets (:mod:`segl.app.webpush`)."""
-    _queue(channel=OutboxMessage.Channel.PUSH, to=to, text=payload, purpose=purpose, now=now)
+    _queue(OutboxMessage.Channel.PUSH, to, payload, purpose, now)

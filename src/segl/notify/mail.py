@@ -34,19 +34,27 @@ OPTIONAL_FOOTER = (
 )
 
 
+# What is not a notice about someone's security: their orders and appointments.
+NOT_SECURITY = tuple(prefix for prefix in SUBJECTS if prefix)
+
+
 def subject(purpose: str) -> str:
     danish, english = next(v for k, v in SUBJECTS.items() if purpose.startswith(k))
     return f"segl: {danish} / {english}"
 
 
 def body(message: OutboxMessage, link: str = "") -> str:
-    """The mail's text: the Danish part and the English part, each with its footer."""
+    """The mail's text: the Danish part and the English part, each with its footer (how to
+    switch it off, or why it cannot be; an appointment's own mail has none)."""
     danish, _, english = message.text.partition("\n\n")
-    footers = OPTIONAL_FOOTER if link else SECURITY_FOOTER
-    return (
-        f"{danish.strip()}\n\n{footers[0].format(link=link)}\n\n-- English --\n\n"
-        f"{english.strip()}\n\n{footers[1].format(link=link)}\n"
-    )
+    if link:
+        footers = tuple(footer.format(link=link) for footer in OPTIONAL_FOOTER)
+    elif not message.purpose.startswith(NOT_SECURITY):
+        footers = SECURITY_FOOTER
+    else:
+        footers = ("", "")
+    parts = [danish.strip(), footers[0], "-- English --", english.strip(), footers[1]]
+    return "\n\n".join(part for part in parts if part) + "\n"
 
 
 class DjangoMail:
