@@ -39,7 +39,6 @@ MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=2)
 FIRST_WAIT = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
-SENT_CHANNELS = tuple(OutboxMessage.Channel)
 # This process's name on its claims.
 SENDER = secrets.token_hex(8)
 
@@ -54,7 +53,7 @@ def _due(now: datetime, *, early: bool = False) -> Q:
     """Waiting to be sent: not sent, not dead, not claimed, its secret (if any) still good, and
     its wait after a refusal over (unless ``early``: an operator's "now")."""
     due = (
-        Q(channel__in=SENT_CHANNELS, sent_at=None, dead_at=None)
+        Q(sent_at=None, dead_at=None)
         & (Q(claimed_until=None) | Q(claimed_until__lte=now))
         & ~Q(secret_until__lte=now)
     )
@@ -63,9 +62,7 @@ def _due(now: datetime, *, early: bool = False) -> Q:
 
 def waiting() -> int:
     """Messages not yet sent and not dead."""
-    return OutboxMessage.objects.filter(
-        channel__in=SENT_CHANNELS, sent_at=None, dead_at=None
-    ).count()
+    return OutboxMessage.objects.filter(sent_at=None, dead_at=None).count()
 
 
 def deliver(

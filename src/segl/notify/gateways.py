@@ -30,11 +30,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from segl.noticesettings import OUTBOX
+
 from . import delivery
 from .models import OutboxMessage
 from .optout import opted_out
-
-OUTBOX = "segl.notify.gateways.OutboxGateway"
 
 
 class Undeliverable(Exception):

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -117,6 +118,23 @@ class HttpSms:
             raise ValueError("a receipt needs a reference and a status")
         error = data.get("error")
         return [Receipt(reference, status.lower()[:64], error if isinstance(error, str) else "")]
+
+
+def record_receipts(receipts: list[Receipt], *, now: datetime) -> int:
+    """Each receipt on the SMS it is about; returns how many messages it found."""
+    recorded = 0
+    for receipt in receipts:
+        if not receipt.reference:  # it would match every message not sent yet
+            continue
+        changes: dict[str, Any] = {"receipt": receipt.status}
+        if receipt.status == "delivered":
+            changes["delivered_at"] = now
+        elif receipt.error:
+            changes["error"] = receipt.error[:200]
+        recorded += OutboxMessage.objects.filter(
+            channel=OutboxMessage.Channel.SMS, reference=receipt.reference
+        ).update(**changes)
+    return recorded
 
 
 def _fill(shape: Any, values: dict[str, str]) -> Any:

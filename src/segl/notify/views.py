@@ -12,14 +12,15 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils.crypto import constant_time_compare
-from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from segl import clock
 
+from .gateways import gateway
 from .models import OutboxMessage
 from .optout import address_of, opt_out
+from .sms import record_receipts
 
 MAX_RECEIPT = 64 * 1024
 
@@ -47,24 +48,12 @@ def sms_receipt(request: HttpRequest) -> HttpResponse:
         response = JsonResponse({"error": "unauthorized"}, status=401)
         response["WWW-Authenticate"] = 'Bearer realm="segl sms receipts"'
         return response
-    gateway = import_string(settings.SEGL_GATEWAYS["sms"])()
+    sms = gateway(OutboxMessage.Channel.SMS)  # HttpSms, or another provider's adapter
     try:
-        receipts = gateway.receipts(_body(request))
-    except (ValueError, AttributeError):
+        receipts = sms.receipts(_body(request))  # type: ignore[attr-defined]
+    except (ValueError, AttributeError):  # not a receipt, or a gateway that takes none
         return JsonResponse({"error": "not_a_receipt"}, status=400)
-    recorded = 0
-    for receipt in receipts:
-        if not receipt.reference:  # it would match every message not sent yet
-            continue
-        changes: dict[str, Any] = {"receipt": receipt.status}
-        if receipt.status == "delivered":
-            changes["delivered_at"] = clock.now()
-        elif receipt.error:
-            changes["error"] = receipt.error[:200]
-        recorded += OutboxMessage.objects.filter(
-            channel=OutboxMessage.Channel.SMS, reference=receipt.reference
-        ).update(**changes)
-    return JsonResponse({"recorded": recorded})
+    return JsonResponse({"recorded": record_receipts(receipts, now=clock.now())})
 
 
 def _credential(request: HttpRequest) -> str:
